@@ -1,0 +1,10 @@
+DROP TABLE work_month_minutes;
+DROP TABLE ticket_month_counts;
+DROP TABLE idempotency_keys;
+DROP TABLE work_logs;
+DROP TABLE comments;
+DROP TABLE ticket_events;
+DROP TABLE tickets;
+DROP TABLE categories;
+DROP TABLE users;
+DROP TABLE members;

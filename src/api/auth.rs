@@ -1,0 +1,100 @@
+//! Logging in, and who am I.
+
+use actix_web::{web, HttpResponse};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::api::users::UserView;
+use crate::auth::{password, AuthUser};
+use crate::db;
+use crate::domain::user::Role;
+use crate::error::AppError;
+use crate::startup::AppState;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(web::resource("/auth/login").route(web::post().to(login)))
+        .service(web::resource("/me").route(web::get().to(me)));
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct LoginRequest {
+    #[schema(example = "hotline@example.org")]
+    pub email: String,
+    pub password: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct LoginResponse {
+    pub access_token: String,
+    /// Always `Bearer`.
+    pub token_type: String,
+    /// Seconds until the token expires.
+    pub expires_in: i64,
+    pub user: UserView,
+}
+
+/// Exchange an e-mail and password for a bearer token.
+#[utoipa::path(
+    post, path = "/api/v1/auth/login", tag = "auth",
+    request_body = LoginRequest,
+    responses(
+        (status = 200, description = "Logged in", body = LoginResponse),
+        (status = 400, description = "Malformed JSON", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Wrong e-mail or password, or disabled account", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Missing field", body = crate::error::Problem, content_type = "application/problem+json"),
+    ),
+    security(())
+)]
+pub async fn login(
+    state: web::Data<AppState>,
+    body: web::Json<LoginRequest>,
+) -> Result<HttpResponse, AppError> {
+    let LoginRequest { email, password } = body.into_inner();
+    let email = email.trim().to_lowercase();
+    let user = state
+        .run(move |conn| {
+            let user = db::users::find_by_email(conn, &email)?;
+            // Same work whether or not the account exists, so timing tells nothing.
+            Ok(match user {
+                Some(user) if password::verify(&password, &user.password_hash) && !user.disabled => {
+                    Some(user)
+                }
+                Some(_) => None,
+                None => {
+                    password::verify_nothing(&password);
+                    None
+                }
+            })
+        })
+        .await?;
+    let Some(user) = user else {
+        state.metrics.login_failed();
+        return Err(AppError::Unauthorized("wrong e-mail or password".into()));
+    };
+    let token = state
+        .keys
+        .issue(user.id, Role::from_stored(&user.role), user.member_id);
+    Ok(HttpResponse::Ok().json(LoginResponse {
+        access_token: token,
+        token_type: "Bearer".into(),
+        expires_in: state.keys.ttl_seconds(),
+        user: UserView::from(user),
+    }))
+}
+
+/// The caller.
+#[utoipa::path(
+    get, path = "/api/v1/me", tag = "auth",
+    responses(
+        (status = 200, description = "The authenticated user", body = UserView),
+        (status = 401, description = "Missing or invalid token", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn me(state: web::Data<AppState>, user: AuthUser) -> Result<HttpResponse, AppError> {
+    let id = user.actor.id;
+    let row = state
+        .run(move |conn| Ok(db::users::find(conn, id)?))
+        .await?
+        .ok_or_else(|| AppError::Unauthorized("invalid or expired token".into()))?;
+    Ok(HttpResponse::Ok().json(UserView::from(row)))
+}

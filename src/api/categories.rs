@@ -1,0 +1,145 @@
+//! The two-level category tree.
+
+use actix_web::{web, HttpResponse};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::api::{created, paginate, path_id, Page, PageQuery};
+use crate::auth::AuthUser;
+use crate::db;
+use crate::db::categories::{Category, Inserted, NewCategory};
+use crate::domain::{text, Checks};
+use crate::error::AppError;
+use crate::startup::AppState;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        web::resource("/categories")
+            .route(web::get().to(list_categories))
+            .route(web::post().to(create_category)),
+    )
+    .service(web::resource("/categories/{id}").route(web::get().to(get_category)));
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CategoryView {
+    pub id: i64,
+    #[schema(example = "Imprimante réseau")]
+    pub name: String,
+    /// The top-level category this one belongs to; null for a top-level category.
+    pub parent_id: Option<i64>,
+    pub created_at: String,
+}
+
+impl From<Category> for CategoryView {
+    fn from(c: Category) -> Self {
+        CategoryView {
+            id: c.id,
+            name: c.name,
+            parent_id: c.parent_id,
+            created_at: crate::domain::time::to_rfc3339(c.created_at),
+        }
+    }
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct CreateCategory {
+    pub name: String,
+    /// A top-level category; omit to create a top-level one.
+    pub parent_id: Option<i64>,
+}
+
+/// List categories.
+#[utoipa::path(
+    get, path = "/api/v1/categories", tag = "categories",
+    params(PageQuery),
+    responses((status = 200, description = "Newest first", body = Page<CategoryView>))
+)]
+pub async fn list_categories(
+    state: web::Data<AppState>,
+    _user: AuthUser,
+    page: web::Query<PageQuery>,
+) -> Result<HttpResponse, AppError> {
+    let mut checks = Checks::new();
+    let limit = checks.take(page.limit()).unwrap_or_default();
+    let before = checks.take(page.id_cursor()).flatten();
+    checks.finish()?;
+    let rows = state
+        .run(move |conn| Ok(db::categories::list(conn, before, limit + 1)?))
+        .await?;
+    Ok(HttpResponse::Ok().json(paginate(
+        rows,
+        limit,
+        |c| c.id.to_string(),
+        CategoryView::from,
+    )))
+}
+
+/// One category.
+#[utoipa::path(
+    get, path = "/api/v1/categories/{id}", tag = "categories",
+    params(("id" = i64, Path, description = "Category id")),
+    responses(
+        (status = 200, description = "The category", body = CategoryView),
+        (status = 404, description = "No such category", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn get_category(
+    state: web::Data<AppState>,
+    _user: AuthUser,
+    id: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let id = path_id(&id, "category")?;
+    let category = state
+        .run(move |conn| Ok(db::categories::find(conn, id)?))
+        .await?
+        .ok_or_else(|| AppError::not_found(format!("category {id}")))?;
+    Ok(HttpResponse::Ok().json(CategoryView::from(category)))
+}
+
+/// Create a category, at the top or under a top-level category.
+#[utoipa::path(
+    post, path = "/api/v1/categories", tag = "categories",
+    request_body = CreateCategory,
+    responses(
+        (status = 201, description = "Created", body = CategoryView),
+        (status = 403, description = "Not a manager or admin", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Same name under the same parent", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid name, unknown parent, or a third level", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn create_category(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    body: web::Json<CreateCategory>,
+) -> Result<HttpResponse, AppError> {
+    user.require_directory_manager()?;
+    let name = text::required("name", &body.name, 100)?;
+    let new = NewCategory {
+        name,
+        parent_id: body.parent_id,
+        created_at: crate::domain::time::now(),
+    };
+    let parent = body.parent_id;
+    let inserted = state
+        .run(move |conn| Ok(db::categories::insert(conn, &new)?))
+        .await?;
+    match inserted {
+        Inserted::Created(category) => Ok(created(
+            format!("/api/v1/categories/{}", category.id),
+            &CategoryView::from(category),
+        )),
+        Inserted::Duplicate => Err(AppError::Conflict {
+            code: "duplicate",
+            message: "a category of that name already exists there".into(),
+        }),
+        Inserted::UnknownParent => Err(AppError::validation(
+            "parent_id",
+            format!("category {} does not exist", parent.unwrap_or_default()),
+        )),
+        Inserted::TooDeep => Err(AppError::validation(
+            "parent_id",
+            "must be a top-level category: the tree has two levels",
+        )),
+    }
+}

@@ -1,0 +1,252 @@
+//! Members of the cooperative.
+
+use actix_web::{web, HttpResponse};
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::api::{created, not_null, nullable, paginate, path_id, Page, PageQuery};
+use crate::auth::AuthUser;
+use crate::db;
+use crate::db::members::{Member, MemberChanges, NewMember};
+use crate::domain::member::{parse_code, MemberKind, Membership};
+use crate::domain::{text, Checks};
+use crate::error::AppError;
+use crate::startup::AppState;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        web::resource("/members")
+            .route(web::get().to(list_members))
+            .route(web::post().to(create_member)),
+    )
+    .service(
+        web::resource("/members/{id}")
+            .route(web::get().to(get_member))
+            .route(web::patch().to(update_member)),
+    );
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MemberView {
+    pub id: i64,
+    #[schema(example = "OPH-VILLEJUIF")]
+    pub code: String,
+    pub name: String,
+    pub kind: MemberKind,
+    pub uses_hotline: bool,
+    pub joined_on: Option<NaiveDate>,
+    pub left_on: Option<NaiveDate>,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+impl From<Member> for MemberView {
+    fn from(m: Member) -> Self {
+        MemberView {
+            id: m.id,
+            kind: MemberKind::from_stored(&m.kind),
+            code: m.code,
+            name: m.name,
+            uses_hotline: m.uses_hotline,
+            joined_on: m.joined_on,
+            left_on: m.left_on,
+            created_at: crate::domain::time::to_rfc3339(m.created_at),
+            updated_at: crate::domain::time::to_rfc3339(m.updated_at),
+        }
+    }
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct CreateMember {
+    pub code: String,
+    pub name: String,
+    #[schema(value_type = MemberKind)]
+    pub kind: String,
+    /// Default true.
+    pub uses_hotline: Option<bool>,
+    pub joined_on: Option<NaiveDate>,
+    pub left_on: Option<NaiveDate>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct UpdateMember {
+    #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<String>)]
+    pub name: Option<Option<String>>,
+    #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<MemberKind>)]
+    pub kind: Option<Option<String>>,
+    #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<bool>)]
+    pub uses_hotline: Option<Option<bool>>,
+    /// null clears it.
+    #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<NaiveDate>, nullable)]
+    pub joined_on: Option<Option<NaiveDate>>,
+    /// null clears it.
+    #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<NaiveDate>, nullable)]
+    pub left_on: Option<Option<NaiveDate>>,
+}
+
+const NAME_MAX_CHARS: usize = 200;
+
+/// Create a member.
+#[utoipa::path(
+    post, path = "/api/v1/members", tag = "members",
+    request_body = CreateMember,
+    responses(
+        (status = 201, description = "Created", body = MemberView),
+        (status = 403, description = "Not a manager or admin", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Code already taken", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid field", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn create_member(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    body: web::Json<CreateMember>,
+) -> Result<HttpResponse, AppError> {
+    user.require_directory_manager()?;
+    let body = body.into_inner();
+    let mut checks = Checks::new();
+    let code = checks.take(parse_code(&body.code));
+    let name = checks.take(text::required("name", &body.name, NAME_MAX_CHARS));
+    let kind = checks.take(MemberKind::parse(&body.kind));
+    let membership = checks.take(Membership::parse(body.joined_on, body.left_on));
+    checks.finish()?;
+    let (Some(code), Some(name), Some(kind), Some(membership)) = (code, name, kind, membership)
+    else {
+        unreachable!("checks passed");
+    };
+    let at = crate::domain::time::now();
+    let new = NewMember {
+        code: code.clone(),
+        name,
+        kind: kind.as_str().into(),
+        uses_hotline: body.uses_hotline.unwrap_or(true),
+        joined_on: membership.joined_on,
+        left_on: membership.left_on,
+        created_at: at,
+        updated_at: at,
+    };
+    let member = state
+        .run(move |conn| Ok(db::members::insert(conn, &new)?))
+        .await?
+        .ok_or_else(|| AppError::Conflict {
+            code: "duplicate",
+            message: format!("a member with code {code} already exists"),
+        })?;
+    Ok(created(
+        format!("/api/v1/members/{}", member.id),
+        &MemberView::from(member),
+    ))
+}
+
+/// List members (an agent sees only their own).
+#[utoipa::path(
+    get, path = "/api/v1/members", tag = "members",
+    params(PageQuery),
+    responses((status = 200, description = "Newest first", body = Page<MemberView>))
+)]
+pub async fn list_members(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    query: web::Query<PageQuery>,
+) -> Result<HttpResponse, AppError> {
+    let mut checks = Checks::new();
+    let limit = checks.take(query.limit());
+    let before = checks.take(query.id_cursor());
+    checks.finish()?;
+    let (limit, before) = (limit.unwrap_or_default(), before.flatten());
+    let only = user.actor.member_scope();
+    let rows = state
+        .run(move |conn| Ok(db::members::list(conn, only, before, limit + 1)?))
+        .await?;
+    Ok(HttpResponse::Ok().json(paginate(
+        rows,
+        limit,
+        |m| m.id.to_string(),
+        MemberView::from,
+    )))
+}
+
+async fn visible_member(state: &AppState, user: &AuthUser, id: i64) -> Result<Member, AppError> {
+    let scope = user.actor.member_scope();
+    state
+        .run(move |conn| Ok(db::members::find(conn, id)?))
+        .await?
+        .filter(|m| scope.is_none_or(|own| own == m.id))
+        .ok_or_else(|| AppError::not_found(format!("member {id}")))
+}
+
+/// One member.
+#[utoipa::path(
+    get, path = "/api/v1/members/{id}", tag = "members",
+    params(("id" = i64, Path, description = "Member id")),
+    responses(
+        (status = 200, description = "The member", body = MemberView),
+        (status = 404, description = "No such member, or not visible to the caller", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn get_member(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    id: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let id = path_id(&id, "member")?;
+    let member = visible_member(&state, &user, id).await?;
+    Ok(HttpResponse::Ok().json(MemberView::from(member)))
+}
+
+/// Change a member (its code is stable and cannot change).
+#[utoipa::path(
+    patch, path = "/api/v1/members/{id}", tag = "members",
+    params(("id" = i64, Path, description = "Member id")),
+    request_body = UpdateMember,
+    responses(
+        (status = 200, description = "The changed member", body = MemberView),
+        (status = 403, description = "Not a manager or admin", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such member", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid field", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn update_member(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    id: web::Path<String>,
+    body: web::Json<UpdateMember>,
+) -> Result<HttpResponse, AppError> {
+    let id = path_id(&id, "member")?;
+    let current = visible_member(&state, &user, id).await?;
+    user.require_directory_manager()?;
+    let body = body.into_inner();
+    let mut checks = Checks::new();
+    let name = checks
+        .take(not_null("name", body.name))
+        .flatten()
+        .and_then(|n| checks.take(text::required("name", &n, NAME_MAX_CHARS)));
+    let kind = checks
+        .take(not_null("kind", body.kind))
+        .flatten()
+        .and_then(|k| checks.take(MemberKind::parse(&k)));
+    let uses_hotline = checks.take(not_null("uses_hotline", body.uses_hotline)).flatten();
+    let joined_on = body.joined_on.unwrap_or(current.joined_on);
+    let left_on = body.left_on.unwrap_or(current.left_on);
+    checks.take(Membership::parse(joined_on, left_on));
+    checks.finish()?;
+    let changes = MemberChanges {
+        name,
+        kind: kind.map(|k| k.as_str().to_string()),
+        uses_hotline,
+        joined_on: body.joined_on,
+        left_on: body.left_on,
+        updated_at: Some(crate::domain::time::now()),
+    };
+    let member = state
+        .run(move |conn| Ok(db::members::update(conn, id, &changes)?))
+        .await?
+        .ok_or_else(|| AppError::not_found(format!("member {id}")))?;
+    Ok(HttpResponse::Ok().json(MemberView::from(member)))
+}

@@ -1,0 +1,194 @@
+//! The HTTP API: one module per resource, and what they share (routes, paging, JSON errors).
+
+pub mod auth;
+pub mod categories;
+pub mod members;
+pub mod ops;
+pub mod openapi;
+pub mod tickets;
+pub mod users;
+pub mod work_logs;
+
+use actix_web::error::{JsonPayloadError, PathError, QueryPayloadError};
+use actix_web::{web, HttpRequest, HttpResponse};
+use chrono::NaiveDate;
+use serde::{Deserialize, Deserializer, Serialize};
+
+use crate::config::Settings;
+use crate::domain::FieldError;
+use crate::error::AppError;
+
+pub fn configure(cfg: &mut web::ServiceConfig, settings: &Settings) {
+    cfg.app_data(json_config(settings.server.max_body_bytes))
+        .app_data(web::PathConfig::default().error_handler(|error: PathError, _| {
+            AppError::NotFound(format!("no record at this path ({error})")).into()
+        }))
+        .app_data(
+            web::QueryConfig::default().error_handler(|error: QueryPayloadError, _| {
+                AppError::validation("query", error.to_string()).into()
+            }),
+        );
+    ops::configure(cfg);
+    openapi::configure(cfg);
+    cfg.service(
+        web::scope("/api/v1")
+            .configure(auth::configure)
+            .configure(members::configure)
+            .configure(users::configure)
+            .configure(categories::configure)
+            .configure(|cfg| tickets::configure(cfg, settings))
+            .configure(work_logs::configure),
+    );
+}
+
+/// JSON bodies: a syntax error is a malformed request (400); a well-formed body whose values
+/// do not fit (wrong type, missing field) is invalid input (422).
+pub fn json_config(limit: usize) -> web::JsonConfig {
+    web::JsonConfig::default()
+        .limit(limit)
+        .content_type_required(false)
+        .content_type(|mime| mime.subtype() == mime::JSON || mime.suffix() == Some(mime::JSON))
+        .error_handler(move |error, _| json_error(error, limit).into())
+}
+
+fn json_error(error: JsonPayloadError, limit: usize) -> AppError {
+    match error {
+        JsonPayloadError::Overflow { .. } | JsonPayloadError::OverflowKnownLength { .. } => {
+            AppError::PayloadTooLarge { limit }
+        }
+        JsonPayloadError::ContentType => AppError::UnsupportedMediaType,
+        JsonPayloadError::Deserialize(error) => body_error(&error),
+        other => AppError::Malformed(other.to_string()),
+    }
+}
+
+/// Maps a serde_json error on a request body to 400 or 422.
+pub fn body_error(error: &serde_json::Error) -> AppError {
+    use serde_json::error::Category;
+    match error.classify() {
+        Category::Data => AppError::validation("body", error.to_string()),
+        Category::Syntax | Category::Eof | Category::Io => {
+            AppError::Malformed(format!("invalid JSON: {error}"))
+        }
+    }
+}
+
+pub async fn route_not_found(req: HttpRequest) -> Result<HttpResponse, AppError> {
+    log::debug!("no route for {} {}", req.method(), req.path());
+    Err(AppError::RouteNotFound)
+}
+
+/// A list page as every list of the API returns it.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    /// Pass as `cursor` to get the next page; null on the last page.
+    pub next_cursor: Option<String>,
+}
+
+pub const DEFAULT_LIMIT: i64 = 50;
+pub const MAX_LIMIT: i64 = 500;
+
+/// `limit` and `cursor` as given in the query string.
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct PageQuery {
+    /// Items per page, 1 to 500 (default 50).
+    #[param(value_type = Option<i64>, minimum = 1, maximum = 500)]
+    pub limit: Option<String>,
+    /// The `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+}
+
+impl PageQuery {
+    pub fn limit(&self) -> Result<i64, FieldError> {
+        match &self.limit {
+            None => Ok(DEFAULT_LIMIT),
+            Some(raw) => match raw.trim().parse::<i64>() {
+                Ok(n) if (1..=MAX_LIMIT).contains(&n) => Ok(n),
+                _ => Err(FieldError::new(
+                    "limit",
+                    format!("must be an integer from 1 to {MAX_LIMIT}"),
+                )),
+            },
+        }
+    }
+
+    /// A cursor of one id (lists ordered by id).
+    pub fn id_cursor(&self) -> Result<Option<i64>, FieldError> {
+        self.cursor
+            .as_deref()
+            .map(|raw| {
+                raw.parse::<i64>()
+                    .ok()
+                    .filter(|id| *id > 0)
+                    .ok_or_else(invalid_cursor)
+            })
+            .transpose()
+    }
+}
+
+pub fn invalid_cursor() -> FieldError {
+    FieldError::new("cursor", "is not a cursor returned by this list")
+}
+
+/// Turns rows fetched with `limit + 1` into a page: the extra row only says there is more.
+pub fn paginate<R, T>(
+    mut rows: Vec<R>,
+    limit: i64,
+    cursor_of: impl Fn(&R) -> String,
+    view: impl Fn(R) -> T,
+) -> Page<T> {
+    let more = rows.len() as i64 > limit;
+    rows.truncate(limit as usize);
+    let next_cursor = if more { rows.last().map(&cursor_of) } else { None };
+    Page {
+        items: rows.into_iter().map(view).collect(),
+        next_cursor,
+    }
+}
+
+/// For `PATCH` bodies: absent stays `None`, `null` becomes `Some(None)`.
+pub fn nullable<'de, D, T>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    Option::<T>::deserialize(deserializer).map(Some)
+}
+
+/// A field that may be absent but not null.
+pub fn not_null<T>(field: &str, value: Option<Option<T>>) -> Result<Option<T>, FieldError> {
+    match value {
+        None => Ok(None),
+        Some(Some(value)) => Ok(Some(value)),
+        Some(None) => Err(FieldError::new(field, "must not be null")),
+    }
+}
+
+pub fn parse_id(field: &str, raw: &str) -> Result<i64, FieldError> {
+    raw.trim()
+        .parse::<i64>()
+        .ok()
+        .filter(|id| *id > 0)
+        .ok_or_else(|| FieldError::new(field, "must be a positive integer id"))
+}
+
+pub fn parse_date(field: &str, raw: &str) -> Result<NaiveDate, FieldError> {
+    NaiveDate::parse_from_str(raw.trim(), "%Y-%m-%d")
+        .map_err(|_| FieldError::new(field, "must be a date YYYY-MM-DD"))
+}
+
+/// A record id from the path: anything that is not an id names no record.
+pub fn path_id(raw: &str, what: &str) -> Result<i64, AppError> {
+    raw.parse::<i64>()
+        .ok()
+        .filter(|id| *id > 0)
+        .ok_or_else(|| AppError::not_found(format!("{what} {raw}")))
+}
+
+pub fn created<T: Serialize>(location: String, body: &T) -> HttpResponse {
+    HttpResponse::Created()
+        .insert_header((actix_web::http::header::LOCATION, location))
+        .json(body)
+}

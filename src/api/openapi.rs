@@ -1,0 +1,97 @@
+//! The OpenAPI document, generated from the handlers and types, and the page that renders it.
+
+use actix_web::{web, HttpResponse};
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+use utoipa_swagger_ui::SwaggerUi;
+
+use crate::api;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "helpdesk",
+        description = "Tickets, triage, work logs and statistics of a shared public IT service. \
+            Errors are RFC 9457 problem details (application/problem+json) with a stable `code`. \
+            Lists are `{items, next_cursor}`, newest first, with `limit` (1-500, default 50) and \
+            `cursor`. A record the caller may not see answers 404 like one that does not exist.",
+        version = "1.0.0"
+    ),
+    paths(
+        api::auth::login,
+        api::auth::me,
+        api::members::create_member,
+        api::members::list_members,
+        api::members::get_member,
+        api::members::update_member,
+        api::users::create_user,
+        api::users::list_users,
+        api::users::get_user,
+        api::users::update_user,
+        api::categories::list_categories,
+        api::categories::get_category,
+        api::categories::create_category,
+        api::tickets::file_ticket,
+        api::tickets::import_tickets,
+        api::tickets::list_tickets,
+        api::tickets::get_ticket,
+        api::tickets::update_ticket,
+        api::tickets::assign_ticket,
+        api::tickets::add_comment,
+        api::tickets::list_comments,
+        api::tickets::ticket_history,
+        api::work_logs::create_work_log,
+        api::work_logs::list_work_logs,
+        api::work_logs::get_work_log,
+        api::work_logs::update_work_log,
+        api::work_logs::delete_work_log,
+        api::ops::health,
+        api::ops::ready,
+        api::ops::metrics,
+    ),
+    components(schemas(crate::error::Problem, crate::domain::FieldError)),
+    modifiers(&BearerAuth),
+    security(("bearer" = [])),
+    tags(
+        (name = "auth", description = "Log in and identify the caller"),
+        (name = "members", description = "Members of the cooperative"),
+        (name = "users", description = "Agents and staff"),
+        (name = "categories", description = "The two-level category tree"),
+        (name = "tickets", description = "Filing, triage, comments, history"),
+        (name = "work-logs", description = "The team's days of work"),
+        (name = "operations", description = "Liveness, readiness, metrics"),
+    )
+)]
+pub struct ApiDoc;
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("JWT")
+                    .build(),
+            ),
+        );
+    }
+}
+
+pub fn document() -> utoipa::openapi::OpenApi {
+    ApiDoc::openapi()
+}
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(web::resource("/docs").route(web::get().to(|| async {
+        HttpResponse::Found()
+            .insert_header((actix_web::http::header::LOCATION, "/docs/"))
+            .finish()
+    })))
+    // Serves `/openapi.json` too. Swagger UI's files are inside the binary: the page works
+    // without any network.
+    .service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", document()));
+}

@@ -1,0 +1,57 @@
+//! Liveness, readiness and metrics.
+
+use actix_web::{web, HttpResponse};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::db;
+use crate::error::AppError;
+use crate::startup::AppState;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(web::resource("/health").route(web::get().to(health)))
+        .service(web::resource("/ready").route(web::get().to(ready)))
+        .service(web::resource("/metrics").route(web::get().to(metrics)));
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Status {
+    #[schema(example = "ok")]
+    pub status: String,
+}
+
+/// The process answers.
+#[utoipa::path(get, path = "/health", tag = "operations", security(()),
+    responses((status = 200, description = "Alive", body = Status)))]
+pub async fn health() -> HttpResponse {
+    HttpResponse::Ok().json(Status {
+        status: "ok".into(),
+    })
+}
+
+/// The database answers.
+#[utoipa::path(get, path = "/ready", tag = "operations", security(()),
+    responses(
+        (status = 200, description = "Ready", body = Status),
+        (status = 503, description = "Database unreachable", body = crate::error::Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn ready(state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
+    state.run(|conn| Ok(db::ping(conn)?)).await?;
+    Ok(HttpResponse::Ok().json(Status {
+        status: "ready".into(),
+    }))
+}
+
+/// Counters in Prometheus text format.
+#[utoipa::path(get, path = "/metrics", tag = "operations", security(()),
+    responses((status = 200, description = "Prometheus text", body = String, content_type = "text/plain")))]
+pub async fn metrics(state: web::Data<AppState>) -> HttpResponse {
+    let pool = state.pool.state();
+    HttpResponse::Ok()
+        .content_type("text/plain; version=0.0.4; charset=utf-8")
+        .body(
+            state
+                .metrics
+                .render(pool.connections, pool.idle_connections),
+        )
+}

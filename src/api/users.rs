@@ -1,0 +1,311 @@
+//! Users: agents of members and the cooperative's staff.
+
+use actix_web::{web, HttpResponse};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use crate::api::{created, not_null, nullable, paginate, parse_id, path_id, Page, PageQuery};
+use crate::auth::{password, AuthUser};
+use crate::db;
+use crate::db::users::{NewUser, User, UserChanges, UserFilter};
+use crate::domain::user::{check_member_for_role, parse_password, Role};
+use crate::domain::{text, Checks, FieldError};
+use crate::error::AppError;
+use crate::startup::AppState;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        web::resource("/users")
+            .route(web::get().to(list_users))
+            .route(web::post().to(create_user)),
+    )
+    .service(
+        web::resource("/users/{id}")
+            .route(web::get().to(get_user))
+            .route(web::patch().to(update_user)),
+    );
+}
+
+/// A user as the API shows them: never a password or its hash.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct UserView {
+    pub id: i64,
+    pub email: String,
+    pub name: String,
+    pub role: Role,
+    pub member_id: Option<i64>,
+    pub disabled: bool,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+impl From<User> for UserView {
+    fn from(u: User) -> Self {
+        UserView {
+            id: u.id,
+            role: Role::from_stored(&u.role),
+            email: u.email,
+            name: u.name,
+            member_id: u.member_id,
+            disabled: u.disabled,
+            created_at: crate::domain::time::to_rfc3339(u.created_at),
+            updated_at: crate::domain::time::to_rfc3339(u.updated_at),
+        }
+    }
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct CreateUser {
+    pub email: String,
+    pub name: String,
+    #[schema(value_type = Role)]
+    pub role: String,
+    /// Required for agents, absent for staff.
+    pub member_id: Option<i64>,
+    /// At least 8 characters.
+    pub password: String,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct UpdateUser {
+    #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<String>)]
+    pub name: Option<Option<String>>,
+    #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<Role>)]
+    pub role: Option<Option<String>>,
+    #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<i64>, nullable)]
+    pub member_id: Option<Option<i64>>,
+    #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<bool>)]
+    pub disabled: Option<Option<bool>>,
+    #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<String>)]
+    pub password: Option<Option<String>>,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct UserQuery {
+    /// Only users of this role.
+    #[param(value_type = Option<Role>)]
+    pub role: Option<String>,
+    /// Only agents of this member.
+    #[param(value_type = Option<i64>)]
+    pub member_id: Option<String>,
+}
+
+const NAME_MAX_CHARS: usize = 200;
+
+/// The member must exist for an agent to belong to it.
+async fn check_member_exists(state: &AppState, member_id: Option<i64>) -> Result<(), AppError> {
+    if let Some(id) = member_id {
+        let found = state
+            .run(move |conn| Ok(db::members::find(conn, id)?))
+            .await?;
+        if found.is_none() {
+            return Err(AppError::validation(
+                "member_id",
+                format!("member {id} does not exist"),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Create a user.
+#[utoipa::path(
+    post, path = "/api/v1/users", tag = "users",
+    request_body = CreateUser,
+    responses(
+        (status = 201, description = "Created", body = UserView),
+        (status = 403, description = "Not a manager or admin", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "E-mail already taken", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid field, or agent without member", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn create_user(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    body: web::Json<CreateUser>,
+) -> Result<HttpResponse, AppError> {
+    user.require_directory_manager()?;
+    let body = body.into_inner();
+    let mut checks = Checks::new();
+    let email = checks.take(text::email("email", &body.email));
+    let name = checks.take(text::required("name", &body.name, NAME_MAX_CHARS));
+    let role = checks.take(Role::parse(&body.role));
+    let password = checks.take(parse_password(&body.password));
+    if let Some(role) = role {
+        checks.take(check_member_for_role(role, body.member_id));
+        if role == Role::Admin && user.role() != Role::Admin {
+            return Err(AppError::forbidden("only an admin may create an admin"));
+        }
+    }
+    checks.finish()?;
+    let (Some(email), Some(name), Some(role), Some(password)) = (email, name, role, password)
+    else {
+        unreachable!("checks passed");
+    };
+    check_member_exists(&state, body.member_id).await?;
+    let at = crate::domain::time::now();
+    let new = NewUser {
+        email: email.clone(),
+        name,
+        role: role.as_str().into(),
+        member_id: body.member_id,
+        password_hash: password::hash(&password),
+        disabled: false,
+        created_at: at,
+        updated_at: at,
+    };
+    let created_user = state
+        .run(move |conn| Ok(db::users::insert(conn, &new)?))
+        .await?
+        .ok_or_else(|| AppError::Conflict {
+            code: "duplicate",
+            message: format!("a user with e-mail {email} already exists"),
+        })?;
+    Ok(created(
+        format!("/api/v1/users/{}", created_user.id),
+        &UserView::from(created_user),
+    ))
+}
+
+/// List users (staff only).
+#[utoipa::path(
+    get, path = "/api/v1/users", tag = "users",
+    params(PageQuery, UserQuery),
+    responses(
+        (status = 200, description = "Newest first", body = Page<UserView>),
+        (status = 403, description = "Agents may not list users", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn list_users(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    page: web::Query<PageQuery>,
+    query: web::Query<UserQuery>,
+) -> Result<HttpResponse, AppError> {
+    user.require_staff()?;
+    let mut checks = Checks::new();
+    let limit = checks.take(page.limit()).unwrap_or_default();
+    let before = checks.take(page.id_cursor()).flatten();
+    let role = checks
+        .take_opt(query.role.as_deref(), Role::parse)
+        .flatten();
+    let member_id = checks
+        .take_opt(query.member_id.as_deref(), |raw| parse_id("member_id", raw))
+        .flatten();
+    checks.finish()?;
+    let filter = UserFilter {
+        role: role.map(|r| r.as_str().to_string()),
+        member_id,
+    };
+    let rows = state
+        .run(move |conn| Ok(db::users::list(conn, &filter, before, limit + 1)?))
+        .await?;
+    Ok(HttpResponse::Ok().json(paginate(
+        rows,
+        limit,
+        |u| u.id.to_string(),
+        UserView::from,
+    )))
+}
+
+async fn find_user(state: &AppState, id: i64) -> Result<User, AppError> {
+    state
+        .run(move |conn| Ok(db::users::find(conn, id)?))
+        .await?
+        .ok_or_else(|| AppError::not_found(format!("user {id}")))
+}
+
+/// One user (staff only).
+#[utoipa::path(
+    get, path = "/api/v1/users/{id}", tag = "users",
+    params(("id" = i64, Path, description = "User id")),
+    responses(
+        (status = 200, description = "The user", body = UserView),
+        (status = 403, description = "Agents may not read users", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such user", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn get_user(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    id: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    user.require_staff()?;
+    let id = path_id(&id, "user")?;
+    Ok(HttpResponse::Ok().json(UserView::from(find_user(&state, id).await?)))
+}
+
+/// Change a user's name, role, member, password, or disable them.
+#[utoipa::path(
+    patch, path = "/api/v1/users/{id}", tag = "users",
+    params(("id" = i64, Path, description = "User id")),
+    request_body = UpdateUser,
+    responses(
+        (status = 200, description = "The changed user", body = UserView),
+        (status = 403, description = "Not a manager or admin", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such user", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid field", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn update_user(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    id: web::Path<String>,
+    body: web::Json<UpdateUser>,
+) -> Result<HttpResponse, AppError> {
+    user.require_directory_manager()?;
+    let id = path_id(&id, "user")?;
+    let current = find_user(&state, id).await?;
+    let body = body.into_inner();
+    let mut checks = Checks::new();
+    let name = checks
+        .take(not_null("name", body.name))
+        .flatten()
+        .and_then(|n| checks.take(text::required("name", &n, NAME_MAX_CHARS)));
+    let role = checks
+        .take(not_null("role", body.role))
+        .flatten()
+        .and_then(|r| checks.take(Role::parse(&r)));
+    let disabled = checks.take(not_null("disabled", body.disabled)).flatten();
+    let password = checks
+        .take(not_null("password", body.password))
+        .flatten()
+        .and_then(|p| checks.take(parse_password(&p)));
+    let current_role = Role::from_stored(&current.role);
+    let final_role = role.unwrap_or(current_role);
+    let final_member = body.member_id.unwrap_or(current.member_id);
+    checks.take(check_member_for_role(final_role, final_member));
+    if id == user.actor.id && (disabled == Some(true) || final_role != current_role) {
+        checks.push(FieldError::new(
+            "role",
+            "you cannot disable yourself or change your own role",
+        ));
+    }
+    checks.finish()?;
+    let touches_admin = current_role == Role::Admin || final_role == Role::Admin;
+    if touches_admin && user.role() != Role::Admin && (role.is_some() || disabled.is_some()) {
+        return Err(AppError::forbidden("only an admin may change an admin's rights"));
+    }
+    if body.member_id.is_some() {
+        check_member_exists(&state, final_member).await?;
+    }
+    let changes = UserChanges {
+        name,
+        role: role.map(|r| r.as_str().to_string()),
+        member_id: body.member_id,
+        password_hash: password.map(|p| password::hash(&p)),
+        disabled,
+        updated_at: Some(crate::domain::time::now()),
+    };
+    let updated = state
+        .run(move |conn| Ok(db::users::update(conn, id, &changes)?))
+        .await?
+        .ok_or_else(|| AppError::not_found(format!("user {id}")))?;
+    Ok(HttpResponse::Ok().json(UserView::from(updated)))
+}

@@ -1,0 +1,368 @@
+//! Work logs: the team's days, by kind and member.
+
+use actix_web::{web, HttpResponse};
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use crate::api::{
+    created, invalid_cursor, not_null, nullable, paginate, parse_date, parse_id, path_id, Page,
+    PageQuery,
+};
+use crate::auth::AuthUser;
+use crate::db;
+use crate::db::work_logs::{WorkLog, WorkLogFields, WorkLogFilter};
+use crate::domain::work_log::{minutes_to_days, parse_duration, WorkKind};
+use crate::domain::{text, Checks, FieldError};
+use crate::error::AppError;
+use crate::startup::AppState;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        web::resource("/work-logs")
+            .route(web::get().to(list_work_logs))
+            .route(web::post().to(create_work_log)),
+    )
+    .service(
+        web::resource("/work-logs/{id}")
+            .route(web::get().to(get_work_log))
+            .route(web::patch().to(update_work_log))
+            .route(web::delete().to(delete_work_log)),
+    );
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct WorkLogView {
+    pub id: i64,
+    pub technician_id: i64,
+    /// Null for hotline duty.
+    pub member_id: Option<i64>,
+    pub date: NaiveDate,
+    pub kind: WorkKind,
+    pub minutes: i32,
+    /// `minutes` in days of `workday_minutes`, two decimals.
+    pub days: f64,
+    pub ticket_id: Option<i64>,
+    pub category_id: Option<i64>,
+    pub note: Option<String>,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+fn view(log: WorkLog, workday_minutes: u32) -> WorkLogView {
+    WorkLogView {
+        id: log.id,
+        technician_id: log.technician_id,
+        member_id: log.member_id,
+        date: log.work_date,
+        kind: WorkKind::from_stored(&log.kind),
+        minutes: log.minutes,
+        days: minutes_to_days(i64::from(log.minutes), workday_minutes),
+        ticket_id: log.ticket_id,
+        category_id: log.category_id,
+        note: log.note,
+        created_at: crate::domain::time::to_rfc3339(log.created_at),
+        updated_at: crate::domain::time::to_rfc3339(log.updated_at),
+    }
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct CreateWorkLog {
+    /// Defaults to the caller.
+    pub technician_id: Option<i64>,
+    /// Required, except for `hotline_duty` where it must be absent.
+    pub member_id: Option<i64>,
+    pub date: NaiveDate,
+    #[schema(value_type = WorkKind)]
+    pub kind: String,
+    /// A multiple of 0.25; give this or `minutes`.
+    pub days: Option<f64>,
+    /// 1 to 44,640; give this or `days`.
+    #[schema(minimum = 1, maximum = 44640)]
+    pub minutes: Option<i64>,
+    pub ticket_id: Option<i64>,
+    pub category_id: Option<i64>,
+    pub note: Option<String>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct UpdateWorkLog {
+    #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<i64>)]
+    pub technician_id: Option<Option<i64>>,
+    #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<i64>, nullable)]
+    pub member_id: Option<Option<i64>>,
+    #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<NaiveDate>)]
+    pub date: Option<Option<NaiveDate>>,
+    #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<WorkKind>)]
+    pub kind: Option<Option<String>>,
+    /// Replaces the duration; give at most one of `days` and `minutes`.
+    pub days: Option<f64>,
+    pub minutes: Option<i64>,
+    #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<i64>, nullable)]
+    pub ticket_id: Option<Option<i64>>,
+    #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<i64>, nullable)]
+    pub category_id: Option<Option<i64>>,
+    #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<String>, nullable)]
+    pub note: Option<Option<String>>,
+}
+
+const NOTE_MAX_CHARS: usize = 2_000;
+
+fn parse_note(checks: &mut Checks, note: Option<&str>) -> Option<String> {
+    note.and_then(|n| checks.take(text::optional("note", n, NOTE_MAX_CHARS)).flatten())
+}
+
+/// Log work.
+#[utoipa::path(
+    post, path = "/api/v1/work-logs", tag = "work-logs",
+    request_body = CreateWorkLog,
+    responses(
+        (status = 201, description = "Logged", body = WorkLogView),
+        (status = 403, description = "Agents do not log work", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid field: member required or forbidden by kind, not a member on that date, days not in quarters, minutes out of range...", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn create_work_log(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    body: web::Json<CreateWorkLog>,
+) -> Result<HttpResponse, AppError> {
+    if !user.role().logs_work() {
+        return Err(AppError::forbidden("agents do not log work"));
+    }
+    let body = body.into_inner();
+    let workday = state.settings.service.workday_minutes;
+    let mut checks = Checks::new();
+    let kind = checks.take(WorkKind::parse(&body.kind));
+    let minutes = checks.take(parse_duration(body.days, body.minutes, workday));
+    let note = parse_note(&mut checks, body.note.as_deref());
+    checks.finish()?;
+    let (Some(kind), Some(minutes)) = (kind, minutes) else {
+        unreachable!("checks passed");
+    };
+    let fields = WorkLogFields {
+        technician_id: body.technician_id.unwrap_or(user.actor.id),
+        member_id: body.member_id,
+        work_date: body.date,
+        kind: kind.as_str().into(),
+        minutes,
+        ticket_id: body.ticket_id,
+        category_id: body.category_id,
+        note,
+    };
+    let log = state
+        .run(move |conn| db::work_logs::insert(conn, &fields))
+        .await?;
+    Ok(created(
+        format!("/api/v1/work-logs/{}", log.id),
+        &view(log, workday),
+    ))
+}
+
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct WorkLogQuery {
+    #[param(value_type = Option<i64>)]
+    pub member_id: Option<String>,
+    #[param(value_type = Option<i64>)]
+    pub technician_id: Option<String>,
+    #[param(value_type = Option<WorkKind>)]
+    pub kind: Option<String>,
+    /// First day, inclusive.
+    #[param(value_type = Option<NaiveDate>)]
+    pub from: Option<String>,
+    /// Last day, inclusive.
+    #[param(value_type = Option<NaiveDate>)]
+    pub to: Option<String>,
+}
+
+fn parse_log_cursor(raw: &str) -> Result<(NaiveDate, i64), FieldError> {
+    let (date, id) = raw.split_once('_').ok_or_else(invalid_cursor)?;
+    let date = NaiveDate::parse_from_str(date, "%Y-%m-%d").map_err(|_| invalid_cursor())?;
+    let id = id.parse().map_err(|_| invalid_cursor())?;
+    Ok((date, id))
+}
+
+/// List work logs, newest day first (staff).
+#[utoipa::path(
+    get, path = "/api/v1/work-logs", tag = "work-logs",
+    params(PageQuery, WorkLogQuery),
+    responses(
+        (status = 200, description = "Newest day first", body = Page<WorkLogView>),
+        (status = 403, description = "Agents may not read work logs", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid filter", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn list_work_logs(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    page: web::Query<PageQuery>,
+    query: web::Query<WorkLogQuery>,
+) -> Result<HttpResponse, AppError> {
+    user.require_staff()?;
+    let mut checks = Checks::new();
+    let limit = checks.take(page.limit()).unwrap_or_default();
+    let after = checks
+        .take_opt(page.cursor.as_deref(), parse_log_cursor)
+        .flatten();
+    let member_id = checks
+        .take_opt(query.member_id.as_deref(), |r| parse_id("member_id", r))
+        .flatten();
+    let technician_id = checks
+        .take_opt(query.technician_id.as_deref(), |r| parse_id("technician_id", r))
+        .flatten();
+    let kind = checks
+        .take_opt(query.kind.as_deref(), WorkKind::parse)
+        .flatten();
+    let from = checks
+        .take_opt(query.from.as_deref(), |r| parse_date("from", r))
+        .flatten();
+    let to = checks
+        .take_opt(query.to.as_deref(), |r| parse_date("to", r))
+        .flatten();
+    checks.finish()?;
+    let filter = WorkLogFilter {
+        member_id,
+        technician_id,
+        kind: kind.map(|k| k.as_str().to_string()),
+        from,
+        to,
+    };
+    let workday = state.settings.service.workday_minutes;
+    let rows = state
+        .run(move |conn| Ok(db::work_logs::list(conn, &filter, after, limit + 1)?))
+        .await?;
+    Ok(HttpResponse::Ok().json(paginate(
+        rows,
+        limit,
+        |l| format!("{}_{}", l.work_date, l.id),
+        |l| view(l, workday),
+    )))
+}
+
+/// One work log (staff).
+#[utoipa::path(
+    get, path = "/api/v1/work-logs/{id}", tag = "work-logs",
+    params(("id" = i64, Path, description = "Work log id")),
+    responses(
+        (status = 200, description = "The work log", body = WorkLogView),
+        (status = 403, description = "Agents may not read work logs", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such work log", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn get_work_log(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    id: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    user.require_staff()?;
+    let id = path_id(&id, "work log")?;
+    let log = state
+        .run(move |conn| Ok(db::work_logs::find(conn, id)?))
+        .await?
+        .ok_or_else(|| AppError::not_found(format!("work log {id}")))?;
+    Ok(HttpResponse::Ok().json(view(log, state.settings.service.workday_minutes)))
+}
+
+/// Change a work log (staff).
+#[utoipa::path(
+    patch, path = "/api/v1/work-logs/{id}", tag = "work-logs",
+    params(("id" = i64, Path, description = "Work log id")),
+    request_body = UpdateWorkLog,
+    responses(
+        (status = 200, description = "The changed work log", body = WorkLogView),
+        (status = 403, description = "Agents may not change work logs", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such work log", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid field", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn update_work_log(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    id: web::Path<String>,
+    body: web::Json<UpdateWorkLog>,
+) -> Result<HttpResponse, AppError> {
+    user.require_staff()?;
+    let id = path_id(&id, "work log")?;
+    let body = body.into_inner();
+    let workday = state.settings.service.workday_minutes;
+    let mut checks = Checks::new();
+    let technician_id = checks.take(not_null("technician_id", body.technician_id)).flatten();
+    let date = checks.take(not_null("date", body.date)).flatten();
+    let kind = checks
+        .take(not_null("kind", body.kind))
+        .flatten()
+        .and_then(|k| checks.take(WorkKind::parse(&k)));
+    let minutes = if body.days.is_some() || body.minutes.is_some() {
+        checks.take(parse_duration(body.days, body.minutes, workday))
+    } else {
+        None
+    };
+    let note = body
+        .note
+        .map(|n| parse_note(&mut checks, n.as_deref()));
+    checks.finish()?;
+    let log = state
+        .run(move |conn| {
+            db::work_logs::update(conn, id, |current| {
+                let mut fields = current.fields();
+                if let Some(technician_id) = technician_id {
+                    fields.technician_id = technician_id;
+                }
+                if let Some(member_id) = body.member_id {
+                    fields.member_id = member_id;
+                }
+                if let Some(date) = date {
+                    fields.work_date = date;
+                }
+                if let Some(kind) = kind {
+                    fields.kind = kind.as_str().into();
+                }
+                if let Some(minutes) = minutes {
+                    fields.minutes = minutes;
+                }
+                if let Some(ticket_id) = body.ticket_id {
+                    fields.ticket_id = ticket_id;
+                }
+                if let Some(category_id) = body.category_id {
+                    fields.category_id = category_id;
+                }
+                if let Some(note) = note {
+                    fields.note = note;
+                }
+                Ok(fields)
+            })
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(view(log, workday)))
+}
+
+/// Delete a work log (staff).
+#[utoipa::path(
+    delete, path = "/api/v1/work-logs/{id}", tag = "work-logs",
+    params(("id" = i64, Path, description = "Work log id")),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 403, description = "Agents may not delete work logs", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such work log", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn delete_work_log(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    id: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    user.require_staff()?;
+    let id = path_id(&id, "work log")?;
+    state
+        .run(move |conn| db::work_logs::delete(conn, id))
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}

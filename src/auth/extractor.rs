@@ -1,0 +1,96 @@
+//! The `AuthUser` extractor: a valid bearer token of an existing, enabled user.
+
+use std::future::Future;
+use std::pin::Pin;
+
+use actix_web::{dev::Payload, http::header, web, FromRequest, HttpRequest};
+
+use crate::db;
+use crate::domain::user::{Actor, Role};
+use crate::error::AppError;
+use crate::startup::AppState;
+
+/// The caller, as the database knows them now (role and member are re-read on every request,
+/// so a changed role or a disabled account takes effect at once).
+#[derive(Debug, Clone)]
+pub struct AuthUser {
+    pub actor: Actor,
+}
+
+impl AuthUser {
+    pub fn role(&self) -> Role {
+        self.actor.role
+    }
+
+    pub fn require_staff(&self) -> Result<(), AppError> {
+        if self.actor.role.is_staff() {
+            Ok(())
+        } else {
+            Err(AppError::forbidden("this needs a member of staff"))
+        }
+    }
+
+    pub fn require_directory_manager(&self) -> Result<(), AppError> {
+        if self.actor.role.manages_directory() {
+            Ok(())
+        } else {
+            Err(AppError::forbidden("this needs a manager or an admin"))
+        }
+    }
+
+    pub fn require_admin(&self) -> Result<(), AppError> {
+        if self.actor.role == Role::Admin {
+            Ok(())
+        } else {
+            Err(AppError::forbidden("this needs an admin"))
+        }
+    }
+}
+
+fn unauthorized(why: &str) -> AppError {
+    AppError::Unauthorized(why.to_string())
+}
+
+impl FromRequest for AuthUser {
+    type Error = AppError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let state = req.app_data::<web::Data<AppState>>().cloned();
+        let header_value = req
+            .headers()
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string);
+        Box::pin(async move {
+            let state = state.ok_or_else(|| AppError::internal("application state missing"))?;
+            let header_value =
+                header_value.ok_or_else(|| unauthorized("send Authorization: Bearer <token>"))?;
+            let token = header_value
+                .strip_prefix("Bearer ")
+                .or_else(|| header_value.strip_prefix("bearer "))
+                .map(str::trim)
+                .ok_or_else(|| unauthorized("send Authorization: Bearer <token>"))?;
+            let claims = state
+                .keys
+                .verify(token)
+                .map_err(|_| unauthorized("invalid or expired token"))?;
+            let user_id: i64 = claims
+                .sub
+                .parse()
+                .map_err(|_| unauthorized("invalid or expired token"))?;
+            let user = state
+                .run(move |conn| Ok(db::users::find(conn, user_id)?))
+                .await?
+                .filter(|user| !user.disabled)
+                .ok_or_else(|| unauthorized("invalid or expired token"))?;
+            Ok(AuthUser {
+                actor: Actor {
+                    id: user.id,
+                    role: Role::from_stored(&user.role),
+                    member_id: user.member_id,
+                },
+            })
+        })
+    }
+}

@@ -1,0 +1,134 @@
+//! The subcommands of the `helpdesk` binary.
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+
+use crate::auth::password;
+use crate::config::Settings;
+use crate::db::{self, DatabaseUrl};
+use crate::domain::user::{parse_password, Role};
+use crate::domain::{text, time::now};
+use crate::startup::{open_database, Application};
+
+#[derive(Debug, Parser)]
+#[command(name = "helpdesk", version, about = "Helpdesk of a shared public IT service")]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the HTTP service (the default).
+    Serve,
+    /// Apply the database migrations and exit.
+    Migrate,
+    /// Create an admin account (or reset the password of an existing admin).
+    CreateAdmin {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        password: String,
+        #[arg(long, default_value = "Administrator")]
+        name: String,
+    },
+    /// Fill an empty database with the members, categories, accounts, tickets and work logs
+    /// of the 2016-2018 activity reports.
+    SeedDemo,
+}
+
+pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
+    match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => serve(settings).await,
+        Command::Migrate => {
+            let url = DatabaseUrl::parse(&settings.database.url).map_err(anyhow::Error::msg)?;
+            open_database(&settings, &url)?;
+            println!("migrations applied");
+            Ok(())
+        }
+        Command::CreateAdmin {
+            email,
+            password,
+            name,
+        } => {
+            let created = create_admin(&settings, &email, &name, &password)?;
+            println!(
+                "{} admin {}",
+                if created { "created" } else { "updated" },
+                email.trim().to_lowercase()
+            );
+            Ok(())
+        }
+        Command::SeedDemo => seed_demo(&settings),
+    }
+}
+
+async fn serve(settings: Settings) -> anyhow::Result<()> {
+    let host = settings.server.host.clone();
+    let app = Application::build(settings)?;
+    log::info!("listening on http://{host}:{}", app.port());
+    app.run_until_stopped().await?;
+    Ok(())
+}
+
+/// Creates an admin, or makes an existing account with that e-mail an enabled admin with
+/// that password. Returns whether the account is new.
+pub fn create_admin(settings: &Settings, email: &str, name: &str, password: &str) -> anyhow::Result<bool> {
+    let email = text::email("email", email).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let name = text::required("name", name, 200).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let password = parse_password(password).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let url = DatabaseUrl::parse(&settings.database.url).map_err(anyhow::Error::msg)?;
+    let pool = open_database(settings, &url)?;
+    let mut conn = pool.get().context("cannot reach the database")?;
+    let at = now();
+    let hash = password::hash(&password);
+    if let Some(existing) = db::users::find_by_email(&mut conn, &email)? {
+        db::users::update(
+            &mut conn,
+            existing.id,
+            &db::users::UserChanges {
+                role: Some(Role::Admin.as_str().into()),
+                member_id: Some(None),
+                password_hash: Some(hash),
+                disabled: Some(false),
+                updated_at: Some(at),
+                ..Default::default()
+            },
+        )?;
+        return Ok(false);
+    }
+    db::users::insert(
+        &mut conn,
+        &db::users::NewUser {
+            email,
+            name,
+            role: Role::Admin.as_str().into(),
+            member_id: None,
+            password_hash: hash,
+            disabled: false,
+            created_at: at,
+            updated_at: at,
+        },
+    )?;
+    Ok(true)
+}
+
+fn seed_demo(settings: &Settings) -> anyhow::Result<()> {
+    let url = DatabaseUrl::parse(&settings.database.url).map_err(anyhow::Error::msg)?;
+    let pool = open_database(settings, &url)?;
+    let mut conn = pool.get().context("cannot reach the database")?;
+    let summary = crate::demo::seed(
+        &mut conn,
+        settings.service.timezone,
+        settings.service.workday_minutes,
+    )?;
+    println!(
+        "demo data: {} members, {} users, {} categories, {} tickets, {} work logs",
+        summary.members, summary.users, summary.categories, summary.tickets, summary.work_logs
+    );
+    println!("demo accounts (e-mail / password):");
+    for (email, password, role, _) in crate::demo::DEMO_USERS {
+        println!("  {role:<10} {email} / {password}");
+    }
+    Ok(())
+}

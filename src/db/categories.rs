@@ -1,0 +1,90 @@
+//! The two-level category tree.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use super::schema::categories;
+use super::DbConn;
+
+#[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
+#[diesel(table_name = categories)]
+pub struct Category {
+    pub id: i64,
+    pub name: String,
+    pub parent_id: Option<i64>,
+    pub created_at: NaiveDateTime,
+}
+
+#[derive(Debug, Insertable)]
+#[diesel(table_name = categories)]
+pub struct NewCategory {
+    pub name: String,
+    pub parent_id: Option<i64>,
+    pub created_at: NaiveDateTime,
+}
+
+pub fn find(conn: &mut DbConn, id: i64) -> QueryResult<Option<Category>> {
+    categories::table
+        .find(id)
+        .select(Category::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn list(conn: &mut DbConn, before_id: Option<i64>, limit: i64) -> QueryResult<Vec<Category>> {
+    let mut query = categories::table.select(Category::as_select()).into_boxed();
+    if let Some(id) = before_id {
+        query = query.filter(categories::id.lt(id));
+    }
+    query.order(categories::id.desc()).limit(limit).load(conn)
+}
+
+pub fn all(conn: &mut DbConn) -> QueryResult<Vec<Category>> {
+    categories::table
+        .select(Category::as_select())
+        .order(categories::id.asc())
+        .load(conn)
+}
+
+fn find_sibling(conn: &mut DbConn, name: &str, parent_id: Option<i64>) -> QueryResult<Option<Category>> {
+    let query = categories::table
+        .filter(categories::name.eq(name))
+        .select(Category::as_select())
+        .into_boxed();
+    let query = match parent_id {
+        Some(parent) => query.filter(categories::parent_id.eq(parent)),
+        None => query.filter(categories::parent_id.is_null()),
+    };
+    query.order(categories::id.desc()).first(conn).optional()
+}
+
+pub enum Inserted {
+    Created(Category),
+    /// A category of that name already exists under that parent.
+    Duplicate,
+    /// The parent does not exist.
+    UnknownParent,
+    /// The parent is itself a sub-category: the tree has two levels.
+    TooDeep,
+}
+
+pub fn insert(conn: &mut DbConn, new: &NewCategory) -> QueryResult<Inserted> {
+    super::write(conn, |conn| {
+        if let Some(parent_id) = new.parent_id {
+            match find(conn, parent_id)? {
+                None => return Ok(Inserted::UnknownParent),
+                Some(parent) if parent.parent_id.is_some() => return Ok(Inserted::TooDeep),
+                Some(_) => {}
+            }
+        }
+        if find_sibling(conn, &new.name, new.parent_id)?.is_some() {
+            return Ok(Inserted::Duplicate);
+        }
+        diesel::insert_into(categories::table)
+            .values(new)
+            .execute(conn)?;
+        Ok(find_sibling(conn, &new.name, new.parent_id)?
+            .map(Inserted::Created)
+            .unwrap_or(Inserted::Duplicate))
+    })
+}

@@ -1,0 +1,121 @@
+//! Monthly aggregates kept in the same transaction as the tickets and work logs they count.
+//! Statistics read these and never scan tickets.
+
+use chrono::NaiveDate;
+use diesel::prelude::*;
+use diesel::upsert::excluded;
+
+use super::schema::{ticket_month_counts, work_month_minutes};
+use super::DbConn;
+use crate::domain::time::year_month;
+
+/// Stands for "no member" in `work_month_minutes` (hotline duty).
+pub const NO_MEMBER: i64 = 0;
+
+#[derive(Debug, Clone, Insertable, Queryable, Selectable)]
+#[diesel(table_name = ticket_month_counts)]
+pub struct TicketMonthCount {
+    pub member_id: i64,
+    pub year: i32,
+    pub month: i32,
+    pub origin: String,
+    pub tickets: i64,
+}
+
+#[derive(Debug, Clone, Insertable, Queryable, Selectable)]
+#[diesel(table_name = work_month_minutes)]
+pub struct WorkMonthMinutes {
+    pub member_id: i64,
+    pub year: i32,
+    pub month: i32,
+    pub kind: String,
+    pub minutes: i64,
+}
+
+/// Adds `delta` tickets (negative to remove) of a member, created on `day`, of an origin.
+pub fn add_tickets(
+    conn: &mut DbConn,
+    member_id: i64,
+    day: NaiveDate,
+    origin: &str,
+    delta: i64,
+) -> QueryResult<()> {
+    let (year, month) = year_month(day);
+    let row = TicketMonthCount {
+        member_id,
+        year,
+        month,
+        origin: origin.to_string(),
+        tickets: delta,
+    };
+    use ticket_month_counts::dsl as t;
+    // The one upsert of the code base: the statement is the same on both backends, but the
+    // multi connection cannot build it, so it is written once per variant.
+    macro_rules! upsert {
+        ($conn:expr) => {
+            diesel::insert_into(t::ticket_month_counts)
+                .values(&row)
+                .on_conflict((t::member_id, t::year, t::month, t::origin))
+                .do_update()
+                .set(t::tickets.eq(t::tickets + excluded(t::tickets)))
+                .execute($conn)
+        };
+    }
+    match conn {
+        DbConn::Postgresql(pg) => upsert!(pg)?,
+        DbConn::Sqlite(sqlite) => upsert!(sqlite)?,
+    };
+    Ok(())
+}
+
+/// Adds `delta` minutes (negative to remove) of work of a kind, for a member or none.
+pub fn add_work_minutes(
+    conn: &mut DbConn,
+    member_id: Option<i64>,
+    day: NaiveDate,
+    kind: &str,
+    delta: i64,
+) -> QueryResult<()> {
+    let (year, month) = year_month(day);
+    let row = WorkMonthMinutes {
+        member_id: member_id.unwrap_or(NO_MEMBER),
+        year,
+        month,
+        kind: kind.to_string(),
+        minutes: delta,
+    };
+    use work_month_minutes::dsl as w;
+    macro_rules! upsert {
+        ($conn:expr) => {
+            diesel::insert_into(w::work_month_minutes)
+                .values(&row)
+                .on_conflict((w::member_id, w::year, w::month, w::kind))
+                .do_update()
+                .set(w::minutes.eq(w::minutes + excluded(w::minutes)))
+                .execute($conn)
+        };
+    }
+    match conn {
+        DbConn::Postgresql(pg) => upsert!(pg)?,
+        DbConn::Sqlite(sqlite) => upsert!(sqlite)?,
+    };
+    Ok(())
+}
+
+/// Ticket counts of the given years.
+pub fn ticket_counts(conn: &mut DbConn, years: &[i32]) -> QueryResult<Vec<TicketMonthCount>> {
+    ticket_month_counts::table
+        .filter(ticket_month_counts::year.eq_any(years))
+        .filter(ticket_month_counts::tickets.ne(0))
+        .select(TicketMonthCount::as_select())
+        .load(conn)
+}
+
+/// Work minutes of a year.
+pub fn work_minutes(conn: &mut DbConn, year: i32) -> QueryResult<Vec<WorkMonthMinutes>> {
+    work_month_minutes::table
+        .filter(work_month_minutes::year.eq(year))
+        .filter(work_month_minutes::minutes.ne(0))
+        .select(WorkMonthMinutes::as_select())
+        .load(conn)
+}

@@ -1,0 +1,154 @@
+// The same tables on SQLite and PostgreSQL: see migrations/sqlite and migrations/postgres.
+
+diesel::table! {
+    members (id) {
+        id -> BigInt,
+        code -> Text,
+        name -> Text,
+        kind -> Text,
+        uses_hotline -> Bool,
+        joined_on -> Nullable<Date>,
+        left_on -> Nullable<Date>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    users (id) {
+        id -> BigInt,
+        email -> Text,
+        name -> Text,
+        role -> Text,
+        member_id -> Nullable<BigInt>,
+        password_hash -> Text,
+        disabled -> Bool,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    categories (id) {
+        id -> BigInt,
+        name -> Text,
+        parent_id -> Nullable<BigInt>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    tickets (id) {
+        id -> BigInt,
+        member_id -> BigInt,
+        requester_id -> Nullable<BigInt>,
+        requester_name -> Nullable<Text>,
+        requester_email -> Nullable<Text>,
+        requester_phone -> Nullable<Text>,
+        title -> Text,
+        description -> Text,
+        search_text -> Text,
+        ticket_type -> Text,
+        category_id -> Nullable<BigInt>,
+        priority -> Integer,
+        status -> Text,
+        origin -> Text,
+        channel -> Text,
+        assignee_id -> Nullable<BigInt>,
+        created_at -> Timestamp,
+        created_on -> Date,
+        acknowledged_at -> Nullable<Timestamp>,
+        resolved_at -> Nullable<Timestamp>,
+        closed_at -> Nullable<Timestamp>,
+        updated_at -> Timestamp,
+        version -> Integer,
+    }
+}
+
+diesel::table! {
+    ticket_events (id) {
+        id -> BigInt,
+        ticket_id -> BigInt,
+        actor_id -> Nullable<BigInt>,
+        at -> Timestamp,
+        field -> Text,
+        from_value -> Nullable<Text>,
+        to_value -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    comments (id) {
+        id -> BigInt,
+        ticket_id -> BigInt,
+        author_id -> Nullable<BigInt>,
+        body -> Text,
+        internal -> Bool,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    work_logs (id) {
+        id -> BigInt,
+        technician_id -> BigInt,
+        member_id -> Nullable<BigInt>,
+        work_date -> Date,
+        kind -> Text,
+        minutes -> Integer,
+        ticket_id -> Nullable<BigInt>,
+        category_id -> Nullable<BigInt>,
+        note -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    idempotency_keys (id) {
+        id -> BigInt,
+        user_id -> BigInt,
+        idempotency_key -> Text,
+        request_hash -> Text,
+        ticket_id -> BigInt,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    ticket_month_counts (member_id, year, month, origin) {
+        member_id -> BigInt,
+        year -> Integer,
+        month -> Integer,
+        origin -> Text,
+        tickets -> BigInt,
+    }
+}
+
+diesel::table! {
+    work_month_minutes (member_id, year, month, kind) {
+        member_id -> BigInt,
+        year -> Integer,
+        month -> Integer,
+        kind -> Text,
+        minutes -> BigInt,
+    }
+}
+
+diesel::joinable!(users -> members (member_id));
+diesel::joinable!(tickets -> members (member_id));
+diesel::joinable!(comments -> tickets (ticket_id));
+diesel::joinable!(ticket_events -> tickets (ticket_id));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    members,
+    users,
+    categories,
+    tickets,
+    ticket_events,
+    comments,
+    work_logs,
+    idempotency_keys,
+    ticket_month_counts,
+    work_month_minutes,
+);

@@ -1,0 +1,863 @@
+//! Tickets, their history and their idempotency keys.
+
+use std::collections::{HashMap, HashSet};
+
+use chrono::{Datelike, Duration, NaiveDate, NaiveDateTime};
+use chrono_tz::Tz;
+use diesel::prelude::*;
+
+use super::schema::{idempotency_keys, ticket_events, tickets, users, work_logs};
+use super::{counts, members, users as user_rows, DbConn};
+use crate::domain::ticket::{Origin, Status};
+use crate::domain::time::{local_date, now};
+use crate::domain::user::{Actor, Role};
+use crate::domain::FieldError;
+use crate::error::AppError;
+
+#[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
+#[diesel(table_name = tickets)]
+pub struct Ticket {
+    pub id: i64,
+    pub member_id: i64,
+    pub requester_id: Option<i64>,
+    pub requester_name: Option<String>,
+    pub requester_email: Option<String>,
+    pub requester_phone: Option<String>,
+    pub title: String,
+    pub description: String,
+    pub ticket_type: String,
+    pub category_id: Option<i64>,
+    pub priority: i32,
+    pub status: String,
+    pub origin: String,
+    pub channel: String,
+    pub assignee_id: Option<i64>,
+    pub created_at: NaiveDateTime,
+    pub created_on: NaiveDate,
+    pub acknowledged_at: Option<NaiveDateTime>,
+    pub resolved_at: Option<NaiveDateTime>,
+    pub closed_at: Option<NaiveDateTime>,
+    pub updated_at: NaiveDateTime,
+    pub version: i32,
+}
+
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = tickets)]
+pub struct NewTicket {
+    pub member_id: i64,
+    pub requester_id: Option<i64>,
+    pub requester_name: Option<String>,
+    pub requester_email: Option<String>,
+    pub requester_phone: Option<String>,
+    pub title: String,
+    pub description: String,
+    pub search_text: String,
+    pub ticket_type: String,
+    pub category_id: Option<i64>,
+    pub priority: i32,
+    pub status: String,
+    pub origin: String,
+    pub channel: String,
+    pub assignee_id: Option<i64>,
+    pub created_at: NaiveDateTime,
+    pub created_on: NaiveDate,
+    pub acknowledged_at: Option<NaiveDateTime>,
+    pub resolved_at: Option<NaiveDateTime>,
+    pub closed_at: Option<NaiveDateTime>,
+    pub updated_at: NaiveDateTime,
+    pub version: i32,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = ticket_events)]
+pub struct TicketEvent {
+    pub id: i64,
+    pub ticket_id: i64,
+    pub actor_id: Option<i64>,
+    pub at: NaiveDateTime,
+    pub field: String,
+    pub from_value: Option<String>,
+    pub to_value: Option<String>,
+}
+
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = ticket_events)]
+pub struct NewTicketEvent {
+    pub ticket_id: i64,
+    pub actor_id: Option<i64>,
+    pub at: NaiveDateTime,
+    pub field: String,
+    pub from_value: Option<String>,
+    pub to_value: Option<String>,
+}
+
+impl NewTicketEvent {
+    fn change(
+        ticket_id: i64,
+        actor_id: i64,
+        at: NaiveDateTime,
+        field: &str,
+        from: Option<String>,
+        to: Option<String>,
+    ) -> Self {
+        NewTicketEvent {
+            ticket_id,
+            actor_id: Some(actor_id),
+            at,
+            field: field.to_string(),
+            from_value: from,
+            to_value: to,
+        }
+    }
+}
+
+/// An insert that returns the whole row, written per backend: the multi connection cannot
+/// build `RETURNING` itself.
+macro_rules! insert_returning {
+    ($conn:expr, $table:expr, $values:expr, $row:ty) => {
+        match $conn {
+            DbConn::Postgresql(pg) => diesel::insert_into($table)
+                .values($values)
+                .returning(<$row>::as_returning())
+                .get_result::<$row>(pg),
+            DbConn::Sqlite(sqlite) => diesel::insert_into($table)
+                .values($values)
+                .returning(<$row>::as_returning())
+                .get_result::<$row>(sqlite),
+        }
+    };
+}
+pub(crate) use insert_returning;
+
+pub fn find(conn: &mut DbConn, id: i64) -> QueryResult<Option<Ticket>> {
+    tickets::table
+        .find(id)
+        .select(Ticket::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// The ticket if the actor may see it: agents see only their member's.
+pub fn find_visible(conn: &mut DbConn, id: i64, actor: &Actor) -> Result<Ticket, AppError> {
+    match find(conn, id)? {
+        Some(ticket) if actor.member_scope().is_none_or(|m| m == ticket.member_id) => Ok(ticket),
+        _ => Err(AppError::not_found(format!("ticket {id}"))),
+    }
+}
+
+/// A new ticket as filed through the API, already parsed.
+#[derive(Debug, Clone)]
+pub struct TicketDraft {
+    pub member_id: i64,
+    pub requester_id: Option<i64>,
+    pub requester_name: Option<String>,
+    pub requester_email: Option<String>,
+    pub requester_phone: Option<String>,
+    pub title: String,
+    pub description: String,
+    pub ticket_type: String,
+    pub category_id: Option<i64>,
+    pub priority: i32,
+    pub origin: String,
+    pub channel: String,
+}
+
+/// An `Idempotency-Key` and the digest of the request body it came with.
+#[derive(Debug, Clone)]
+pub struct IdempotencyKey {
+    pub key: String,
+    pub request_hash: String,
+}
+
+pub enum Filed {
+    Created(Ticket),
+    /// The same key and body were seen within 24 hours: the first ticket, as it is now.
+    Replayed(Ticket),
+}
+
+const IDEMPOTENCY_WINDOW_HOURS: i64 = 24;
+
+/// Files a ticket with its history row and counts, in one transaction.
+pub fn file(
+    conn: &mut DbConn,
+    draft: &TicketDraft,
+    actor: &Actor,
+    idempotency: Option<&IdempotencyKey>,
+    zone: Tz,
+) -> Result<Filed, AppError> {
+    // Two retries with one key can race on PostgreSQL: the loser's key insert fails on the
+    // unique index after the winner commits, and a second pass finds the winner's ticket.
+    let mut attempts = 0;
+    loop {
+        attempts += 1;
+        match super::write(conn, |conn| file_once(conn, draft, actor, idempotency, zone)) {
+            Err(AppError::Conflict { code: "duplicate", .. })
+                if idempotency.is_some() && attempts < 3 => {}
+            other => return other,
+        }
+    }
+}
+
+fn file_once(
+    conn: &mut DbConn,
+    draft: &TicketDraft,
+    actor: &Actor,
+    idempotency: Option<&IdempotencyKey>,
+    zone: Tz,
+) -> Result<Filed, AppError> {
+    let at = now();
+    if let Some(key) = idempotency {
+        let seen: Option<(i64, String, i64, NaiveDateTime)> = idempotency_keys::table
+            .filter(idempotency_keys::user_id.eq(actor.id))
+            .filter(idempotency_keys::idempotency_key.eq(&key.key))
+            .select((
+                idempotency_keys::id,
+                idempotency_keys::request_hash,
+                idempotency_keys::ticket_id,
+                idempotency_keys::created_at,
+            ))
+            .first(conn)
+            .optional()?;
+        if let Some((row_id, hash, ticket_id, created_at)) = seen {
+            if at - created_at < Duration::hours(IDEMPOTENCY_WINDOW_HOURS) {
+                if hash != key.request_hash {
+                    return Err(AppError::Conflict {
+                        code: "idempotency_key_reused",
+                        message: "this Idempotency-Key was used with another request body".into(),
+                    });
+                }
+                let ticket = find(conn, ticket_id)?
+                    .ok_or_else(|| AppError::internal("idempotency key without its ticket"))?;
+                return Ok(Filed::Replayed(ticket));
+            }
+            diesel::delete(idempotency_keys::table.find(row_id)).execute(conn)?;
+        }
+    }
+
+    let today = local_date(at, zone);
+    check_member_on(conn, draft.member_id, today, "member_id")?;
+    check_category(conn, draft.category_id, "category_id")?;
+
+    let new = NewTicket {
+        member_id: draft.member_id,
+        requester_id: draft.requester_id,
+        requester_name: draft.requester_name.clone(),
+        requester_email: draft.requester_email.clone(),
+        requester_phone: draft.requester_phone.clone(),
+        title: draft.title.clone(),
+        description: draft.description.clone(),
+        search_text: crate::domain::text::search_text(&draft.title, &draft.description),
+        ticket_type: draft.ticket_type.clone(),
+        category_id: draft.category_id,
+        priority: draft.priority,
+        status: Status::New.as_str().to_string(),
+        origin: draft.origin.clone(),
+        channel: draft.channel.clone(),
+        assignee_id: None,
+        created_at: at,
+        created_on: today,
+        acknowledged_at: None,
+        resolved_at: None,
+        closed_at: None,
+        updated_at: at,
+        version: 1,
+    };
+    let ticket = insert_returning!(conn, tickets::table, &new, Ticket)?;
+    diesel::insert_into(ticket_events::table)
+        .values(NewTicketEvent::change(
+            ticket.id,
+            actor.id,
+            at,
+            "created",
+            None,
+            Some(ticket.status.clone()),
+        ))
+        .execute(conn)?;
+    counts::add_tickets(conn, ticket.member_id, today, &ticket.origin, 1)?;
+    if let Some(key) = idempotency {
+        diesel::insert_into(idempotency_keys::table)
+            .values((
+                idempotency_keys::user_id.eq(actor.id),
+                idempotency_keys::idempotency_key.eq(&key.key),
+                idempotency_keys::request_hash.eq(&key.request_hash),
+                idempotency_keys::ticket_id.eq(ticket.id),
+                idempotency_keys::created_at.eq(at),
+            ))
+            .execute(conn)?;
+    }
+    Ok(Filed::Created(ticket))
+}
+
+/// The member must exist and have been a member on that day.
+fn check_member_on(
+    conn: &mut DbConn,
+    member_id: i64,
+    day: NaiveDate,
+    field: &str,
+) -> Result<(), AppError> {
+    match members::find(conn, member_id)? {
+        None => Err(AppError::validation(field, format!("member {member_id} does not exist"))),
+        Some(member) if !member.membership().covers(day) => Err(AppError::validation(
+            field,
+            format!("{} was not a member on {day}", member.code),
+        )),
+        Some(_) => Ok(()),
+    }
+}
+
+fn check_category(conn: &mut DbConn, category_id: Option<i64>, field: &str) -> Result<(), AppError> {
+    if let Some(id) = category_id {
+        if super::categories::find(conn, id)?.is_none() {
+            return Err(AppError::validation(field, format!("category {id} does not exist")));
+        }
+    }
+    Ok(())
+}
+
+/// A user tickets may be assigned to: any active member of staff.
+fn check_assignee(conn: &mut DbConn, user_id: i64, field: &str) -> Result<(), AppError> {
+    match user_rows::find(conn, user_id)? {
+        Some(user) if !user.disabled && Role::from_stored(&user.role).is_staff() => Ok(()),
+        Some(_) => Err(AppError::validation(
+            field,
+            format!("user {user_id} cannot be assigned tickets (not active staff)"),
+        )),
+        None => Err(AppError::validation(field, format!("user {user_id} does not exist"))),
+    }
+}
+
+/// The changes a `PATCH` asks for, already parsed. `None` leaves a field as it is.
+#[derive(Debug, Clone, Default)]
+pub struct TicketChanges {
+    pub title: Option<String>,
+    pub description: Option<String>,
+    pub ticket_type: Option<String>,
+    pub category_id: Option<Option<i64>>,
+    pub priority: Option<i32>,
+    pub status: Option<Status>,
+    pub assignee_id: Option<Option<i64>>,
+    pub member_id: Option<i64>,
+    pub origin: Option<Origin>,
+}
+
+#[derive(AsChangeset)]
+#[diesel(table_name = tickets, treat_none_as_null = true)]
+struct TicketRowUpdate {
+    member_id: i64,
+    title: String,
+    description: String,
+    search_text: String,
+    ticket_type: String,
+    category_id: Option<i64>,
+    priority: i32,
+    status: String,
+    origin: String,
+    assignee_id: Option<i64>,
+    acknowledged_at: Option<NaiveDateTime>,
+    resolved_at: Option<NaiveDateTime>,
+    closed_at: Option<NaiveDateTime>,
+    updated_at: NaiveDateTime,
+    version: i32,
+}
+
+/// Applies changes to a ticket, with one history row per changed field, in one transaction.
+/// `expected_version` comes from `If-Match`; without it the change applies to the current
+/// version, and a concurrent write makes it start over rather than overwrite.
+pub fn change(
+    conn: &mut DbConn,
+    id: i64,
+    changes: &TicketChanges,
+    expected_version: Option<i32>,
+    actor: &Actor,
+) -> Result<Ticket, AppError> {
+    let mut attempts = 0;
+    loop {
+        attempts += 1;
+        let result = super::write(conn, |conn| change_once(conn, id, changes, expected_version, actor));
+        match result {
+            Err(AppError::VersionConflict { .. }) if expected_version.is_none() && attempts < 5 => {}
+            other => return other,
+        }
+    }
+}
+
+fn change_once(
+    conn: &mut DbConn,
+    id: i64,
+    changes: &TicketChanges,
+    expected_version: Option<i32>,
+    actor: &Actor,
+) -> Result<Ticket, AppError> {
+    let current = find_visible(conn, id, actor)?;
+    if let Some(expected) = expected_version {
+        if expected != current.version {
+            return Err(AppError::VersionConflict {
+                current: current.version,
+            });
+        }
+    }
+    let at = now();
+    let mut events: Vec<NewTicketEvent> = Vec::new();
+    let mut record = |field: &str, from: Option<String>, to: Option<String>| {
+        if from != to {
+            events.push(NewTicketEvent::change(id, actor.id, at, field, from, to));
+        }
+    };
+
+    let current_status = Status::from_stored(&current.status);
+    let mut status = current_status;
+    let mut assignee_id = current.assignee_id;
+    let mut acknowledged_at = current.acknowledged_at;
+    let mut resolved_at = current.resolved_at;
+    let mut closed_at = current.closed_at;
+
+    if let Some(new_assignee) = changes.assignee_id {
+        if new_assignee != current.assignee_id {
+            match new_assignee {
+                Some(user_id) => {
+                    if !current_status.accepts_assignment() {
+                        return Err(AppError::InvalidTransition(format!(
+                            "a {current_status} ticket cannot be assigned"
+                        )));
+                    }
+                    check_assignee(conn, user_id, "assignee_id")?;
+                    status = current_status.after_assignment();
+                    acknowledged_at.get_or_insert(at);
+                }
+                None if current_status == Status::Assigned && changes.status.is_none() => {
+                    return Err(AppError::InvalidTransition(
+                        "an assigned ticket keeps an assignee: assign another or change its status"
+                            .into(),
+                    ));
+                }
+                None => {}
+            }
+            assignee_id = new_assignee;
+        }
+    }
+
+    if let Some(target) = changes.status {
+        if target != status {
+            if target == Status::Assigned {
+                return Err(AppError::InvalidTransition(
+                    "a ticket becomes assigned by assigning it (assignee_id or /assign)".into(),
+                ));
+            }
+            if !status.may_move_to(target) {
+                return Err(AppError::InvalidTransition(format!(
+                    "a {status} ticket cannot move to {target}"
+                )));
+            }
+            status = target;
+        }
+    }
+    if status != current_status {
+        if status.acknowledges() {
+            acknowledged_at.get_or_insert(at);
+        }
+        match status {
+            Status::Resolved => resolved_at = Some(at),
+            Status::Closed => closed_at = Some(at),
+            Status::InProgress if current_status == Status::Resolved => resolved_at = None,
+            _ => {}
+        }
+    }
+
+    let member_id = changes.member_id.unwrap_or(current.member_id);
+    if member_id != current.member_id {
+        check_member_on(conn, member_id, current.created_on, "member_id")?;
+    }
+    let category_id = changes.category_id.unwrap_or(current.category_id);
+    if category_id != current.category_id {
+        check_category(conn, category_id, "category_id")?;
+    }
+    let origin = changes
+        .origin
+        .map(|o| o.as_str().to_string())
+        .unwrap_or_else(|| current.origin.clone());
+    let title = changes.title.clone().unwrap_or_else(|| current.title.clone());
+    let description = changes
+        .description
+        .clone()
+        .unwrap_or_else(|| current.description.clone());
+    let ticket_type = changes
+        .ticket_type
+        .clone()
+        .unwrap_or_else(|| current.ticket_type.clone());
+    let priority = changes.priority.unwrap_or(current.priority);
+
+    let text = |v: Option<i64>| v.map(|v| v.to_string());
+    let stamp = |v: Option<NaiveDateTime>| v.map(crate::domain::time::to_rfc3339);
+    record("title", Some(current.title.clone()), Some(title.clone()));
+    record(
+        "description",
+        Some(current.description.clone()),
+        Some(description.clone()),
+    );
+    record(
+        "type",
+        Some(current.ticket_type.clone()),
+        Some(ticket_type.clone()),
+    );
+    record("category_id", text(current.category_id), text(category_id));
+    record(
+        "priority",
+        Some(current.priority.to_string()),
+        Some(priority.to_string()),
+    );
+    record("member_id", Some(current.member_id.to_string()), Some(member_id.to_string()));
+    record("origin", Some(current.origin.clone()), Some(origin.clone()));
+    record("assignee_id", text(current.assignee_id), text(assignee_id));
+    record(
+        "status",
+        Some(current.status.clone()),
+        Some(status.as_str().to_string()),
+    );
+    record("acknowledged_at", stamp(current.acknowledged_at), stamp(acknowledged_at));
+    record("resolved_at", stamp(current.resolved_at), stamp(resolved_at));
+    record("closed_at", stamp(current.closed_at), stamp(closed_at));
+
+    if events.is_empty() {
+        return Ok(current);
+    }
+
+    let row = TicketRowUpdate {
+        member_id,
+        search_text: crate::domain::text::search_text(&title, &description),
+        title,
+        description,
+        ticket_type,
+        category_id,
+        priority,
+        status: status.as_str().to_string(),
+        origin,
+        assignee_id,
+        acknowledged_at,
+        resolved_at,
+        closed_at,
+        updated_at: at,
+        version: current.version + 1,
+    };
+    let updated = diesel::update(
+        tickets::table
+            .filter(tickets::id.eq(id))
+            .filter(tickets::version.eq(current.version)),
+    )
+    .set(&row)
+    .execute(conn)?;
+    if updated == 0 {
+        let now_version = tickets::table
+            .find(id)
+            .select(tickets::version)
+            .first(conn)?;
+        return Err(AppError::VersionConflict {
+            current: now_version,
+        });
+    }
+    if member_id != current.member_id || row.origin != current.origin {
+        counts::add_tickets(conn, current.member_id, current.created_on, &current.origin, -1)?;
+        counts::add_tickets(conn, member_id, current.created_on, &row.origin, 1)?;
+    }
+    record_events(conn, &events)?;
+    find(conn, id)?.ok_or_else(|| AppError::internal("ticket vanished during its update"))
+}
+
+/// Who automatic assignment picks: the technician posted today at the ticket's member,
+/// otherwise the technician with the fewest open tickets; ties go to the smaller id.
+pub fn pick_technician(conn: &mut DbConn, member_id: i64, today: NaiveDate) -> QueryResult<Option<i64>> {
+    let posted: Vec<i64> = work_logs::table
+        .inner_join(users::table.on(users::id.eq(work_logs::technician_id)))
+        .filter(work_logs::member_id.eq(member_id))
+        .filter(work_logs::work_date.eq(today))
+        .filter(work_logs::kind.eq("posted"))
+        .filter(users::role.eq("technician"))
+        .filter(users::disabled.eq(false))
+        .select(users::id)
+        .distinct()
+        .load(conn)?;
+    let candidates = if posted.is_empty() {
+        user_rows::active_technicians(conn)?
+    } else {
+        posted
+    };
+    if candidates.len() <= 1 {
+        return Ok(candidates.first().copied());
+    }
+    let open: Vec<&str> = Status::OPEN.iter().map(|s| s.as_str()).collect();
+    let loads: Vec<(Option<i64>, i64)> = tickets::table
+        .filter(tickets::assignee_id.eq_any(&candidates))
+        .filter(tickets::status.eq_any(open))
+        .group_by(tickets::assignee_id)
+        .select((tickets::assignee_id, diesel::dsl::count_star()))
+        .load(conn)?;
+    let loads: HashMap<i64, i64> = loads
+        .into_iter()
+        .filter_map(|(id, n)| id.map(|id| (id, n)))
+        .collect();
+    Ok(candidates
+        .into_iter()
+        .min_by_key(|id| (loads.get(id).copied().unwrap_or(0), *id)))
+}
+
+/// Filters of the ticket list; `member_scope` confines an agent to their member.
+#[derive(Debug, Clone, Default)]
+pub struct TicketFilter {
+    pub member_scope: Option<i64>,
+    pub statuses: Vec<String>,
+    pub member_id: Option<i64>,
+    pub assignee_id: Option<i64>,
+    pub category_id: Option<i64>,
+    pub priority: Option<i32>,
+    pub origin: Option<String>,
+    pub created_from: Option<NaiveDate>,
+    pub created_to: Option<NaiveDate>,
+    pub q: Option<String>,
+}
+
+/// Newest first, after the `(created_at, id)` of the previous page's last ticket.
+pub fn list(
+    conn: &mut DbConn,
+    filter: &TicketFilter,
+    after: Option<(NaiveDateTime, i64)>,
+    limit: i64,
+) -> QueryResult<Vec<Ticket>> {
+    let mut query = tickets::table.select(Ticket::as_select()).into_boxed();
+    if let Some(member) = filter.member_scope {
+        query = query.filter(tickets::member_id.eq(member));
+    }
+    if !filter.statuses.is_empty() {
+        query = query.filter(tickets::status.eq_any(filter.statuses.clone()));
+    }
+    if let Some(member) = filter.member_id {
+        query = query.filter(tickets::member_id.eq(member));
+    }
+    if let Some(assignee) = filter.assignee_id {
+        query = query.filter(tickets::assignee_id.eq(assignee));
+    }
+    if let Some(category) = filter.category_id {
+        query = query.filter(tickets::category_id.eq(category));
+    }
+    if let Some(priority) = filter.priority {
+        query = query.filter(tickets::priority.eq(priority));
+    }
+    if let Some(origin) = &filter.origin {
+        query = query.filter(tickets::origin.eq(origin.clone()));
+    }
+    if let Some(from) = filter.created_from {
+        query = query.filter(tickets::created_on.ge(from));
+    }
+    if let Some(to) = filter.created_to {
+        query = query.filter(tickets::created_on.le(to));
+    }
+    if let Some(q) = &filter.q {
+        query = query.filter(tickets::search_text.like(like_pattern(q)).escape('\\'));
+    }
+    if let Some((created_at, id)) = after {
+        query = query.filter(
+            tickets::created_at
+                .lt(created_at)
+                .or(tickets::created_at.eq(created_at).and(tickets::id.lt(id))),
+        );
+    }
+    query
+        .order((tickets::created_at.desc(), tickets::id.desc()))
+        .limit(limit)
+        .load(conn)
+}
+
+/// `%text%` with the text lower-cased like `search_text` and its wildcards escaped.
+fn like_pattern(q: &str) -> String {
+    let mut pattern = String::from("%");
+    for c in q.to_lowercase().chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            pattern.push('\\');
+        }
+        pattern.push(c);
+    }
+    pattern.push('%');
+    pattern
+}
+
+/// A ticket's history, newest first.
+pub fn history(
+    conn: &mut DbConn,
+    ticket_id: i64,
+    before_id: Option<i64>,
+    limit: i64,
+) -> QueryResult<Vec<TicketEvent>> {
+    let mut query = ticket_events::table
+        .filter(ticket_events::ticket_id.eq(ticket_id))
+        .select(TicketEvent::as_select())
+        .into_boxed();
+    if let Some(id) = before_id {
+        query = query.filter(ticket_events::id.lt(id));
+    }
+    query
+        .order(ticket_events::id.desc())
+        .limit(limit)
+        .load(conn)
+}
+
+/// Inserts history rows in one statement (per backend: the multi connection has no batch insert).
+pub fn record_events(conn: &mut DbConn, events: &[NewTicketEvent]) -> QueryResult<()> {
+    match conn {
+        DbConn::Postgresql(pg) => diesel::insert_into(ticket_events::table)
+            .values(events)
+            .execute(pg)?,
+        DbConn::Sqlite(sqlite) => diesel::insert_into(ticket_events::table)
+            .values(events)
+            .execute(sqlite)?,
+    };
+    Ok(())
+}
+
+pub fn record_event(conn: &mut DbConn, event: &NewTicketEvent) -> QueryResult<()> {
+    diesel::insert_into(ticket_events::table)
+        .values(event)
+        .execute(conn)
+        .map(|_| ())
+}
+
+/// A past ticket to import, already parsed field by field.
+#[derive(Debug, Clone)]
+pub struct ImportedTicket {
+    pub draft: TicketDraft,
+    pub status: Status,
+    pub assignee_id: Option<i64>,
+    pub created_at: NaiveDateTime,
+    pub acknowledged_at: Option<NaiveDateTime>,
+    pub resolved_at: Option<NaiveDateTime>,
+    pub closed_at: Option<NaiveDateTime>,
+}
+
+/// Imports past tickets, all or none: every row is checked against the members, categories and
+/// users before anything is written, and the whole batch is one transaction.
+pub fn import(
+    conn: &mut DbConn,
+    batch: &[ImportedTicket],
+    actor: &Actor,
+    zone: Tz,
+) -> Result<Vec<i64>, AppError> {
+    super::write(conn, |conn| {
+        let members: HashMap<i64, members::Member> = members::all(conn)?
+            .into_iter()
+            .map(|m| (m.id, m))
+            .collect();
+        let categories: HashSet<i64> = super::categories::all(conn)?
+            .into_iter()
+            .map(|c| c.id)
+            .collect();
+        let staff: HashSet<i64> = users::table
+            .filter(users::role.ne("agent"))
+            .select(users::id)
+            .load::<i64>(conn)?
+            .into_iter()
+            .collect();
+
+        let mut errors = Vec::new();
+        for (index, row) in batch.iter().enumerate() {
+            let field = |name: &str| format!("[{index}].{name}");
+            let day = local_date(row.created_at, zone);
+            match members.get(&row.draft.member_id) {
+                None => errors.push(FieldError::new(
+                    field("member_id"),
+                    format!("member {} does not exist", row.draft.member_id),
+                )),
+                Some(member) if !member.membership().covers(day) => errors.push(FieldError::new(
+                    field("member_id"),
+                    format!("{} was not a member on {day}", member.code),
+                )),
+                Some(_) => {}
+            }
+            if let Some(category) = row.draft.category_id {
+                if !categories.contains(&category) {
+                    errors.push(FieldError::new(
+                        field("category_id"),
+                        format!("category {category} does not exist"),
+                    ));
+                }
+            }
+            if let Some(assignee) = row.assignee_id {
+                if !staff.contains(&assignee) {
+                    errors.push(FieldError::new(
+                        field("assignee_id"),
+                        format!("user {assignee} is not a member of staff"),
+                    ));
+                }
+            }
+        }
+        if !errors.is_empty() {
+            return Err(AppError::Validation(errors));
+        }
+
+        let at = now();
+        let mut monthly: HashMap<(i64, NaiveDate, String), i64> = HashMap::new();
+        let mut ids = Vec::with_capacity(batch.len());
+        for chunk in batch.chunks(500) {
+            let rows: Vec<NewTicket> = chunk
+                .iter()
+                .map(|row| {
+                    let created_on = local_date(row.created_at, zone);
+                    let first_of_month = created_on.with_day0(0).unwrap_or(created_on);
+                    *monthly
+                        .entry((row.draft.member_id, first_of_month, row.draft.origin.clone()))
+                        .or_default() += 1;
+                    NewTicket {
+                        member_id: row.draft.member_id,
+                        requester_id: row.draft.requester_id,
+                        requester_name: row.draft.requester_name.clone(),
+                        requester_email: row.draft.requester_email.clone(),
+                        requester_phone: row.draft.requester_phone.clone(),
+                        title: row.draft.title.clone(),
+                        description: row.draft.description.clone(),
+                        search_text: crate::domain::text::search_text(
+                            &row.draft.title,
+                            &row.draft.description,
+                        ),
+                        ticket_type: row.draft.ticket_type.clone(),
+                        category_id: row.draft.category_id,
+                        priority: row.draft.priority,
+                        status: row.status.as_str().to_string(),
+                        origin: row.draft.origin.clone(),
+                        channel: row.draft.channel.clone(),
+                        assignee_id: row.assignee_id,
+                        created_at: row.created_at,
+                        created_on,
+                        acknowledged_at: row.acknowledged_at,
+                        resolved_at: row.resolved_at,
+                        closed_at: row.closed_at,
+                        updated_at: at,
+                        version: 1,
+                    }
+                })
+                .collect();
+            let chunk_ids: Vec<i64> = match conn {
+                DbConn::Postgresql(pg) => diesel::insert_into(tickets::table)
+                    .values(&rows)
+                    .returning(tickets::id)
+                    .get_results(pg)?,
+                DbConn::Sqlite(sqlite) => diesel::insert_into(tickets::table)
+                    .values(&rows)
+                    .returning(tickets::id)
+                    .get_results(sqlite)?,
+            };
+            let events: Vec<NewTicketEvent> = chunk_ids
+                .iter()
+                .map(|&id| NewTicketEvent {
+                    ticket_id: id,
+                    actor_id: Some(actor.id),
+                    at,
+                    field: "imported".into(),
+                    from_value: None,
+                    to_value: None,
+                })
+                .collect();
+            record_events(conn, &events)?;
+            ids.extend(chunk_ids);
+        }
+        for ((member_id, month, origin), n) in monthly {
+            counts::add_tickets(conn, member_id, month, &origin, n)?;
+        }
+        Ok(ids)
+    })
+}

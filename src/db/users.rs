@@ -1,0 +1,134 @@
+//! Users of every role.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use super::schema::users;
+use super::DbConn;
+
+#[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
+#[diesel(table_name = users)]
+pub struct User {
+    pub id: i64,
+    pub email: String,
+    pub name: String,
+    pub role: String,
+    pub member_id: Option<i64>,
+    pub password_hash: String,
+    pub disabled: bool,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+#[derive(Debug, Insertable)]
+#[diesel(table_name = users)]
+pub struct NewUser {
+    pub email: String,
+    pub name: String,
+    pub role: String,
+    pub member_id: Option<i64>,
+    pub password_hash: String,
+    pub disabled: bool,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+#[derive(Debug, Default, AsChangeset)]
+#[diesel(table_name = users)]
+pub struct UserChanges {
+    pub name: Option<String>,
+    pub role: Option<String>,
+    pub member_id: Option<Option<i64>>,
+    pub password_hash: Option<String>,
+    pub disabled: Option<bool>,
+    pub updated_at: Option<NaiveDateTime>,
+}
+
+pub fn find(conn: &mut DbConn, id: i64) -> QueryResult<Option<User>> {
+    users::table
+        .find(id)
+        .select(User::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn find_by_email(conn: &mut DbConn, email: &str) -> QueryResult<Option<User>> {
+    users::table
+        .filter(users::email.eq(email))
+        .select(User::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn count(conn: &mut DbConn) -> QueryResult<i64> {
+    users::table.count().get_result(conn)
+}
+
+#[derive(Debug, Default)]
+pub struct UserFilter {
+    pub role: Option<String>,
+    pub member_id: Option<i64>,
+}
+
+pub fn list(
+    conn: &mut DbConn,
+    filter: &UserFilter,
+    before_id: Option<i64>,
+    limit: i64,
+) -> QueryResult<Vec<User>> {
+    let mut query = users::table.select(User::as_select()).into_boxed();
+    if let Some(role) = &filter.role {
+        query = query.filter(users::role.eq(role.clone()));
+    }
+    if let Some(member_id) = filter.member_id {
+        query = query.filter(users::member_id.eq(member_id));
+    }
+    if let Some(id) = before_id {
+        query = query.filter(users::id.lt(id));
+    }
+    query.order(users::id.desc()).limit(limit).load(conn)
+}
+
+/// Inserts a user, or returns `None` when the e-mail is taken.
+pub fn insert(conn: &mut DbConn, new: &NewUser) -> QueryResult<Option<User>> {
+    super::write(conn, |conn| {
+        if find_by_email(conn, &new.email)?.is_some() {
+            return Ok(None);
+        }
+        diesel::insert_into(users::table).values(new).execute(conn)?;
+        find_by_email(conn, &new.email)
+    })
+}
+
+pub fn update(conn: &mut DbConn, id: i64, changes: &UserChanges) -> QueryResult<Option<User>> {
+    super::write(conn, |conn| {
+        let updated = diesel::update(users::table.find(id))
+            .set(changes)
+            .execute(conn)?;
+        if updated == 0 {
+            return Ok(None);
+        }
+        find(conn, id)
+    })
+}
+
+/// Active technicians, by id.
+pub fn active_technicians(conn: &mut DbConn) -> QueryResult<Vec<i64>> {
+    users::table
+        .filter(users::role.eq("technician"))
+        .filter(users::disabled.eq(false))
+        .select(users::id)
+        .order(users::id.asc())
+        .load(conn)
+}
+
+/// Names of the given users, for history and comments.
+pub fn names(conn: &mut DbConn, ids: &[i64]) -> QueryResult<Vec<(i64, String)>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    users::table
+        .filter(users::id.eq_any(ids))
+        .select((users::id, users::name))
+        .load(conn)
+}

@@ -1,0 +1,288 @@
+//! Building the application: settings in, a bound server out.
+
+use std::fs;
+use std::io::Write;
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use actix_web::dev::{Server, ServiceResponse};
+use actix_web::http::header;
+use actix_web::middleware::{DefaultHeaders, ErrorHandlerResponse, ErrorHandlers};
+use actix_web::{web, App, HttpServer};
+use anyhow::Context;
+
+use crate::api;
+use crate::auth::{password, JwtKeys};
+use crate::config::Settings;
+use crate::db::{self, DatabaseUrl, DbConn, Pool};
+use crate::domain::time::now;
+use crate::domain::user::Role;
+use crate::error::{AppError, Problem, PROBLEM_JSON};
+use crate::metrics::Metrics;
+
+/// What every handler shares.
+pub struct AppState {
+    pub pool: Pool,
+    pub keys: JwtKeys,
+    pub settings: Settings,
+    pub metrics: Metrics,
+}
+
+impl AppState {
+    /// Runs database work on the blocking thread pool with a pooled connection.
+    pub async fn run<T, F>(&self, work: F) -> Result<T, AppError>
+    where
+        F: FnOnce(&mut DbConn) -> Result<T, AppError> + Send + 'static,
+        T: Send + 'static,
+    {
+        let pool = self.pool.clone();
+        web::block(move || {
+            let mut conn = pool.get()?;
+            work(&mut conn)
+        })
+        .await
+        .map_err(AppError::internal)?
+    }
+
+    pub fn zone(&self) -> chrono_tz::Tz {
+        self.settings.service.timezone
+    }
+}
+
+pub struct Application {
+    port: u16,
+    server: Server,
+}
+
+impl Application {
+    /// Opens the database (applying migrations), makes sure someone can log in, and binds.
+    pub fn build(settings: Settings) -> anyhow::Result<Application> {
+        let url = DatabaseUrl::parse(&settings.database.url).map_err(anyhow::Error::msg)?;
+        let data_dir = data_dir(&settings, &url);
+        let pool = open_database(&settings, &url)?;
+        let secret = jwt_secret(&settings, &url, &data_dir)?;
+        ensure_someone_can_log_in(&pool, &data_dir)?;
+
+        let listener = TcpListener::bind((settings.server.host.as_str(), settings.server.port))
+            .with_context(|| {
+                format!(
+                    "cannot listen on {}:{}",
+                    settings.server.host, settings.server.port
+                )
+            })?;
+        let port = listener.local_addr()?.port();
+        let workers = settings.server.workers;
+        let state = web::Data::new(AppState {
+            pool,
+            keys: JwtKeys::new(secret.as_bytes(), settings.auth.token_ttl_minutes),
+            settings,
+            metrics: Metrics::default(),
+        });
+        let mut server = HttpServer::new(move || {
+            App::new()
+                .app_data(state.clone())
+                .configure(|cfg| api::configure(cfg, &state.settings))
+                .default_service(web::to(api::route_not_found))
+                .wrap(ErrorHandlers::new().default_handler(problem_for_bare_errors))
+                .wrap(
+                    DefaultHeaders::new()
+                        .add((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+                        .add((header::X_FRAME_OPTIONS, "DENY"))
+                        .add((header::REFERRER_POLICY, "no-referrer")),
+                )
+                .wrap_fn(|req, srv| {
+                    use actix_web::dev::Service;
+                    let started = Instant::now();
+                    let state = req.app_data::<web::Data<AppState>>().cloned();
+                    let response = srv.call(req);
+                    async move {
+                        let response = response.await?;
+                        if let Some(state) = state {
+                            state.metrics.observe_request(
+                                response.status().as_u16(),
+                                started.elapsed().as_micros() as u64,
+                            );
+                        }
+                        Ok(response)
+                    }
+                })
+        })
+        .listen(listener)?;
+        if workers > 0 {
+            server = server.workers(workers);
+        }
+        Ok(Application {
+            port,
+            server: server.run(),
+        })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+
+    /// The server, to spawn it and stop it (tests restart the service this way).
+    pub fn into_server(self) -> Server {
+        self.server
+    }
+}
+
+pub fn data_dir(settings: &Settings, url: &DatabaseUrl) -> PathBuf {
+    settings
+        .database
+        .data_dir
+        .clone()
+        .unwrap_or_else(|| url.data_dir())
+}
+
+/// The pool, once migrations are applied.
+pub fn open_database(settings: &Settings, url: &DatabaseUrl) -> anyhow::Result<Pool> {
+    let pool = db::pool(
+        url,
+        settings.database.pool_size,
+        Duration::from_secs(settings.database.connect_timeout_seconds),
+    );
+    let mut conn = db::ConnectionManager::new(url.clone())
+        .connect_once()
+        .with_context(|| format!("cannot open the database {}", redact(&settings.database.url)))?;
+    let applied = db::migrate(&mut conn).map_err(|e| anyhow::anyhow!("migrations failed: {e}"))?;
+    for name in applied {
+        log::info!("applied migration {name}");
+    }
+    Ok(pool)
+}
+
+/// The URL without its password, for messages.
+fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            let credentials = &url[scheme + 3..at];
+            match credentials.split_once(':') {
+                Some((user, _)) => format!("{}{}:***{}", &url[..scheme + 3], user, &url[at..]),
+                None => url.to_string(),
+            }
+        }
+        _ => url.to_string(),
+    }
+}
+
+/// The signing secret: configured, or for SQLite generated once and kept beside the database.
+fn jwt_secret(settings: &Settings, url: &DatabaseUrl, data_dir: &Path) -> anyhow::Result<String> {
+    if let Some(secret) = &settings.auth.jwt_secret {
+        anyhow::ensure!(
+            secret.len() >= 16,
+            "auth.jwt_secret must be at least 16 characters"
+        );
+        return Ok(secret.clone());
+    }
+    anyhow::ensure!(
+        !url.is_postgres(),
+        "auth.jwt_secret is required with PostgreSQL: set HELPDESK__AUTH__JWT_SECRET"
+    );
+    let path = data_dir.join("jwt-secret");
+    if let Ok(secret) = fs::read_to_string(&path) {
+        let secret = secret.trim().to_string();
+        if secret.len() >= 16 {
+            return Ok(secret);
+        }
+    }
+    let secret = password::random_secret(48);
+    write_private(&path, &secret)?;
+    log::info!("generated a JWT signing secret in {}", path.display());
+    Ok(secret)
+}
+
+/// Writes a file only its owner may read.
+fn write_private(path: &Path, content: &str) -> anyhow::Result<()> {
+    if let Some(parent) = path.parent() {
+        fs::create_dir_all(parent)?;
+    }
+    let mut options = fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let mut file = options
+        .open(path)
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    writeln!(file, "{content}")?;
+    Ok(())
+}
+
+pub const INITIAL_ADMIN_EMAIL: &str = "admin@helpdesk.local";
+
+/// On an empty database, creates an admin whose password is written once to a private file.
+fn ensure_someone_can_log_in(pool: &Pool, data_dir: &Path) -> anyhow::Result<()> {
+    let mut conn = pool.get().context("cannot reach the database")?;
+    if db::users::count(&mut conn)? > 0 {
+        return Ok(());
+    }
+    let secret = password::random_secret(20);
+    let path = data_dir.join("initial-admin-password.txt");
+    let at = now();
+    db::users::insert(
+        &mut conn,
+        &db::users::NewUser {
+            email: INITIAL_ADMIN_EMAIL.into(),
+            name: "Administrator".into(),
+            role: Role::Admin.as_str().into(),
+            member_id: None,
+            password_hash: password::hash(&secret),
+            disabled: false,
+            created_at: at,
+            updated_at: at,
+        },
+    )?;
+    write_private(
+        &path,
+        &format!("email: {INITIAL_ADMIN_EMAIL}\npassword: {secret}"),
+    )?;
+    log::warn!(
+        "no user yet: created the admin {INITIAL_ADMIN_EMAIL}; its password is in {} \
+         (readable by this account only): log in, then change it with PATCH /api/v1/users/{{id}}",
+        path.display()
+    );
+    Ok(())
+}
+
+/// Errors that the framework answers by itself (unknown method, bad path...) get a
+/// problem+json body like every other error.
+fn problem_for_bare_errors<B>(
+    res: ServiceResponse<B>,
+) -> actix_web::Result<ErrorHandlerResponse<B>> {
+    let is_problem = res
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(PROBLEM_JSON.as_bytes()));
+    if is_problem {
+        return Ok(ErrorHandlerResponse::Response(res.map_into_left_body()));
+    }
+    let status = res.status();
+    let code = match status.as_u16() {
+        404 => "route_not_found",
+        405 => "method_not_allowed",
+        400 => "malformed_request",
+        413 => "payload_too_large",
+        415 => "unsupported_media_type",
+        s if s >= 500 => "internal_error",
+        _ => "error",
+    };
+    let detail = status.canonical_reason().unwrap_or("error").to_lowercase();
+    let mut response = Problem::new(status, code, detail).response();
+    for (name, value) in res.headers() {
+        if name == header::ALLOW || name == header::RETRY_AFTER {
+            response.headers_mut().insert(name.clone(), value.clone());
+        }
+    }
+    let (req, _) = res.into_parts();
+    Ok(ErrorHandlerResponse::Response(
+        ServiceResponse::new(req, response).map_into_right_body::<B>(),
+    ))
+}
