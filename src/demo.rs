@@ -977,7 +977,7 @@ fn plan_tickets(
                     .filter(|&day| member.membership.covers(day))
                     .filter(|&day| {
                         origin != Origin::Hotline
-                            || member.hotline_until.is_none_or(|last| day <= last)
+                            || member.hotline_until.map_or(true, |last| day <= last)
                     })
                     .collect();
                 for day in ticket_days(&member_days, count, season, rng)
@@ -1414,7 +1414,7 @@ mod tests {
         for (email, secret, role, member) in DEMO_USERS {
             assert!(secret.chars().count() >= 8, "{email}");
             assert_eq!(*role == Role::Agent, member.is_some(), "{email}");
-            assert!(member.is_none_or(|code| member_index(code).is_some()));
+            assert!(member.map_or(true, |code| member_index(code).is_some()));
         }
     }
 
@@ -1457,7 +1457,7 @@ mod tests {
     fn months_follow_the_weights_to_within_one() {
         let mut rng = Rng::new(3);
         let months = spread_over_months(210, &HOTLINE_SEASON, &mut rng);
-        for (month, weight) in HOTLINE_SEASON.iter().enumerate() {
+        for (month, &weight) in HOTLINE_SEASON.iter().enumerate() {
             let n = months.iter().filter(|&&m| m == month).count() as i64;
             assert!((n - i64::from(weight) * 2).abs() <= 1, "month {month}: {n}");
         }
@@ -1501,7 +1501,7 @@ mod tests {
             assert!(ticket.resolved_at.unwrap() > ticket.acknowledged_at.unwrap());
             assert!(ticket
                 .closed_at
-                .is_none_or(|c| c > ticket.resolved_at.unwrap()));
+                .map_or(true, |c| c > ticket.resolved_at.unwrap()));
             assert!((1..=4).contains(&ticket.draft.priority));
             *counts
                 .entry((day.year(), member.spec.code, ticket.draft.origin.clone()))
@@ -1543,7 +1543,7 @@ mod tests {
         for ticket in tickets.iter().filter(|t| t.draft.origin == "hotline") {
             let day = local_date(ticket.created_at, PARIS);
             if day.year() == year
-                && code.is_none_or(|c| c == code_of(directory, ticket.draft.member_id))
+                && code.map_or(true, |c| c == code_of(directory, ticket.draft.member_id))
             {
                 months[day.month0() as usize] += 1;
             }

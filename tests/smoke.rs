@@ -1,0 +1,37 @@
+mod common;
+
+use common::TestApp;
+use serde_json::json;
+
+#[tokio::test]
+async fn an_agent_files_a_ticket_that_the_hotline_assigns() {
+    let app = TestApp::spawn().await;
+    let member = app.create_member("ARCUEIL").await;
+    let agent = app.user("agent", Some(member)).await;
+    let technician = app.user("technician", None).await;
+    let hotline = app.user("hotline", None).await;
+
+    let filed = app
+        .post(
+            "/api/v1/tickets",
+            &agent.token,
+            json!({"title": "Imprimante en panne", "description": "bac 2"}),
+        )
+        .await
+        .expect(201);
+    assert_eq!(filed.body["member_id"], member);
+    assert_eq!(filed.body["status"], "new");
+    let id = filed.id();
+
+    let assigned = app
+        .post(
+            &format!("/api/v1/tickets/{id}/assign"),
+            &hotline.token,
+            json!({"technician_id": technician.id}),
+        )
+        .await
+        .expect(200);
+    assert_eq!(assigned.body["status"], "assigned");
+    assert_eq!(assigned.body["assignee_id"], technician.id);
+    assert!(assigned.body["acknowledged_at"].is_string());
+}
