@@ -11,7 +11,11 @@ use crate::domain::{text, time::now};
 use crate::startup::{open_database, Application};
 
 #[derive(Debug, Parser)]
-#[command(name = "helpdesk", version, about = "Helpdesk of a shared public IT service")]
+#[command(
+    name = "helpdesk",
+    version,
+    about = "Helpdesk of a shared public IT service"
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Option<Command>,
@@ -73,7 +77,12 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
 
 /// Creates an admin, or makes an existing account with that e-mail an enabled admin with
 /// that password. Returns whether the account is new.
-pub fn create_admin(settings: &Settings, email: &str, name: &str, password: &str) -> anyhow::Result<bool> {
+pub fn create_admin(
+    settings: &Settings,
+    email: &str,
+    name: &str,
+    password: &str,
+) -> anyhow::Result<bool> {
     let email = text::email("email", email).map_err(|e| anyhow::anyhow!("{e}"))?;
     let name = text::required("name", name, 200).map_err(|e| anyhow::anyhow!("{e}"))?;
     let password = parse_password(password).map_err(|e| anyhow::anyhow!("{e}"))?;

@@ -560,6 +560,9 @@ const YEARS: &[YearPlan] = &[
     },
 ];
 
+/// The members with posted technicians, busiest first.
+const POSTED_SITES: &[&str] = &["GENTILLY", "ARCUEIL", "GOSB", "IVRY", "OPH-VILLEJUIF"];
+
 /// Relative hotline volume per month, January first: busy at the start of the year and after
 /// the summer, quiet in August.
 const HOTLINE_SEASON: [u32; 12] = [11, 9, 10, 9, 8, 9, 7, 4, 12, 10, 9, 7];
@@ -872,9 +875,14 @@ impl Directory {
             .ok_or_else(|| anyhow!("unknown demo member {code}"))
     }
 
-    /// The technician usually posted at a member, so that each site sees familiar faces.
+    /// The technician usually posted at a member, so that each site sees familiar faces and
+    /// the posted sites are shared out evenly.
     fn usual_technician(&self, member: &MemberRef) -> i64 {
-        self.technicians[member.index % self.technicians.len()]
+        let rank = POSTED_SITES
+            .iter()
+            .position(|&code| code == member.spec.code)
+            .unwrap_or(member.index);
+        self.technicians[rank % self.technicians.len()]
     }
 
     fn any_technician(&self, rng: &mut Rng) -> i64 {

@@ -167,10 +167,9 @@ impl ResponseError for AppError {
             _ => None,
         };
         if let Some(seconds) = retry_after {
-            response.headers_mut().insert(
-                header::RETRY_AFTER,
-                header::HeaderValue::from(seconds),
-            );
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, header::HeaderValue::from(seconds));
         }
         if let AppError::Unauthorized(_) = self {
             response.headers_mut().insert(

@@ -8,3 +8,4 @@ pub mod domain;
 pub mod error;
 pub mod metrics;
 pub mod startup;
+pub mod stats;

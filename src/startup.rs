@@ -149,7 +149,12 @@ pub fn open_database(settings: &Settings, url: &DatabaseUrl) -> anyhow::Result<P
     );
     let mut conn = db::ConnectionManager::new(url.clone())
         .connect_once()
-        .with_context(|| format!("cannot open the database {}", redact(&settings.database.url)))?;
+        .with_context(|| {
+            format!(
+                "cannot open the database {}",
+                redact(&settings.database.url)
+            )
+        })?;
     let applied = db::migrate(&mut conn).map_err(|e| anyhow::anyhow!("migrations failed: {e}"))?;
     for name in applied {
         log::info!("applied migration {name}");

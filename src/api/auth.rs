@@ -56,7 +56,9 @@ pub async fn login(
             let user = db::users::find_by_email(conn, &email)?;
             // Same work whether or not the account exists, so timing tells nothing.
             Ok(match user {
-                Some(user) if password::verify(&password, &user.password_hash) && !user.disabled => {
+                Some(user)
+                    if password::verify(&password, &user.password_hash) && !user.disabled =>
+                {
                     Some(user)
                 }
                 Some(_) => None,

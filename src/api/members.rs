@@ -231,7 +231,9 @@ pub async fn update_member(
         .take(not_null("kind", body.kind))
         .flatten()
         .and_then(|k| checks.take(MemberKind::parse(&k)));
-    let uses_hotline = checks.take(not_null("uses_hotline", body.uses_hotline)).flatten();
+    let uses_hotline = checks
+        .take(not_null("uses_hotline", body.uses_hotline))
+        .flatten();
     let joined_on = body.joined_on.unwrap_or(current.joined_on);
     let left_on = body.left_on.unwrap_or(current.left_on);
     checks.take(Membership::parse(joined_on, left_on));

@@ -3,8 +3,9 @@
 pub mod auth;
 pub mod categories;
 pub mod members;
-pub mod ops;
 pub mod openapi;
+pub mod ops;
+pub mod stats;
 pub mod tickets;
 pub mod users;
 pub mod work_logs;
@@ -20,9 +21,11 @@ use crate::error::AppError;
 
 pub fn configure(cfg: &mut web::ServiceConfig, settings: &Settings) {
     cfg.app_data(json_config(settings.server.max_body_bytes))
-        .app_data(web::PathConfig::default().error_handler(|error: PathError, _| {
-            AppError::NotFound(format!("no record at this path ({error})")).into()
-        }))
+        .app_data(
+            web::PathConfig::default().error_handler(|error: PathError, _| {
+                AppError::NotFound(format!("no record at this path ({error})")).into()
+            }),
+        )
         .app_data(
             web::QueryConfig::default().error_handler(|error: QueryPayloadError, _| {
                 AppError::validation("query", error.to_string()).into()
@@ -37,7 +40,8 @@ pub fn configure(cfg: &mut web::ServiceConfig, settings: &Settings) {
             .configure(users::configure)
             .configure(categories::configure)
             .configure(|cfg| tickets::configure(cfg, settings))
-            .configure(work_logs::configure),
+            .configure(work_logs::configure)
+            .configure(stats::configure),
     );
 }
 
@@ -141,7 +145,11 @@ pub fn paginate<R, T>(
 ) -> Page<T> {
     let more = rows.len() as i64 > limit;
     rows.truncate(limit as usize);
-    let next_cursor = if more { rows.last().map(&cursor_of) } else { None };
+    let next_cursor = if more {
+        rows.last().map(&cursor_of)
+    } else {
+        None
+    };
     Page {
         items: rows.into_iter().map(view).collect(),
         next_cursor,

@@ -45,6 +45,10 @@ use crate::api;
         api::work_logs::get_work_log,
         api::work_logs::update_work_log,
         api::work_logs::delete_work_log,
+        api::stats::tickets_by_member,
+        api::stats::seasonality,
+        api::stats::work_days,
+        api::stats::hotline_allocation,
         api::ops::health,
         api::ops::ready,
         api::ops::metrics,
@@ -59,6 +63,7 @@ use crate::api;
         (name = "categories", description = "The two-level category tree"),
         (name = "tickets", description = "Filing, triage, comments, history"),
         (name = "work-logs", description = "The team's days of work"),
+        (name = "statistics", description = "Figures of the activity report"),
         (name = "operations", description = "Liveness, readiness, metrics"),
     )
 )]

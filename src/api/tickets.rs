@@ -201,7 +201,12 @@ fn parse_ticket_fields(
 }
 
 impl ParsedTicket {
-    fn into_draft(self, member_id: i64, requester_id: Option<i64>, category_id: Option<i64>) -> TicketDraft {
+    fn into_draft(
+        self,
+        member_id: i64,
+        requester_id: Option<i64>,
+        category_id: Option<i64>,
+    ) -> TicketDraft {
         TicketDraft {
             member_id,
             requester_id,
@@ -210,7 +215,11 @@ impl ParsedTicket {
             requester_phone: self.requester_phone.flatten(),
             title: self.title.unwrap_or_default(),
             description: self.description.unwrap_or_default(),
-            ticket_type: self.ticket_type.unwrap_or(TicketType::Incident).as_str().into(),
+            ticket_type: self
+                .ticket_type
+                .unwrap_or(TicketType::Incident)
+                .as_str()
+                .into(),
             category_id,
             priority: self.priority.unwrap_or(3),
             origin: self.origin.unwrap_or(Origin::Hotline).as_str().into(),
@@ -220,7 +229,10 @@ impl ParsedTicket {
 }
 
 /// The `Idempotency-Key` header, 1 to 255 visible characters.
-fn idempotency_key(req: &HttpRequest, body: &serde_json::Value) -> Result<Option<IdempotencyKey>, AppError> {
+fn idempotency_key(
+    req: &HttpRequest,
+    body: &serde_json::Value,
+) -> Result<Option<IdempotencyKey>, AppError> {
     let Some(value) = req.headers().get("Idempotency-Key") else {
         return Ok(None);
     };
@@ -229,7 +241,10 @@ fn idempotency_key(req: &HttpRequest, body: &serde_json::Value) -> Result<Option
         .ok()
         .filter(|k| (1..=255).contains(&k.len()))
         .ok_or_else(|| {
-            AppError::validation("Idempotency-Key", "must be 1 to 255 visible ASCII characters")
+            AppError::validation(
+                "Idempotency-Key",
+                "must be 1 to 255 visible ASCII characters",
+            )
         })?;
     // serde_json orders object keys, so the digest does not depend on key order or spacing.
     let digest = Sha256::digest(body.to_string().as_bytes());
@@ -282,11 +297,16 @@ pub async fn file_ticket(
     );
     let member_id = match (actor.role, input.member_id) {
         (Role::Agent, Some(given)) if Some(given) != actor.member_id => {
-            return Err(AppError::forbidden("an agent files tickets for their own member only"));
+            return Err(AppError::forbidden(
+                "an agent files tickets for their own member only",
+            ));
         }
         (Role::Agent, _) => actor.member_id,
         (_, None) => {
-            checks.push(FieldError::new("member_id", "is required when staff file a ticket"));
+            checks.push(FieldError::new(
+                "member_id",
+                "is required when staff file a ticket",
+            ));
             None
         }
         (_, given) => given,
@@ -389,12 +409,17 @@ fn parse_import(index: usize, row: &ImportTicket, checks: &mut Checks) -> Option
     let stamp = |local: &mut Checks, field: &str, raw: Option<&str>| -> Option<NaiveDateTime> {
         raw.and_then(|raw| {
             local.take(
-                parse_rfc3339(raw).ok_or_else(|| FieldError::new(field, "must be an RFC 3339 timestamp")),
+                parse_rfc3339(raw)
+                    .ok_or_else(|| FieldError::new(field, "must be an RFC 3339 timestamp")),
             )
         })
     };
     let created_at = stamp(&mut local, "created_at", Some(&row.created_at));
-    let acknowledged_at = stamp(&mut local, "acknowledged_at", row.acknowledged_at.as_deref());
+    let acknowledged_at = stamp(
+        &mut local,
+        "acknowledged_at",
+        row.acknowledged_at.as_deref(),
+    );
     let resolved_at = stamp(&mut local, "resolved_at", row.resolved_at.as_deref());
     let closed_at = stamp(&mut local, "closed_at", row.closed_at.as_deref());
     if let Some(created_at) = created_at {
@@ -421,11 +446,17 @@ fn parse_import(index: usize, row: &ImportTicket, checks: &mut Checks) -> Option
         }),
     };
     if status == Some(Status::Assigned) && row.assignee_id.is_none() {
-        local.push(FieldError::new("assignee_id", "is required for an assigned ticket"));
+        local.push(FieldError::new(
+            "assignee_id",
+            "is required for an assigned ticket",
+        ));
     }
     if let Err(errors) = local.finish() {
         for error in errors {
-            checks.push(FieldError::new(format!("[{index}].{}", error.field), error.message));
+            checks.push(FieldError::new(
+                format!("[{index}].{}", error.field),
+                error.message,
+            ));
         }
         return None;
     }
@@ -461,7 +492,10 @@ pub async fn import_tickets(
     if rows.len() > MAX_IMPORT {
         return Err(AppError::validation(
             "body",
-            format!("at most {MAX_IMPORT} tickets per import, got {}", rows.len()),
+            format!(
+                "at most {MAX_IMPORT} tickets per import, got {}",
+                rows.len()
+            ),
         ));
     }
     let mut checks = Checks::new();
@@ -568,7 +602,9 @@ pub async fn list_tickets(
         .take_opt(query.origin.as_deref(), Origin::parse)
         .flatten();
     let created_from = checks
-        .take_opt(query.created_from.as_deref(), |r| parse_date("created_from", r))
+        .take_opt(query.created_from.as_deref(), |r| {
+            parse_date("created_from", r)
+        })
         .flatten();
     let created_to = checks
         .take_opt(query.created_to.as_deref(), |r| parse_date("created_to", r))
@@ -672,13 +708,17 @@ fn expected_version(req: &HttpRequest) -> Result<Option<i32>, AppError> {
         return Ok(None);
     }
     let bare = raw.trim_start_matches("W/").trim_matches('"');
-    bare.parse::<i32>().map(Some).map_err(|_| {
-        AppError::Malformed("If-Match must be the ticket's ETag, e.g. \"3\"".into())
-    })
+    bare.parse::<i32>()
+        .map(Some)
+        .map_err(|_| AppError::Malformed("If-Match must be the ticket's ETag, e.g. \"3\"".into()))
 }
 
 /// Staff-only ticket actions: an agent gets 404 for a ticket they cannot see, 403 otherwise.
-async fn require_staff_on_ticket(state: &AppState, user: &AuthUser, id: i64) -> Result<(), AppError> {
+async fn require_staff_on_ticket(
+    state: &AppState,
+    user: &AuthUser,
+    id: i64,
+) -> Result<(), AppError> {
     if !user.role().is_staff() {
         visible_ticket(state, user.actor, id).await?;
         return Err(AppError::forbidden("this needs a member of staff"));
@@ -723,8 +763,10 @@ pub async fn update_ticket(
         .and_then(|d| checks.take(parse_description(&d)));
     let ticket_type = field(&mut checks, "type", body.ticket_type)
         .and_then(|t| checks.take(TicketType::parse(&t)));
-    let status = field(&mut checks, "status", body.status).and_then(|s| checks.take(Status::parse(&s)));
-    let origin = field(&mut checks, "origin", body.origin).and_then(|o| checks.take(Origin::parse(&o)));
+    let status =
+        field(&mut checks, "status", body.status).and_then(|s| checks.take(Status::parse(&s)));
+    let origin =
+        field(&mut checks, "origin", body.origin).and_then(|o| checks.take(Origin::parse(&o)));
     let priority = checks
         .take(not_null("priority", body.priority))
         .flatten()

@@ -206,12 +206,7 @@ pub async fn list_users(
     let rows = state
         .run(move |conn| Ok(db::users::list(conn, &filter, before, limit + 1)?))
         .await?;
-    Ok(HttpResponse::Ok().json(paginate(
-        rows,
-        limit,
-        |u| u.id.to_string(),
-        UserView::from,
-    )))
+    Ok(HttpResponse::Ok().json(paginate(rows, limit, |u| u.id.to_string(), UserView::from)))
 }
 
 async fn find_user(state: &AppState, id: i64) -> Result<User, AppError> {
@@ -290,7 +285,9 @@ pub async fn update_user(
     checks.finish()?;
     let touches_admin = current_role == Role::Admin || final_role == Role::Admin;
     if touches_admin && user.role() != Role::Admin && (role.is_some() || disabled.is_some()) {
-        return Err(AppError::forbidden("only an admin may change an admin's rights"));
+        return Err(AppError::forbidden(
+            "only an admin may change an admin's rights",
+        ));
     }
     if body.member_id.is_some() {
         check_member_exists(&state, final_member).await?;

@@ -116,7 +116,11 @@ pub struct UpdateWorkLog {
 const NOTE_MAX_CHARS: usize = 2_000;
 
 fn parse_note(checks: &mut Checks, note: Option<&str>) -> Option<String> {
-    note.and_then(|n| checks.take(text::optional("note", n, NOTE_MAX_CHARS)).flatten())
+    note.and_then(|n| {
+        checks
+            .take(text::optional("note", n, NOTE_MAX_CHARS))
+            .flatten()
+    })
 }
 
 /// Log work.
@@ -216,7 +220,9 @@ pub async fn list_work_logs(
         .take_opt(query.member_id.as_deref(), |r| parse_id("member_id", r))
         .flatten();
     let technician_id = checks
-        .take_opt(query.technician_id.as_deref(), |r| parse_id("technician_id", r))
+        .take_opt(query.technician_id.as_deref(), |r| {
+            parse_id("technician_id", r)
+        })
         .flatten();
     let kind = checks
         .take_opt(query.kind.as_deref(), WorkKind::parse)
@@ -294,7 +300,9 @@ pub async fn update_work_log(
     let body = body.into_inner();
     let workday = state.settings.service.workday_minutes;
     let mut checks = Checks::new();
-    let technician_id = checks.take(not_null("technician_id", body.technician_id)).flatten();
+    let technician_id = checks
+        .take(not_null("technician_id", body.technician_id))
+        .flatten();
     let date = checks.take(not_null("date", body.date)).flatten();
     let kind = checks
         .take(not_null("kind", body.kind))
@@ -305,9 +313,7 @@ pub async fn update_work_log(
     } else {
         None
     };
-    let note = body
-        .note
-        .map(|n| parse_note(&mut checks, n.as_deref()));
+    let note = body.note.map(|n| parse_note(&mut checks, n.as_deref()));
     checks.finish()?;
     let log = state
         .run(move |conn| {

@@ -46,7 +46,11 @@ pub fn all(conn: &mut DbConn) -> QueryResult<Vec<Category>> {
         .load(conn)
 }
 
-fn find_sibling(conn: &mut DbConn, name: &str, parent_id: Option<i64>) -> QueryResult<Option<Category>> {
+fn find_sibling(
+    conn: &mut DbConn,
+    name: &str,
+    parent_id: Option<i64>,
+) -> QueryResult<Option<Category>> {
     let query = categories::table
         .filter(categories::name.eq(name))
         .select(Category::as_select())

@@ -190,9 +190,12 @@ pub fn file(
     let mut attempts = 0;
     loop {
         attempts += 1;
-        match super::write(conn, |conn| file_once(conn, draft, actor, idempotency, zone)) {
-            Err(AppError::Conflict { code: "duplicate", .. })
-                if idempotency.is_some() && attempts < 3 => {}
+        match super::write(conn, |conn| {
+            file_once(conn, draft, actor, idempotency, zone)
+        }) {
+            Err(AppError::Conflict {
+                code: "duplicate", ..
+            }) if idempotency.is_some() && attempts < 3 => {}
             other => return other,
         }
     }
@@ -296,7 +299,10 @@ fn check_member_on(
     field: &str,
 ) -> Result<(), AppError> {
     match members::find(conn, member_id)? {
-        None => Err(AppError::validation(field, format!("member {member_id} does not exist"))),
+        None => Err(AppError::validation(
+            field,
+            format!("member {member_id} does not exist"),
+        )),
         Some(member) if !member.membership().covers(day) => Err(AppError::validation(
             field,
             format!("{} was not a member on {day}", member.code),
@@ -305,10 +311,17 @@ fn check_member_on(
     }
 }
 
-fn check_category(conn: &mut DbConn, category_id: Option<i64>, field: &str) -> Result<(), AppError> {
+fn check_category(
+    conn: &mut DbConn,
+    category_id: Option<i64>,
+    field: &str,
+) -> Result<(), AppError> {
     if let Some(id) = category_id {
         if super::categories::find(conn, id)?.is_none() {
-            return Err(AppError::validation(field, format!("category {id} does not exist")));
+            return Err(AppError::validation(
+                field,
+                format!("category {id} does not exist"),
+            ));
         }
     }
     Ok(())
@@ -322,7 +335,10 @@ fn check_assignee(conn: &mut DbConn, user_id: i64, field: &str) -> Result<(), Ap
             field,
             format!("user {user_id} cannot be assigned tickets (not active staff)"),
         )),
-        None => Err(AppError::validation(field, format!("user {user_id} does not exist"))),
+        None => Err(AppError::validation(
+            field,
+            format!("user {user_id} does not exist"),
+        )),
     }
 }
 
@@ -373,9 +389,12 @@ pub fn change(
     let mut attempts = 0;
     loop {
         attempts += 1;
-        let result = super::write(conn, |conn| change_once(conn, id, changes, expected_version, actor));
+        let result = super::write(conn, |conn| {
+            change_once(conn, id, changes, expected_version, actor)
+        });
         match result {
-            Err(AppError::VersionConflict { .. }) if expected_version.is_none() && attempts < 5 => {}
+            Err(AppError::VersionConflict { .. }) if expected_version.is_none() && attempts < 5 => {
+            }
             other => return other,
         }
     }
@@ -475,7 +494,10 @@ fn change_once(
         .origin
         .map(|o| o.as_str().to_string())
         .unwrap_or_else(|| current.origin.clone());
-    let title = changes.title.clone().unwrap_or_else(|| current.title.clone());
+    let title = changes
+        .title
+        .clone()
+        .unwrap_or_else(|| current.title.clone());
     let description = changes
         .description
         .clone()
@@ -505,7 +527,11 @@ fn change_once(
         Some(current.priority.to_string()),
         Some(priority.to_string()),
     );
-    record("member_id", Some(current.member_id.to_string()), Some(member_id.to_string()));
+    record(
+        "member_id",
+        Some(current.member_id.to_string()),
+        Some(member_id.to_string()),
+    );
     record("origin", Some(current.origin.clone()), Some(origin.clone()));
     record("assignee_id", text(current.assignee_id), text(assignee_id));
     record(
@@ -513,8 +539,16 @@ fn change_once(
         Some(current.status.clone()),
         Some(status.as_str().to_string()),
     );
-    record("acknowledged_at", stamp(current.acknowledged_at), stamp(acknowledged_at));
-    record("resolved_at", stamp(current.resolved_at), stamp(resolved_at));
+    record(
+        "acknowledged_at",
+        stamp(current.acknowledged_at),
+        stamp(acknowledged_at),
+    );
+    record(
+        "resolved_at",
+        stamp(current.resolved_at),
+        stamp(resolved_at),
+    );
     record("closed_at", stamp(current.closed_at), stamp(closed_at));
 
     if events.is_empty() {
@@ -555,7 +589,13 @@ fn change_once(
         });
     }
     if member_id != current.member_id || row.origin != current.origin {
-        counts::add_tickets(conn, current.member_id, current.created_on, &current.origin, -1)?;
+        counts::add_tickets(
+            conn,
+            current.member_id,
+            current.created_on,
+            &current.origin,
+            -1,
+        )?;
         counts::add_tickets(conn, member_id, current.created_on, &row.origin, 1)?;
     }
     record_events(conn, &events)?;
@@ -564,7 +604,11 @@ fn change_once(
 
 /// Who automatic assignment picks: the technician posted today at the ticket's member,
 /// otherwise the technician with the fewest open tickets; ties go to the smaller id.
-pub fn pick_technician(conn: &mut DbConn, member_id: i64, today: NaiveDate) -> QueryResult<Option<i64>> {
+pub fn pick_technician(
+    conn: &mut DbConn,
+    member_id: i64,
+    today: NaiveDate,
+) -> QueryResult<Option<i64>> {
     let posted: Vec<i64> = work_logs::table
         .inner_join(users::table.on(users::id.eq(work_logs::technician_id)))
         .filter(work_logs::member_id.eq(member_id))
@@ -739,10 +783,8 @@ pub fn import(
     zone: Tz,
 ) -> Result<Vec<i64>, AppError> {
     super::write(conn, |conn| {
-        let members: HashMap<i64, members::Member> = members::all(conn)?
-            .into_iter()
-            .map(|m| (m.id, m))
-            .collect();
+        let members: HashMap<i64, members::Member> =
+            members::all(conn)?.into_iter().map(|m| (m.id, m)).collect();
         let categories: HashSet<i64> = super::categories::all(conn)?
             .into_iter()
             .map(|c| c.id)
@@ -800,7 +842,11 @@ pub fn import(
                     let created_on = local_date(row.created_at, zone);
                     let first_of_month = created_on.with_day0(0).unwrap_or(created_on);
                     *monthly
-                        .entry((row.draft.member_id, first_of_month, row.draft.origin.clone()))
+                        .entry((
+                            row.draft.member_id,
+                            first_of_month,
+                            row.draft.origin.clone(),
+                        ))
                         .or_default() += 1;
                     NewTicket {
                         member_id: row.draft.member_id,

@@ -95,7 +95,9 @@ pub fn insert(conn: &mut DbConn, new: &NewUser) -> QueryResult<Option<User>> {
         if find_by_email(conn, &new.email)?.is_some() {
             return Ok(None);
         }
-        diesel::insert_into(users::table).values(new).execute(conn)?;
+        diesel::insert_into(users::table)
+            .values(new)
+            .execute(conn)?;
         find_by_email(conn, &new.email)
     })
 }

@@ -171,7 +171,8 @@ pub fn update(
     change: impl FnOnce(&WorkLog) -> Result<WorkLogFields, AppError>,
 ) -> Result<WorkLog, AppError> {
     super::write(conn, |conn| {
-        let current = find(conn, id)?.ok_or_else(|| AppError::not_found(format!("work log {id}")))?;
+        let current =
+            find(conn, id)?.ok_or_else(|| AppError::not_found(format!("work log {id}")))?;
         let fields = change(&current)?;
         check(conn, &fields)?;
         diesel::update(work_logs::table.find(id))
@@ -185,7 +186,8 @@ pub fn update(
 
 pub fn delete(conn: &mut DbConn, id: i64) -> Result<(), AppError> {
     super::write(conn, |conn| {
-        let current = find(conn, id)?.ok_or_else(|| AppError::not_found(format!("work log {id}")))?;
+        let current =
+            find(conn, id)?.ok_or_else(|| AppError::not_found(format!("work log {id}")))?;
         diesel::delete(work_logs::table.find(id)).execute(conn)?;
         count(conn, &current.fields(), -1)?;
         Ok(())

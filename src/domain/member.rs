@@ -25,7 +25,10 @@ pub fn parse_code(value: &str) -> Result<String, FieldError> {
         && code
             .chars()
             .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '-' || c == '_')
-        && code.chars().next().is_some_and(|c| c.is_ascii_alphanumeric());
+        && code
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_alphanumeric());
     if valid {
         Ok(code)
     } else {
@@ -86,7 +89,9 @@ mod tests {
         assert!(m.covers(day("2018-03-01")));
         assert!(m.covers(day("2018-06-30")));
         assert!(!m.covers(day("2018-07-01")));
-        assert!(Membership::parse(None, None).unwrap().covers(day("1990-01-01")));
+        assert!(Membership::parse(None, None)
+            .unwrap()
+            .covers(day("1990-01-01")));
     }
 
     #[test]

@@ -110,7 +110,12 @@ mod tests {
 
     #[test]
     fn phones_accept_the_usual_french_forms() {
-        for good in ["01 45 12 34 56", "+33 1 45 12 34 56", "01.45.12.34.56", "(01) 45-12"] {
+        for good in [
+            "01 45 12 34 56",
+            "+33 1 45 12 34 56",
+            "01.45.12.34.56",
+            "(01) 45-12",
+        ] {
             assert!(phone("phone", good).unwrap().is_some(), "{good}");
         }
         for bad in ["abc", "12", "01 45 + 12"] {

@@ -61,8 +61,9 @@ impl Drop for TestDb {
             }
             TestDb::Postgres { server_url, name } => {
                 if let Ok(mut conn) = PgConnection::establish(server_url) {
-                    let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-                        .execute(&mut conn);
+                    let _ =
+                        diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                            .execute(&mut conn);
                 }
             }
         }
@@ -255,7 +256,8 @@ impl TestApp {
     }
 
     pub async fn delete(&self, path: &str, token: &str) -> Answer {
-        self.call(Method::DELETE, path, Some(token), None, &[]).await
+        self.call(Method::DELETE, path, Some(token), None, &[])
+            .await
     }
 
     pub async fn login(&self, email: &str, password: &str) -> Answer {
@@ -271,8 +273,10 @@ impl TestApp {
 
     /// Creates a member with that code (and a name from it), as the admin.
     pub async fn create_member(&self, code: &str) -> i64 {
-        self.create_member_with(json!({"code": code, "name": format!("Member {code}"), "kind": "city"}))
-            .await
+        self.create_member_with(
+            json!({"code": code, "name": format!("Member {code}"), "kind": "city"}),
+        )
+        .await
     }
 
     pub async fn create_member_with(&self, body: Value) -> i64 {

@@ -120,6 +120,7 @@ CREATE TABLE ticket_month_counts (
     tickets BIGINT NOT NULL,
     PRIMARY KEY (member_id, year, month, origin)
 );
+CREATE INDEX ticket_month_counts_year ON ticket_month_counts (year, month);
 
 -- Same for work logs; member_id 0 stands for "no member" (hotline duty).
 CREATE TABLE work_month_minutes (
@@ -130,3 +131,4 @@ CREATE TABLE work_month_minutes (
     minutes BIGINT NOT NULL,
     PRIMARY KEY (member_id, year, month, kind)
 );
+CREATE INDEX work_month_minutes_year ON work_month_minutes (year, month);

@@ -1,0 +1,245 @@
+//! Statistics for managers: tickets per member, seasonality, work days, hotline allocation.
+
+use actix_web::{web, HttpResponse};
+use serde::Deserialize;
+use utoipa::IntoParams;
+
+use crate::api::parse_id;
+use crate::auth::AuthUser;
+use crate::db;
+use crate::domain::{Checks, FieldError};
+use crate::error::AppError;
+use crate::startup::AppState;
+use crate::stats::{self, MemberRef, OriginFilter};
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(web::resource("/stats/tickets-by-member").route(web::get().to(tickets_by_member)))
+        .service(web::resource("/stats/seasonality").route(web::get().to(seasonality)))
+        .service(web::resource("/stats/work-days").route(web::get().to(work_days)))
+        .service(
+            web::resource("/stats/hotline-allocation").route(web::get().to(hotline_allocation)),
+        );
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct StatsQuery {
+    /// The calendar year, in the service's time zone.
+    #[param(value_type = i32, minimum = 1970, maximum = 9999)]
+    pub year: Option<String>,
+    /// Another year to show beside it (tickets-by-member).
+    #[param(value_type = Option<i32>, minimum = 1970, maximum = 9999)]
+    pub compare_year: Option<String>,
+    /// `hotline` (default), `posted` or `all` (tickets-by-member, seasonality).
+    pub origin: Option<String>,
+    /// One member only (seasonality).
+    #[param(value_type = Option<i64>)]
+    pub member_id: Option<String>,
+    /// The days of presence to share (hotline-allocation); default: the year's hotline duty.
+    #[param(value_type = Option<f64>, minimum = 0)]
+    pub presence_days: Option<String>,
+}
+
+pub fn parse_year(field: &str, raw: &str) -> Result<i32, FieldError> {
+    raw.trim()
+        .parse::<i32>()
+        .ok()
+        .filter(|y| (1970..=9999).contains(y))
+        .ok_or_else(|| FieldError::new(field, "must be a year from 1970 to 9999"))
+}
+
+fn required_year(checks: &mut Checks, raw: Option<&str>) -> i32 {
+    match raw {
+        Some(raw) => checks.take(parse_year("year", raw)).unwrap_or_default(),
+        None => {
+            checks.push(FieldError::new("year", "is required"));
+            0
+        }
+    }
+}
+
+fn member_refs(conn: &mut db::DbConn) -> Result<Vec<MemberRef>, AppError> {
+    Ok(db::members::all(conn)?
+        .into_iter()
+        .map(|m| MemberRef {
+            id: m.id,
+            code: m.code,
+            name: m.name,
+        })
+        .collect())
+}
+
+/// Hotline tickets per member in a year, optionally beside another year.
+#[utoipa::path(
+    get, path = "/api/v1/stats/tickets-by-member", tag = "statistics",
+    params(StatsQuery),
+    responses(
+        (status = 200, description = "Rows by tickets, largest first, then member code", body = stats::TicketsByMember),
+        (status = 403, description = "Agents may not read statistics", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Missing or invalid year, origin...", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn tickets_by_member(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    query: web::Query<StatsQuery>,
+) -> Result<HttpResponse, AppError> {
+    user.require_staff()?;
+    let mut checks = Checks::new();
+    let year = required_year(&mut checks, query.year.as_deref());
+    let compare_year = checks
+        .take_opt(query.compare_year.as_deref(), |r| {
+            parse_year("compare_year", r)
+        })
+        .flatten();
+    let origin = checks.take(OriginFilter::parse(query.origin.as_deref()));
+    checks.finish()?;
+    let origin = origin.unwrap_or(OriginFilter::All);
+    let years: Vec<i32> = std::iter::once(year).chain(compare_year).collect();
+    let (members, counts) = state
+        .run(move |conn| {
+            db::read(conn, |conn| {
+                Ok((member_refs(conn)?, db::counts::ticket_counts(conn, &years)?))
+            })
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(stats::tickets_by_member(
+        &members,
+        &counts,
+        year,
+        compare_year,
+        None,
+        origin,
+    )))
+}
+
+/// Tickets per month of a year, overall and per member.
+#[utoipa::path(
+    get, path = "/api/v1/stats/seasonality", tag = "statistics",
+    params(StatsQuery),
+    responses(
+        (status = 200, description = "Twelve monthly counts, January first, overall and per member", body = stats::Seasonality),
+        (status = 403, description = "Agents may not read statistics", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Missing or invalid year, origin, member_id", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn seasonality(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    query: web::Query<StatsQuery>,
+) -> Result<HttpResponse, AppError> {
+    user.require_staff()?;
+    let mut checks = Checks::new();
+    let year = required_year(&mut checks, query.year.as_deref());
+    let origin = checks.take(OriginFilter::parse(query.origin.as_deref()));
+    let member_id = checks
+        .take_opt(query.member_id.as_deref(), |r| parse_id("member_id", r))
+        .flatten();
+    checks.finish()?;
+    let origin = origin.unwrap_or(OriginFilter::All);
+    let (members, counts) = state
+        .run(move |conn| {
+            db::read(conn, |conn| {
+                Ok((
+                    member_refs(conn)?,
+                    db::counts::ticket_counts(conn, &[year])?,
+                ))
+            })
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(stats::seasonality(
+        &members, &counts, year, member_id, origin,
+    )))
+}
+
+/// Work days per member and kind, totals and shares.
+#[utoipa::path(
+    get, path = "/api/v1/stats/work-days", tag = "statistics",
+    params(StatsQuery),
+    responses(
+        (status = 200, description = "Rows by total, largest first, then member code; every figure as minutes and days", body = stats::WorkDays),
+        (status = 403, description = "Agents may not read statistics", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Missing or invalid year", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn work_days(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    query: web::Query<StatsQuery>,
+) -> Result<HttpResponse, AppError> {
+    user.require_staff()?;
+    let mut checks = Checks::new();
+    let year = required_year(&mut checks, query.year.as_deref());
+    checks.finish()?;
+    let workday = state.settings.service.workday_minutes;
+    let (members, minutes) = state
+        .run(move |conn| {
+            db::read(conn, |conn| {
+                Ok((member_refs(conn)?, db::counts::work_minutes(conn, year)?))
+            })
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(stats::work_days(&members, &minutes, year, None, workday)))
+}
+
+/// Hotline presence shared among members by their hotline tickets.
+#[utoipa::path(
+    get, path = "/api/v1/stats/hotline-allocation", tag = "statistics",
+    params(StatsQuery),
+    responses(
+        (status = 200, description = "Shares in hundredths of a day, adding up exactly to presence_hundredths", body = stats::HotlineAllocation),
+        (status = 403, description = "Agents may not read statistics", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Missing or invalid year or presence_days", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn hotline_allocation(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    query: web::Query<StatsQuery>,
+) -> Result<HttpResponse, AppError> {
+    user.require_staff()?;
+    let mut checks = Checks::new();
+    let year = required_year(&mut checks, query.year.as_deref());
+    let presence = checks
+        .take_opt(query.presence_days.as_deref(), |raw| {
+            raw.trim()
+                .parse::<f64>()
+                .ok()
+                .filter(|d| d.is_finite() && (0.0..=1_000_000.0).contains(d))
+                .map(|d| (d * 100.0).round() as i64)
+                .ok_or_else(|| {
+                    FieldError::new(
+                        "presence_days",
+                        "must be a number of days from 0 to 1,000,000",
+                    )
+                })
+        })
+        .flatten();
+    checks.finish()?;
+    let workday = state.settings.service.workday_minutes;
+    let (members, counts, minutes) = state
+        .run(move |conn| {
+            db::read(conn, |conn| {
+                Ok((
+                    member_refs(conn)?,
+                    db::counts::ticket_counts(conn, &[year])?,
+                    db::counts::work_minutes(conn, year)?,
+                ))
+            })
+        })
+        .await?;
+    let (hundredths, given) = match presence {
+        Some(hundredths) => (hundredths, true),
+        None => {
+            let duty: i64 = minutes
+                .iter()
+                .filter(|m| m.kind == "hotline_duty")
+                .map(|m| m.minutes)
+                .sum();
+            (stats::minutes_to_hundredths(duty, workday), false)
+        }
+    };
+    Ok(HttpResponse::Ok().json(stats::hotline_allocation(
+        &members, &counts, year, None, hundredths, given,
+    )))
+}
