@@ -325,3 +325,24 @@ impl Drop for TestApp {
         }
     }
 }
+
+impl TestApp {
+    /// Loads the demo data of `helpdesk seed-demo` into this test's database.
+    pub async fn seed_demo(&self) -> helpdesk::demo::DemoSummary {
+        let settings = self.settings.clone();
+        tokio::task::spawn_blocking(move || {
+            let url = helpdesk::db::DatabaseUrl::parse(&settings.database.url).unwrap();
+            let mut conn = helpdesk::db::ConnectionManager::new(url)
+                .connect_once()
+                .expect("connect to the test database");
+            helpdesk::demo::seed(
+                &mut conn,
+                settings.service.timezone,
+                settings.service.workday_minutes,
+            )
+            .expect("seed the demo data")
+        })
+        .await
+        .unwrap()
+    }
+}

@@ -1,0 +1,437 @@
+mod common;
+
+use std::collections::HashMap;
+
+use common::TestApp;
+use serde_json::{json, Value};
+
+/// `member_code -> field` of the rows of a statistic.
+fn by_code(rows: &Value, field: &str) -> HashMap<String, Value> {
+    rows.as_array()
+        .expect("rows")
+        .iter()
+        .map(|r| {
+            (
+                r["member_code"].as_str().unwrap().to_string(),
+                r[field].clone(),
+            )
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn the_demo_data_reproduces_the_2017_ticket_table_and_the_2016_on_site_days() {
+    let app = TestApp::spawn().await;
+    app.seed_demo().await;
+    let token = &app.admin.token;
+
+    let tickets = app
+        .get("/api/v1/stats/tickets-by-member?year=2017", token)
+        .await
+        .expect(200);
+    let expected = [
+        ("OPH-VILLEJUIF", 107),
+        ("SIIM", 60),
+        ("OPALY", 52),
+        ("SAF94", 45),
+        ("VITRY", 40),
+        ("TAV", 38),
+        ("IVRY", 33),
+        ("ECOLES-IVRY", 30),
+        ("OPH-IVRY", 28),
+        ("ARCUEIL", 26),
+        ("GOSB", 15),
+        ("OPH-VITRY", 9),
+        ("SMBVB", 3),
+        ("CHAMPIGNY", 2),
+        ("GENTILLY", 1),
+    ];
+    let rows: Vec<(String, i64)> = tickets.body["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["member_code"].as_str().unwrap().to_string(),
+                r["tickets"].as_i64().unwrap(),
+            )
+        })
+        .collect();
+    let expected_rows: Vec<(String, i64)> =
+        expected.iter().map(|(c, n)| (c.to_string(), *n)).collect();
+    assert_eq!(rows, expected_rows, "rows in the report's order");
+    assert_eq!(tickets.body["total"], 489);
+
+    let work = app
+        .get("/api/v1/stats/work-days?year=2016", token)
+        .await
+        .expect(200);
+    let on_site = by_code(&work.body["rows"], "on_site");
+    for (code, days) in [
+        ("GENTILLY", 249),
+        ("ARCUEIL", 221),
+        ("GOSB", 157),
+        ("IVRY", 81),
+        ("OPH-VILLEJUIF", 42),
+        ("ECOLE-VILLEJUIF", 33),
+        ("ECOLES-IVRY", 32),
+        ("OPALY", 23),
+        ("SAF94", 12),
+        ("OPH-VITRY", 11),
+        ("TAV", 10),
+        ("SMBVB", 2),
+    ] {
+        assert_eq!(on_site[code]["days"], json!(days as f64), "{code}");
+        assert_eq!(on_site[code]["minutes"], json!(days * 420), "{code}");
+    }
+    assert_eq!(work.body["totals"]["on_site"]["days"], json!(873.0));
+}
+
+#[tokio::test]
+async fn the_demo_2018_has_about_701_tickets_a_drop_after_gosb_left_and_350_hotline_days() {
+    let app = TestApp::spawn().await;
+    app.seed_demo().await;
+    let token = &app.admin.token;
+
+    let season = app
+        .get("/api/v1/stats/seasonality?year=2018", token)
+        .await
+        .expect(200);
+    let total = season.body["total"].as_i64().unwrap();
+    assert!(
+        (680..=720).contains(&total),
+        "about 701 hotline tickets, got {total}"
+    );
+    let gosb = season.body["by_member"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["member_code"] == "GOSB")
+        .expect("GOSB filed tickets in 2018")
+        .clone();
+    let months: Vec<i64> = gosb["months"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n.as_i64().unwrap())
+        .collect();
+    assert!(months[..6].iter().sum::<i64>() > 0);
+    assert_eq!(
+        months[6..].iter().sum::<i64>(),
+        0,
+        "no GOSB hotline ticket after June"
+    );
+    let overall: Vec<i64> = season.body["months"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n.as_i64().unwrap())
+        .collect();
+    let first_half: i64 = overall[..6].iter().sum();
+    let second_half: i64 = overall[6..].iter().sum();
+    assert!(
+        second_half < first_half,
+        "seasonality drops after GOSB left: {overall:?}"
+    );
+
+    let allocation = app
+        .get("/api/v1/stats/hotline-allocation?year=2018", token)
+        .await
+        .expect(200);
+    assert_eq!(allocation.body["presence_hundredths"], 35_000);
+    let shared: i64 = allocation.body["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["hundredths"].as_i64().unwrap())
+        .sum();
+    assert_eq!(shared, 35_000);
+}
+
+/// Imports one hotline ticket of a member created at that instant.
+fn ticket_at(member_id: i64, created_at: &str, origin: &str) -> Value {
+    json!({"title": "t", "description": "", "member_id": member_id, "created_at": created_at,
+           "origin": origin, "status": "closed", "closed_at": created_at})
+}
+
+#[tokio::test]
+async fn statistics_count_each_ticket_in_the_month_of_its_paris_date() {
+    let app = TestApp::spawn().await;
+    let arcueil = app.create_member("ARCUEIL").await;
+    let ivry = app.create_member("IVRY").await;
+    // Joined in March, left in October 2018: counted for the months it was in.
+    let thiais = app
+        .create_member_with(
+            json!({"code": "OPH-THIAIS", "name": "OPH de Thiais", "kind": "housing_office",
+                                   "joined_on": "2018-03-15", "left_on": "2018-10-31"}),
+        )
+        .await;
+    let batch = json!([
+        // 23:30 UTC on 31 January is 00:30 on 1 February in Paris.
+        ticket_at(arcueil, "2018-01-31T23:30:00Z", "hotline"),
+        ticket_at(arcueil, "2018-01-31T22:30:00Z", "hotline"),
+        // Summer time: 22:30 UTC on 30 June is 00:30 on 1 July.
+        ticket_at(arcueil, "2018-06-30T22:30:00Z", "hotline"),
+        // New Year's Eve in Paris is already 2018 at 23:30 UTC on 31 December 2017.
+        ticket_at(ivry, "2017-12-31T23:30:00Z", "hotline"),
+        ticket_at(ivry, "2017-12-31T12:00:00Z", "hotline"),
+        ticket_at(thiais, "2018-03-15T09:00:00Z", "hotline"),
+        ticket_at(thiais, "2018-10-31T15:00:00Z", "hotline"),
+        // Posted tickets are not hotline tickets.
+        ticket_at(ivry, "2018-05-02T10:00:00Z", "posted"),
+    ]);
+    app.post("/api/v1/tickets/import", &app.admin.token, batch)
+        .await
+        .expect(201);
+    let manager = app.user("manager", None).await;
+
+    let season = app
+        .get("/api/v1/stats/seasonality?year=2018", &manager.token)
+        .await
+        .expect(200);
+    assert_eq!(
+        season.body["months"],
+        json!([2, 1, 1, 0, 0, 0, 1, 0, 0, 1, 0, 0])
+    );
+    assert_eq!(season.body["total"], 6);
+
+    let all = app
+        .get(
+            "/api/v1/stats/seasonality?year=2018&origin=all",
+            &manager.token,
+        )
+        .await
+        .expect(200);
+    assert_eq!(all.body["total"], 7);
+    let posted = app
+        .get(
+            "/api/v1/stats/tickets-by-member?year=2018&origin=posted",
+            &manager.token,
+        )
+        .await
+        .expect(200);
+    assert_eq!(posted.body["total"], 1);
+    assert_eq!(posted.body["rows"][0]["member_code"], "IVRY");
+
+    let compared = app
+        .get(
+            "/api/v1/stats/tickets-by-member?year=2018&compare_year=2017",
+            &manager.token,
+        )
+        .await
+        .expect(200);
+    let rows: Vec<(String, i64, i64)> = compared.body["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["member_code"].as_str().unwrap().to_string(),
+                r["tickets"].as_i64().unwrap(),
+                r["compare_tickets"].as_i64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        rows,
+        vec![
+            ("ARCUEIL".into(), 3, 0),
+            ("OPH-THIAIS".into(), 2, 0),
+            ("IVRY".into(), 1, 1),
+        ]
+    );
+    assert_eq!(compared.body["total"], 6);
+    assert_eq!(compared.body["compare_total"], 1);
+}
+
+#[tokio::test]
+async fn a_ticket_moved_to_another_member_is_counted_for_its_new_member() {
+    let app = TestApp::spawn().await;
+    let arcueil = app.create_member("ARCUEIL").await;
+    let ivry = app.create_member("IVRY").await;
+    let hotline = app.user("hotline", None).await;
+    let ticket = app
+        .file_ticket(&hotline.token, Some(arcueil), "Écran noir")
+        .await
+        .expect(201);
+    let year = chrono::Utc::now()
+        .with_timezone(&chrono_tz::Europe::Paris)
+        .format("%Y")
+        .to_string();
+    let path = format!("/api/v1/stats/tickets-by-member?year={year}");
+    let before = app.get(&path, &hotline.token).await.expect(200);
+    assert_eq!(before.body["rows"][0]["member_code"], "ARCUEIL");
+
+    app.patch(
+        &format!("/api/v1/tickets/{}", ticket.id()),
+        &hotline.token,
+        json!({"member_id": ivry}),
+    )
+    .await
+    .expect(200);
+    let after = app.get(&path, &hotline.token).await.expect(200);
+    assert_eq!(after.body["rows"].as_array().unwrap().len(), 1);
+    assert_eq!(after.body["rows"][0]["member_code"], "IVRY");
+    assert_eq!(after.body["total"], 1);
+}
+
+#[tokio::test]
+async fn work_days_add_up_per_member_and_kind_and_follow_changes() {
+    let app = TestApp::spawn().await;
+    let arcueil = app.create_member("ARCUEIL").await;
+    let ivry = app.create_member("IVRY").await;
+    let tech = app.user("technician", None).await;
+    let log = |member: Option<i64>, date: &str, kind: &str, days: f64| {
+        let mut body = json!({"date": date, "kind": kind, "days": days});
+        if let Some(member) = member {
+            body["member_id"] = json!(member);
+        }
+        body
+    };
+    for body in [
+        log(Some(arcueil), "2018-01-15", "posted", 1.0),
+        log(Some(arcueil), "2018-02-15", "posted", 0.5),
+        log(Some(arcueil), "2018-03-01", "on_site", 0.25),
+        log(Some(ivry), "2018-03-01", "project", 2.0),
+        log(None, "2018-03-02", "hotline_duty", 1.0),
+        log(Some(ivry), "2017-12-31", "posted", 5.0),
+    ] {
+        app.post("/api/v1/work-logs", &tech.token, body)
+            .await
+            .expect(201);
+    }
+    let wrong = app
+        .post(
+            "/api/v1/work-logs",
+            &tech.token,
+            log(Some(ivry), "2018-04-01", "on_site", 1.0),
+        )
+        .await
+        .expect(201);
+
+    let stats = app
+        .get("/api/v1/stats/work-days?year=2018", &tech.token)
+        .await
+        .expect(200);
+    let body = &stats.body;
+    assert_eq!(body["workday_minutes"], 420);
+    assert_eq!(body["rows"][0]["member_code"], "IVRY");
+    assert_eq!(
+        body["rows"][0]["project"],
+        json!({"minutes": 840, "days": 2.0})
+    );
+    assert_eq!(
+        body["rows"][0]["total"],
+        json!({"minutes": 1260, "days": 3.0})
+    );
+    assert_eq!(
+        body["rows"][1]["posted"],
+        json!({"minutes": 630, "days": 1.5})
+    );
+    assert_eq!(
+        body["rows"][1]["on_site"],
+        json!({"minutes": 105, "days": 0.25})
+    );
+    assert_eq!(
+        body["totals"]["hotline_duty"],
+        json!({"minutes": 420, "days": 1.0})
+    );
+    assert_eq!(
+        body["totals"]["all"],
+        json!({"minutes": 2415, "days": 5.75})
+    );
+    let shares = &body["shares_pct"];
+    let sum: f64 = ["posted", "on_site", "project", "hotline_duty"]
+        .iter()
+        .map(|k| shares[k].as_f64().unwrap())
+        .sum();
+    assert!((sum - 100.0).abs() < 1e-9, "shares add up to 100: {shares}");
+
+    app.delete(&format!("/api/v1/work-logs/{}", wrong.id()), &tech.token)
+        .await
+        .expect(204);
+    let after = app
+        .get("/api/v1/stats/work-days?year=2018", &tech.token)
+        .await
+        .expect(200);
+    assert_eq!(after.body["totals"]["all"]["minutes"], 2415 - 420);
+}
+
+#[tokio::test]
+async fn hotline_presence_is_shared_by_tickets_with_ties_to_the_smaller_code() {
+    let app = TestApp::spawn().await;
+    let a = app.create_member("AAA").await;
+    let b = app.create_member("BBB").await;
+    let c = app.create_member("CCC").await;
+    let d = app.create_member("DDD").await;
+    let mut batch = Vec::new();
+    for (member, n) in [(a, 1), (b, 1), (c, 1), (d, 0)] {
+        for _ in 0..n {
+            batch.push(ticket_at(member, "2018-05-04T10:00:00Z", "hotline"));
+        }
+    }
+    batch.push(ticket_at(d, "2018-05-04T10:00:00Z", "posted"));
+    app.post("/api/v1/tickets/import", &app.admin.token, json!(batch))
+        .await
+        .expect(201);
+    let hotline = app.user("hotline", None).await;
+    let allocation = app
+        .get(
+            "/api/v1/stats/hotline-allocation?year=2018&presence_days=350",
+            &hotline.token,
+        )
+        .await
+        .expect(200);
+    assert_eq!(allocation.body["presence_hundredths"], 35_000);
+    let shares: Vec<(String, i64, f64)> = allocation.body["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["member_code"].as_str().unwrap().to_string(),
+                r["hundredths"].as_i64().unwrap(),
+                r["days"].as_f64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        shares,
+        vec![
+            ("AAA".into(), 11_667, 116.67),
+            ("BBB".into(), 11_667, 116.67),
+            ("CCC".into(), 11_666, 116.66),
+        ],
+        "DDD filed no hotline ticket and gets nothing"
+    );
+}
+
+#[tokio::test]
+async fn statistics_refuse_agents_and_bad_parameters() {
+    let app = TestApp::spawn().await;
+    let member = app.create_member("ARCUEIL").await;
+    let agent = app.user("agent", Some(member)).await;
+    for path in [
+        "/api/v1/stats/tickets-by-member?year=2018",
+        "/api/v1/stats/seasonality?year=2018",
+        "/api/v1/stats/work-days?year=2018",
+        "/api/v1/stats/hotline-allocation?year=2018",
+    ] {
+        let answer = app.get(path, &agent.token).await;
+        assert_eq!(answer.status, 403, "{path}");
+        assert!(answer.is_problem());
+    }
+    let token = &app.admin.token;
+    for path in [
+        "/api/v1/stats/tickets-by-member",
+        "/api/v1/stats/tickets-by-member?year=abc",
+        "/api/v1/stats/tickets-by-member?year=2018&origin=phone",
+        "/api/v1/stats/tickets-by-member?year=2018&compare_year=x",
+        "/api/v1/stats/seasonality?year=2018&member_id=-1",
+        "/api/v1/stats/hotline-allocation?year=2018&presence_days=-3",
+    ] {
+        let answer = app.get(path, token).await;
+        assert_eq!(answer.status, 422, "{path}: {}", answer.body);
+        assert_eq!(answer.code(), "validation_failed");
+    }
+}
