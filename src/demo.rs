@@ -985,7 +985,7 @@ fn plan_tickets(
                     .filter(|&day| member.membership.covers(day))
                     .filter(|&day| {
                         origin != Origin::Hotline
-                            || member.hotline_until.map_or(true, |last| day <= last)
+                            || member.hotline_until.is_none_or(|last| day <= last)
                     })
                     .collect();
                 for day in ticket_days(&member_days, count, season, rng)
@@ -1422,7 +1422,7 @@ mod tests {
         for (email, secret, role, member) in DEMO_USERS {
             assert!(secret.chars().count() >= 8, "{email}");
             assert_eq!(*role == Role::Agent, member.is_some(), "{email}");
-            assert!(member.map_or(true, |code| member_index(code).is_some()));
+            assert!(member.is_none_or(|code| member_index(code).is_some()));
         }
     }
 
@@ -1509,7 +1509,7 @@ mod tests {
             assert!(ticket.resolved_at.unwrap() > ticket.acknowledged_at.unwrap());
             assert!(ticket
                 .closed_at
-                .map_or(true, |c| c > ticket.resolved_at.unwrap()));
+                .is_none_or(|c| c > ticket.resolved_at.unwrap()));
             assert!((1..=4).contains(&ticket.draft.priority));
             *counts
                 .entry((day.year(), member.spec.code, ticket.draft.origin.clone()))
@@ -1551,7 +1551,7 @@ mod tests {
         for ticket in tickets.iter().filter(|t| t.draft.origin == "hotline") {
             let day = local_date(ticket.created_at, PARIS);
             if day.year() == year
-                && code.map_or(true, |c| c == code_of(directory, ticket.draft.member_id))
+                && code.is_none_or(|c| c == code_of(directory, ticket.draft.member_id))
             {
                 months[day.month0() as usize] += 1;
             }

@@ -368,14 +368,22 @@ async fn agents_can_neither_log_nor_read_nor_change_work() {
         "forbidden",
     );
     assert_problem(&app.get(LOGS, &agent.token).await, 403, "forbidden");
-    assert_problem(&app.get(&log_path(log), &agent.token).await, 403, "forbidden");
+    assert_problem(
+        &app.get(&log_path(log), &agent.token).await,
+        403,
+        "forbidden",
+    );
     assert_problem(
         &app.patch(&log_path(log), &agent.token, json!({"days": 1}))
             .await,
         403,
         "forbidden",
     );
-    assert_problem(&app.delete(&log_path(log), &agent.token).await, 403, "forbidden");
+    assert_problem(
+        &app.delete(&log_path(log), &agent.token).await,
+        403,
+        "forbidden",
+    );
 
     let items = list(&app, LOGS, &app.admin.token).await;
     assert_eq!(ids(&items), vec![log]);
@@ -413,17 +421,31 @@ async fn work_logs_are_listed_newest_day_first_and_filtered() {
     };
 
     let all = list(&app, LOGS, &app.admin.token).await;
-    assert_eq!(ids(&all), vec![onsite_o, onsite_c, project_o, duty, posted_c]);
+    assert_eq!(
+        ids(&all),
+        vec![onsite_o, onsite_c, project_o, duty, posted_c]
+    );
     let dates: Vec<&str> = all.iter().map(|l| l["date"].as_str().unwrap()).collect();
     assert_eq!(
         dates,
-        ["2024-03-05", "2024-03-04", "2024-03-03", "2024-03-02", "2024-03-01"]
+        [
+            "2024-03-05",
+            "2024-03-04",
+            "2024-03-03",
+            "2024-03-02",
+            "2024-03-01"
+        ]
     );
 
     let t = &app.admin.token;
     let by_member = list(&app, &format!("{LOGS}?member_id={cachan}"), t).await;
     assert_eq!(ids(&by_member), vec![onsite_c, posted_c]);
-    let by_technician = list(&app, &format!("{LOGS}?technician_id={bob}", bob = bob.id), t).await;
+    let by_technician = list(
+        &app,
+        &format!("{LOGS}?technician_id={bob}", bob = bob.id),
+        t,
+    )
+    .await;
     assert_eq!(ids(&by_technician), vec![onsite_o, duty]);
     let by_kind = list(&app, &format!("{LOGS}?kind=on_site"), t).await;
     assert_eq!(ids(&by_kind), vec![onsite_o, onsite_c]);
@@ -448,9 +470,20 @@ async fn work_logs_are_paged_newest_day_first() {
     let member = app.create_member("CACHAN").await;
     // Two logs share a day: the later one (larger id) comes first.
     let mut made = Vec::new();
-    for date in ["2024-01-10", "2024-01-12", "2024-01-11", "2024-01-12", "2024-01-09"] {
+    for date in [
+        "2024-01-10",
+        "2024-01-12",
+        "2024-01-11",
+        "2024-01-12",
+        "2024-01-09",
+    ] {
         let body = json!({"member_id": member, "date": date, "kind": "posted", "days": 1});
-        made.push(log_work(&app, &app.admin.token, body).await.expect(201).id());
+        made.push(
+            log_work(&app, &app.admin.token, body)
+                .await
+                .expect(201)
+                .id(),
+        );
     }
     let expected = vec![made[3], made[1], made[2], made[0], made[4]];
 
@@ -537,7 +570,11 @@ async fn a_change_that_would_break_a_rule_is_refused_and_leaves_the_log_as_it_wa
         .await
         .expect(201)
         .id();
-    let before = app.get(&log_path(id), &app.admin.token).await.expect(200).body;
+    let before = app
+        .get(&log_path(id), &app.admin.token)
+        .await
+        .expect(200)
+        .body;
 
     for change in [
         json!({"kind": "hotline_duty"}),
@@ -550,10 +587,16 @@ async fn a_change_that_would_break_a_rule_is_refused_and_leaves_the_log_as_it_wa
         json!({"ticket_id": 999_999}),
         json!({"kind": "holiday"}),
     ] {
-        let refused = app.patch(&log_path(id), &app.admin.token, change.clone()).await;
+        let refused = app
+            .patch(&log_path(id), &app.admin.token, change.clone())
+            .await;
         assert_eq!(refused.status.as_u16(), 422, "{change}: {}", refused.body);
         assert_eq!(refused.code(), "validation_failed", "{change}");
-        let after = app.get(&log_path(id), &app.admin.token).await.expect(200).body;
+        let after = app
+            .get(&log_path(id), &app.admin.token)
+            .await
+            .expect(200)
+            .body;
         assert_eq!(after, before, "after {change}");
     }
 }
@@ -572,7 +615,10 @@ async fn a_deleted_work_log_is_gone() {
         .expect(201)
         .id();
 
-    let deleted = app.delete(&log_path(id), &technician.token).await.expect(204);
+    let deleted = app
+        .delete(&log_path(id), &technician.token)
+        .await
+        .expect(204);
     assert_eq!(deleted.body, Value::Null);
     assert_problem(
         &app.get(&log_path(id), &technician.token).await,
@@ -646,7 +692,9 @@ async fn auto_assignment_prefers_the_technician_posted_at_the_member_today() {
     .expect(201);
 
     let ticket = new_ticket(&app, member, "Poste lent").await;
-    let assigned = assign(&app, ticket, json!({"auto": true})).await.expect(200);
+    let assigned = assign(&app, ticket, json!({"auto": true}))
+        .await
+        .expect(200);
     assert_eq!(assigned.body["assignee_id"], posted.id, "not {}", idle.id);
     assert_eq!(assigned.body["status"], "assigned");
 }
@@ -668,7 +716,9 @@ async fn a_technician_posted_there_yesterday_is_not_preferred_today() {
     .expect(201);
 
     let ticket = new_ticket(&app, member, "Poste lent").await;
-    let assigned = assign(&app, ticket, json!({"auto": true})).await.expect(200);
+    let assigned = assign(&app, ticket, json!({"auto": true}))
+        .await
+        .expect(200);
     assert_eq!(assigned.body["assignee_id"], idle.id);
 }
 
@@ -697,7 +747,9 @@ async fn a_technician_posted_at_another_member_today_is_not_preferred() {
     .expect(201);
 
     let ticket = new_ticket(&app, member, "Poste lent").await;
-    let assigned = assign(&app, ticket, json!({"auto": true})).await.expect(200);
+    let assigned = assign(&app, ticket, json!({"auto": true}))
+        .await
+        .expect(200);
     assert_eq!(assigned.body["assignee_id"], idle.id);
 }
 
@@ -717,7 +769,9 @@ async fn auto_assignment_picks_the_technician_with_fewest_open_tickets() {
     ticket_held_by(&app, member, with_only_finished.id, "closed").await;
 
     let ticket = new_ticket(&app, member, "Messagerie").await;
-    let assigned = assign(&app, ticket, json!({"auto": true})).await.expect(200);
+    let assigned = assign(&app, ticket, json!({"auto": true}))
+        .await
+        .expect(200);
     assert_eq!(assigned.body["assignee_id"], with_only_finished.id);
     assert_eq!(assigned.body["status"], "assigned");
 }
@@ -850,13 +904,24 @@ async fn a_member_code_already_taken_in_any_case_is_a_duplicate() {
         )
         .await;
     assert_problem(&refused, 409, "duplicate");
-    assert_eq!(list(&app, "/api/v1/members", &app.admin.token).await.len(), 1);
+    assert_eq!(
+        list(&app, "/api/v1/members", &app.admin.token).await.len(),
+        1
+    );
 }
 
 #[tokio::test]
 async fn a_malformed_member_code_is_refused() {
     let app = TestApp::spawn().await;
-    for code in ["", "-CACHAN", "_X", "CA CHAN", "CRÉTEIL", "A.B", &"A".repeat(41)] {
+    for code in [
+        "",
+        "-CACHAN",
+        "_X",
+        "CA CHAN",
+        "CRÉTEIL",
+        "A.B",
+        &"A".repeat(41),
+    ] {
         let refused = app
             .post(
                 "/api/v1/members",
@@ -874,7 +939,10 @@ async fn a_malformed_member_code_is_refused() {
         )
         .await
         .expect(201);
-    assert_eq!(ids(&list(&app, "/api/v1/members", &app.admin.token).await), vec![longest.id()]);
+    assert_eq!(
+        ids(&list(&app, "/api/v1/members", &app.admin.token).await),
+        vec![longest.id()]
+    );
 }
 
 #[tokio::test]
@@ -888,7 +956,9 @@ async fn an_unknown_member_kind_is_refused() {
         )
         .await;
     assert_invalid(&refused, "kind");
-    assert!(list(&app, "/api/v1/members", &app.admin.token).await.is_empty());
+    assert!(list(&app, "/api/v1/members", &app.admin.token)
+        .await
+        .is_empty());
 }
 
 #[tokio::test]
@@ -903,7 +973,9 @@ async fn a_member_cannot_leave_before_it_joined() {
         )
         .await;
     assert_problem(&refused, 422, "validation_failed");
-    assert!(list(&app, "/api/v1/members", &app.admin.token).await.is_empty());
+    assert!(list(&app, "/api/v1/members", &app.admin.token)
+        .await
+        .is_empty());
 
     let id = app
         .create_member_with(json!({"code": "ORLY", "name": "Orly", "kind": "city",
@@ -1010,7 +1082,9 @@ async fn a_user_of_each_role_is_created_and_logs_in() {
         assert_eq!(created.body["disabled"], false);
         let object = created.body.as_object().unwrap();
         assert!(
-            object.keys().all(|k| !k.contains("password") && !k.contains("hash")),
+            object
+                .keys()
+                .all(|k| !k.contains("password") && !k.contains("hash")),
             "{}",
             created.body
         );
@@ -1030,8 +1104,16 @@ async fn agents_need_a_member_and_staff_must_not_have_one() {
     assert_invalid(&refused, "member_id");
     let refused = create_user(&app, user_body("tech@test.org", "technician", Some(member))).await;
     assert_invalid(&refused, "member_id");
-    assert_problem(&app.login("agent@test.org", PASSWORD).await, 401, "unauthorized");
-    assert_problem(&app.login("tech@test.org", PASSWORD).await, 401, "unauthorized");
+    assert_problem(
+        &app.login("agent@test.org", PASSWORD).await,
+        401,
+        "unauthorized",
+    );
+    assert_problem(
+        &app.login("tech@test.org", PASSWORD).await,
+        401,
+        "unauthorized",
+    );
 }
 
 #[tokio::test]
@@ -1040,7 +1122,11 @@ async fn a_password_shorter_than_eight_characters_is_refused() {
     let mut body = user_body("short@test.org", "hotline", None);
     body["password"] = json!("1234567");
     assert_invalid(&create_user(&app, body).await, "password");
-    assert_problem(&app.login("short@test.org", "1234567").await, 401, "unauthorized");
+    assert_problem(
+        &app.login("short@test.org", "1234567").await,
+        401,
+        "unauthorized",
+    );
 
     let mut body = user_body("eight@test.org", "hotline", None);
     body["password"] = json!("12345678");
@@ -1070,7 +1156,11 @@ async fn a_user_of_an_unknown_member_is_refused() {
     let app = TestApp::spawn().await;
     let refused = create_user(&app, user_body("ghost@test.org", "agent", Some(999_999))).await;
     assert_invalid(&refused, "member_id");
-    assert_problem(&app.login("ghost@test.org", PASSWORD).await, 401, "unauthorized");
+    assert_problem(
+        &app.login("ghost@test.org", PASSWORD).await,
+        401,
+        "unauthorized",
+    );
 }
 
 #[tokio::test]
@@ -1116,7 +1206,11 @@ async fn a_disabled_user_can_no_longer_log_in() {
         .expect(200);
     assert_eq!(changed.body["disabled"], true);
     assert_problem(&app.login(&user.email, PASSWORD).await, 401, "unauthorized");
-    assert_problem(&app.get("/api/v1/me", &user.token).await, 401, "unauthorized");
+    assert_problem(
+        &app.get("/api/v1/me", &user.token).await,
+        401,
+        "unauthorized",
+    );
 }
 
 // ---------------------------------------------------------------------------------------
@@ -1143,7 +1237,10 @@ async fn categories_have_a_top_level_and_one_level_below() {
         .expect(201);
     assert_eq!(child.body["parent_id"], top.id());
     let read = app
-        .get(&format!("/api/v1/categories/{}", child.id()), &app.admin.token)
+        .get(
+            &format!("/api/v1/categories/{}", child.id()),
+            &app.admin.token,
+        )
         .await
         .expect(200);
     assert_eq!(read.body["name"], "Imprimante");
@@ -1160,21 +1257,46 @@ async fn a_category_under_an_unknown_parent_is_refused() {
     let app = TestApp::spawn().await;
     let refused = create_category(&app, "Orpheline", Some(999_999)).await;
     assert_invalid(&refused, "parent_id");
-    assert!(list(&app, "/api/v1/categories", &app.admin.token).await.is_empty());
+    assert!(list(&app, "/api/v1/categories", &app.admin.token)
+        .await
+        .is_empty());
 }
 
 #[tokio::test]
 async fn sibling_categories_have_different_names_but_cousins_may_share_one() {
     let app = TestApp::spawn().await;
-    let hardware = create_category(&app, "Matériel", None).await.expect(201).id();
-    let software = create_category(&app, "Logiciel", None).await.expect(201).id();
-    create_category(&app, "Autre", Some(hardware)).await.expect(201);
+    let hardware = create_category(&app, "Matériel", None)
+        .await
+        .expect(201)
+        .id();
+    let software = create_category(&app, "Logiciel", None)
+        .await
+        .expect(201)
+        .id();
+    create_category(&app, "Autre", Some(hardware))
+        .await
+        .expect(201);
 
-    assert_problem(&create_category(&app, "Autre", Some(hardware)).await, 409, "duplicate");
-    assert_problem(&create_category(&app, "Matériel", None).await, 409, "duplicate");
-    let cousin = create_category(&app, "Autre", Some(software)).await.expect(201);
+    assert_problem(
+        &create_category(&app, "Autre", Some(hardware)).await,
+        409,
+        "duplicate",
+    );
+    assert_problem(
+        &create_category(&app, "Matériel", None).await,
+        409,
+        "duplicate",
+    );
+    let cousin = create_category(&app, "Autre", Some(software))
+        .await
+        .expect(201);
     assert_eq!(cousin.body["parent_id"], software);
-    assert_eq!(list(&app, "/api/v1/categories", &app.admin.token).await.len(), 4);
+    assert_eq!(
+        list(&app, "/api/v1/categories", &app.admin.token)
+            .await
+            .len(),
+        4
+    );
 }
 
 #[tokio::test]
@@ -1183,9 +1305,18 @@ async fn categories_are_listed_newest_first_to_everyone() {
     let member = app.create_member("CACHAN").await;
     let agent = app.user("agent", Some(member)).await;
     let a = create_category(&app, "Réseau", None).await.expect(201).id();
-    let b = create_category(&app, "Wifi", Some(a)).await.expect(201).id();
-    let c = create_category(&app, "Téléphonie", None).await.expect(201).id();
-    assert_eq!(ids(&list(&app, "/api/v1/categories", &agent.token).await), vec![c, b, a]);
+    let b = create_category(&app, "Wifi", Some(a))
+        .await
+        .expect(201)
+        .id();
+    let c = create_category(&app, "Téléphonie", None)
+        .await
+        .expect(201)
+        .id();
+    assert_eq!(
+        ids(&list(&app, "/api/v1/categories", &agent.token).await),
+        vec![c, b, a]
+    );
 
     let page = app
         .get("/api/v1/categories?limit=2", &agent.token)
@@ -1194,7 +1325,10 @@ async fn categories_are_listed_newest_first_to_everyone() {
     assert_eq!(ids(page.body["items"].as_array().unwrap()), vec![c, b]);
     let cursor = page.body["next_cursor"].as_str().expect("a second page");
     let rest = app
-        .get(&format!("/api/v1/categories?limit=2&cursor={cursor}"), &agent.token)
+        .get(
+            &format!("/api/v1/categories?limit=2&cursor={cursor}"),
+            &agent.token,
+        )
         .await
         .expect(200);
     assert_eq!(ids(rest.body["items"].as_array().unwrap()), vec![a]);
@@ -1226,10 +1360,17 @@ async fn tickets_comments_and_work_logs_survive_a_restart() {
         .id();
     let mut body = on_site(member);
     body["ticket_id"] = json!(second);
-    let log = log_work(&app, &technician.token, body).await.expect(201).id();
+    let log = log_work(&app, &technician.token, body)
+        .await
+        .expect(201)
+        .id();
     let before_first = get_ticket(&app, first).await;
     let before_second = get_ticket(&app, second).await;
-    let before_log = app.get(&log_path(log), &technician.token).await.expect(200).body;
+    let before_log = app
+        .get(&log_path(log), &technician.token)
+        .await
+        .expect(200)
+        .body;
 
     app.restart().await;
 
@@ -1253,7 +1394,11 @@ async fn tickets_comments_and_work_logs_survive_a_restart() {
     assert_eq!(ids(&comments), vec![comment]);
     assert_eq!(comments[0]["body"], "Je passe demain");
 
-    let read_log = app.get(&log_path(log), &technician.token).await.expect(200).body;
+    let read_log = app
+        .get(&log_path(log), &technician.token)
+        .await
+        .expect(200)
+        .body;
     assert_eq!(read_log, before_log);
     let tickets = list(&app, "/api/v1/tickets", &app.admin.token).await;
     assert_eq!(ids(&tickets), vec![second, first]);
@@ -1281,7 +1426,12 @@ async fn serve(settings: helpdesk::config::Settings) -> Served {
     Served { base, handle }
 }
 
-async fn raw_call(method: Method, url: String, token: Option<&str>, body: Option<Value>) -> (u16, Value) {
+async fn raw_call(
+    method: Method,
+    url: String,
+    token: Option<&str>,
+    body: Option<Value>,
+) -> (u16, Value) {
     let mut request = reqwest::Client::new().request(method, url);
     if let Some(token) = token {
         request = request.bearer_auth(token);
@@ -1375,7 +1525,10 @@ async fn an_empty_database_gets_an_admin_whose_password_is_kept_in_a_private_fil
     // Started again on the same folder: same secret, the password file is left alone.
     let served = serve(settings).await;
     assert_eq!(std::fs::read_to_string(&secret_file).unwrap(), secret_text);
-    assert_eq!(std::fs::read_to_string(&password_file).unwrap(), password_text);
+    assert_eq!(
+        std::fs::read_to_string(&password_file).unwrap(),
+        password_text
+    );
     let (status, me) = raw_call(
         Method::GET,
         format!("{}/api/v1/me", served.base),

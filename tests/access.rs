@@ -1,0 +1,1202 @@
+//! Who may do what: logging in, bearer tokens and their forgeries, the role table, the wall
+//! between members, the error envelope and the operational endpoints.
+mod common;
+
+use chrono::Utc;
+use common::{Answer, TestApp, TestUser, ADMIN_EMAIL, ADMIN_PASSWORD, PASSWORD};
+use reqwest::Method;
+use serde_json::{json, Value};
+
+/// The signing key the harness gives the service.
+const SECRET: &[u8] = b"test-secret-0123456789abcdefghij";
+
+// ---------------------------------------------------------------------------------------------
+// Helpers
+// ---------------------------------------------------------------------------------------------
+
+const BASE64URL: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+/// Base64url without padding, as JWTs use it.
+fn base64url(bytes: &[u8]) -> String {
+    let mut out = String::new();
+    for chunk in bytes.chunks(3) {
+        let n = chunk
+            .iter()
+            .enumerate()
+            .fold(0u32, |n, (i, b)| n | (u32::from(*b) << (16 - 8 * i)));
+        for i in 0..=chunk.len() {
+            out.push(BASE64URL[((n >> (18 - 6 * i)) & 63) as usize] as char);
+        }
+    }
+    out
+}
+
+fn unbase64url(text: &str) -> Vec<u8> {
+    let sextets: Vec<u32> = text
+        .bytes()
+        .map(|c| BASE64URL.iter().position(|&b| b == c).expect("base64url") as u32)
+        .collect();
+    let mut out = Vec::new();
+    for chunk in sextets.chunks(4) {
+        let n = chunk
+            .iter()
+            .enumerate()
+            .fold(0u32, |n, (i, s)| n | (s << (18 - 6 * i)));
+        for i in 0..chunk.len() - 1 {
+            out.push((n >> (16 - 8 * i)) as u8);
+        }
+    }
+    out
+}
+
+fn now() -> i64 {
+    Utc::now().timestamp()
+}
+
+/// The claims the service puts in its tokens, for that user.
+fn claims(user_id: i64, role: &str, iat: i64, exp: i64) -> Value {
+    json!({"sub": user_id.to_string(), "role": role, "member_id": null, "iat": iat, "exp": exp})
+}
+
+fn sign(claims: &Value, secret: &[u8]) -> String {
+    jsonwebtoken::encode(
+        &jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256),
+        claims,
+        &jsonwebtoken::EncodingKey::from_secret(secret),
+    )
+    .expect("sign a token")
+}
+
+/// A request with a raw body and headers of our choosing.
+async fn send(
+    app: &TestApp,
+    method: Method,
+    path: &str,
+    token: Option<&str>,
+    headers: &[(&str, &str)],
+    body: Option<Vec<u8>>,
+) -> Answer {
+    let mut request = app.client.request(method, format!("{}{path}", app.base));
+    if let Some(token) = token {
+        request = request.bearer_auth(token);
+    }
+    for (name, value) in headers {
+        request = request.header(*name, *value);
+    }
+    if let Some(body) = body {
+        request = request.body(body);
+    }
+    let response = request.send().await.expect("the service answers");
+    let status = response.status();
+    let headers = response.headers().clone();
+    let bytes = response.bytes().await.expect("read the body");
+    let body = if bytes.is_empty() {
+        Value::Null
+    } else {
+        serde_json::from_slice(&bytes)
+            .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into_owned()))
+    };
+    Answer {
+        status,
+        headers,
+        body,
+    }
+}
+
+async fn get_with(app: &TestApp, path: &str, authorization: Option<&str>) -> Answer {
+    let headers: Vec<(&str, &str)> = authorization
+        .map(|value| vec![("Authorization", value)])
+        .unwrap_or_default();
+    send(app, Method::GET, path, None, &headers, None).await
+}
+
+#[track_caller]
+fn assert_problem(answer: &Answer, status: u16, code: &str) {
+    assert_eq!(
+        answer.status.as_u16(),
+        status,
+        "unexpected status, body: {}",
+        answer.body
+    );
+    assert_eq!(answer.code(), code, "body: {}", answer.body);
+    assert!(
+        answer.is_problem(),
+        "content type {:?}",
+        answer.header("content-type")
+    );
+}
+
+#[track_caller]
+fn assert_unauthorized(answer: &Answer) {
+    assert_problem(answer, 401, "unauthorized");
+}
+
+fn items(answer: &Answer) -> &Vec<Value> {
+    answer.body["items"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no items in {}", answer.body))
+}
+
+fn ids(answer: &Answer) -> Vec<i64> {
+    items(answer)
+        .iter()
+        .map(|item| item["id"].as_i64().unwrap())
+        .collect()
+}
+
+/// No field of the JSON value, however deep, names a password or its hash.
+fn has_secret_field(value: &Value) -> bool {
+    match value {
+        Value::Object(map) => map.iter().any(|(key, value)| {
+            let key = key.to_lowercase();
+            key.contains("password") || key.contains("hash") || has_secret_field(value)
+        }),
+        Value::Array(values) => values.iter().any(has_secret_field),
+        Value::String(text) => text.contains("$argon2"),
+        _ => false,
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Logging in
+// ---------------------------------------------------------------------------------------------
+
+#[tokio::test]
+async fn login_returns_a_bearer_token_and_the_user_without_any_password_or_hash() {
+    let app = TestApp::spawn().await;
+    let member = app.create_member("LOGIN").await;
+    let agent = app.user("agent", Some(member)).await;
+
+    let login = app.login(&agent.email, PASSWORD).await.expect(200);
+
+    let token = login.body["access_token"].as_str().expect("access_token");
+    assert_eq!(token.split('.').count(), 3, "a JWT: {token}");
+    assert_eq!(login.body["token_type"], "Bearer");
+    assert_eq!(
+        login.body["expires_in"].as_i64(),
+        Some(i64::from(app.settings.auth.token_ttl_minutes) * 60)
+    );
+    let user = &login.body["user"];
+    assert_eq!(user["id"], agent.id);
+    assert_eq!(user["email"], agent.email.as_str());
+    assert_eq!(user["role"], "agent");
+    assert_eq!(user["member_id"], member);
+    assert!(!has_secret_field(&login.body), "body: {}", login.body);
+
+    let me = app.get("/api/v1/me", token).await.expect(200);
+    assert_eq!(me.body["id"], agent.id);
+}
+
+#[tokio::test]
+async fn login_accepts_the_email_in_any_case() {
+    let app = TestApp::spawn().await;
+    let login = app
+        .login(&ADMIN_EMAIL.to_uppercase(), ADMIN_PASSWORD)
+        .await
+        .expect(200);
+    assert_eq!(login.body["user"]["id"], app.admin.id);
+}
+
+#[tokio::test]
+async fn login_with_a_wrong_password_is_unauthorized() {
+    let app = TestApp::spawn().await;
+    let answer = app.login(ADMIN_EMAIL, "not-the-password").await;
+    assert_unauthorized(&answer);
+    assert!(answer.body.get("access_token").is_none());
+}
+
+#[tokio::test]
+async fn login_with_an_unknown_email_answers_exactly_like_a_wrong_password() {
+    let app = TestApp::spawn().await;
+    let wrong_password = app.login(ADMIN_EMAIL, "not-the-password").await;
+    let unknown = app.login("nobody@test.local", "not-the-password").await;
+    assert_unauthorized(&unknown);
+    assert_eq!(unknown.code(), wrong_password.code());
+    assert_eq!(unknown.body["detail"], wrong_password.body["detail"]);
+    assert_eq!(unknown.body["title"], wrong_password.body["title"]);
+}
+
+#[tokio::test]
+async fn a_disabled_user_cannot_log_in() {
+    let app = TestApp::spawn().await;
+    let hotline = app.user("hotline", None).await;
+    app.patch(
+        &format!("/api/v1/users/{}", hotline.id),
+        &app.admin.token,
+        json!({"disabled": true}),
+    )
+    .await
+    .expect(200);
+
+    assert_unauthorized(&app.login(&hotline.email, PASSWORD).await);
+}
+
+#[tokio::test]
+async fn me_returns_the_caller_without_any_password_or_hash() {
+    let app = TestApp::spawn().await;
+    let member = app.create_member("ME").await;
+    let agent = app.user("agent", Some(member)).await;
+    let technician = app.user("technician", None).await;
+
+    let me = app.get("/api/v1/me", &agent.token).await.expect(200);
+    assert_eq!(me.body["id"], agent.id);
+    assert_eq!(me.body["email"], agent.email.as_str());
+    assert_eq!(me.body["role"], "agent");
+    assert_eq!(me.body["member_id"], member);
+    assert!(!has_secret_field(&me.body), "body: {}", me.body);
+
+    let me = app.get("/api/v1/me", &technician.token).await.expect(200);
+    assert_eq!(me.body["id"], technician.id);
+    assert_eq!(me.body["role"], "technician");
+    assert_eq!(me.body["member_id"], Value::Null);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Tokens and their forgeries
+// ---------------------------------------------------------------------------------------------
+
+#[tokio::test]
+async fn a_request_without_a_token_is_unauthorized() {
+    let app = TestApp::spawn().await;
+    assert_unauthorized(&get_with(&app, "/api/v1/me", None).await);
+    assert_unauthorized(&get_with(&app, "/api/v1/tickets", None).await);
+    let filed = send(
+        &app,
+        Method::POST,
+        "/api/v1/tickets",
+        None,
+        &[("Content-Type", "application/json")],
+        Some(br#"{"title":"anonymous","description":"","member_id":1}"#.to_vec()),
+    )
+    .await;
+    assert_unauthorized(&filed);
+}
+
+#[tokio::test]
+async fn a_garbage_token_is_unauthorized() {
+    let app = TestApp::spawn().await;
+    for authorization in [
+        "Bearer garbage",
+        "Bearer a.b.c",
+        "Bearer ",
+        "Basic YWRtaW46cGFzc3dvcmQ=",
+        app.admin.token.as_str(),
+    ] {
+        let answer = get_with(&app, "/api/v1/me", Some(authorization)).await;
+        assert_eq!(
+            answer.status.as_u16(),
+            401,
+            "Authorization: {authorization}"
+        );
+        assert_unauthorized(&answer);
+    }
+}
+
+#[tokio::test]
+async fn a_token_signed_with_the_service_key_is_accepted() {
+    // Shows that the forged tokens below fail for their flaw, not for their shape.
+    let app = TestApp::spawn().await;
+    let token = sign(&claims(app.admin.id, "admin", now(), now() + 600), SECRET);
+    let me = app.get("/api/v1/me", &token).await.expect(200);
+    assert_eq!(me.body["id"], app.admin.id);
+}
+
+#[tokio::test]
+async fn a_token_with_alg_none_and_no_signature_is_unauthorized() {
+    let app = TestApp::spawn().await;
+    let header = base64url(br#"{"alg":"none","typ":"JWT"}"#);
+    let payload = base64url(
+        claims(app.admin.id, "admin", now(), now() + 600)
+            .to_string()
+            .as_bytes(),
+    );
+    for token in [
+        format!("{header}.{payload}."),
+        format!("{header}.{payload}"),
+    ] {
+        assert_unauthorized(&app.get("/api/v1/me", &token).await);
+        let member = app
+            .post(
+                "/api/v1/members",
+                &token,
+                json!({"code": "FORGED", "name": "Forged", "kind": "city"}),
+            )
+            .await;
+        assert_unauthorized(&member);
+    }
+    let members = app
+        .get("/api/v1/members", &app.admin.token)
+        .await
+        .expect(200);
+    assert!(items(&members).is_empty(), "{}", members.body);
+}
+
+#[tokio::test]
+async fn a_token_signed_with_another_key_is_unauthorized() {
+    let app = TestApp::spawn().await;
+    let token = sign(
+        &claims(app.admin.id, "admin", now(), now() + 600),
+        b"another-secret-0123456789abcdefghij",
+    );
+    assert_unauthorized(&app.get("/api/v1/me", &token).await);
+}
+
+#[tokio::test]
+async fn an_expired_token_is_unauthorized() {
+    let app = TestApp::spawn().await;
+    // Two minutes past expiry: well beyond the 30 seconds of tolerated clock skew.
+    let token = sign(
+        &claims(app.admin.id, "admin", now() - 3600, now() - 120),
+        SECRET,
+    );
+    assert_unauthorized(&app.get("/api/v1/me", &token).await);
+}
+
+#[tokio::test]
+async fn a_token_issued_in_the_future_is_unauthorized() {
+    let app = TestApp::spawn().await;
+    let token = sign(
+        &claims(app.admin.id, "admin", now() + 3600, now() + 7200),
+        SECRET,
+    );
+    assert_unauthorized(&app.get("/api/v1/me", &token).await);
+}
+
+#[tokio::test]
+async fn a_token_whose_claims_were_altered_is_unauthorized() {
+    let app = TestApp::spawn().await;
+    let technician = app.user("technician", None).await;
+    let parts: Vec<&str> = technician.token.split('.').collect();
+    assert_eq!(parts.len(), 3);
+    let payload_bytes = unbase64url(parts[1]);
+    assert_eq!(base64url(&payload_bytes), parts[1], "our base64url agrees");
+    let mut payload: Value = serde_json::from_slice(&payload_bytes).unwrap();
+    assert_eq!(payload["role"], "technician", "payload: {payload}");
+    payload["role"] = json!("admin");
+    let forged = format!(
+        "{}.{}.{}",
+        parts[0],
+        base64url(payload.to_string().as_bytes()),
+        parts[2]
+    );
+
+    assert_unauthorized(&app.get("/api/v1/me", &forged).await);
+    let member = app
+        .post(
+            "/api/v1/members",
+            &forged,
+            json!({"code": "FORGED", "name": "Forged", "kind": "city"}),
+        )
+        .await;
+    assert_unauthorized(&member);
+    let members = app
+        .get("/api/v1/members", &app.admin.token)
+        .await
+        .expect(200);
+    assert!(items(&members).is_empty(), "{}", members.body);
+    // The genuine token still works.
+    app.get("/api/v1/me", &technician.token).await.expect(200);
+}
+
+#[tokio::test]
+async fn the_token_of_a_user_disabled_afterwards_is_unauthorized() {
+    let app = TestApp::spawn().await;
+    let hotline = app.user("hotline", None).await;
+    let member = app.create_member("DISABLED").await;
+    app.get("/api/v1/me", &hotline.token).await.expect(200);
+
+    app.patch(
+        &format!("/api/v1/users/{}", hotline.id),
+        &app.admin.token,
+        json!({"disabled": true}),
+    )
+    .await
+    .expect(200);
+
+    assert_unauthorized(&app.get("/api/v1/me", &hotline.token).await);
+    assert_unauthorized(
+        &app.file_ticket(&hotline.token, Some(member), "too late")
+            .await,
+    );
+    let tickets = app
+        .get("/api/v1/tickets", &app.admin.token)
+        .await
+        .expect(200);
+    assert!(items(&tickets).is_empty(), "{}", tickets.body);
+}
+
+// ---------------------------------------------------------------------------------------------
+// The role table
+// ---------------------------------------------------------------------------------------------
+
+/// Collects every departure from the role table, so one run shows them all.
+struct Verdicts {
+    role: &'static str,
+    failures: Vec<String>,
+}
+
+impl Verdicts {
+    /// An allowed call answers `ok`; a refused one 403 `forbidden` as a problem.
+    fn call(&mut self, what: &str, allowed: bool, ok: u16, answer: &Answer) {
+        let expected = if allowed { ok } else { 403 };
+        let right = answer.status.as_u16() == expected
+            && (allowed || (answer.code() == "forbidden" && answer.is_problem()));
+        if !right {
+            self.failures.push(format!(
+                "{} {what}: expected {expected}{}, got {} {}",
+                self.role,
+                if allowed { "" } else { " forbidden" },
+                answer.status.as_u16(),
+                answer.body
+            ));
+        }
+    }
+
+    /// What the admin sees afterwards.
+    fn fact(&mut self, what: &str, holds: bool) {
+        if !holds {
+            self.failures
+                .push(format!("{} afterwards: {what}", self.role));
+        }
+    }
+
+    #[track_caller]
+    fn finish(self) {
+        assert!(
+            self.failures.is_empty(),
+            "departures from the role table:\n{}",
+            self.failures.join("\n")
+        );
+    }
+}
+
+async fn ticket_titles(app: &TestApp, q: &str) -> Vec<String> {
+    let answer = app
+        .get(&format!("/api/v1/tickets?q={q}"), &app.admin.token)
+        .await
+        .expect(200);
+    items(&answer)
+        .iter()
+        .map(|t| t["title"].as_str().unwrap_or("").to_string())
+        .collect()
+}
+
+/// Calls every endpoint of the contract (statistics and reports aside) as a user of `role` and
+/// checks each answer, then checks as the admin that refused calls changed nothing.
+async fn check_role_table(role: &'static str) {
+    let app = TestApp::spawn().await;
+    let admin = app.admin.token.clone();
+    let member = app.create_member("ALPHA").await;
+    let other_member = app.create_member("BETA").await;
+    let technician = app.user("technician", None).await;
+    let category = app
+        .post("/api/v1/categories", &admin, json!({"name": "Réseau"}))
+        .await
+        .expect(201)
+        .id();
+    let ticket = app
+        .file_ticket(&admin, Some(member), "Fixture ticket")
+        .await
+        .expect(201)
+        .id();
+    let work_log = app
+        .post(
+            "/api/v1/work-logs",
+            &admin,
+            json!({"technician_id": technician.id, "member_id": member, "date": "2024-05-02",
+                   "kind": "on_site", "minutes": 60, "note": "fixture"}),
+        )
+        .await
+        .expect(201)
+        .id();
+
+    let user: TestUser = if role == "agent" {
+        app.user(role, Some(member)).await
+    } else {
+        app.user(role, None).await
+    };
+    let t = user.token.as_str();
+    let staff = role != "agent";
+    let manages = role == "manager" || role == "admin";
+    let admin_only = role == "admin";
+    let mut v = Verdicts {
+        role,
+        failures: Vec::new(),
+    };
+
+    v.call("GET /me", true, 200, &app.get("/api/v1/me", t).await);
+
+    // Members.
+    let new_code = format!("NEW-{}", role.to_uppercase());
+    let answer = app
+        .post(
+            "/api/v1/members",
+            t,
+            json!({"code": new_code, "name": "New member", "kind": "school"}),
+        )
+        .await;
+    v.call("POST /members", manages, 201, &answer);
+    v.call(
+        "GET /members",
+        true,
+        200,
+        &app.get("/api/v1/members", t).await,
+    );
+    let member_path = format!("/api/v1/members/{member}");
+    v.call(
+        "GET /members/{id}",
+        true,
+        200,
+        &app.get(&member_path, t).await,
+    );
+    let renamed_member = format!("Renamed by {role}");
+    let answer = app
+        .patch(&member_path, t, json!({"name": renamed_member}))
+        .await;
+    v.call("PATCH /members/{id}", manages, 200, &answer);
+
+    // Users.
+    let new_email = format!("made-by-{role}@test.local");
+    let answer = app
+        .post(
+            "/api/v1/users",
+            t,
+            json!({"email": new_email, "name": "Made", "role": "technician", "password": PASSWORD}),
+        )
+        .await;
+    v.call("POST /users", manages, 201, &answer);
+    v.call("GET /users", staff, 200, &app.get("/api/v1/users", t).await);
+    let user_path = format!("/api/v1/users/{}", technician.id);
+    v.call("GET /users/{id}", staff, 200, &app.get(&user_path, t).await);
+    let renamed_user = format!("Tech renamed by {role}");
+    let answer = app
+        .patch(&user_path, t, json!({"name": renamed_user}))
+        .await;
+    v.call("PATCH /users/{id}", manages, 200, &answer);
+
+    // Categories.
+    v.call(
+        "GET /categories",
+        true,
+        200,
+        &app.get("/api/v1/categories", t).await,
+    );
+    v.call(
+        "GET /categories/{id}",
+        true,
+        200,
+        &app.get(&format!("/api/v1/categories/{category}"), t).await,
+    );
+    let new_category = format!("Made by {role}");
+    let answer = app
+        .post("/api/v1/categories", t, json!({"name": new_category}))
+        .await;
+    v.call("POST /categories", manages, 201, &answer);
+
+    // Filing and importing.
+    let mut filing = json!({"title": format!("Filed by {role}"), "description": "d"});
+    if staff {
+        filing["member_id"] = json!(member);
+    }
+    v.call(
+        "POST /tickets",
+        true,
+        201,
+        &app.post("/api/v1/tickets", t, filing).await,
+    );
+    let answer = app
+        .post(
+            "/api/v1/tickets",
+            t,
+            json!({"title": format!("Posted by {role}"), "description": "d",
+                   "member_id": member, "origin": "posted"}),
+        )
+        .await;
+    v.call("POST /tickets origin posted", staff, 201, &answer);
+    let answer = app
+        .post(
+            "/api/v1/tickets",
+            t,
+            json!({"title": format!("Elsewhere by {role}"), "description": "d",
+                   "member_id": other_member}),
+        )
+        .await;
+    v.call("POST /tickets for another member", staff, 201, &answer);
+    let answer = app
+        .post(
+            "/api/v1/tickets/import",
+            t,
+            json!([{"title": format!("Imported by {role}"), "description": "",
+                    "member_id": member, "created_at": "2023-03-01T10:00:00Z"}]),
+        )
+        .await;
+    v.call("POST /tickets/import", admin_only, 201, &answer);
+
+    // Reading and working tickets.
+    v.call(
+        "GET /tickets",
+        true,
+        200,
+        &app.get("/api/v1/tickets", t).await,
+    );
+    let ticket_path = format!("/api/v1/tickets/{ticket}");
+    v.call(
+        "GET /tickets/{id}",
+        true,
+        200,
+        &app.get(&ticket_path, t).await,
+    );
+    let answer = app.patch(&ticket_path, t, json!({"priority": 2})).await;
+    v.call("PATCH /tickets/{id}", staff, 200, &answer);
+    let answer = app
+        .post(
+            &format!("{ticket_path}/assign"),
+            t,
+            json!({"technician_id": technician.id}),
+        )
+        .await;
+    v.call("POST /tickets/{id}/assign", staff, 200, &answer);
+    let comments_path = format!("{ticket_path}/comments");
+    let answer = app
+        .post(
+            &comments_path,
+            t,
+            json!({"body": format!("public by {role}")}),
+        )
+        .await;
+    v.call("POST /tickets/{id}/comments public", true, 201, &answer);
+    let answer = app
+        .post(
+            &comments_path,
+            t,
+            json!({"body": format!("internal by {role}"), "internal": true}),
+        )
+        .await;
+    v.call("POST /tickets/{id}/comments internal", staff, 201, &answer);
+    v.call(
+        "GET /tickets/{id}/comments",
+        true,
+        200,
+        &app.get(&comments_path, t).await,
+    );
+    v.call(
+        "GET /tickets/{id}/history",
+        staff,
+        200,
+        &app.get(&format!("{ticket_path}/history"), t).await,
+    );
+
+    // Work logs.
+    let log_note = format!("logged by {role}");
+    let answer = app
+        .post(
+            "/api/v1/work-logs",
+            t,
+            json!({"member_id": member, "date": "2024-05-03", "kind": "on_site",
+                   "minutes": 30, "note": log_note}),
+        )
+        .await;
+    v.call("POST /work-logs", staff, 201, &answer);
+    v.call(
+        "GET /work-logs",
+        staff,
+        200,
+        &app.get("/api/v1/work-logs", t).await,
+    );
+    let log_path = format!("/api/v1/work-logs/{work_log}");
+    v.call(
+        "GET /work-logs/{id}",
+        staff,
+        200,
+        &app.get(&log_path, t).await,
+    );
+    let patched_note = format!("patched by {role}");
+    let answer = app.patch(&log_path, t, json!({"note": patched_note})).await;
+    v.call("PATCH /work-logs/{id}", staff, 200, &answer);
+    if !staff {
+        // Staff delete it below, once its patch was checked.
+        v.call(
+            "DELETE /work-logs/{id}",
+            false,
+            204,
+            &app.delete(&log_path, t).await,
+        );
+    }
+
+    // What the admin sees afterwards: refused calls wrote nothing, allowed ones did.
+    let members = app.get("/api/v1/members", &admin).await.expect(200);
+    let codes: Vec<&str> = items(&members)
+        .iter()
+        .filter_map(|m| m["code"].as_str())
+        .collect();
+    v.fact(
+        &format!("member {new_code} exists iff allowed (codes {codes:?})"),
+        codes.contains(&new_code.as_str()) == manages,
+    );
+    let alpha = app.get(&member_path, &admin).await.expect(200);
+    v.fact(
+        &format!("member renamed iff allowed (name {})", alpha.body["name"]),
+        (alpha.body["name"] == json!(renamed_member)) == manages,
+    );
+    let made = app.login(&new_email, PASSWORD).await;
+    v.fact(
+        &format!("new user can log in iff allowed ({})", made.status),
+        (made.status.as_u16() == 200) == manages,
+    );
+    let tech = app.get(&user_path, &admin).await.expect(200);
+    v.fact(
+        &format!("user renamed iff allowed (name {})", tech.body["name"]),
+        (tech.body["name"] == json!(renamed_user)) == manages,
+    );
+    let categories = app.get("/api/v1/categories", &admin).await.expect(200);
+    let made_category = items(&categories)
+        .iter()
+        .any(|c| c["name"] == json!(new_category));
+    v.fact("new category exists iff allowed", made_category == manages);
+    v.fact(
+        "filed ticket exists",
+        ticket_titles(&app, "Filed%20by").await == [format!("Filed by {role}")],
+    );
+    v.fact(
+        "posted ticket exists iff allowed",
+        ticket_titles(&app, "Posted%20by").await.len() == usize::from(staff),
+    );
+    v.fact(
+        "ticket for another member exists iff allowed",
+        ticket_titles(&app, "Elsewhere%20by").await.len() == usize::from(staff),
+    );
+    v.fact(
+        "imported ticket exists iff allowed",
+        ticket_titles(&app, "Imported%20by").await.len() == usize::from(admin_only),
+    );
+    let fixture = app.get(&ticket_path, &admin).await.expect(200);
+    v.fact(
+        &format!(
+            "priority changed iff allowed ({})",
+            fixture.body["priority"]
+        ),
+        (fixture.body["priority"] == json!(2)) == staff,
+    );
+    v.fact(
+        &format!("assigned iff allowed ({})", fixture.body["assignee_id"]),
+        (fixture.body["assignee_id"] == json!(technician.id)) == staff,
+    );
+    let comments = app.get(&comments_path, &admin).await.expect(200);
+    let internal = items(&comments)
+        .iter()
+        .any(|c| c["body"] == json!(format!("internal by {role}")));
+    v.fact("internal comment exists iff allowed", internal == staff);
+    let public = items(&comments)
+        .iter()
+        .any(|c| c["body"] == json!(format!("public by {role}")));
+    v.fact("public comment exists", public);
+    let logs = app.get("/api/v1/work-logs", &admin).await.expect(200);
+    let logged = items(&logs).iter().any(|l| l["note"] == json!(log_note));
+    v.fact("new work log exists iff allowed", logged == staff);
+    let log = app.get(&log_path, &admin).await.expect(200);
+    v.fact(
+        &format!("work log patched iff allowed ({})", log.body["note"]),
+        (log.body["note"] == json!(patched_note)) == staff,
+    );
+
+    if staff {
+        v.call(
+            "DELETE /work-logs/{id}",
+            true,
+            204,
+            &app.delete(&log_path, t).await,
+        );
+        let gone = app.get(&log_path, &admin).await;
+        v.fact("deleted work log is gone", gone.status.as_u16() == 404);
+    }
+    v.finish();
+}
+
+#[tokio::test]
+async fn an_agent_files_reads_and_comments_publicly_but_is_refused_everything_else() {
+    check_role_table("agent").await;
+}
+
+#[tokio::test]
+async fn hotline_works_tickets_and_logs_work_but_manages_no_directory_and_imports_nothing() {
+    check_role_table("hotline").await;
+}
+
+#[tokio::test]
+async fn a_technician_works_tickets_and_logs_work_but_manages_no_directory_and_imports_nothing() {
+    check_role_table("technician").await;
+}
+
+#[tokio::test]
+async fn a_manager_also_manages_members_users_and_categories_but_imports_nothing() {
+    check_role_table("manager").await;
+}
+
+#[tokio::test]
+async fn an_admin_may_do_everything() {
+    check_role_table("admin").await;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The wall between members
+// ---------------------------------------------------------------------------------------------
+
+struct TwoMembers {
+    app: TestApp,
+    a: i64,
+    b: i64,
+    agent: TestUser,
+    ticket_a: i64,
+    ticket_b: i64,
+}
+
+async fn two_members() -> TwoMembers {
+    let app = TestApp::spawn().await;
+    let a = app.create_member("AAA").await;
+    let b = app.create_member("BBB").await;
+    let agent = app.user("agent", Some(a)).await;
+    let ticket_a = app
+        .file_ticket(&app.admin.token, Some(a), "Imprimante du membre A")
+        .await
+        .expect(201)
+        .id();
+    let ticket_b = app
+        .file_ticket(&app.admin.token, Some(b), "Imprimante du membre B")
+        .await
+        .expect(201)
+        .id();
+    TwoMembers {
+        app,
+        a,
+        b,
+        agent,
+        ticket_a,
+        ticket_b,
+    }
+}
+
+#[tokio::test]
+async fn an_agent_gets_404_for_every_action_on_another_members_ticket() {
+    let TwoMembers {
+        app,
+        agent,
+        ticket_b,
+        ..
+    } = two_members().await;
+    let t = agent.token.as_str();
+    let path = format!("/api/v1/tickets/{ticket_b}");
+    let technician = app.user("technician", None).await;
+    let before = app.get(&path, &app.admin.token).await.expect(200);
+
+    assert_problem(&app.get(&path, t).await, 404, "not_found");
+    assert_problem(
+        &app.get(&format!("{path}/comments"), t).await,
+        404,
+        "not_found",
+    );
+    assert_problem(
+        &app.post(&format!("{path}/comments"), t, json!({"body": "hello"}))
+            .await,
+        404,
+        "not_found",
+    );
+    assert_problem(
+        &app.post(
+            &format!("{path}/comments"),
+            t,
+            json!({"body": "psst", "internal": true}),
+        )
+        .await,
+        404,
+        "not_found",
+    );
+    assert_problem(
+        &app.get(&format!("{path}/history"), t).await,
+        404,
+        "not_found",
+    );
+    assert_problem(
+        &app.post(
+            &format!("{path}/assign"),
+            t,
+            json!({"technician_id": technician.id}),
+        )
+        .await,
+        404,
+        "not_found",
+    );
+    assert_problem(
+        &app.patch(&path, t, json!({"title": "taken over"})).await,
+        404,
+        "not_found",
+    );
+
+    let after = app.get(&path, &app.admin.token).await.expect(200);
+    assert_eq!(after.body, before.body, "the ticket did not change");
+    let comments = app
+        .get(&format!("{path}/comments"), &app.admin.token)
+        .await
+        .expect(200);
+    assert!(items(&comments).is_empty(), "{}", comments.body);
+}
+
+#[tokio::test]
+async fn an_agent_sees_only_its_own_member() {
+    let TwoMembers {
+        app, a, b, agent, ..
+    } = two_members().await;
+
+    let members = app.get("/api/v1/members", &agent.token).await.expect(200);
+    assert_eq!(ids(&members), [a]);
+    app.get(&format!("/api/v1/members/{a}"), &agent.token)
+        .await
+        .expect(200);
+    assert_problem(
+        &app.get(&format!("/api/v1/members/{b}"), &agent.token).await,
+        404,
+        "not_found",
+    );
+}
+
+#[tokio::test]
+async fn an_agent_never_lists_another_members_tickets_whatever_the_filter() {
+    let TwoMembers {
+        app,
+        a,
+        b,
+        agent,
+        ticket_a,
+        ticket_b,
+    } = two_members().await;
+    let t = agent.token.as_str();
+
+    let all = app.get("/api/v1/tickets", t).await.expect(200);
+    assert_eq!(ids(&all), [ticket_a]);
+    let own = app
+        .get(&format!("/api/v1/tickets?member_id={a}"), t)
+        .await
+        .expect(200);
+    assert_eq!(ids(&own), [ticket_a]);
+    let other = app
+        .get(&format!("/api/v1/tickets?member_id={b}"), t)
+        .await
+        .expect(200);
+    assert!(items(&other).is_empty(), "{}", other.body);
+    assert_eq!(other.body["next_cursor"], Value::Null);
+    let searched = app.get("/api/v1/tickets?q=membre%20B", t).await.expect(200);
+    assert!(items(&searched).is_empty(), "{}", searched.body);
+    let both = app.get("/api/v1/tickets?q=imprimante", t).await.expect(200);
+    assert_eq!(ids(&both), [ticket_a]);
+
+    // Staff see both, so the filters above are not what hid B's ticket.
+    let staff = app
+        .get("/api/v1/tickets?q=imprimante", &app.admin.token)
+        .await
+        .expect(200);
+    assert_eq!(ids(&staff), [ticket_b, ticket_a]);
+}
+
+// ---------------------------------------------------------------------------------------------
+// The error envelope
+// ---------------------------------------------------------------------------------------------
+
+async fn post_raw(app: &TestApp, path: &str, content_type: Option<&str>, body: &[u8]) -> Answer {
+    let headers: Vec<(&str, &str)> = content_type
+        .map(|c| vec![("Content-Type", c)])
+        .unwrap_or_default();
+    send(
+        app,
+        Method::POST,
+        path,
+        Some(&app.admin.token),
+        &headers,
+        Some(body.to_vec()),
+    )
+    .await
+}
+
+async fn ticket_count(app: &TestApp) -> usize {
+    let list = app
+        .get("/api/v1/tickets", &app.admin.token)
+        .await
+        .expect(200);
+    items(&list).len()
+}
+
+#[tokio::test]
+async fn malformed_json_is_a_400_malformed_request_problem() {
+    let app = TestApp::spawn().await;
+    let answer = post_raw(
+        &app,
+        "/api/v1/tickets",
+        Some("application/json"),
+        br#"{"title": "half"#,
+    )
+    .await;
+    assert_problem(&answer, 400, "malformed_request");
+    assert_eq!(answer.body["status"], 400);
+    assert!(answer.body["title"].is_string(), "{}", answer.body);
+    assert!(answer.body["type"].is_string(), "{}", answer.body);
+    assert_eq!(ticket_count(&app).await, 0);
+}
+
+#[tokio::test]
+async fn a_value_of_the_wrong_json_type_is_a_422_validation_problem() {
+    let app = TestApp::spawn().await;
+    let member = app.create_member("TYPES").await;
+    let answer = app
+        .post(
+            "/api/v1/tickets",
+            &app.admin.token,
+            json!({"title": "t", "description": "d", "member_id": member, "priority": "high"}),
+        )
+        .await;
+    assert_problem(&answer, 422, "validation_failed");
+    assert_eq!(answer.body["status"], 422);
+    let errors = answer.body["errors"].as_array().expect("errors");
+    assert!(!errors.is_empty());
+    assert!(errors[0]["field"].is_string() && errors[0]["message"].is_string());
+    assert_eq!(ticket_count(&app).await, 0);
+}
+
+#[tokio::test]
+async fn a_missing_required_field_is_a_422_validation_problem() {
+    let app = TestApp::spawn().await;
+    let member = app.create_member("MISSING").await;
+    let answer = app
+        .post(
+            "/api/v1/tickets",
+            &app.admin.token,
+            json!({"description": "no title", "member_id": member}),
+        )
+        .await;
+    assert_problem(&answer, 422, "validation_failed");
+    assert!(answer.body["errors"].is_array(), "{}", answer.body);
+    assert_eq!(ticket_count(&app).await, 0);
+}
+
+#[tokio::test]
+async fn an_unknown_route_is_a_404_route_not_found_problem() {
+    let app = TestApp::spawn().await;
+    for path in [
+        "/api/v1/nothing-here",
+        "/api/v1/tickets/1/nothing",
+        "/nothing",
+    ] {
+        let answer = app.get(path, &app.admin.token).await;
+        assert_problem(&answer, 404, "route_not_found");
+    }
+}
+
+#[tokio::test]
+async fn a_wrong_method_is_a_405_problem() {
+    let app = TestApp::spawn().await;
+    let answer = app.delete("/api/v1/tickets", &app.admin.token).await;
+    assert_problem(&answer, 405, "method_not_allowed");
+}
+
+#[tokio::test]
+async fn a_body_over_256_kib_is_a_413_problem_and_files_nothing() {
+    let app = TestApp::spawn().await;
+    let member = app.create_member("BIG").await;
+    let body = json!({"title": "big", "description": "x".repeat(300 * 1024), "member_id": member});
+    let answer = post_raw(
+        &app,
+        "/api/v1/tickets",
+        Some("application/json"),
+        body.to_string().as_bytes(),
+    )
+    .await;
+    assert_problem(&answer, 413, "payload_too_large");
+    assert_eq!(ticket_count(&app).await, 0);
+}
+
+#[tokio::test]
+async fn a_text_plain_body_is_a_415_problem_but_a_missing_content_type_is_taken_as_json() {
+    let app = TestApp::spawn().await;
+    let member = app.create_member("MEDIA").await;
+    let body = json!({"title": "typed", "description": "d", "member_id": member}).to_string();
+
+    let answer = post_raw(&app, "/api/v1/tickets", Some("text/plain"), body.as_bytes()).await;
+    assert_problem(&answer, 415, "unsupported_media_type");
+    assert_eq!(ticket_count(&app).await, 0);
+
+    let answer = post_raw(&app, "/api/v1/tickets", None, body.as_bytes()).await;
+    assert_eq!(answer.status.as_u16(), 201, "body: {}", answer.body);
+    assert_eq!(ticket_count(&app).await, 1);
+}
+
+#[tokio::test]
+async fn a_non_numeric_ticket_id_is_a_404_not_found_problem() {
+    let app = TestApp::spawn().await;
+    let answer = app.get("/api/v1/tickets/abc", &app.admin.token).await;
+    assert_problem(&answer, 404, "not_found");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Operations
+// ---------------------------------------------------------------------------------------------
+
+#[tokio::test]
+async fn health_and_ready_answer_without_a_token() {
+    let app = TestApp::spawn().await;
+    let health = get_with(&app, "/health", None).await.expect(200);
+    assert_eq!(health.body, json!({"status": "ok"}));
+    get_with(&app, "/ready", None).await.expect(200);
+}
+
+#[tokio::test]
+async fn metrics_count_http_requests_in_prometheus_text() {
+    let app = TestApp::spawn().await;
+    get_with(&app, "/health", None).await.expect(200);
+    let metrics = get_with(&app, "/metrics", None).await.expect(200);
+    assert!(metrics
+        .header("content-type")
+        .is_some_and(|c| c.starts_with("text/plain")));
+    let text = metrics.body.as_str().expect("text");
+    assert!(text.contains("helpdesk_http_requests_total"), "{text}");
+}
+
+#[tokio::test]
+async fn the_openapi_document_describes_tickets_and_work_logs() {
+    let app = TestApp::spawn().await;
+    let spec = get_with(&app, "/openapi.json", None).await.expect(200);
+    let paths = spec.body["paths"].as_object().expect("paths");
+    for path in [
+        "/api/v1/tickets",
+        "/api/v1/tickets/{id}",
+        "/api/v1/work-logs",
+        "/api/v1/auth/login",
+    ] {
+        assert!(paths.contains_key(path), "no {path} in {:?}", paths.keys());
+    }
+}
+
+#[tokio::test]
+async fn docs_redirects_to_an_html_page() {
+    let app = TestApp::spawn().await;
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let redirect = client
+        .get(format!("{}/docs", app.base))
+        .send()
+        .await
+        .unwrap();
+    assert!(redirect.status().is_redirection(), "{}", redirect.status());
+    assert_eq!(
+        redirect
+            .headers()
+            .get("location")
+            .and_then(|l| l.to_str().ok()),
+        Some("/docs/")
+    );
+
+    let page = get_with(&app, "/docs/", None).await.expect(200);
+    assert!(page
+        .header("content-type")
+        .is_some_and(|c| c.starts_with("text/html")));
+    let html = page.body.as_str().expect("text").to_lowercase();
+    assert!(html.contains("<html"), "{html}");
+}

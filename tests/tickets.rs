@@ -1,0 +1,1737 @@
+//! Tickets over HTTP: filing and its validation, the status table, timestamps, optimistic
+//! concurrency, idempotent filing, the import, comments, history and the ticket list.
+mod common;
+
+use chrono::Duration;
+use common::{Answer, TestApp, TestUser};
+use reqwest::Method;
+use serde_json::{json, Value};
+
+const TICKETS: &str = "/api/v1/tickets";
+const IMPORT: &str = "/api/v1/tickets/import";
+
+fn ticket_path(id: i64) -> String {
+    format!("{TICKETS}/{id}")
+}
+
+/// The fields named in a 422's `errors`.
+fn error_fields(answer: &Answer) -> Vec<String> {
+    answer.body["errors"]
+        .as_array()
+        .map(|errors| {
+            errors
+                .iter()
+                .filter_map(|e| e["field"].as_str().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// A 422 validation_failed problem naming that field.
+#[track_caller]
+fn assert_invalid(answer: &Answer, field: &str, case: &str) {
+    assert_eq!(answer.status.as_u16(), 422, "{case}: {}", answer.body);
+    assert!(
+        answer.is_problem(),
+        "{case}: not a problem: {:?}",
+        answer.headers
+    );
+    assert_eq!(
+        answer.code(),
+        "validation_failed",
+        "{case}: {}",
+        answer.body
+    );
+    assert!(
+        error_fields(answer).iter().any(|f| f == field),
+        "{case}: field {field} not named in {}",
+        answer.body
+    );
+}
+
+/// A 422 invalid_transition problem.
+#[track_caller]
+fn assert_refused_move(answer: &Answer, case: &str) {
+    assert_eq!(answer.status.as_u16(), 422, "{case}: {}", answer.body);
+    assert!(
+        answer.is_problem(),
+        "{case}: not a problem: {:?}",
+        answer.headers
+    );
+    assert_eq!(
+        answer.code(),
+        "invalid_transition",
+        "{case}: {}",
+        answer.body
+    );
+}
+
+fn ids_of(answer: &Answer) -> Vec<i64> {
+    answer.body["items"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no items in {}", answer.body))
+        .iter()
+        .map(|t| t["id"].as_i64().unwrap())
+        .collect()
+}
+
+/// The ids a ticket list gives for that query string, in the order given.
+async fn list_ids(app: &TestApp, token: &str, query: &str) -> Vec<i64> {
+    let answer = app
+        .get(&format!("{TICKETS}?{query}"), token)
+        .await
+        .expect(200);
+    ids_of(&answer)
+}
+
+async fn ticket_count(app: &TestApp) -> usize {
+    list_ids(app, &app.admin.token, "limit=500").await.len()
+}
+
+async fn ticket(app: &TestApp, id: i64) -> Value {
+    app.get(&ticket_path(id), &app.admin.token)
+        .await
+        .expect(200)
+        .body
+}
+
+async fn patch_ticket(app: &TestApp, token: &str, id: i64, body: Value) -> Answer {
+    app.patch(&ticket_path(id), token, body).await
+}
+
+async fn patch_if_match(app: &TestApp, token: &str, id: i64, body: Value, version: &str) -> Answer {
+    app.call(
+        Method::PATCH,
+        &ticket_path(id),
+        Some(token),
+        Some(&body),
+        &[("If-Match", version)],
+    )
+    .await
+}
+
+async fn file_with_key(app: &TestApp, token: &str, body: Value, key: &str) -> Answer {
+    app.call(
+        Method::POST,
+        TICKETS,
+        Some(token),
+        Some(&body),
+        &[("Idempotency-Key", key)],
+    )
+    .await
+}
+
+async fn import(app: &TestApp, rows: Vec<Value>) -> Answer {
+    app.post(IMPORT, &app.admin.token, Value::Array(rows)).await
+}
+
+fn import_row(member_id: i64, title: &str, created_at: &str) -> Value {
+    json!({"title": title, "description": "", "member_id": member_id, "created_at": created_at})
+}
+
+/// Today in the service's time zone.
+fn paris_today() -> chrono::NaiveDate {
+    chrono::Utc::now()
+        .with_timezone(&chrono_tz::Europe::Paris)
+        .date_naive()
+}
+
+/// Percent-encodes a query value (so that `%`, `_` and accents reach the service as typed).
+fn encode(value: &str) -> String {
+    value
+        .bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}
+
+fn descending(mut ids: Vec<i64>) -> Vec<i64> {
+    ids.sort_unstable_by(|a, b| b.cmp(a));
+    ids
+}
+
+/// A service with a member, a hotline operator and a technician.
+struct Desk {
+    app: TestApp,
+    member: i64,
+    hotline: TestUser,
+    technician: TestUser,
+}
+
+async fn desk() -> Desk {
+    let app = TestApp::spawn().await;
+    let member = app.create_member("VILLEJUIF").await;
+    let hotline = app.user("hotline", None).await;
+    let technician = app.user("technician", None).await;
+    Desk {
+        app,
+        member,
+        hotline,
+        technician,
+    }
+}
+
+impl Desk {
+    async fn file(&self, title: &str) -> i64 {
+        self.app
+            .file_ticket(&self.hotline.token, Some(self.member), title)
+            .await
+            .expect(201)
+            .id()
+    }
+
+    async fn set_status(&self, id: i64, status: &str) {
+        let moved = patch_ticket(
+            &self.app,
+            &self.hotline.token,
+            id,
+            json!({"status": status}),
+        )
+        .await
+        .expect(200);
+        assert_eq!(moved.body["status"], status);
+    }
+
+    /// A fresh ticket brought into that status through allowed moves.
+    async fn ticket_in(&self, status: &str) -> i64 {
+        let id = self.file(&format!("Ticket {status}")).await;
+        match status {
+            "new" => {}
+            "assigned" => {
+                let assigned = patch_ticket(
+                    &self.app,
+                    &self.hotline.token,
+                    id,
+                    json!({"assignee_id": self.technician.id}),
+                )
+                .await
+                .expect(200);
+                assert_eq!(assigned.body["status"], "assigned");
+            }
+            "closed" => {
+                self.set_status(id, "resolved").await;
+                self.set_status(id, "closed").await;
+            }
+            other => self.set_status(id, other).await,
+        }
+        id
+    }
+}
+
+// ---------------------------------------------------------------- filing
+
+#[tokio::test]
+async fn a_ticket_filed_with_only_title_and_description_gets_the_documented_defaults() {
+    let desk = desk().await;
+    let app = &desk.app;
+    let filed = app
+        .post(
+            TICKETS,
+            &desk.hotline.token,
+            json!({"title": "  Imprimante en panne  ", "description": "", "member_id": desk.member}),
+        )
+        .await
+        .expect(201);
+    let id = filed.id();
+    let body = &filed.body;
+    assert_eq!(body["title"], "Imprimante en panne");
+    assert_eq!(body["description"], "");
+    assert_eq!(body["member_id"], desk.member);
+    assert_eq!(body["type"], "incident");
+    assert_eq!(body["priority"], 3);
+    assert_eq!(body["origin"], "hotline");
+    assert_eq!(body["channel"], "api");
+    assert_eq!(body["status"], "new");
+    assert_eq!(body["version"], 1);
+    assert!(body["assignee_id"].is_null());
+    assert!(body["category_id"].is_null());
+    assert!(body["acknowledged_at"].is_null());
+    assert!(body["resolved_at"].is_null());
+    assert!(body["closed_at"].is_null());
+    assert!(body["requester_id"].is_null(), "staff are not requesters");
+    assert!(chrono::DateTime::parse_from_rfc3339(body["created_at"].as_str().unwrap()).is_ok());
+    assert_eq!(filed.header("etag").as_deref(), Some("\"1\""));
+    let location = filed.header("location").expect("a Location header");
+    assert!(
+        location.ends_with(&format!("/api/v1/tickets/{id}")),
+        "Location {location}"
+    );
+
+    let read = app
+        .get(&ticket_path(id), &desk.hotline.token)
+        .await
+        .expect(200);
+    assert_eq!(read.header("etag").as_deref(), Some("\"1\""));
+    assert_eq!(read.body, filed.body);
+}
+
+#[tokio::test]
+async fn an_agents_ticket_belongs_to_their_member_and_names_them_as_requester() {
+    let app = TestApp::spawn().await;
+    let member = app.create_member("ARCUEIL").await;
+    let agent = app.user("agent", Some(member)).await;
+    let filed = app
+        .post(
+            TICKETS,
+            &agent.token,
+            json!({"title": "Pas de réseau", "description": "salle 3", "type": "request",
+                   "priority": 1, "channel": "web", "requester_name": "Mme Durand",
+                   "requester_email": "Durand@Arcueil.FR", "requester_phone": "+33 1 45 12 34 56"}),
+        )
+        .await
+        .expect(201);
+    assert_eq!(filed.body["member_id"], member);
+    assert_eq!(filed.body["requester_id"], agent.id);
+    assert_eq!(filed.body["type"], "request");
+    assert_eq!(filed.body["priority"], 1);
+    assert_eq!(filed.body["channel"], "web");
+    assert_eq!(filed.body["requester_name"], "Mme Durand");
+    assert_eq!(filed.body["requester_email"], "durand@arcueil.fr");
+    assert_eq!(filed.body["requester_phone"], "+33 1 45 12 34 56");
+}
+
+#[tokio::test]
+async fn filing_refuses_each_bad_text_or_vocabulary_field_by_name_and_creates_nothing() {
+    let desk = desk().await;
+    let app = &desk.app;
+    let good =
+        json!({"title": "Écran noir", "description": "depuis ce matin", "member_id": desk.member});
+    let cases: Vec<(&str, &str, Value)> = vec![
+        ("blank title", "title", json!({"title": "   "})),
+        ("empty title", "title", json!({"title": ""})),
+        (
+            "title of 201 characters",
+            "title",
+            json!({"title": "x".repeat(201)}),
+        ),
+        (
+            "description of 20,001 characters",
+            "description",
+            json!({"description": "d".repeat(20_001)}),
+        ),
+        ("unknown type", "type", json!({"type": "bug"})),
+        ("priority 0", "priority", json!({"priority": 0})),
+        ("priority 5", "priority", json!({"priority": 5})),
+        ("unknown origin", "origin", json!({"origin": "mail"})),
+        ("unknown channel", "channel", json!({"channel": "fax"})),
+        (
+            "requester e-mail without @",
+            "requester_email",
+            json!({"requester_email": "durand.arcueil.fr"}),
+        ),
+        (
+            "requester e-mail with two @",
+            "requester_email",
+            json!({"requester_email": "a@b@c.fr"}),
+        ),
+        (
+            "requester phone in words",
+            "requester_phone",
+            json!({"requester_phone": "call me maybe"}),
+        ),
+        (
+            "requester phone too short",
+            "requester_phone",
+            json!({"requester_phone": "12"}),
+        ),
+    ];
+    for (case, field, change) in cases {
+        let mut body = good.clone();
+        for (key, value) in change.as_object().unwrap() {
+            body[key] = value.clone();
+        }
+        let answer = app.post(TICKETS, &desk.hotline.token, body).await;
+        assert_invalid(&answer, field, case);
+    }
+    assert_eq!(
+        ticket_count(app).await,
+        0,
+        "a refused filing created a ticket"
+    );
+}
+
+#[tokio::test]
+async fn filing_accepts_a_title_of_200_multibyte_characters_and_a_description_of_20000() {
+    let desk = desk().await;
+    let app = &desk.app;
+    let title = "é".repeat(200);
+    let description = "€".repeat(20_000);
+    let filed = app
+        .post(
+            TICKETS,
+            &desk.hotline.token,
+            json!({"title": title, "description": description, "member_id": desk.member}),
+        )
+        .await
+        .expect(201);
+    let read = ticket(app, filed.id()).await;
+    assert_eq!(read["title"], title.as_str());
+    assert_eq!(
+        read["description"].as_str().unwrap().chars().count(),
+        20_000
+    );
+}
+
+#[tokio::test]
+async fn staff_filing_without_member_id_is_refused_by_name() {
+    let desk = desk().await;
+    let app = &desk.app;
+    let answer = app
+        .post(
+            TICKETS,
+            &desk.hotline.token,
+            json!({"title": "Sans membre", "description": ""}),
+        )
+        .await;
+    assert_invalid(&answer, "member_id", "staff without member_id");
+    assert_eq!(ticket_count(app).await, 0);
+}
+
+#[tokio::test]
+async fn filing_for_an_unknown_member_or_a_member_that_left_yesterday_is_refused() {
+    let desk = desk().await;
+    let app = &desk.app;
+    let yesterday = paris_today() - Duration::days(1);
+    let gone = app
+        .create_member_with(json!({"code": "PARTI", "name": "Parti", "kind": "city",
+                                    "joined_on": "2010-01-01", "left_on": yesterday}))
+        .await;
+    for (case, member) in [
+        ("unknown member", 999_999),
+        ("member that left yesterday", gone),
+    ] {
+        let answer = app
+            .post(
+                TICKETS,
+                &desk.hotline.token,
+                json!({"title": "Panne", "description": "", "member_id": member}),
+            )
+            .await;
+        assert_invalid(&answer, "member_id", case);
+    }
+    assert_eq!(ticket_count(app).await, 0);
+}
+
+#[tokio::test]
+async fn a_member_whose_left_on_is_today_may_still_file() {
+    let desk = desk().await;
+    let app = &desk.app;
+    let leaving = app
+        .create_member_with(
+            json!({"code": "SORTANT", "name": "Sortant", "kind": "school",
+                                    "joined_on": "2010-01-01", "left_on": paris_today()}),
+        )
+        .await;
+    let filed = app
+        .post(
+            TICKETS,
+            &desk.hotline.token,
+            json!({"title": "Dernier jour", "description": "", "member_id": leaving}),
+        )
+        .await
+        .expect(201);
+    assert_eq!(filed.body["member_id"], leaving);
+}
+
+#[tokio::test]
+async fn filing_with_an_unknown_category_is_refused_and_a_known_one_is_kept() {
+    let desk = desk().await;
+    let app = &desk.app;
+    let answer = app
+        .post(
+            TICKETS,
+            &desk.hotline.token,
+            json!({"title": "Panne", "description": "", "member_id": desk.member, "category_id": 999_999}),
+        )
+        .await;
+    assert_invalid(&answer, "category_id", "unknown category");
+    assert_eq!(ticket_count(app).await, 0);
+
+    let category = app
+        .post(
+            "/api/v1/categories",
+            &app.admin.token,
+            json!({"name": "Réseau"}),
+        )
+        .await
+        .expect(201)
+        .id();
+    let filed = app
+        .post(
+            TICKETS,
+            &desk.hotline.token,
+            json!({"title": "Panne", "description": "", "member_id": desk.member, "category_id": category}),
+        )
+        .await
+        .expect(201);
+    assert_eq!(filed.body["category_id"], category);
+}
+
+// ---------------------------------------------------------------- status table
+
+#[tokio::test]
+async fn every_move_of_the_status_table_succeeds_through_patch() {
+    let desk = desk().await;
+    let app = &desk.app;
+    let allowed = [
+        ("new", "in_progress"),
+        ("new", "waiting"),
+        ("new", "resolved"),
+        ("assigned", "in_progress"),
+        ("assigned", "waiting"),
+        ("assigned", "resolved"),
+        ("in_progress", "waiting"),
+        ("in_progress", "resolved"),
+        ("waiting", "in_progress"),
+        ("waiting", "resolved"),
+        ("resolved", "closed"),
+        ("resolved", "in_progress"),
+    ];
+    for (from, to) in allowed {
+        let id = desk.ticket_in(from).await;
+        let before = ticket(app, id).await;
+        assert_eq!(before["status"], from);
+        let version = before["version"].as_i64().unwrap();
+        let moved = patch_ticket(app, &desk.hotline.token, id, json!({"status": to})).await;
+        assert_eq!(moved.status.as_u16(), 200, "{from} -> {to}: {}", moved.body);
+        assert_eq!(moved.body["status"], to, "{from} -> {to}");
+        assert_eq!(moved.body["version"], version + 1, "{from} -> {to}");
+        assert_eq!(
+            moved.header("etag"),
+            Some(format!("\"{}\"", version + 1)),
+            "{from} -> {to}"
+        );
+        assert_eq!(ticket(app, id).await["status"], to, "{from} -> {to}");
+    }
+}
+
+#[tokio::test]
+async fn setting_an_assignee_on_a_new_ticket_makes_it_assigned() {
+    let desk = desk().await;
+    let app = &desk.app;
+    let id = desk.ticket_in("new").await;
+    let assigned = patch_ticket(
+        app,
+        &desk.hotline.token,
+        id,
+        json!({"assignee_id": desk.technician.id}),
+    )
+    .await
+    .expect(200);
+    assert_eq!(assigned.body["status"], "assigned");
+    assert_eq!(assigned.body["assignee_id"], desk.technician.id);
+    assert_eq!(assigned.body["version"], 2);
+    let read = ticket(app, id).await;
+    assert_eq!(read["status"], "assigned");
+    assert_eq!(read["assignee_id"], desk.technician.id);
+}
+
+#[tokio::test]
+async fn moves_the_status_table_refuses_are_invalid_transitions_and_change_nothing() {
+    let desk = desk().await;
+    let app = &desk.app;
+    let tech = desk.technician.id;
+    let refused: Vec<(&str, Value)> = vec![
+        ("closed", json!({"status": "new"})),
+        ("closed", json!({"status": "in_progress"})),
+        ("closed", json!({"status": "waiting"})),
+        ("closed", json!({"status": "resolved"})),
+        ("closed", json!({"assignee_id": tech})),
+        ("closed", json!({"status": "assigned", "assignee_id": tech})),
+        ("resolved", json!({"status": "waiting"})),
+        ("resolved", json!({"status": "new"})),
+        ("resolved", json!({"assignee_id": tech})),
+        ("in_progress", json!({"status": "new"})),
+        ("in_progress", json!({"status": "assigned"})),
+        ("waiting", json!({"status": "closed"})),
+        ("waiting", json!({"status": "new"})),
+        ("assigned", json!({"status": "new"})),
+        ("assigned", json!({"status": "closed"})),
+        ("assigned", json!({"assignee_id": null})),
+        ("new", json!({"status": "closed"})),
+        ("new", json!({"status": "assigned"})),
+    ];
+    for (from, body) in refused {
+        let case = format!("{from} with {body}");
+        let id = desk.ticket_in(from).await;
+        let before = app
+            .get(&ticket_path(id), &app.admin.token)
+            .await
+            .expect(200);
+        let answer = patch_ticket(app, &desk.hotline.token, id, body).await;
+        assert_refused_move(&answer, &case);
+        let after = app
+            .get(&ticket_path(id), &app.admin.token)
+            .await
+            .expect(200);
+        assert_eq!(after.body, before.body, "{case}: the ticket changed");
+        assert_eq!(after.header("etag"), before.header("etag"), "{case}");
+    }
+}
+
+#[tokio::test]
+async fn asking_for_the_current_status_changes_nothing() {
+    let desk = desk().await;
+    let app = &desk.app;
+    let id = desk.ticket_in("waiting").await;
+    let before = ticket(app, id).await;
+    let same = patch_ticket(app, &desk.hotline.token, id, json!({"status": "waiting"}))
+        .await
+        .expect(200);
+    assert_eq!(same.body["version"], before["version"]);
+    assert_eq!(ticket(app, id).await, before);
+}
+
+#[tokio::test]
+async fn an_unknown_status_word_is_a_validation_error_naming_status() {
+    let desk = desk().await;
+    let app = &desk.app;
+    let id = desk.ticket_in("new").await;
+    let before = ticket(app, id).await;
+    let answer = patch_ticket(app, &desk.hotline.token, id, json!({"status": "open"})).await;
+    assert_invalid(&answer, "status", "status open");
+    assert_eq!(ticket(app, id).await, before);
+}
+
+// ---------------------------------------------------------------- timestamps
+
+#[tokio::test]
+async fn the_first_assignment_acknowledges_a_ticket_and_later_steps_keep_that_time() {
+    let desk = desk().await;
+    let app = &desk.app;
+    let id = desk.file("Imprimante").await;
+    assert!(ticket(app, id).await["acknowledged_at"].is_null());
+    let assigned = app
+        .post(
+            &format!("{}/assign", ticket_path(id)),
+            &desk.hotline.token,
+            json!({"technician_id": desk.technician.id}),
+        )
+        .await
+        .expect(200);
+    let acknowledged = assigned.body["acknowledged_at"].clone();
+    assert!(acknowledged.is_string(), "{}", assigned.body);
+
+    // Timestamps are kept to the second: later steps must happen in another second to show a change.
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    let other = app.user("technician", None).await;
+    patch_ticket(
+        app,
+        &desk.hotline.token,
+        id,
+        json!({"assignee_id": other.id}),
+    )
+    .await
+    .expect(200);
+    desk.set_status(id, "in_progress").await;
+    app.post(
+        &format!("{}/comments", ticket_path(id)),
+        &desk.hotline.token,
+        json!({"body": "On s'en occupe"}),
+    )
+    .await
+    .expect(201);
+    desk.set_status(id, "resolved").await;
+    desk.set_status(id, "in_progress").await;
+    assert_eq!(ticket(app, id).await["acknowledged_at"], acknowledged);
+}
+
+#[tokio::test]
+async fn an_imported_acknowledgement_time_survives_every_later_step() {
+    let desk = desk().await;
+    let app = &desk.app;
+    let mut row = import_row(desk.member, "Ancien ticket", "2018-05-02T07:00:00Z");
+    row["status"] = json!("waiting");
+    row["acknowledged_at"] = json!("2018-05-02T08:00:00Z");
+    let id = import(app, vec![row]).await.expect(201).body["ids"][0]
+        .as_i64()
+        .unwrap();
+    desk.set_status(id, "in_progress").await;
+    app.post(
+        &format!("{}/assign", ticket_path(id)),
+        &desk.hotline.token,
+        json!({"technician_id": desk.technician.id}),
+    )
+    .await
+    .expect(200);
+    app.post(
+        &format!("{}/comments", ticket_path(id)),
+        &desk.hotline.token,
+        json!({"body": "Réponse publique"}),
+    )
+    .await
+    .expect(201);
+    desk.set_status(id, "resolved").await;
+    desk.set_status(id, "in_progress").await;
+    assert_eq!(
+        ticket(app, id).await["acknowledged_at"],
+        "2018-05-02T08:00:00Z"
+    );
+}
+
+#[tokio::test]
+async fn only_a_public_staff_comment_acknowledges_a_ticket() {
+    let app = TestApp::spawn().await;
+    let member = app.create_member("GENTILLY").await;
+    let agent = app.user("agent", Some(member)).await;
+    let hotline = app.user("hotline", None).await;
+    let id = app
+        .file_ticket(&agent.token, None, "Messagerie")
+        .await
+        .expect(201)
+        .id();
+    let comments = format!("{}/comments", ticket_path(id));
+
+    app.post(
+        &comments,
+        &hotline.token,
+        json!({"body": "note interne", "internal": true}),
+    )
+    .await
+    .expect(201);
+    assert!(
+        ticket(&app, id).await["acknowledged_at"].is_null(),
+        "an internal comment acknowledged the ticket"
+    );
+    app.post(
+        &comments,
+        &agent.token,
+        json!({"body": "toujours en panne"}),
+    )
+    .await
+    .expect(201);
+    assert!(
+        ticket(&app, id).await["acknowledged_at"].is_null(),
+        "the agent's own comment acknowledged the ticket"
+    );
+    app.post(&comments, &hotline.token, json!({"body": "nous regardons"}))
+        .await
+        .expect(201);
+    let read = ticket(&app, id).await;
+    assert!(read["acknowledged_at"].is_string(), "{read}");
+    assert_eq!(read["status"], "new", "a comment does not move the status");
+}
+
+#[tokio::test]
+async fn the_first_move_to_in_progress_or_resolved_acknowledges_but_waiting_does_not() {
+    let desk = desk().await;
+    let app = &desk.app;
+    let waiting = desk.ticket_in("waiting").await;
+    assert!(ticket(app, waiting).await["acknowledged_at"].is_null());
+    desk.set_status(waiting, "in_progress").await;
+    assert!(ticket(app, waiting).await["acknowledged_at"].is_string());
+
+    let started = desk.ticket_in("in_progress").await;
+    assert!(ticket(app, started).await["acknowledged_at"].is_string());
+
+    let solved = desk.ticket_in("resolved").await;
+    let read = ticket(app, solved).await;
+    assert!(read["acknowledged_at"].is_string());
+    assert!(read["resolved_at"].is_string());
+}
+
+#[tokio::test]
+async fn resolved_at_is_set_cleared_on_reopening_and_closed_at_is_set_on_closing() {
+    let desk = desk().await;
+    let app = &desk.app;
+    let id = desk.ticket_in("in_progress").await;
+    let read = ticket(app, id).await;
+    assert!(read["resolved_at"].is_null());
+    assert!(read["closed_at"].is_null());
+
+    desk.set_status(id, "resolved").await;
+    let read = ticket(app, id).await;
+    assert!(read["resolved_at"].is_string(), "{read}");
+    assert!(read["closed_at"].is_null());
+
+    desk.set_status(id, "in_progress").await;
+    let read = ticket(app, id).await;
+    assert!(
+        read["resolved_at"].is_null(),
+        "reopening kept resolved_at: {read}"
+    );
+
+    desk.set_status(id, "resolved").await;
+    desk.set_status(id, "closed").await;
+    let read = ticket(app, id).await;
+    assert_eq!(read["status"], "closed");
+    assert!(read["closed_at"].is_string(), "{read}");
+    assert!(read["resolved_at"].is_string(), "{read}");
+}
+
+// ---------------------------------------------------------------- optimistic concurrency
+
+#[tokio::test]
+async fn a_patch_with_a_stale_if_match_is_refused_and_changes_nothing() {
+    let desk = desk().await;
+    let app = &desk.app;
+    let id = desk.file("Ancien titre").await;
+    patch_ticket(app, &desk.hotline.token, id, json!({"title": "Titre revu"}))
+        .await
+        .expect(200);
+    let stale = patch_if_match(
+        app,
+        &desk.hotline.token,
+        id,
+        json!({"title": "Écrasé", "priority": 1}),
+        "\"1\"",
+    )
+    .await;
+    assert_eq!(stale.status.as_u16(), 412, "{}", stale.body);
+    assert!(stale.is_problem());
+    assert_eq!(stale.code(), "version_conflict");
+    let read = ticket(app, id).await;
+    assert_eq!(read["title"], "Titre revu");
+    assert_eq!(read["priority"], 3);
+    assert_eq!(read["version"], 2);
+}
+
+#[tokio::test]
+async fn a_patch_with_the_current_if_match_bumps_the_version_and_the_etag() {
+    let desk = desk().await;
+    let app = &desk.app;
+    let id = desk.file("Titre").await;
+    let etag = app
+        .get(&ticket_path(id), &desk.hotline.token)
+        .await
+        .expect(200)
+        .header("etag")
+        .unwrap();
+    let changed = patch_if_match(app, &desk.hotline.token, id, json!({"priority": 2}), &etag)
+        .await
+        .expect(200);
+    assert_eq!(changed.body["version"], 2);
+    assert_eq!(changed.body["priority"], 2);
+    assert_eq!(changed.header("etag").as_deref(), Some("\"2\""));
+    let read = app
+        .get(&ticket_path(id), &desk.hotline.token)
+        .await
+        .expect(200);
+    assert_eq!(read.header("etag").as_deref(), Some("\"2\""));
+    assert_eq!(read.body["priority"], 2);
+}
+
+#[tokio::test]
+async fn if_match_accepts_bare_weak_and_star_forms_and_refuses_garbage() {
+    let desk = desk().await;
+    let app = &desk.app;
+    let id = desk.file("Titre").await;
+    for (version, priority) in [("1", 1), ("W/\"2\"", 2), ("*", 4)] {
+        let changed = patch_if_match(
+            app,
+            &desk.hotline.token,
+            id,
+            json!({"priority": priority}),
+            version,
+        )
+        .await;
+        assert_eq!(
+            changed.status.as_u16(),
+            200,
+            "If-Match {version}: {}",
+            changed.body
+        );
+        assert_eq!(changed.body["priority"], priority);
+    }
+    let garbage = patch_if_match(
+        app,
+        &desk.hotline.token,
+        id,
+        json!({"priority": 1}),
+        "yesterday",
+    )
+    .await;
+    assert_eq!(garbage.status.as_u16(), 400, "{}", garbage.body);
+    assert_eq!(garbage.code(), "malformed_request");
+    let read = ticket(app, id).await;
+    assert_eq!(read["priority"], 4);
+    assert_eq!(read["version"], 4);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn of_two_concurrent_patches_with_one_if_match_exactly_one_wins() {
+    let desk = desk().await;
+    let app = &desk.app;
+    let id = desk.file("Titre").await;
+    let (first, second) = tokio::join!(
+        patch_if_match(
+            app,
+            &desk.hotline.token,
+            id,
+            json!({"title": "Premier"}),
+            "\"1\""
+        ),
+        patch_if_match(
+            app,
+            &desk.technician.token,
+            id,
+            json!({"title": "Second"}),
+            "\"1\""
+        ),
+    );
+    let mut statuses = [first.status.as_u16(), second.status.as_u16()];
+    statuses.sort_unstable();
+    assert_eq!(statuses, [200, 412], "{} / {}", first.body, second.body);
+    let (winner, loser) = if first.status.as_u16() == 200 {
+        (&first, &second)
+    } else {
+        (&second, &first)
+    };
+    assert_eq!(loser.code(), "version_conflict");
+    let read = ticket(app, id).await;
+    assert_eq!(read["version"], 2);
+    assert_eq!(read["title"], winner.body["title"]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_patches_without_if_match_on_different_fields_are_both_applied() {
+    let desk = desk().await;
+    let app = &desk.app;
+    let id = desk.file("Titre").await;
+    let (first, second) = tokio::join!(
+        patch_ticket(
+            app,
+            &desk.hotline.token,
+            id,
+            json!({"title": "Nouveau titre"})
+        ),
+        patch_ticket(app, &desk.technician.token, id, json!({"priority": 1})),
+    );
+    assert_eq!(first.status.as_u16(), 200, "{}", first.body);
+    assert_eq!(second.status.as_u16(), 200, "{}", second.body);
+    let read = ticket(app, id).await;
+    assert_eq!(read["title"], "Nouveau titre");
+    assert_eq!(read["priority"], 1);
+    assert_eq!(read["version"], 3);
+}
+
+// ---------------------------------------------------------------- idempotency
+
+#[tokio::test]
+async fn the_same_idempotency_key_and_body_return_the_first_ticket_with_200() {
+    let desk = desk().await;
+    let app = &desk.app;
+    let body = json!({"title": "Scanner", "description": "bourrage", "member_id": desk.member});
+    let first = file_with_key(app, &desk.hotline.token, body.clone(), "key-1")
+        .await
+        .expect(201);
+    let again = file_with_key(app, &desk.hotline.token, body, "key-1")
+        .await
+        .expect(200);
+    assert_eq!(again.id(), first.id());
+    assert_eq!(again.header("location"), first.header("location"));
+    assert_eq!(again.body["title"], "Scanner");
+    assert_eq!(list_ids(app, &app.admin.token, "").await, vec![first.id()]);
+}
+
+#[tokio::test]
+async fn an_idempotent_replay_ignores_key_order_and_spacing() {
+    let desk = desk().await;
+    let app = &desk.app;
+    let url = format!("{}{TICKETS}", app.base);
+    let send = |raw: String| {
+        app.client
+            .post(url.clone())
+            .bearer_auth(&desk.hotline.token)
+            .header("Content-Type", "application/json")
+            .header("Idempotency-Key", "ordre")
+            .body(raw)
+            .send()
+    };
+    let first = send(format!(
+        r#"{{"title":"Souris","description":"HS","member_id":{}}}"#,
+        desk.member
+    ))
+    .await
+    .unwrap();
+    assert_eq!(first.status().as_u16(), 201);
+    let first: Value = first.json().await.unwrap();
+    let again = send(format!(
+        r#"{{ "member_id" : {},  "description": "HS", "title": "Souris" }}"#,
+        desk.member
+    ))
+    .await
+    .unwrap();
+    assert_eq!(again.status().as_u16(), 200);
+    let again: Value = again.json().await.unwrap();
+    assert_eq!(again["id"], first["id"]);
+    assert_eq!(ticket_count(app).await, 1);
+}
+
+#[tokio::test]
+async fn the_same_idempotency_key_with_another_body_is_a_conflict() {
+    let desk = desk().await;
+    let app = &desk.app;
+    let first = file_with_key(
+        app,
+        &desk.hotline.token,
+        json!({"title": "Scanner", "description": "", "member_id": desk.member}),
+        "key-2",
+    )
+    .await
+    .expect(201);
+    let reused = file_with_key(
+        app,
+        &desk.hotline.token,
+        json!({"title": "Autre chose", "description": "", "member_id": desk.member}),
+        "key-2",
+    )
+    .await;
+    assert_eq!(reused.status.as_u16(), 409, "{}", reused.body);
+    assert!(reused.is_problem());
+    assert_eq!(reused.code(), "idempotency_key_reused");
+    assert_eq!(list_ids(app, &app.admin.token, "").await, vec![first.id()]);
+}
+
+#[tokio::test]
+async fn idempotency_keys_belong_to_each_user() {
+    let desk = desk().await;
+    let app = &desk.app;
+    let body = json!({"title": "Scanner", "description": "", "member_id": desk.member});
+    let mine = file_with_key(app, &desk.hotline.token, body.clone(), "shared-key")
+        .await
+        .expect(201);
+    let theirs = file_with_key(app, &desk.technician.token, body, "shared-key")
+        .await
+        .expect(201);
+    assert_ne!(mine.id(), theirs.id());
+    assert_eq!(ticket_count(app).await, 2);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn ten_concurrent_filings_with_one_key_create_exactly_one_ticket() {
+    let desk = desk().await;
+    let app = &desk.app;
+    let url = format!("{}{TICKETS}", app.base);
+    let body = json!({"title": "Réseau coupé", "description": "", "member_id": desk.member});
+    let mut tasks = Vec::new();
+    for _ in 0..10 {
+        let request = app
+            .client
+            .post(url.clone())
+            .bearer_auth(&desk.hotline.token)
+            .header("Idempotency-Key", "retry-storm")
+            .json(&body);
+        tasks.push(tokio::spawn(async move {
+            let response = request.send().await.expect("the service answers");
+            let status = response.status().as_u16();
+            let body: Value = response.json().await.unwrap_or(Value::Null);
+            (status, body)
+        }));
+    }
+    let mut answers = Vec::new();
+    for task in tasks {
+        answers.push(task.await.unwrap());
+    }
+    let ids = list_ids(app, &app.admin.token, "").await;
+    assert_eq!(ids.len(), 1, "tickets created: {ids:?}");
+    for (status, body) in &answers {
+        assert!(*status == 200 || *status == 201, "status {status}: {body}");
+        assert_eq!(body["id"], ids[0], "{body}");
+    }
+    let created = answers.iter().filter(|(status, _)| *status == 201).count();
+    assert_eq!(created, 1, "{answers:?}");
+}
+
+#[tokio::test]
+async fn an_idempotency_key_of_256_characters_is_refused_and_255_accepted() {
+    let desk = desk().await;
+    let app = &desk.app;
+    let body = json!({"title": "Clé", "description": "", "member_id": desk.member});
+    let long = file_with_key(app, &desk.hotline.token, body.clone(), &"k".repeat(256)).await;
+    assert_eq!(long.status.as_u16(), 422, "{}", long.body);
+    assert_eq!(long.code(), "validation_failed");
+    assert_eq!(ticket_count(app).await, 0);
+    file_with_key(app, &desk.hotline.token, body, &"k".repeat(255))
+        .await
+        .expect(201);
+}
+
+// ---------------------------------------------------------------- import
+
+#[tokio::test]
+async fn only_an_admin_may_import() {
+    let desk = desk().await;
+    let app = &desk.app;
+    let manager = app.user("manager", None).await;
+    let agent = app.user("agent", Some(desk.member)).await;
+    let rows = json!([import_row(desk.member, "Ancien", "2017-03-01T08:00:00Z")]);
+    for (role, token) in [
+        ("manager", &manager.token),
+        ("hotline", &desk.hotline.token),
+        ("agent", &agent.token),
+    ] {
+        let answer = app.post(IMPORT, token, rows.clone()).await;
+        assert_eq!(answer.status.as_u16(), 403, "{role}: {}", answer.body);
+        assert_eq!(answer.code(), "forbidden", "{role}");
+    }
+    assert_eq!(ticket_count(app).await, 0);
+}
+
+#[tokio::test]
+async fn an_import_keeps_the_given_statuses_and_timestamps() {
+    let desk = desk().await;
+    let app = &desk.app;
+    let rows = vec![
+        json!({"title": "Clos", "description": "ancien", "member_id": desk.member,
+               "type": "request", "priority": 2, "origin": "posted", "channel": "phone",
+               "status": "closed", "created_at": "2017-03-01T08:00:00Z",
+               "acknowledged_at": "2017-03-01T09:00:00Z", "resolved_at": "2017-03-02T10:00:00Z",
+               "closed_at": "2017-03-05T10:00:00Z"}),
+        json!({"title": "Résolu", "description": "", "member_id": desk.member,
+               "status": "resolved", "created_at": "2017-04-10T12:00:00+02:00",
+               "resolved_at": "2017-04-11T10:00:00Z"}),
+        json!({"title": "En cours", "description": "", "member_id": desk.member,
+               "status": "in_progress", "assignee_id": desk.technician.id,
+               "created_at": "2017-05-01T07:00:00Z", "acknowledged_at": "2017-05-01T07:30:00Z"}),
+    ];
+    let imported = import(app, rows).await.expect(201);
+    assert_eq!(imported.body["created"], 3);
+    let ids: Vec<i64> = imported.body["ids"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|id| id.as_i64().unwrap())
+        .collect();
+    assert_eq!(ids.len(), 3);
+
+    let closed = ticket(app, ids[0]).await;
+    assert_eq!(closed["status"], "closed");
+    assert_eq!(closed["created_at"], "2017-03-01T08:00:00Z");
+    assert_eq!(closed["acknowledged_at"], "2017-03-01T09:00:00Z");
+    assert_eq!(closed["resolved_at"], "2017-03-02T10:00:00Z");
+    assert_eq!(closed["closed_at"], "2017-03-05T10:00:00Z");
+    assert_eq!(closed["type"], "request");
+    assert_eq!(closed["priority"], 2);
+    assert_eq!(closed["origin"], "posted");
+    assert_eq!(closed["channel"], "phone");
+
+    let resolved = ticket(app, ids[1]).await;
+    assert_eq!(resolved["status"], "resolved");
+    assert_eq!(resolved["created_at"], "2017-04-10T10:00:00Z");
+    assert_eq!(resolved["resolved_at"], "2017-04-11T10:00:00Z");
+    assert!(resolved["closed_at"].is_null());
+
+    let started = ticket(app, ids[2]).await;
+    assert_eq!(started["status"], "in_progress");
+    assert_eq!(started["assignee_id"], desk.technician.id);
+    assert_eq!(started["created_at"], "2017-05-01T07:00:00Z");
+    assert_eq!(started["acknowledged_at"], "2017-05-01T07:30:00Z");
+    assert!(started["resolved_at"].is_null());
+
+    assert_eq!(ticket_count(app).await, 3);
+}
+
+#[tokio::test]
+async fn an_import_with_one_bad_row_names_it_and_imports_nothing() {
+    let desk = desk().await;
+    let app = &desk.app;
+    desk.file("Déjà là").await;
+    let rows = vec![
+        import_row(desk.member, "Un", "2017-01-10T08:00:00Z"),
+        import_row(desk.member, "Deux", "2017-01-11T08:00:00Z"),
+        import_row(999_999, "Trois", "2017-01-12T08:00:00Z"),
+    ];
+    let answer = import(app, rows).await;
+    assert_invalid(&answer, "[2].member_id", "unknown member in row 2");
+    assert_eq!(ticket_count(app).await, 1, "part of the batch was imported");
+}
+
+#[tokio::test]
+async fn an_import_needs_the_member_on_the_paris_date_of_created_at() {
+    let desk = desk().await;
+    let app = &desk.app;
+    let joined = app
+        .create_member_with(
+            json!({"code": "NOUVEAU", "name": "Nouveau", "kind": "syndicate",
+                                    "joined_on": "2018-02-01"}),
+        )
+        .await;
+    // 22:30 UTC on 31 January is 23:30 in Paris: still January, before joining.
+    let early = import(
+        app,
+        vec![import_row(joined, "Trop tôt", "2018-01-31T22:30:00Z")],
+    )
+    .await;
+    assert_invalid(&early, "[0].member_id", "before joined_on");
+    assert_eq!(ticket_count(app).await, 0);
+    // 23:30 UTC on 31 January is already 1 February in Paris.
+    import(
+        app,
+        vec![import_row(joined, "Premier jour", "2018-01-31T23:30:00Z")],
+    )
+    .await
+    .expect(201);
+
+    let left = app
+        .create_member_with(json!({"code": "ANCIEN", "name": "Ancien", "kind": "city",
+                                    "joined_on": "2010-01-01", "left_on": "2017-12-31"}))
+        .await;
+    import(
+        app,
+        vec![import_row(left, "Du temps d'avant", "2017-06-01T10:00:00Z")],
+    )
+    .await
+    .expect(201);
+    let after = import(
+        app,
+        vec![import_row(left, "Après départ", "2018-01-02T10:00:00Z")],
+    )
+    .await;
+    assert_invalid(&after, "[0].member_id", "after left_on");
+    assert_eq!(ticket_count(app).await, 2);
+}
+
+#[tokio::test]
+async fn an_import_refuses_a_resolution_before_creation() {
+    let desk = desk().await;
+    let app = &desk.app;
+    let mut row = import_row(desk.member, "À l'envers", "2017-03-01T08:00:00Z");
+    row["resolved_at"] = json!("2017-02-28T08:00:00Z");
+    let answer = import(app, vec![row]).await;
+    assert_invalid(&answer, "[0].resolved_at", "resolved before created");
+    assert_eq!(ticket_count(app).await, 0);
+}
+
+#[tokio::test]
+async fn an_import_of_more_than_10000_tickets_is_refused() {
+    let desk = desk().await;
+    let app = &desk.app;
+    let row = json!({"title": "t", "description": "", "member_id": desk.member,
+                     "created_at": "2017-01-01T00:00:00Z"});
+    let rows = vec![row; 10_001];
+    let answer = import(app, rows).await;
+    assert_eq!(answer.status.as_u16(), 422, "{}", answer.body);
+    assert_eq!(answer.code(), "validation_failed");
+    assert_eq!(ticket_count(app).await, 0);
+}
+
+// ---------------------------------------------------------------- comments
+
+#[tokio::test]
+async fn agents_see_public_comments_but_never_internal_ones() {
+    let app = TestApp::spawn().await;
+    let member = app.create_member("CACHAN").await;
+    let agent = app.user("agent", Some(member)).await;
+    let hotline = app.user("hotline", None).await;
+    let id = app
+        .file_ticket(&agent.token, None, "Téléphone muet")
+        .await
+        .expect(201)
+        .id();
+    let path = format!("{}/comments", ticket_path(id));
+
+    let internal = app
+        .post(
+            &path,
+            &hotline.token,
+            json!({"body": "à voir avec l'opérateur", "internal": true}),
+        )
+        .await
+        .expect(201);
+    assert_eq!(internal.body["internal"], true);
+    assert_eq!(internal.body["ticket_id"], id);
+    assert_eq!(internal.body["author_id"], hotline.id);
+    let from_agent = app
+        .post(&path, &agent.token, json!({"body": "toujours muet"}))
+        .await
+        .expect(201);
+    assert_eq!(from_agent.body["internal"], false);
+    assert_eq!(from_agent.body["author_id"], agent.id);
+    let public = app
+        .post(
+            &path,
+            &hotline.token,
+            json!({"body": "technicien en route"}),
+        )
+        .await
+        .expect(201);
+    assert_eq!(public.body["internal"], false);
+
+    let seen_by_agent = ids_of(&app.get(&path, &agent.token).await.expect(200));
+    assert_eq!(seen_by_agent, vec![public.id(), from_agent.id()]);
+    let seen_by_staff = ids_of(&app.get(&path, &hotline.token).await.expect(200));
+    assert_eq!(
+        seen_by_staff,
+        vec![public.id(), from_agent.id(), internal.id()]
+    );
+}
+
+// ---------------------------------------------------------------- history
+
+#[tokio::test]
+async fn history_lists_every_change_newest_first_with_its_actor() {
+    let desk = desk().await;
+    let app = &desk.app;
+    let manager = app.user("manager", None).await;
+    let id = desk.file("Serveur lent").await;
+    patch_ticket(
+        app,
+        &manager.token,
+        id,
+        json!({"assignee_id": desk.technician.id}),
+    )
+    .await
+    .expect(200);
+    patch_ticket(app, &manager.token, id, json!({"priority": 1}))
+        .await
+        .expect(200);
+    patch_ticket(
+        app,
+        &desk.technician.token,
+        id,
+        json!({"status": "in_progress"}),
+    )
+    .await
+    .expect(200);
+
+    let history = app
+        .get(&format!("{}/history", ticket_path(id)), &desk.hotline.token)
+        .await
+        .expect(200);
+    let items = history.body["items"].as_array().unwrap();
+    assert!(history.body["next_cursor"].is_null());
+    let entry = |i: usize| {
+        (
+            items[i]["field"].as_str().unwrap_or(""),
+            items[i]["from"].clone(),
+            items[i]["to"].clone(),
+            items[i]["actor_id"].as_i64().unwrap_or(0),
+        )
+    };
+
+    assert_eq!(
+        entry(0),
+        (
+            "status",
+            json!("assigned"),
+            json!("in_progress"),
+            desk.technician.id
+        )
+    );
+    assert_eq!(entry(1), ("priority", json!("3"), json!("1"), manager.id));
+    let last = items.len() - 1;
+    assert_eq!(
+        entry(last),
+        ("created", Value::Null, json!("new"), desk.hotline.id)
+    );
+    let assigning: Vec<_> = (2..last).map(entry).collect();
+    assert!(
+        assigning.contains(&(
+            "assignee_id",
+            Value::Null,
+            json!(desk.technician.id.to_string()),
+            manager.id
+        )),
+        "{assigning:?}"
+    );
+    assert!(
+        assigning.contains(&("status", json!("new"), json!("assigned"), manager.id)),
+        "{assigning:?}"
+    );
+
+    let ids: Vec<i64> = items.iter().map(|e| e["id"].as_i64().unwrap()).collect();
+    assert_eq!(ids, descending(ids.clone()), "not newest first");
+    for item in items {
+        assert!(
+            chrono::DateTime::parse_from_rfc3339(item["at"].as_str().unwrap()).is_ok(),
+            "{item}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn history_records_comments_as_public_or_internal() {
+    let desk = desk().await;
+    let app = &desk.app;
+    let id = desk.file("Wifi").await;
+    let path = format!("{}/comments", ticket_path(id));
+    let internal = app
+        .post(
+            &path,
+            &desk.technician.token,
+            json!({"body": "note", "internal": true}),
+        )
+        .await
+        .expect(201)
+        .id();
+    let public = app
+        .post(&path, &desk.hotline.token, json!({"body": "réponse"}))
+        .await
+        .expect(201)
+        .id();
+    let history = app
+        .get(&format!("{}/history", ticket_path(id)), &desk.hotline.token)
+        .await
+        .expect(200);
+    let comments: Vec<(Value, Value)> = history.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["field"] == "comment")
+        .map(|e| (e["to"].clone(), e["actor_id"].clone()))
+        .collect();
+    assert_eq!(
+        comments,
+        vec![
+            (
+                json!(format!("public comment {public}")),
+                json!(desk.hotline.id)
+            ),
+            (
+                json!(format!("internal comment {internal}")),
+                json!(desk.technician.id)
+            ),
+        ]
+    );
+}
+
+// ---------------------------------------------------------------- lists
+
+#[tokio::test]
+async fn the_list_filters_by_one_status_or_a_comma_list() {
+    let desk = desk().await;
+    let app = &desk.app;
+    let fresh = desk.ticket_in("new").await;
+    let started = desk.ticket_in("in_progress").await;
+    let waiting = desk.ticket_in("waiting").await;
+    let closed = desk.ticket_in("closed").await;
+    let token = &desk.hotline.token;
+    assert_eq!(list_ids(app, token, "status=new").await, vec![fresh]);
+    assert_eq!(list_ids(app, token, "status=closed").await, vec![closed]);
+    assert_eq!(
+        list_ids(app, token, "status=in_progress,waiting").await,
+        descending(vec![started, waiting])
+    );
+    assert_eq!(
+        list_ids(app, token, "status=new,closed,waiting").await,
+        descending(vec![fresh, waiting, closed])
+    );
+    assert!(list_ids(app, token, "status=resolved").await.is_empty());
+    assert_invalid(
+        &app.get(&format!("{TICKETS}?status=new,open"), token).await,
+        "status",
+        "unknown status in list",
+    );
+}
+
+#[tokio::test]
+async fn the_list_filters_by_member_assignee_category_priority_and_origin() {
+    let desk = desk().await;
+    let app = &desk.app;
+    let token = &desk.hotline.token;
+    let other_member = app.create_member("KREMLIN").await;
+    let other_tech = app.user("technician", None).await;
+    let category = app
+        .post(
+            "/api/v1/categories",
+            &app.admin.token,
+            json!({"name": "Impression"}),
+        )
+        .await
+        .expect(201)
+        .id();
+
+    let plain = desk.file("Simple").await;
+    let elsewhere = app
+        .post(
+            TICKETS,
+            token,
+            json!({"title": "Ailleurs", "description": "", "member_id": other_member,
+                   "priority": 1, "origin": "posted"}),
+        )
+        .await
+        .expect(201)
+        .id();
+    let printed = app
+        .post(
+            TICKETS,
+            token,
+            json!({"title": "Imprimante", "description": "", "member_id": desk.member,
+                   "category_id": category, "priority": 1}),
+        )
+        .await
+        .expect(201)
+        .id();
+    let mine = desk.file("Pour le technicien").await;
+    patch_ticket(app, token, mine, json!({"assignee_id": desk.technician.id}))
+        .await
+        .expect(200);
+    let theirs = desk.file("Pour l'autre").await;
+    patch_ticket(app, token, theirs, json!({"assignee_id": other_tech.id}))
+        .await
+        .expect(200);
+
+    let all = descending(vec![plain, elsewhere, printed, mine, theirs]);
+    assert_eq!(list_ids(app, token, "").await, all);
+    assert_eq!(
+        list_ids(app, token, &format!("member_id={}", desk.member)).await,
+        descending(vec![plain, printed, mine, theirs])
+    );
+    assert_eq!(
+        list_ids(app, token, &format!("member_id={other_member}")).await,
+        vec![elsewhere]
+    );
+    assert_eq!(
+        list_ids(app, token, &format!("assignee_id={}", desk.technician.id)).await,
+        vec![mine]
+    );
+    assert_eq!(
+        list_ids(app, token, &format!("assignee_id={}", other_tech.id)).await,
+        vec![theirs]
+    );
+    assert_eq!(
+        list_ids(app, token, &format!("category_id={category}")).await,
+        vec![printed]
+    );
+    assert_eq!(
+        list_ids(app, token, "priority=1").await,
+        descending(vec![elsewhere, printed])
+    );
+    assert_eq!(
+        list_ids(app, token, "priority=3").await,
+        descending(vec![plain, mine, theirs])
+    );
+    assert_eq!(list_ids(app, token, "origin=posted").await, vec![elsewhere]);
+    assert_eq!(
+        list_ids(app, token, "origin=hotline").await,
+        descending(vec![plain, printed, mine, theirs])
+    );
+    assert_eq!(
+        list_ids(app, token, &format!("priority=1&member_id={}", desk.member)).await,
+        vec![printed]
+    );
+    for (query, field) in [
+        ("priority=5", "priority"),
+        ("origin=fax", "origin"),
+        ("member_id=abc", "member_id"),
+        ("assignee_id=-1", "assignee_id"),
+        ("category_id=x", "category_id"),
+    ] {
+        let answer = app.get(&format!("{TICKETS}?{query}"), token).await;
+        assert_invalid(&answer, field, query);
+    }
+}
+
+#[tokio::test]
+async fn created_from_and_created_to_are_inclusive_paris_dates() {
+    let desk = desk().await;
+    let app = &desk.app;
+    let rows = vec![
+        import_row(desk.member, "mi-janvier", "2018-01-15T10:00:00Z"),
+        import_row(
+            desk.member,
+            "fin janvier UTC, février à Paris",
+            "2018-01-31T23:30:00Z",
+        ),
+        import_row(desk.member, "mi-février", "2018-02-15T10:00:00Z"),
+        import_row(desk.member, "premier mars", "2018-03-01T10:00:00Z"),
+    ];
+    let ids: Vec<i64> = import(app, rows).await.expect(201).body["ids"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|id| id.as_i64().unwrap())
+        .collect();
+    let (mid_jan, late_jan, mid_feb, first_mar) = (ids[0], ids[1], ids[2], ids[3]);
+    let token = &desk.hotline.token;
+    assert_eq!(
+        list_ids(app, token, "created_to=2018-01-31").await,
+        vec![mid_jan]
+    );
+    assert_eq!(
+        list_ids(app, token, "created_from=2018-02-01&created_to=2018-02-01").await,
+        vec![late_jan]
+    );
+    assert_eq!(
+        list_ids(app, token, "created_from=2018-02-01&created_to=2018-02-28").await,
+        vec![mid_feb, late_jan]
+    );
+    assert_eq!(
+        list_ids(app, token, "created_from=2018-02-15&created_to=2018-03-01").await,
+        vec![first_mar, mid_feb]
+    );
+    assert_eq!(
+        list_ids(app, token, "created_from=2018-03-01").await,
+        vec![first_mar]
+    );
+    assert!(list_ids(app, token, "created_from=2018-03-02")
+        .await
+        .is_empty());
+    for query in ["created_from=2018-13-01", "created_to=31/01/2018"] {
+        let field = query.split('=').next().unwrap();
+        assert_invalid(
+            &app.get(&format!("{TICKETS}?{query}"), token).await,
+            field,
+            query,
+        );
+    }
+}
+
+#[tokio::test]
+async fn q_searches_title_and_description_case_insensitively_with_accents() {
+    let desk = desk().await;
+    let app = &desk.app;
+    let token = &desk.hotline.token;
+    let in_title = desk.file("Écran noir au démarrage").await;
+    let in_description = app
+        .post(
+            TICKETS,
+            token,
+            json!({"title": "Souris", "description": "L'ÉCRAN clignote aussi", "member_id": desk.member}),
+        )
+        .await
+        .expect(201)
+        .id();
+    let unrelated = desk.file("Clavier").await;
+
+    for q in ["ÉCRAN", "écran", "Écran", "éCrAn"] {
+        assert_eq!(
+            list_ids(app, token, &format!("q={}", encode(q))).await,
+            descending(vec![in_title, in_description]),
+            "q={q}"
+        );
+    }
+    assert_eq!(
+        list_ids(app, token, &format!("q={}", encode("DÉMARRAGE"))).await,
+        vec![in_title]
+    );
+    assert_eq!(
+        list_ids(app, token, &format!("q={}", encode("clavier"))).await,
+        vec![unrelated]
+    );
+    assert!(list_ids(app, token, &format!("q={}", encode("imprimante")))
+        .await
+        .is_empty());
+}
+
+#[tokio::test]
+async fn q_takes_percent_and_underscore_literally() {
+    let desk = desk().await;
+    let app = &desk.app;
+    let token = &desk.hotline.token;
+    let full = desk.file("Disque plein à 100%").await;
+    let big = desk.file("Disque de 1000 Go").await;
+    let underscored = desk.file("Fichier rapport_2018.pdf").await;
+    let spaced = desk.file("Fichier rapport 2018.pdf").await;
+    assert_eq!(
+        list_ids(app, token, &format!("q={}", encode("100%"))).await,
+        vec![full]
+    );
+    assert_eq!(
+        list_ids(app, token, &format!("q={}", encode("%"))).await,
+        vec![full]
+    );
+    assert_eq!(
+        list_ids(app, token, &format!("q={}", encode("rapport_2018"))).await,
+        vec![underscored]
+    );
+    assert_eq!(
+        list_ids(app, token, &format!("q={}", encode("rapport 2018"))).await,
+        vec![spaced]
+    );
+    assert_eq!(
+        list_ids(app, token, &format!("q={}", encode("disque"))).await,
+        descending(vec![full, big])
+    );
+}
+
+/// Follows `next_cursor` from the first page; returns the pages.
+async fn pages(app: &TestApp, token: &str, query: &str) -> Vec<Vec<i64>> {
+    let mut pages = Vec::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let mut path = format!("{TICKETS}?{query}");
+        if let Some(cursor) = &cursor {
+            path.push_str(&format!("&cursor={}", encode(cursor)));
+        }
+        let page = app.get(&path, token).await.expect(200);
+        pages.push(ids_of(&page));
+        match page.body["next_cursor"].as_str() {
+            Some(next) => cursor = Some(next.to_string()),
+            None => {
+                assert!(page.body["next_cursor"].is_null(), "{}", page.body);
+                return pages;
+            }
+        }
+        assert!(pages.len() < 10, "pagination does not end: {pages:?}");
+    }
+}
+
+#[tokio::test]
+async fn keyset_pages_are_disjoint_newest_first_and_end_with_a_null_cursor() {
+    let desk = desk().await;
+    let app = &desk.app;
+    let token = &desk.hotline.token;
+    let mut filed = Vec::new();
+    for n in 0..5 {
+        filed.push(desk.file(&format!("Ticket {n}")).await);
+    }
+    let got = pages(app, token, "limit=2").await;
+    assert_eq!(got.len(), 3, "{got:?}");
+    assert_eq!(got.iter().map(Vec::len).collect::<Vec<_>>(), vec![2, 2, 1]);
+    let flat: Vec<i64> = got.concat();
+    assert_eq!(
+        flat,
+        descending(filed.clone()),
+        "pages overlap or are not newest first"
+    );
+
+    let exact = pages(app, token, "limit=5").await;
+    assert_eq!(
+        exact,
+        vec![descending(filed)],
+        "a full last page still ends the list"
+    );
+}
+
+#[tokio::test]
+async fn keyset_pages_follow_created_at_rather_than_id() {
+    let desk = desk().await;
+    let app = &desk.app;
+    let months = ["2018-03", "2018-01", "2018-05", "2018-02", "2018-04"];
+    let rows = months
+        .iter()
+        .map(|m| import_row(desk.member, m, &format!("{m}-10T10:00:00Z")))
+        .collect();
+    let ids: Vec<i64> = import(app, rows).await.expect(201).body["ids"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|id| id.as_i64().unwrap())
+        .collect();
+    let got = pages(app, &desk.hotline.token, "limit=2").await;
+    assert_eq!(
+        got,
+        vec![vec![ids[2], ids[4]], vec![ids[0], ids[3]], vec![ids[1]]]
+    );
+}
+
+#[tokio::test]
+async fn bad_limits_and_cursors_are_refused() {
+    let desk = desk().await;
+    let app = &desk.app;
+    desk.file("Un ticket").await;
+    let token = &desk.hotline.token;
+    for query in ["limit=0", "limit=501", "limit=abc", "limit=-1"] {
+        let answer = app.get(&format!("{TICKETS}?{query}"), token).await;
+        assert_invalid(&answer, "limit", query);
+    }
+    app.get(&format!("{TICKETS}?limit=500"), token)
+        .await
+        .expect(200);
+    app.get(&format!("{TICKETS}?limit=1"), token)
+        .await
+        .expect(200);
+    for cursor in ["garbage", "12_x", "_", "99999999999999999999_1"] {
+        let answer = app
+            .get(&format!("{TICKETS}?cursor={}", encode(cursor)), token)
+            .await;
+        assert_invalid(&answer, "cursor", cursor);
+    }
+}
