@@ -84,6 +84,15 @@ impl Application {
                 .app_data(state.clone())
                 .configure(|cfg| api::configure(cfg, &state.settings))
                 .default_service(web::to(api::route_not_found))
+                .wrap_fn(|req, srv| -> RefusalOrCall {
+                    use actix_web::dev::Service;
+                    if has_foreign_body(&req) {
+                        let response = req.error_response(AppError::UnsupportedMediaType);
+                        return Box::pin(async move { Ok(response) });
+                    }
+                    let call = srv.call(req);
+                    Box::pin(async move { Ok(call.await?.map_into_boxed_body()) })
+                })
                 .wrap(ErrorHandlers::new().default_handler(problem_for_bare_errors))
                 .wrap(
                     DefaultHeaders::new()
@@ -142,24 +151,26 @@ pub fn data_dir(settings: &Settings, url: &DatabaseUrl) -> PathBuf {
 
 /// The pool, once migrations are applied.
 pub fn open_database(settings: &Settings, url: &DatabaseUrl) -> anyhow::Result<Pool> {
-    let pool = db::pool(
-        url,
-        settings.database.pool_size,
-        Duration::from_secs(settings.database.connect_timeout_seconds),
-    );
+    if let DatabaseUrl::Sqlite(path) = url {
+        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+            fs::create_dir_all(parent)
+                .with_context(|| format!("cannot create {}", parent.display()))?;
+        }
+    }
     let mut conn = db::ConnectionManager::new(url.clone())
         .connect_once()
-        .with_context(|| {
-            format!(
-                "cannot open the database {}",
-                redact(&settings.database.url)
-            )
-        })?;
+        .with_context(|| format!("cannot open the database {}", redact(&settings.database.url)))?;
+    db::use_wal(&mut conn).context("cannot switch the database to WAL")?;
     let applied = db::migrate(&mut conn).map_err(|e| anyhow::anyhow!("migrations failed: {e}"))?;
     for name in applied {
         log::info!("applied migration {name}");
     }
-    Ok(pool)
+    drop(conn);
+    Ok(db::pool(
+        url,
+        settings.database.pool_size,
+        Duration::from_secs(settings.database.connect_timeout_seconds),
+    ))
 }
 
 /// The URL without its password, for messages.
@@ -255,6 +266,21 @@ fn ensure_someone_can_log_in(pool: &Pool, data_dir: &Path) -> anyhow::Result<()>
         path.display()
     );
     Ok(())
+}
+
+type RefusalOrCall = std::pin::Pin<
+    Box<dyn std::future::Future<Output = Result<ServiceResponse, actix_web::Error>>>,
+>;
+
+/// A body declared as something other than JSON (no Content-Type is taken as JSON).
+fn has_foreign_body(req: &actix_web::dev::ServiceRequest) -> bool {
+    let Some(value) = req.headers().get(header::CONTENT_TYPE) else {
+        return false;
+    };
+    let Ok(mime) = value.to_str().unwrap_or("").parse::<mime::Mime>() else {
+        return true;
+    };
+    !(mime.subtype() == mime::JSON || mime.suffix() == Some(mime::JSON))
 }
 
 /// Errors that the framework answers by itself (unknown method, bad path...) get a

@@ -1091,8 +1091,19 @@ async fn an_unknown_route_is_a_404_route_not_found_problem() {
 #[tokio::test]
 async fn a_wrong_method_is_a_405_problem() {
     let app = TestApp::spawn().await;
+    let member = app.create_member("METHOD").await;
+    app.file_ticket(&app.admin.token, Some(member), "stays")
+        .await
+        .expect(201);
+
     let answer = app.delete("/api/v1/tickets", &app.admin.token).await;
     assert_problem(&answer, 405, "method_not_allowed");
+    let allow = answer.header("allow").unwrap_or_default();
+    assert!(
+        allow.contains("GET") && allow.contains("POST"),
+        "Allow: {allow}"
+    );
+    assert_eq!(ticket_count(&app).await, 1);
 }
 
 #[tokio::test]

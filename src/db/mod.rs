@@ -91,10 +91,11 @@ impl ConnectionManager {
             DatabaseUrl::Sqlite(path) => {
                 let mut conn = SqliteConnection::establish(&path.to_string_lossy())
                     .map_err(r2d2::Error::ConnectionError)?;
-                // WAL lets readers go on while one writer commits; FULL makes each commit durable.
+                // WAL (set once on the file, see `use_wal`) lets readers go on while one writer
+                // commits; FULL makes each commit durable.
                 conn.batch_execute(
-                    "PRAGMA busy_timeout = 10000; PRAGMA journal_mode = WAL; \
-                     PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;",
+                    "PRAGMA busy_timeout = 10000; PRAGMA synchronous = FULL; \
+                     PRAGMA foreign_keys = ON;",
                 )
                 .map_err(r2d2::Error::QueryError)?;
                 Ok(DbConn::Sqlite(conn))
@@ -137,6 +138,15 @@ fn ensure_parent_dir(path: &Path) {
         if !parent.as_os_str().is_empty() {
             let _ = std::fs::create_dir_all(parent);
         }
+    }
+}
+
+/// Puts a SQLite file in WAL mode, which the file keeps. Done once, from the first connection,
+/// before any other opens: two connections switching the mode together fail with "locked".
+pub fn use_wal(conn: &mut DbConn) -> diesel::QueryResult<()> {
+    match conn {
+        DbConn::Sqlite(sqlite) => sqlite.batch_execute("PRAGMA journal_mode = WAL;"),
+        DbConn::Postgresql(_) => Ok(()),
     }
 }
 

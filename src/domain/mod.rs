@@ -1,5 +1,6 @@
 //! Plain types and rules of the helpdesk: no HTTP, no SQL.
 
+pub mod calendar;
 pub mod member;
 pub mod text;
 pub mod ticket;

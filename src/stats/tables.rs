@@ -1,0 +1,433 @@
+//! The report's tables in one language, and the charts drawn from them. The CSV files, the
+//! XLSX sheets and the SVG charts are all written from these, so they show the same figures.
+
+use std::ops::Range;
+
+use super::lang::Lang;
+use super::report::Report;
+use super::Amount;
+
+/// One cell of a table.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Cell {
+    Text(String),
+    Count(i64),
+    /// Days or percents, shown with two decimals.
+    Decimal(f64),
+}
+
+impl Cell {
+    pub fn number(&self) -> Option<f64> {
+        match self {
+            Cell::Text(_) => None,
+            Cell::Count(n) => Some(*n as f64),
+            Cell::Decimal(x) => Some(*x),
+        }
+    }
+
+    /// The cell as text: integers as they are, decimals with two digits and a dot.
+    pub fn text(&self) -> String {
+        match self {
+            Cell::Text(text) => text.clone(),
+            Cell::Count(n) => n.to_string(),
+            Cell::Decimal(x) => format!("{x:.2}"),
+        }
+    }
+}
+
+fn text(value: &str) -> Cell {
+    Cell::Text(value.to_string())
+}
+
+/// A block of cells in sheet coordinates: row 0 is the headings, data rows follow.
+/// Either range may be empty (a table without rows).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CellRange {
+    pub rows: Range<u32>,
+    pub cols: Range<u16>,
+}
+
+impl CellRange {
+    pub fn column(col: u16, rows: Range<u32>) -> Self {
+        CellRange {
+            rows,
+            cols: col..col + 1,
+        }
+    }
+
+    pub fn row(row: u32, cols: Range<u16>) -> Self {
+        CellRange {
+            rows: row..row + 1,
+            cols,
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.rows.is_empty() || self.cols.is_empty()
+    }
+
+    /// The cells row by row.
+    pub fn cells(&self) -> impl Iterator<Item = (u32, u16)> + '_ {
+        self.rows
+            .clone()
+            .flat_map(move |row| self.cols.clone().map(move |col| (row, col)))
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChartKind {
+    /// Vertical columns (months).
+    Columns,
+    /// Horizontal bars side by side (members, one bar per series).
+    Bars,
+    /// Horizontal bars, the series stacked (members, work by kind).
+    StackedBars,
+}
+
+#[derive(Debug, Clone)]
+pub struct ChartSeries {
+    pub name: String,
+    pub values: CellRange,
+}
+
+/// A chart over cells of its table.
+#[derive(Debug, Clone)]
+pub struct ChartSpec {
+    pub kind: ChartKind,
+    pub title: String,
+    pub file_stem: &'static str,
+    pub value_axis: String,
+    pub categories: CellRange,
+    pub series: Vec<ChartSeries>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Table {
+    pub sheet_name: &'static str,
+    pub file_stem: &'static str,
+    pub headings: Vec<String>,
+    pub rows: Vec<Vec<Cell>>,
+    /// The last row sums up the others.
+    pub has_total_row: bool,
+    pub chart: Option<ChartSpec>,
+}
+
+impl Table {
+    /// The cell at sheet coordinates (row 0 being the headings).
+    pub fn cell(&self, row: u32, col: u16) -> Cell {
+        let col = usize::from(col);
+        match row {
+            0 => Cell::Text(self.headings.get(col).cloned().unwrap_or_default()),
+            _ => self
+                .rows
+                .get(row as usize - 1)
+                .and_then(|r| r.get(col))
+                .cloned()
+                .unwrap_or(Cell::Text(String::new())),
+        }
+    }
+
+    pub fn texts(&self, range: &CellRange) -> Vec<String> {
+        range
+            .cells()
+            .map(|(row, col)| self.cell(row, col).text())
+            .collect()
+    }
+
+    pub fn numbers(&self, range: &CellRange) -> Vec<f64> {
+        range
+            .cells()
+            .map(|(row, col)| self.cell(row, col).number().unwrap_or(0.0))
+            .collect()
+    }
+
+    /// Sheet rows of the members, without the headings and the total row.
+    fn member_rows(&self) -> Range<u32> {
+        let data = self.rows.len() as u32 - u32::from(self.has_total_row);
+        1..1 + data
+    }
+}
+
+/// The tables of a report, in the order of the sheets.
+pub fn tables(report: &Report, lang: Lang) -> Vec<Table> {
+    vec![
+        tickets_table(report, lang),
+        seasonality_table(report, lang),
+        work_days_table(report, lang),
+        work_kinds_table(report, lang),
+        allocation_table(report, lang),
+    ]
+}
+
+fn tickets_table(report: &Report, lang: Lang) -> Table {
+    let words = lang.words();
+    let stats = &report.tickets_by_member;
+    let compare_year = stats.compare_year.unwrap_or(report.year - 1);
+    let current = format!("{} {}", words.tickets, lang.period(report.year, report.month));
+    let previous = format!("{} {}", words.tickets, lang.period(compare_year, report.month));
+    let mut rows: Vec<Vec<Cell>> = stats
+        .rows
+        .iter()
+        .map(|r| {
+            vec![
+                text(&r.member_code),
+                text(&r.member_name),
+                Cell::Count(r.tickets),
+                Cell::Count(r.compare_tickets.unwrap_or(0)),
+            ]
+        })
+        .collect();
+    rows.push(vec![
+        text(""),
+        text(words.total),
+        Cell::Count(stats.total),
+        Cell::Count(stats.compare_total.unwrap_or(0)),
+    ]);
+    let mut table = Table {
+        sheet_name: words.tickets_sheet,
+        file_stem: words.tickets_file,
+        headings: vec![
+            words.code.into(),
+            words.member.into(),
+            current.clone(),
+            previous.clone(),
+        ],
+        rows,
+        has_total_row: true,
+        chart: None,
+    };
+    let members = table.member_rows();
+    table.chart = Some(ChartSpec {
+        kind: ChartKind::Bars,
+        title: format!(
+            "{} — {}",
+            words.tickets_chart,
+            lang.period(report.year, report.month)
+        ),
+        file_stem: words.tickets_file,
+        value_axis: words.tickets.into(),
+        categories: CellRange::column(1, members.clone()),
+        series: vec![
+            ChartSeries {
+                name: current,
+                values: CellRange::column(2, members.clone()),
+            },
+            ChartSeries {
+                name: previous,
+                values: CellRange::column(3, members),
+            },
+        ],
+    });
+    table
+}
+
+fn seasonality_table(report: &Report, lang: Lang) -> Table {
+    let words = lang.words();
+    let stats = &report.seasonality;
+    let mut headings: Vec<String> = vec![words.code.into(), words.member.into()];
+    headings.extend((1..=12).map(|m| lang.month_name(m).to_string()));
+    headings.push(words.total.into());
+    let row = |code: &str, name: &str, months: &[i64; 12], total: i64| {
+        let mut cells = vec![text(code), text(name)];
+        cells.extend(months.iter().map(|n| Cell::Count(*n)));
+        cells.push(Cell::Count(total));
+        cells
+    };
+    let mut rows: Vec<Vec<Cell>> = stats
+        .by_member
+        .iter()
+        .map(|r| row(&r.member_code, &r.member_name, &r.months, r.total))
+        .collect();
+    rows.push(row("", words.total, &stats.months, stats.total));
+    let total_row = rows.len() as u32;
+    let months = 2..14;
+    Table {
+        sheet_name: words.seasonality_sheet,
+        file_stem: words.seasonality_file,
+        headings,
+        rows,
+        has_total_row: true,
+        chart: Some(ChartSpec {
+            kind: ChartKind::Columns,
+            title: format!("{} — {}", words.seasonality_chart, report.year),
+            file_stem: words.seasonality_file,
+            value_axis: words.tickets.into(),
+            categories: CellRange::row(0, months.clone()),
+            series: vec![ChartSeries {
+                name: words.tickets.into(),
+                values: CellRange::row(total_row, months),
+            }],
+        }),
+    }
+}
+
+fn amount_cells(amount: &Amount) -> [Cell; 2] {
+    [Cell::Decimal(amount.days), Cell::Count(amount.minutes)]
+}
+
+fn work_days_table(report: &Report, lang: Lang) -> Table {
+    let words = lang.words();
+    let stats = &report.work_days;
+    let mut headings: Vec<String> = vec![words.code.into(), words.member.into()];
+    for kind in [words.posted, words.on_site, words.project, words.total] {
+        headings.push(format!("{kind} ({})", words.days.to_lowercase()));
+        headings.push(format!("{kind} ({})", words.minutes.to_lowercase()));
+    }
+    let row = |code: &str, name: &str, amounts: [&Amount; 4]| {
+        let mut cells = vec![text(code), text(name)];
+        cells.extend(amounts.into_iter().flat_map(amount_cells));
+        cells
+    };
+    let mut rows: Vec<Vec<Cell>> = stats
+        .rows
+        .iter()
+        .map(|r| {
+            row(
+                &r.member_code,
+                &r.member_name,
+                [&r.posted, &r.on_site, &r.project, &r.total],
+            )
+        })
+        .collect();
+    let totals = &stats.totals;
+    let members_total = Amount::new(
+        totals.posted.minutes + totals.on_site.minutes + totals.project.minutes,
+        stats.workday_minutes,
+    );
+    rows.push(row(
+        "",
+        words.total,
+        [
+            &totals.posted,
+            &totals.on_site,
+            &totals.project,
+            &members_total,
+        ],
+    ));
+    let mut table = Table {
+        sheet_name: words.work_days_sheet,
+        file_stem: words.work_days_file,
+        headings,
+        rows,
+        has_total_row: true,
+        chart: None,
+    };
+    let members = table.member_rows();
+    let series = [(words.posted, 2), (words.on_site, 4), (words.project, 6)]
+        .into_iter()
+        .map(|(name, col)| ChartSeries {
+            name: name.into(),
+            values: CellRange::column(col, members.clone()),
+        })
+        .collect();
+    table.chart = Some(ChartSpec {
+        kind: ChartKind::StackedBars,
+        title: format!(
+            "{} — {}",
+            words.work_days_chart,
+            lang.period(report.year, report.month)
+        ),
+        file_stem: words.work_days_file,
+        value_axis: words.days.into(),
+        categories: CellRange::column(1, members),
+        series,
+    });
+    table
+}
+
+fn work_kinds_table(report: &Report, lang: Lang) -> Table {
+    let words = lang.words();
+    let totals = &report.work_days.totals;
+    let shares = &report.work_days.shares_pct;
+    let row = |kind: &str, amount: &Amount, share: f64| {
+        vec![
+            text(kind),
+            Cell::Decimal(amount.days),
+            Cell::Count(amount.minutes),
+            Cell::Decimal(share),
+        ]
+    };
+    let all_shares = shares.posted + shares.on_site + shares.project + shares.hotline_duty;
+    Table {
+        sheet_name: words.work_kinds_sheet,
+        file_stem: words.work_kinds_file,
+        headings: vec![
+            words.kind.into(),
+            words.days.into(),
+            words.minutes.into(),
+            words.share_pct.into(),
+        ],
+        rows: vec![
+            row(words.posted, &totals.posted, shares.posted),
+            row(words.on_site, &totals.on_site, shares.on_site),
+            row(words.project, &totals.project, shares.project),
+            row(words.hotline_duty, &totals.hotline_duty, shares.hotline_duty),
+            // The shares are whole hundredths adding up to 100, so this sum is exact.
+            row(words.total, &totals.all, (all_shares * 100.0).round() / 100.0),
+        ],
+        has_total_row: true,
+        chart: None,
+    }
+}
+
+fn allocation_table(report: &Report, lang: Lang) -> Table {
+    let words = lang.words();
+    let stats = &report.hotline_allocation;
+    let mut rows: Vec<Vec<Cell>> = stats
+        .rows
+        .iter()
+        .map(|r| {
+            vec![
+                text(&r.member_code),
+                text(&r.member_name),
+                Cell::Count(r.tickets),
+                Cell::Count(r.hundredths),
+                Cell::Decimal(r.days),
+            ]
+        })
+        .collect();
+    rows.push(vec![
+        text(""),
+        text(words.total),
+        Cell::Count(stats.rows.iter().map(|r| r.tickets).sum()),
+        Cell::Count(stats.presence_hundredths),
+        Cell::Decimal(stats.presence_days),
+    ]);
+    Table {
+        sheet_name: words.allocation_sheet,
+        file_stem: words.allocation_file,
+        headings: vec![
+            words.code.into(),
+            words.member.into(),
+            words.tickets.into(),
+            words.hundredths.into(),
+            words.days.into(),
+        ],
+        rows,
+        has_total_row: true,
+        chart: None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decimals_are_written_with_two_digits_and_a_dot() {
+        assert_eq!(Cell::Decimal(12.5).text(), "12.50");
+        assert_eq!(Cell::Decimal(0.0).text(), "0.00");
+        assert_eq!(Cell::Count(-3).text(), "-3");
+    }
+
+    #[test]
+    fn a_range_lists_its_cells_row_by_row() {
+        let range = CellRange {
+            rows: 1..3,
+            cols: 2..4,
+        };
+        let cells: Vec<(u32, u16)> = range.cells().collect();
+        assert_eq!(cells, vec![(1, 2), (1, 3), (2, 2), (2, 3)]);
+        assert!(CellRange::column(1, 1..1).is_empty());
+    }
+}
