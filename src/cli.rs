@@ -1,5 +1,7 @@
 //! The subcommands of the `helpdesk` binary.
 
+use std::path::{Path, PathBuf};
+
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 
@@ -9,6 +11,8 @@ use crate::db::{self, DatabaseUrl};
 use crate::domain::user::{parse_password, Role};
 use crate::domain::{text, time::now};
 use crate::startup::{open_database, Application};
+use crate::stats::lang::Lang;
+use crate::stats::report::{self, Period};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -39,6 +43,19 @@ pub enum Command {
     /// Fill an empty database with the members, categories, accounts, tickets and work logs
     /// of the 2016-2018 activity reports.
     SeedDemo,
+    /// Write the report of a year or a month into a folder: JSON, XLSX, CSV files and SVG charts.
+    Report {
+        #[arg(long, value_parser = clap::value_parser!(i32).range(1970..=9999))]
+        year: i32,
+        #[arg(long, value_parser = clap::value_parser!(u32).range(1..=12))]
+        month: Option<u32>,
+        /// The folder to write into (created if needed).
+        #[arg(long)]
+        out: PathBuf,
+        /// Language of the headings and file names.
+        #[arg(long, default_value = "fr", value_parser = ["fr", "en"])]
+        lang: String,
+    },
 }
 
 pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
@@ -64,6 +81,18 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
             Ok(())
         }
         Command::SeedDemo => seed_demo(&settings),
+        Command::Report {
+            year,
+            month,
+            out,
+            lang,
+        } => {
+            let lang = Lang::parse(Some(&lang)).map_err(|e| anyhow::anyhow!("{e}"))?;
+            for path in write_report(&settings, Period { year, month }, lang, &out)? {
+                println!("wrote {}", path.display());
+            }
+            Ok(())
+        }
     }
 }
 
@@ -128,7 +157,7 @@ fn seed_demo(settings: &Settings) -> anyhow::Result<()> {
     let mut conn = pool.get().context("cannot reach the database")?;
     let summary = crate::demo::seed(
         &mut conn,
-        settings.service.timezone,
+        &settings.policy(),
         settings.service.workday_minutes,
     )?;
     println!(
@@ -140,4 +169,28 @@ fn seed_demo(settings: &Settings) -> anyhow::Result<()> {
         println!("  {role:<10} {email} / {password}");
     }
     Ok(())
+}
+
+/// Writes every file of the report of `period` into `out` and returns their paths.
+pub fn write_report(
+    settings: &Settings,
+    period: Period,
+    lang: Lang,
+    out: &Path,
+) -> anyhow::Result<Vec<PathBuf>> {
+    let url = DatabaseUrl::parse(&settings.database.url).map_err(anyhow::Error::msg)?;
+    let pool = open_database(settings, &url)?;
+    let mut conn = pool.get().context("cannot reach the database")?;
+    let data = report::load(&mut conn, period.year)?;
+    let report = report::build(&data, period, settings.service.workday_minutes);
+    std::fs::create_dir_all(out).with_context(|| format!("cannot create {}", out.display()))?;
+    report::files(&report, lang)?
+        .into_iter()
+        .map(|file| {
+            let path = out.join(&file.name);
+            std::fs::write(&path, &file.bytes)
+                .with_context(|| format!("cannot write {}", path.display()))?;
+            Ok(path)
+        })
+        .collect()
 }

@@ -6,6 +6,9 @@ use std::path::{Path, PathBuf};
 use chrono_tz::Tz;
 use serde::Deserialize;
 
+use crate::domain::calendar::{parse_hours, BusinessCalendar};
+use crate::domain::service_level::{ServiceClock, Targets};
+
 #[derive(Debug, Clone, Deserialize)]
 pub struct Settings {
     #[serde(default)]
@@ -18,6 +21,10 @@ pub struct Settings {
     pub service: ServiceSettings,
     #[serde(default)]
     pub mail: MailSettings,
+    #[serde(default)]
+    pub calendar: CalendarSettings,
+    #[serde(default)]
+    pub service_levels: ServiceLevelSettings,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -103,8 +110,15 @@ impl Default for ServiceSettings {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(default)]
 pub struct MailSettings {
+    /// `smtp://host:port` or `smtps://user:password@host`; unset, mail waits in the outbox.
     pub smtp_url: Option<String>,
     pub from: String,
+    /// Language of the messages: `fr` or `en`.
+    pub language: String,
+    /// How often the outbox is looked at, in milliseconds.
+    pub poll_interval_ms: u64,
+    /// Longest wait between two attempts at a message that fails, in seconds.
+    pub max_backoff_seconds: u64,
 }
 
 impl Default for MailSettings {
@@ -112,6 +126,57 @@ impl Default for MailSettings {
         Self {
             smtp_url: None,
             from: "Helpdesk <helpdesk@localhost>".into(),
+            language: "fr".into(),
+            poll_interval_ms: 1000,
+            max_backoff_seconds: 600,
+        }
+    }
+}
+
+/// Opening hours per weekday (`HH:MM-HH:MM`, empty when closed), in the service's time zone,
+/// and days closed besides the French public holidays.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default)]
+pub struct CalendarSettings {
+    pub monday: String,
+    pub tuesday: String,
+    pub wednesday: String,
+    pub thursday: String,
+    pub friday: String,
+    pub saturday: String,
+    pub sunday: String,
+    pub closed_days: Vec<chrono::NaiveDate>,
+}
+
+impl Default for CalendarSettings {
+    fn default() -> Self {
+        let open = "08:00-18:00".to_string();
+        Self {
+            monday: open.clone(),
+            tuesday: open.clone(),
+            wednesday: open.clone(),
+            thursday: open.clone(),
+            friday: open,
+            saturday: String::new(),
+            sunday: String::new(),
+            closed_days: Vec::new(),
+        }
+    }
+}
+
+/// Targets in business minutes for priorities 1 to 4.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default)]
+pub struct ServiceLevelSettings {
+    pub acknowledge_minutes: [i64; 4],
+    pub resolve_minutes: [i64; 4],
+}
+
+impl Default for ServiceLevelSettings {
+    fn default() -> Self {
+        Self {
+            acknowledge_minutes: [30, 60, 240, 480],
+            resolve_minutes: [240, 600, 1800, 3000],
         }
     }
 }
@@ -131,7 +196,11 @@ impl Settings {
                 config::Environment::with_prefix("HELPDESK")
                     .prefix_separator("__")
                     .separator("__")
-                    .try_parsing(true),
+                    .try_parsing(true)
+                    .list_separator(",")
+                    .with_list_parse_key("calendar.closed_days")
+                    .with_list_parse_key("service_levels.acknowledge_minutes")
+                    .with_list_parse_key("service_levels.resolve_minutes"),
             )
             .build()?
             .try_deserialize()?;
@@ -150,12 +219,74 @@ impl Settings {
                 "auth.token_ttl_minutes must be at least 1".into(),
             ));
         }
+        if !["fr", "en"].contains(&self.mail.language.as_str()) {
+            return Err(config::ConfigError::Message(
+                "mail.language must be fr or en".into(),
+            ));
+        }
+        self.calendar()
+            .map_err(|e| config::ConfigError::Message(format!("calendar.{e}")))?;
+        let targets = self
+            .service_levels
+            .acknowledge_minutes
+            .iter()
+            .chain(&self.service_levels.resolve_minutes);
+        if targets.clone().any(|m| *m <= 0) {
+            return Err(config::ConfigError::Message(
+                "service_levels targets must be positive minutes".into(),
+            ));
+        }
         if self.database.pool_size == 0 {
             return Err(config::ConfigError::Message(
                 "database.pool_size must be at least 1".into(),
             ));
         }
         Ok(())
+    }
+
+    /// The business calendar the settings describe.
+    pub fn calendar(&self) -> Result<BusinessCalendar, crate::domain::FieldError> {
+        let c = &self.calendar;
+        let days = [
+            ("monday", &c.monday),
+            ("tuesday", &c.tuesday),
+            ("wednesday", &c.wednesday),
+            ("thursday", &c.thursday),
+            ("friday", &c.friday),
+            ("saturday", &c.saturday),
+            ("sunday", &c.sunday),
+        ];
+        let mut hours = [None; 7];
+        for (slot, (name, text)) in hours.iter_mut().zip(days) {
+            *slot = parse_hours(name, text)?;
+        }
+        Ok(BusinessCalendar::new(
+            self.service.timezone,
+            hours,
+            c.closed_days.iter().copied(),
+        ))
+    }
+
+    /// The service-level clock: calendar and targets.
+    pub fn service_clock(&self) -> ServiceClock {
+        ServiceClock {
+            calendar: self.calendar().unwrap_or_else(|_| {
+                BusinessCalendar::office_hours(self.service.timezone)
+            }),
+            targets: Targets {
+                acknowledge: self.service_levels.acknowledge_minutes,
+                resolve: self.service_levels.resolve_minutes,
+            },
+        }
+    }
+
+    /// What ticket writes need of the settings.
+    pub fn policy(&self) -> crate::db::tickets::Policy {
+        crate::db::tickets::Policy {
+            zone: self.service.timezone,
+            clock: self.service_clock(),
+            mail: crate::notify::Composer::new(&self.mail.language),
+        }
     }
 
     /// Defaults only, as when no file and no variable is set; tests start from this.
@@ -166,6 +297,8 @@ impl Settings {
             auth: AuthSettings::default(),
             service: ServiceSettings::default(),
             mail: MailSettings::default(),
+            calendar: CalendarSettings::default(),
+            service_levels: ServiceLevelSettings::default(),
         }
     }
 }

@@ -600,7 +600,8 @@ const LAST_NAMES: &[&str] = &[
 ///
 /// The data is the same on every run. The steps are separate transactions: a failure leaves
 /// what was written before it, and the next run then refuses to start.
-pub fn seed(conn: &mut DbConn, zone: Tz, workday_minutes: u32) -> anyhow::Result<DemoSummary> {
+pub fn seed(conn: &mut DbConn, policy: &tickets::Policy, workday_minutes: u32) -> anyhow::Result<DemoSummary> {
+    let zone = policy.zone;
     if workday_minutes == 0 {
         bail!("workday_minutes must be positive");
     }
@@ -636,7 +637,7 @@ pub fn seed(conn: &mut DbConn, zone: Tz, workday_minutes: u32) -> anyhow::Result
     let planned = plan_tickets(&directory, zone, &mut rng)?;
     let mut ids = Vec::with_capacity(planned.len());
     for batch in planned.chunks(IMPORT_BATCH) {
-        ids.extend(tickets::import(conn, batch, &admin, zone).map_err(app_error)?);
+        ids.extend(tickets::import(conn, batch, &admin, policy).map_err(app_error)?);
     }
     if ids.len() != planned.len() {
         bail!("imported {} tickets of {}", ids.len(), planned.len());

@@ -7,5 +7,6 @@ pub mod demo;
 pub mod domain;
 pub mod error;
 pub mod metrics;
+pub mod notify;
 pub mod startup;
 pub mod stats;

@@ -10,6 +10,8 @@ pub struct Metrics {
     tickets_filed: AtomicU64,
     tickets_imported: AtomicU64,
     logins_failed: AtomicU64,
+    mail_sent: AtomicU64,
+    mail_failed: AtomicU64,
 }
 
 impl Metrics {
@@ -28,12 +30,20 @@ impl Metrics {
         self.tickets_imported.fetch_add(n, Ordering::Relaxed);
     }
 
+    pub fn mail_sent(&self) {
+        self.mail_sent.fetch_add(1, Ordering::Relaxed);
+    }
+
+    pub fn mail_failed(&self) {
+        self.mail_failed.fetch_add(1, Ordering::Relaxed);
+    }
+
     pub fn login_failed(&self) {
         self.logins_failed.fetch_add(1, Ordering::Relaxed);
     }
 
     /// The text of `/metrics`, with the pool's state.
-    pub fn render(&self, pool_connections: u32, pool_idle: u32) -> String {
+    pub fn render(&self, pool_connections: u32, pool_idle: u32, outbox: &[(String, i64)]) -> String {
         let mut out = String::new();
         let counter = |out: &mut String, name: &str, help: &str| {
             let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} counter");
@@ -77,6 +87,16 @@ impl Metrics {
                 "Log-in attempts refused.",
                 &self.logins_failed,
             ),
+            (
+                "helpdesk_mail_sent_total",
+                "Messages delivered to the SMTP server by this process.",
+                &self.mail_sent,
+            ),
+            (
+                "helpdesk_mail_attempts_failed_total",
+                "Failed delivery attempts of this process.",
+                &self.mail_failed,
+            ),
         ] {
             counter(&mut out, name, help);
             let _ = writeln!(out, "{name} {}", value.load(Ordering::Relaxed));
@@ -98,6 +118,16 @@ impl Metrics {
                 "# HELP {name} {help}\n# TYPE {name} gauge\n{name} {value}"
             );
         }
+        if !outbox.is_empty() {
+            let name = "helpdesk_outbox_messages";
+            let _ = writeln!(
+                out,
+                "# HELP {name} Messages in the outbox, by status.\n# TYPE {name} gauge"
+            );
+            for (status, count) in outbox {
+                let _ = writeln!(out, "{name}{{status=\"{status}\"}} {count}");
+            }
+        }
         out
     }
 }
@@ -112,7 +142,8 @@ mod tests {
         metrics.observe_request(201, 10);
         metrics.observe_request(404, 10);
         metrics.observe_request(422, 10);
-        let text = metrics.render(2, 1);
+        let text = metrics.render(2, 1, &[("queued".into(), 3)]);
+        assert!(text.contains("helpdesk_outbox_messages{status=\"queued\"} 3"));
         assert!(text.contains("helpdesk_http_requests_total{class=\"2xx\"} 1"));
         assert!(text.contains("helpdesk_http_requests_total{class=\"4xx\"} 2"));
         assert!(text.contains("helpdesk_db_pool_connections 2"));

@@ -19,7 +19,10 @@ use crate::db::{self, DatabaseUrl, DbConn, Pool};
 use crate::domain::time::now;
 use crate::domain::user::Role;
 use crate::error::{AppError, Problem, PROBLEM_JSON};
+use crate::db::tickets::Policy;
 use crate::metrics::Metrics;
+use crate::notify;
+use std::sync::Arc;
 
 /// What every handler shares.
 pub struct AppState {
@@ -27,6 +30,7 @@ pub struct AppState {
     pub keys: JwtKeys,
     pub settings: Settings,
     pub metrics: Metrics,
+    pub policy: Policy,
 }
 
 impl AppState {
@@ -76,9 +80,12 @@ impl Application {
         let state = web::Data::new(AppState {
             pool,
             keys: JwtKeys::new(secret.as_bytes(), settings.auth.token_ttl_minutes),
+            policy: settings.policy(),
             settings,
             metrics: Metrics::default(),
         });
+        notify::worker::spawn(Arc::downgrade(&state.clone().into_inner()))
+            .context("cannot start the mail worker")?;
         let mut server = HttpServer::new(move || {
             App::new()
                 .app_data(state.clone())

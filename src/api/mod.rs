@@ -5,6 +5,7 @@ pub mod categories;
 pub mod members;
 pub mod openapi;
 pub mod ops;
+pub mod reports;
 pub mod stats;
 pub mod tickets;
 pub mod users;
@@ -41,7 +42,8 @@ pub fn configure(cfg: &mut web::ServiceConfig, settings: &Settings) {
             .configure(categories::configure)
             .configure(|cfg| tickets::configure(cfg, settings))
             .configure(work_logs::configure)
-            .configure(stats::configure),
+            .configure(stats::configure)
+            .configure(reports::configure),
     );
 }
 

@@ -49,6 +49,7 @@ use crate::api;
         api::stats::seasonality,
         api::stats::work_days,
         api::stats::hotline_allocation,
+        api::reports::download_report,
         api::ops::health,
         api::ops::ready,
         api::ops::metrics,

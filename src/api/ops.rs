@@ -46,12 +46,17 @@ pub async fn ready(state: web::Data<AppState>) -> Result<HttpResponse, AppError>
 #[utoipa::path(get, path = "/metrics", tag = "operations", security(()),
     responses((status = 200, description = "Prometheus text", body = String, content_type = "text/plain")))]
 pub async fn metrics(state: web::Data<AppState>) -> HttpResponse {
+    // Without the database the counters of this process are still worth showing.
+    let outbox = state
+        .run(|conn| Ok(db::outbox::counts(conn)?))
+        .await
+        .unwrap_or_default();
     let pool = state.pool.state();
     HttpResponse::Ok()
         .content_type("text/plain; version=0.0.4; charset=utf-8")
         .body(
             state
                 .metrics
-                .render(pool.connections, pool.idle_connections),
+                .render(pool.connections, pool.idle_connections, &outbox),
         )
 }

@@ -320,9 +320,9 @@ pub async fn file_ticket(
     let member_id = member_id.unwrap_or_default();
     let requester_id = (actor.role == Role::Agent).then_some(actor.id);
     let draft = parsed.into_draft(member_id, requester_id, input.category_id);
-    let zone = state.zone();
+    let app = state.clone();
     let filed = state
-        .run(move |conn| db::tickets::file(conn, &draft, &actor, key.as_ref(), zone))
+        .run(move |conn| db::tickets::file(conn, &draft, &actor, key.as_ref(), &app.policy))
         .await?;
     match filed {
         Filed::Created(ticket) => {
@@ -506,9 +506,9 @@ pub async fn import_tickets(
         .collect();
     checks.finish()?;
     let actor = user.actor;
-    let zone = state.zone();
+    let app = state.clone();
     let ids = state
-        .run(move |conn| db::tickets::import(conn, &batch, &actor, zone))
+        .run(move |conn| db::tickets::import(conn, &batch, &actor, &app.policy))
         .await?;
     state.metrics.tickets_imported(ids.len() as u64);
     Ok(HttpResponse::Created().json(ImportResult {
@@ -785,8 +785,9 @@ pub async fn update_ticket(
         origin,
     };
     let actor = user.actor;
+    let app = state.clone();
     let ticket = state
-        .run(move |conn| db::tickets::change(conn, id, &changes, expected, &actor))
+        .run(move |conn| db::tickets::change(conn, id, &changes, expected, &actor, &app.policy))
         .await?;
     Ok(ticket_response(HttpResponse::Ok(), ticket))
 }
@@ -832,14 +833,14 @@ pub async fn assign_ticket(
         }
     };
     let actor = user.actor;
-    let zone = state.zone();
+    let app = state.clone();
     let ticket = state
         .run(move |conn| {
             let technician_id = match technician_id {
                 Some(id) => id,
                 None => {
                     let ticket = db::tickets::find_visible(conn, id, &actor)?;
-                    let today = crate::domain::time::today(zone);
+                    let today = crate::domain::time::today(app.policy.zone);
                     db::tickets::pick_technician(conn, ticket.member_id, today)?.ok_or(
                         AppError::Conflict {
                             code: "no_technician",
@@ -852,7 +853,7 @@ pub async fn assign_ticket(
                 assignee_id: Some(Some(technician_id)),
                 ..TicketChanges::default()
             };
-            db::tickets::change(conn, id, &changes, None, &actor)
+            db::tickets::change(conn, id, &changes, None, &actor, &app.policy)
         })
         .await?;
     Ok(ticket_response(HttpResponse::Ok(), ticket))
@@ -914,9 +915,10 @@ pub async fn add_comment(
     }
     let text = parse_comment_body(&body.body)?;
     let actor = user.actor;
+    let app = state.clone();
     let (comment, names) = state
         .run(move |conn| {
-            let comment = db::comments::add(conn, id, &text, internal, &actor)?;
+            let comment = db::comments::add(conn, id, &text, internal, &actor, &app.policy)?;
             let names = db::users::names(conn, &[actor.id])?;
             Ok((comment, names))
         })

@@ -4,8 +4,11 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::schema::{comments, tickets};
-use super::tickets::{find_visible, insert_returning, record_event, NewTicketEvent};
-use super::DbConn;
+use super::tickets::{
+    find_visible, insert_returning, record_event, requester_email, NewTicketEvent, Policy,
+};
+use super::{outbox, DbConn};
+use crate::notify::compose::TicketFacts;
 use crate::domain::time::{now, to_rfc3339};
 use crate::domain::user::Actor;
 use crate::error::AppError;
@@ -38,6 +41,7 @@ pub fn add(
     body: &str,
     internal: bool,
     actor: &Actor,
+    policy: &Policy,
 ) -> Result<Comment, AppError> {
     super::write(conn, |conn| {
         let ticket = find_visible(conn, ticket_id, actor)?;
@@ -66,9 +70,31 @@ pub fn add(
                 to_value: Some(format!("{kind} comment {}", comment.id)),
             },
         )?;
+        if actor.role.is_staff() && !internal {
+            let asked_by_commenter = ticket.requester_id == Some(actor.id);
+            if let Some(recipient) = requester_email(conn, &ticket)?.filter(|_| !asked_by_commenter) {
+                let author = super::users::find(conn, actor.id)?
+                    .map(|u| u.name)
+                    .unwrap_or_default();
+                let message = policy.mail.answered(
+                    &recipient,
+                    &TicketFacts {
+                        id: ticket.id,
+                        title: &ticket.title,
+                        priority: ticket.priority,
+                        status: &ticket.status,
+                    },
+                    &author,
+                    body,
+                );
+                outbox::enqueue(conn, &message, Some(ticket_id), at)?;
+            }
+        }
         if actor.role.is_staff() && !internal && ticket.acknowledged_at.is_none() {
+            let minutes = policy.clock.elapsed(&ticket.clock(), at) as i32;
             diesel::update(tickets::table.find(ticket_id))
                 .set((
+                    tickets::acknowledge_minutes.eq(minutes),
                     tickets::acknowledged_at.eq(at),
                     tickets::updated_at.eq(at),
                     tickets::version.eq(ticket.version + 1),

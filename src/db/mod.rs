@@ -4,6 +4,7 @@ pub mod categories;
 pub mod comments;
 pub mod counts;
 pub mod members;
+pub mod outbox;
 pub mod schema;
 pub mod tickets;
 pub mod users;

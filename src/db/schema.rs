@@ -62,6 +62,11 @@ diesel::table! {
         closed_at -> Nullable<Timestamp>,
         updated_at -> Timestamp,
         version -> Integer,
+        paused_minutes -> Integer,
+        waiting_since -> Nullable<Timestamp>,
+        acknowledge_minutes -> Nullable<Integer>,
+        resolve_minutes -> Nullable<Integer>,
+        overdue_notified_at -> Nullable<Timestamp>,
     }
 }
 
@@ -135,6 +140,26 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    outbox (id) {
+        id -> BigInt,
+        kind -> Text,
+        ticket_id -> Nullable<BigInt>,
+        recipient -> Text,
+        subject -> Text,
+        body_text -> Text,
+        body_html -> Text,
+        status -> Text,
+        attempts -> Integer,
+        next_attempt_at -> Timestamp,
+        last_error -> Nullable<Text>,
+        locked_by -> Nullable<Text>,
+        locked_until -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+        sent_at -> Nullable<Timestamp>,
+    }
+}
+
 diesel::joinable!(users -> members (member_id));
 diesel::joinable!(tickets -> members (member_id));
 diesel::joinable!(comments -> tickets (ticket_id));
@@ -151,4 +176,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     idempotency_keys,
     ticket_month_counts,
     work_month_minutes,
+    outbox,
 );

@@ -7,9 +7,12 @@ use chrono_tz::Tz;
 use diesel::prelude::*;
 
 use super::schema::{idempotency_keys, ticket_events, tickets, users, work_logs};
-use super::{counts, members, users as user_rows, DbConn};
+use super::{counts, members, outbox, users as user_rows, DbConn};
+use crate::domain::service_level::{ServiceClock, TicketClock};
 use crate::domain::ticket::{Origin, Status};
 use crate::domain::time::{local_date, now};
+use crate::notify::compose::TicketFacts;
+use crate::notify::Composer;
 use crate::domain::user::{Actor, Role};
 use crate::domain::FieldError;
 use crate::error::AppError;
@@ -39,6 +42,38 @@ pub struct Ticket {
     pub closed_at: Option<NaiveDateTime>,
     pub updated_at: NaiveDateTime,
     pub version: i32,
+    pub paused_minutes: i32,
+    pub waiting_since: Option<NaiveDateTime>,
+    pub acknowledge_minutes: Option<i32>,
+    pub resolve_minutes: Option<i32>,
+}
+
+impl Ticket {
+    pub fn clock(&self) -> TicketClock {
+        TicketClock {
+            created_at: self.created_at,
+            paused_minutes: i64::from(self.paused_minutes),
+            waiting_since: self.waiting_since,
+        }
+    }
+
+    fn facts(&self) -> TicketFacts<'_> {
+        TicketFacts {
+            id: self.id,
+            title: &self.title,
+            priority: self.priority,
+            status: &self.status,
+        }
+    }
+}
+
+/// What writes to tickets need besides the data: the day's time zone, the service-level
+/// clock, and the words of the mail they queue.
+#[derive(Debug, Clone)]
+pub struct Policy {
+    pub zone: Tz,
+    pub clock: ServiceClock,
+    pub mail: Composer,
 }
 
 #[derive(Debug, Clone, Insertable)]
@@ -66,6 +101,10 @@ pub struct NewTicket {
     pub closed_at: Option<NaiveDateTime>,
     pub updated_at: NaiveDateTime,
     pub version: i32,
+    pub acknowledge_minutes: Option<i32>,
+    pub resolve_minutes: Option<i32>,
+    /// Set for imported history, which raises no alert.
+    pub overdue_notified_at: Option<NaiveDateTime>,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -183,7 +222,7 @@ pub fn file(
     draft: &TicketDraft,
     actor: &Actor,
     idempotency: Option<&IdempotencyKey>,
-    zone: Tz,
+    policy: &Policy,
 ) -> Result<Filed, AppError> {
     // Two retries with one key can race on PostgreSQL: the loser's key insert fails on the
     // unique index after the winner commits, and a second pass finds the winner's ticket.
@@ -191,7 +230,7 @@ pub fn file(
     loop {
         attempts += 1;
         match super::write(conn, |conn| {
-            file_once(conn, draft, actor, idempotency, zone)
+            file_once(conn, draft, actor, idempotency, policy)
         }) {
             Err(AppError::Conflict {
                 code: "duplicate", ..
@@ -206,7 +245,7 @@ fn file_once(
     draft: &TicketDraft,
     actor: &Actor,
     idempotency: Option<&IdempotencyKey>,
-    zone: Tz,
+    policy: &Policy,
 ) -> Result<Filed, AppError> {
     let at = now();
     if let Some(key) = idempotency {
@@ -237,7 +276,7 @@ fn file_once(
         }
     }
 
-    let today = local_date(at, zone);
+    let today = local_date(at, policy.zone);
     check_member_on(conn, draft.member_id, today, "member_id")?;
     check_category(conn, draft.category_id, "category_id")?;
 
@@ -264,8 +303,15 @@ fn file_once(
         closed_at: None,
         updated_at: at,
         version: 1,
+        acknowledge_minutes: None,
+        resolve_minutes: None,
+        overdue_notified_at: None,
     };
     let ticket = insert_returning!(conn, tickets::table, &new, Ticket)?;
+    if let Some(recipient) = requester_email(conn, &ticket)? {
+        let message = policy.mail.filed(&recipient, &ticket.facts());
+        outbox::enqueue(conn, &message, Some(ticket.id), at)?;
+    }
     diesel::insert_into(ticket_events::table)
         .values(NewTicketEvent::change(
             ticket.id,
@@ -289,6 +335,18 @@ fn file_once(
             .execute(conn)?;
     }
     Ok(Filed::Created(ticket))
+}
+
+/// Where mail for the requester goes: the address given with the ticket, else the address of
+/// the agent who filed it; none when neither is known.
+pub fn requester_email(conn: &mut DbConn, ticket: &Ticket) -> QueryResult<Option<String>> {
+    if let Some(email) = &ticket.requester_email {
+        return Ok(Some(email.clone()));
+    }
+    match ticket.requester_id {
+        Some(id) => Ok(user_rows::find(conn, id)?.map(|u| u.email)),
+        None => Ok(None),
+    }
 }
 
 /// The member must exist and have been a member on that day.
@@ -374,6 +432,10 @@ struct TicketRowUpdate {
     closed_at: Option<NaiveDateTime>,
     updated_at: NaiveDateTime,
     version: i32,
+    paused_minutes: i32,
+    waiting_since: Option<NaiveDateTime>,
+    acknowledge_minutes: Option<i32>,
+    resolve_minutes: Option<i32>,
 }
 
 /// Applies changes to a ticket, with one history row per changed field, in one transaction.
@@ -385,12 +447,13 @@ pub fn change(
     changes: &TicketChanges,
     expected_version: Option<i32>,
     actor: &Actor,
+    policy: &Policy,
 ) -> Result<Ticket, AppError> {
     let mut attempts = 0;
     loop {
         attempts += 1;
         let result = super::write(conn, |conn| {
-            change_once(conn, id, changes, expected_version, actor)
+            change_once(conn, id, changes, expected_version, actor, policy)
         });
         match result {
             Err(AppError::VersionConflict { .. }) if expected_version.is_none() && attempts < 5 => {
@@ -406,6 +469,7 @@ fn change_once(
     changes: &TicketChanges,
     expected_version: Option<i32>,
     actor: &Actor,
+    policy: &Policy,
 ) -> Result<Ticket, AppError> {
     let current = find_visible(conn, id, actor)?;
     if let Some(expected) = expected_version {
@@ -470,16 +534,35 @@ fn change_once(
             status = target;
         }
     }
+    let mut clock = current.clock();
+    let mut acknowledge_minutes = current.acknowledge_minutes;
+    let mut resolve_minutes = current.resolve_minutes;
     if status != current_status {
         if status.acknowledges() {
             acknowledged_at.get_or_insert(at);
         }
+        // Waiting pauses the service-level clocks.
+        if let Some(since) = clock.waiting_since.take() {
+            clock.paused_minutes += policy.clock.calendar.business_minutes(since, at);
+        }
+        if status == Status::Waiting {
+            clock.waiting_since = Some(at);
+        }
         match status {
-            Status::Resolved => resolved_at = Some(at),
+            Status::Resolved => {
+                resolved_at = Some(at);
+                resolve_minutes = Some(policy.clock.elapsed(&clock, at) as i32);
+            }
             Status::Closed => closed_at = Some(at),
-            Status::InProgress if current_status == Status::Resolved => resolved_at = None,
+            Status::InProgress if current_status == Status::Resolved => {
+                resolved_at = None;
+                resolve_minutes = None;
+            }
             _ => {}
         }
+    }
+    if current.acknowledged_at.is_none() && acknowledged_at.is_some() {
+        acknowledge_minutes = Some(policy.clock.elapsed(&clock, at) as i32);
     }
 
     let member_id = changes.member_id.unwrap_or(current.member_id);
@@ -571,6 +654,10 @@ fn change_once(
         closed_at,
         updated_at: at,
         version: current.version + 1,
+        paused_minutes: clock.paused_minutes as i32,
+        waiting_since: clock.waiting_since,
+        acknowledge_minutes,
+        resolve_minutes,
     };
     let updated = diesel::update(
         tickets::table
@@ -599,7 +686,26 @@ fn change_once(
         counts::add_tickets(conn, member_id, current.created_on, &row.origin, 1)?;
     }
     record_events(conn, &events)?;
-    find(conn, id)?.ok_or_else(|| AppError::internal("ticket vanished during its update"))
+    let ticket =
+        find(conn, id)?.ok_or_else(|| AppError::internal("ticket vanished during its update"))?;
+    if let Some(assignee) = ticket.assignee_id.filter(|a| Some(*a) != current.assignee_id) {
+        if let Some(technician) = user_rows::find(conn, assignee)? {
+            let member = members::find(conn, ticket.member_id)?
+                .map(|m| m.name)
+                .unwrap_or_default();
+            let message = policy
+                .mail
+                .assigned(&technician.email, &ticket.facts(), &member);
+            outbox::enqueue(conn, &message, Some(id), at)?;
+        }
+    }
+    if status == Status::Resolved && current_status != Status::Resolved {
+        if let Some(recipient) = requester_email(conn, &ticket)? {
+            let message = policy.mail.resolved(&recipient, &ticket.facts());
+            outbox::enqueue(conn, &message, Some(id), at)?;
+        }
+    }
+    Ok(ticket)
 }
 
 /// Who automatic assignment picks: the technician posted today at the ticket's member,
@@ -774,14 +880,26 @@ pub struct ImportedTicket {
     pub closed_at: Option<NaiveDateTime>,
 }
 
+/// Business minutes from an imported ticket's creation to one of its moments (its waiting
+/// periods are not known: nothing is paused).
+fn measure(policy: &Policy, row: &ImportedTicket, until: Option<NaiveDateTime>) -> Option<i32> {
+    let clock = TicketClock {
+        created_at: row.created_at,
+        paused_minutes: 0,
+        waiting_since: None,
+    };
+    until.map(|at| policy.clock.elapsed(&clock, at) as i32)
+}
+
 /// Imports past tickets, all or none: every row is checked against the members, categories and
 /// users before anything is written, and the whole batch is one transaction.
 pub fn import(
     conn: &mut DbConn,
     batch: &[ImportedTicket],
     actor: &Actor,
-    zone: Tz,
+    policy: &Policy,
 ) -> Result<Vec<i64>, AppError> {
+    let zone = policy.zone;
     super::write(conn, |conn| {
         let members: HashMap<i64, members::Member> =
             members::all(conn)?.into_iter().map(|m| (m.id, m)).collect();
@@ -874,6 +992,9 @@ pub fn import(
                         closed_at: row.closed_at,
                         updated_at: at,
                         version: 1,
+                        acknowledge_minutes: measure(policy, row, row.acknowledged_at),
+                        resolve_minutes: measure(policy, row, row.resolved_at),
+                        overdue_notified_at: Some(at),
                     }
                 })
                 .collect();
@@ -905,5 +1026,62 @@ pub fn import(
             counts::add_tickets(conn, member_id, month, &origin, n)?;
         }
         Ok(ids)
+    })
+}
+
+/// Tickets not yet taken in charge nor alerted about, filed since `since`.
+pub fn awaiting_acknowledgement(
+    conn: &mut DbConn,
+    since: NaiveDateTime,
+    limit: i64,
+) -> QueryResult<Vec<Ticket>> {
+    tickets::table
+        .filter(tickets::acknowledged_at.is_null())
+        .filter(tickets::overdue_notified_at.is_null())
+        .filter(tickets::status.eq_any([Status::New.as_str(), Status::Waiting.as_str()]))
+        .filter(tickets::created_at.ge(since))
+        .select(Ticket::as_select())
+        .order(tickets::id.asc())
+        .limit(limit)
+        .load(conn)
+}
+
+/// Marks a ticket as alerted about and queues the alert to the hotline and the managers, once:
+/// of two workers, only the one whose update takes the ticket queues anything.
+pub fn alert_overdue(
+    conn: &mut DbConn,
+    ticket: &Ticket,
+    target_minutes: i64,
+    policy: &Policy,
+) -> QueryResult<bool> {
+    super::write(conn, |conn| {
+        let at = now();
+        let taken = diesel::update(
+            tickets::table
+                .filter(tickets::id.eq(ticket.id))
+                .filter(tickets::overdue_notified_at.is_null())
+                .filter(tickets::acknowledged_at.is_null()),
+        )
+        .set(tickets::overdue_notified_at.eq(at))
+        .execute(conn)?;
+        if taken == 0 {
+            return Ok(false);
+        }
+        let member = members::find(conn, ticket.member_id)?
+            .map(|m| m.name)
+            .unwrap_or_default();
+        let recipients: Vec<String> = users::table
+            .filter(users::role.eq_any([Role::Hotline.as_str(), Role::Manager.as_str()]))
+            .filter(users::disabled.eq(false))
+            .select(users::email)
+            .order(users::id.asc())
+            .load(conn)?;
+        for recipient in recipients {
+            let message = policy
+                .mail
+                .overdue(&recipient, &ticket.facts(), &member, target_minutes);
+            outbox::enqueue(conn, &message, Some(ticket.id), at)?;
+        }
+        Ok(true)
     })
 }

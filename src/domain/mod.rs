@@ -2,6 +2,7 @@
 
 pub mod calendar;
 pub mod member;
+pub mod service_level;
 pub mod text;
 pub mod ticket;
 pub mod time;

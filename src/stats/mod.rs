@@ -2,6 +2,12 @@
 //! month and kind. Their cost grows with members x months, never with tickets.
 
 pub mod allocation;
+pub mod csv;
+pub mod lang;
+pub mod report;
+pub mod svg;
+pub mod tables;
+pub mod xlsx;
 
 use std::collections::{BTreeMap, HashMap};
 

@@ -337,7 +337,7 @@ impl TestApp {
                 .expect("connect to the test database");
             helpdesk::demo::seed(
                 &mut conn,
-                settings.service.timezone,
+                &settings.policy(),
                 settings.service.workday_minutes,
             )
             .expect("seed the demo data")

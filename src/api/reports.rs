@@ -1,0 +1,100 @@
+//! The monthly report download: the statistics of a year or a month as JSON, a zip of CSV
+//! files and SVG charts, or an XLSX workbook with native charts.
+
+use actix_web::http::header::{ContentDisposition, DispositionParam, DispositionType};
+use actix_web::{web, HttpResponse};
+use serde::Deserialize;
+use utoipa::IntoParams;
+
+use crate::auth::AuthUser;
+use crate::domain::Checks;
+use crate::error::AppError;
+use crate::startup::AppState;
+use crate::stats::lang::Lang;
+use crate::stats::report::{self, Period, ReportFormat};
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(web::resource("/reports/{year}").route(web::get().to(download_report)));
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ReportQuery {
+    /// One month (1-12) instead of the whole year; the seasonality stays the year's.
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 12)]
+    pub month: Option<String>,
+    /// `json` (default), `csv` (a zip of one CSV per table and the SVG charts) or `xlsx`.
+    pub format: Option<String>,
+    /// Language of the headings and file names: `fr` (default) or `en`.
+    pub lang: Option<String>,
+}
+
+/// A year in the path; anything else names no report.
+fn path_year(raw: &str) -> Result<i32, AppError> {
+    raw.parse::<i32>()
+        .ok()
+        .filter(|year| (1970..=9999).contains(year))
+        .ok_or_else(|| AppError::not_found(format!("report {raw}")))
+}
+
+/// The statistics of a year, or of one month, in one download.
+#[utoipa::path(
+    get, path = "/api/v1/reports/{year}", tag = "statistics",
+    params(
+        ("year" = i32, Path, description = "The calendar year, 1970 to 9999, in the service's time zone", minimum = 1970, maximum = 9999),
+        ReportQuery,
+    ),
+    responses(
+        (status = 200, description = "`json`: `{year, month, tickets_by_member, seasonality, work_days, hotline_allocation}`, \
+            each as its statistics endpoint returns it (tickets beside the same period of the year before, hotline \
+            presence from the period's hotline duty). `csv`: a zip (attachment `rapport-2018.zip`, `report-2018-03.zip`) \
+            of one CSV per table (UTF-8 with BOM, commas, RFC 4180 quoting, dot decimals) and the charts as SVG. \
+            `xlsx`: one sheet per table, numbers as numbers, native charts (seasonality as columns, tickets per member \
+            as bars, work days per member stacked by kind).",
+            content(
+                (report::Report = "application/json"),
+                ([u8] = "application/zip"),
+                ([u8] = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+            ),
+            headers(("Content-Disposition" = String, description = "attachment; filename=... (csv and xlsx)"))),
+        (status = 403, description = "Agents may not read statistics", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "The year in the path is not a year from 1970 to 9999", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid month, format or lang", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn download_report(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    year: web::Path<String>,
+    query: web::Query<ReportQuery>,
+) -> Result<HttpResponse, AppError> {
+    user.require_staff()?;
+    let year = path_year(&year)?;
+    let mut checks = Checks::new();
+    let month = checks
+        .take_opt(query.month.as_deref(), report::parse_month)
+        .flatten();
+    let format = checks.take(ReportFormat::parse(query.format.as_deref()));
+    let lang = checks.take(Lang::parse(query.lang.as_deref()));
+    checks.finish()?;
+    let (format, lang) = (format.unwrap_or_default(), lang.unwrap_or_default());
+    let period = Period { year, month };
+    let workday_minutes = state.settings.service.workday_minutes;
+    // Rendering stays on the blocking pool with the query: a workbook takes a few milliseconds.
+    let download = state
+        .run(move |conn| {
+            let data = report::load(conn, year)?;
+            let report = report::build(&data, period, workday_minutes);
+            report::render(&report, format, lang).map_err(AppError::internal)
+        })
+        .await?;
+    let mut response = HttpResponse::Ok();
+    response.content_type(download.content_type);
+    if let Some(file_name) = download.file_name {
+        response.insert_header(ContentDisposition {
+            disposition: DispositionType::Attachment,
+            parameters: vec![DispositionParam::Filename(file_name)],
+        });
+    }
+    Ok(response.body(download.bytes))
+}

@@ -1,0 +1,182 @@
+//! The outbox: mail waiting to be sent, claimed by one worker at a time.
+
+use chrono::{Duration, NaiveDateTime};
+use diesel::prelude::*;
+
+use super::schema::outbox;
+use super::DbConn;
+use crate::notify::Message;
+
+pub const QUEUED: &str = "queued";
+pub const FAILING: &str = "failing";
+pub const FAILED: &str = "failed";
+pub const SENT: &str = "sent";
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = outbox)]
+pub struct OutboxRow {
+    pub id: i64,
+    pub kind: String,
+    pub ticket_id: Option<i64>,
+    pub recipient: String,
+    pub subject: String,
+    pub body_text: String,
+    pub body_html: String,
+    pub status: String,
+    pub attempts: i32,
+    pub next_attempt_at: NaiveDateTime,
+    pub last_error: Option<String>,
+    pub locked_by: Option<String>,
+    pub locked_until: Option<NaiveDateTime>,
+    pub created_at: NaiveDateTime,
+    pub sent_at: Option<NaiveDateTime>,
+}
+
+/// Queues a message; called inside the transaction of the change that causes it.
+pub fn enqueue(
+    conn: &mut DbConn,
+    message: &Message,
+    ticket_id: Option<i64>,
+    at: NaiveDateTime,
+) -> QueryResult<()> {
+    diesel::insert_into(outbox::table)
+        .values((
+            outbox::kind.eq(message.kind),
+            outbox::ticket_id.eq(ticket_id),
+            outbox::recipient.eq(&message.recipient),
+            outbox::subject.eq(&message.subject),
+            outbox::body_text.eq(&message.text),
+            outbox::body_html.eq(&message.html),
+            outbox::status.eq(QUEUED),
+            outbox::attempts.eq(0),
+            outbox::next_attempt_at.eq(at),
+            outbox::created_at.eq(at),
+        ))
+        .execute(conn)
+        .map(|_| ())
+}
+
+/// Takes up to `limit` messages due now for this worker, locked for `lock_for`. A message is
+/// claimed by a conditional update, so two processes never take the same one.
+pub fn claim(
+    conn: &mut DbConn,
+    worker: &str,
+    now: NaiveDateTime,
+    lock_for: Duration,
+    limit: i64,
+) -> QueryResult<Vec<OutboxRow>> {
+    let free = outbox::locked_until
+        .is_null()
+        .or(outbox::locked_until.lt(now));
+    let candidates: Vec<i64> = outbox::table
+        .filter(outbox::status.eq_any([QUEUED, FAILING]))
+        .filter(outbox::next_attempt_at.le(now))
+        .filter(free)
+        .select(outbox::id)
+        .order(outbox::id.asc())
+        .limit(limit)
+        .load(conn)?;
+    let mut claimed = Vec::with_capacity(candidates.len());
+    for id in candidates {
+        let free = outbox::locked_until
+            .is_null()
+            .or(outbox::locked_until.lt(now));
+        let taken = super::write(conn, |conn| {
+            diesel::update(
+                outbox::table
+                    .filter(outbox::id.eq(id))
+                    .filter(outbox::status.eq_any([QUEUED, FAILING]))
+                    .filter(free),
+            )
+            .set((
+                outbox::locked_by.eq(worker),
+                outbox::locked_until.eq(now + lock_for),
+            ))
+            .execute(conn)
+        })?;
+        if taken == 1 {
+            if let Some(row) = find(conn, id)? {
+                claimed.push(row);
+            }
+        }
+    }
+    Ok(claimed)
+}
+
+pub fn find(conn: &mut DbConn, id: i64) -> QueryResult<Option<OutboxRow>> {
+    outbox::table
+        .find(id)
+        .select(OutboxRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn mark_sent(conn: &mut DbConn, id: i64, worker: &str, at: NaiveDateTime) -> QueryResult<()> {
+    diesel::update(
+        outbox::table
+            .filter(outbox::id.eq(id))
+            .filter(outbox::locked_by.eq(worker)),
+    )
+    .set((
+        outbox::status.eq(SENT),
+        outbox::sent_at.eq(at),
+        outbox::attempts.eq(outbox::attempts + 1),
+        outbox::locked_by.eq(None::<String>),
+        outbox::locked_until.eq(None::<NaiveDateTime>),
+        outbox::last_error.eq(None::<String>),
+    ))
+    .execute(conn)
+    .map(|_| ())
+}
+
+/// Records a failed attempt at `at`: retried at `retry_at`, or never again when it is `None`.
+pub fn mark_failed(
+    conn: &mut DbConn,
+    id: i64,
+    worker: &str,
+    error: &str,
+    at: NaiveDateTime,
+    retry_at: Option<NaiveDateTime>,
+) -> QueryResult<()> {
+    let status = if retry_at.is_some() { FAILING } else { FAILED };
+    diesel::update(
+        outbox::table
+            .filter(outbox::id.eq(id))
+            .filter(outbox::locked_by.eq(worker)),
+    )
+    .set((
+        outbox::status.eq(status),
+        outbox::attempts.eq(outbox::attempts + 1),
+        outbox::last_error.eq(error),
+        outbox::locked_by.eq(None::<String>),
+        outbox::locked_until.eq(None::<NaiveDateTime>),
+        outbox::next_attempt_at.eq(retry_at.unwrap_or(at)),
+    ))
+    .execute(conn)
+    .map(|_| ())
+}
+
+/// Messages newest first, optionally of one status.
+pub fn list(
+    conn: &mut DbConn,
+    status: Option<&str>,
+    before_id: Option<i64>,
+    limit: i64,
+) -> QueryResult<Vec<OutboxRow>> {
+    let mut query = outbox::table.select(OutboxRow::as_select()).into_boxed();
+    if let Some(status) = status {
+        query = query.filter(outbox::status.eq(status.to_string()));
+    }
+    if let Some(id) = before_id {
+        query = query.filter(outbox::id.lt(id));
+    }
+    query.order(outbox::id.desc()).limit(limit).load(conn)
+}
+
+/// How many messages are in each status.
+pub fn counts(conn: &mut DbConn) -> QueryResult<Vec<(String, i64)>> {
+    outbox::table
+        .group_by(outbox::status)
+        .select((outbox::status, diesel::dsl::count_star()))
+        .load(conn)
+}

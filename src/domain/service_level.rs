@@ -1,0 +1,158 @@
+//! Service levels: how long, in business minutes and not counting time spent waiting, a ticket
+//! took to be taken in charge and to be resolved, against targets per priority.
+
+use chrono::NaiveDateTime;
+
+use super::calendar::BusinessCalendar;
+
+/// Targets in business minutes, for priorities 1 to 4.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Targets {
+    pub acknowledge: [i64; 4],
+    pub resolve: [i64; 4],
+}
+
+fn slot(priority: i32) -> usize {
+    (priority.clamp(1, 4) - 1) as usize
+}
+
+impl Targets {
+    pub fn acknowledge_for(&self, priority: i32) -> i64 {
+        self.acknowledge[slot(priority)]
+    }
+
+    pub fn resolve_for(&self, priority: i32) -> i64 {
+        self.resolve[slot(priority)]
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct ServiceClock {
+    pub calendar: BusinessCalendar,
+    pub targets: Targets,
+}
+
+/// The clock's state of one ticket.
+#[derive(Debug, Clone, Copy)]
+pub struct TicketClock {
+    pub created_at: NaiveDateTime,
+    /// Business minutes spent waiting, finished periods only.
+    pub paused_minutes: i64,
+    /// When the current waiting period began, if the ticket waits now.
+    pub waiting_since: Option<NaiveDateTime>,
+}
+
+impl ServiceClock {
+    /// Business minutes waited up to `at`, the current period included.
+    pub fn paused_at(&self, clock: &TicketClock, at: NaiveDateTime) -> i64 {
+        clock.paused_minutes
+            + clock
+                .waiting_since
+                .map_or(0, |since| self.calendar.business_minutes(since, at))
+    }
+
+    /// Business minutes from creation to `at`, less the time waited.
+    pub fn elapsed(&self, clock: &TicketClock, at: NaiveDateTime) -> i64 {
+        (self.calendar.business_minutes(clock.created_at, at) - self.paused_at(clock, at)).max(0)
+    }
+
+    /// When `target` business minutes will have passed, counting the waiting so far as paused.
+    pub fn due(&self, clock: &TicketClock, target: i64, now: NaiveDateTime) -> Option<NaiveDateTime> {
+        self.calendar
+            .add_business_minutes(clock.created_at, target + self.paused_at(clock, now))
+    }
+}
+
+/// The `p`-th percentile (0 to 100) of sorted values, interpolating linearly between the two
+/// nearest ranks (so the 50th is the usual median); `None` without values.
+pub fn percentile(sorted: &[i64], p: f64) -> Option<f64> {
+    match sorted.len() {
+        0 => None,
+        1 => Some(sorted[0] as f64),
+        n => {
+            let rank = (p / 100.0).clamp(0.0, 1.0) * (n - 1) as f64;
+            let below = rank.floor() as usize;
+            let above = rank.ceil() as usize;
+            let fraction = rank - below as f64;
+            Some(sorted[below] as f64 + (sorted[above] - sorted[below]) as f64 * fraction)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono_tz::Europe::Paris;
+
+    fn utc(text: &str) -> NaiveDateTime {
+        super::super::time::parse_rfc3339(text).unwrap()
+    }
+
+    fn clock() -> ServiceClock {
+        ServiceClock {
+            calendar: BusinessCalendar::office_hours(Paris),
+            targets: Targets {
+                acknowledge: [30, 60, 240, 480],
+                resolve: [240, 600, 1800, 3000],
+            },
+        }
+    }
+
+    #[test]
+    fn a_ticket_filed_friday_evening_and_taken_monday_morning_took_thirty_minutes() {
+        let ticket = TicketClock {
+            created_at: utc("2018-03-09T17:50:00+01:00"),
+            paused_minutes: 0,
+            waiting_since: None,
+        };
+        let taken = utc("2018-03-12T08:20:00+01:00");
+        assert_eq!(clock().elapsed(&ticket, taken), 30);
+        // Priority 1's 30 minutes fall due exactly then.
+        assert_eq!(clock().due(&ticket, 30, taken), Some(taken));
+    }
+
+    #[test]
+    fn waiting_pauses_the_clock() {
+        let service = clock();
+        let created_at = utc("2018-03-06T09:00:00+01:00");
+        // It waited from 10:00 to 14:00: four business hours paused.
+        let paused = service
+            .calendar
+            .business_minutes(utc("2018-03-06T10:00:00+01:00"), utc("2018-03-06T14:00:00+01:00"));
+        let ticket = TicketClock {
+            created_at,
+            paused_minutes: paused,
+            waiting_since: None,
+        };
+        assert_eq!(service.elapsed(&ticket, utc("2018-03-06T15:00:00+01:00")), 120);
+        // Still waiting since 15:00: at 17:00 the clock shows what it showed at 15:00.
+        let waiting = TicketClock {
+            waiting_since: Some(utc("2018-03-06T15:00:00+01:00")),
+            ..ticket
+        };
+        assert_eq!(service.elapsed(&waiting, utc("2018-03-06T17:00:00+01:00")), 120);
+        // And the target moves on by the time waited.
+        assert_eq!(
+            service.due(&waiting, 240, utc("2018-03-06T17:00:00+01:00")),
+            Some(utc("2018-03-07T09:00:00+01:00"))
+        );
+    }
+
+    #[test]
+    fn targets_follow_the_priority() {
+        let targets = clock().targets;
+        assert_eq!(targets.acknowledge_for(1), 30);
+        assert_eq!(targets.acknowledge_for(4), 480);
+        assert_eq!(targets.resolve_for(2), 600);
+    }
+
+    #[test]
+    fn percentiles_interpolate_between_ranks() {
+        assert_eq!(percentile(&[], 50.0), None);
+        assert_eq!(percentile(&[7], 90.0), Some(7.0));
+        assert_eq!(percentile(&[10, 20], 50.0), Some(15.0));
+        assert_eq!(percentile(&[10, 20, 30], 50.0), Some(20.0));
+        let values: Vec<i64> = (1..=10).collect();
+        assert!((percentile(&values, 90.0).unwrap() - 9.1).abs() < 1e-9);
+    }
+}
