@@ -119,6 +119,8 @@ pub struct MailSettings {
     pub poll_interval_ms: u64,
     /// Longest wait between two attempts at a message that fails, in seconds.
     pub max_backoff_seconds: u64,
+    /// How often tickets are checked against their taken-in-charge target, in seconds.
+    pub overdue_scan_seconds: u64,
 }
 
 impl Default for MailSettings {
@@ -129,6 +131,7 @@ impl Default for MailSettings {
             language: "fr".into(),
             poll_interval_ms: 1000,
             max_backoff_seconds: 600,
+            overdue_scan_seconds: 20,
         }
     }
 }

@@ -4,6 +4,7 @@ pub mod auth;
 pub mod categories;
 pub mod members;
 pub mod openapi;
+pub mod outbox;
 pub mod ops;
 pub mod reports;
 pub mod stats;
@@ -43,6 +44,7 @@ pub fn configure(cfg: &mut web::ServiceConfig, settings: &Settings) {
             .configure(|cfg| tickets::configure(cfg, settings))
             .configure(work_logs::configure)
             .configure(stats::configure)
+            .configure(outbox::configure)
             .configure(reports::configure),
     );
 }

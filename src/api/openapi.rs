@@ -49,6 +49,8 @@ use crate::api;
         api::stats::seasonality,
         api::stats::work_days,
         api::stats::hotline_allocation,
+        api::stats::service_levels,
+        api::outbox::list_outbox,
         api::reports::download_report,
         api::ops::health,
         api::ops::ready,

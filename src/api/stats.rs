@@ -18,7 +18,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(web::resource("/stats/work-days").route(web::get().to(work_days)))
         .service(
             web::resource("/stats/hotline-allocation").route(web::get().to(hotline_allocation)),
-        );
+        )
+        .service(web::resource("/stats/service-levels").route(web::get().to(service_levels)));
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -242,4 +243,52 @@ pub async fn hotline_allocation(
     Ok(HttpResponse::Ok().json(stats::hotline_allocation(
         &members, &counts, year, None, hundredths, given,
     )))
+}
+
+/// Taken-in-charge and resolution times per member and priority, in business minutes.
+#[utoipa::path(
+    get, path = "/api/v1/stats/service-levels", tag = "statistics",
+    params(StatsQuery),
+    responses(
+        (status = 200, description = "Rows by member code, then priority: count, median and 90th percentile (linear interpolation) of business minutes, waiting time excluded, and the share within target, for tickets filed in the year (origin hotline by default)", body = stats::service_levels::ServiceLevels),
+        (status = 403, description = "Agents may not read statistics", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Missing or invalid year or origin", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn service_levels(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    query: web::Query<StatsQuery>,
+) -> Result<HttpResponse, AppError> {
+    user.require_staff()?;
+    let mut checks = Checks::new();
+    let year = required_year(&mut checks, query.year.as_deref());
+    let origin = checks.take(OriginFilter::parse(query.origin.as_deref()));
+    checks.finish()?;
+    let origin = match origin {
+        Some(OriginFilter::Only(origin)) => Some(origin.as_str()),
+        _ => None,
+    };
+    let (from, to) = year_bounds(year)?;
+    let (members, measures) = state
+        .run(move |conn| {
+            db::read(conn, |conn| {
+                Ok((member_refs(conn)?, db::tickets::measures(conn, from, to, origin)?))
+            })
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(stats::service_levels::service_levels(
+        &members,
+        &measures,
+        &state.policy.clock.targets,
+        year,
+    )))
+}
+
+fn year_bounds(year: i32) -> Result<(chrono::NaiveDate, chrono::NaiveDate), AppError> {
+    let day = |m, d| {
+        chrono::NaiveDate::from_ymd_opt(year, m, d)
+            .ok_or_else(|| AppError::validation("year", "is not a calendar year"))
+    };
+    Ok((day(1, 1)?, day(12, 31)?))
 }

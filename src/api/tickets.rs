@@ -25,6 +25,7 @@ use crate::domain::ticket::{
     parse_comment_body, parse_description, parse_priority, parse_title, Channel, Origin, Status,
     TicketType, REQUESTER_NAME_MAX_CHARS,
 };
+use crate::domain::service_level::ServiceClock;
 use crate::domain::time::{parse_rfc3339, to_rfc3339};
 use crate::domain::user::{Actor, Role};
 use crate::domain::{text, Checks, FieldError};
@@ -87,11 +88,84 @@ pub struct TicketView {
     pub updated_at: String,
     /// Send it back in `If-Match` when changing the ticket.
     pub version: i32,
+    pub service_level: ServiceLevelView,
 }
 
-impl From<Ticket> for TicketView {
-    fn from(t: Ticket) -> Self {
+/// One service-level clock of a ticket, in business minutes of the calendar.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ClockView {
+    /// The target for the ticket's priority.
+    pub target_minutes: i64,
+    /// When the target falls due, the time spent waiting so far not counted (null when the
+    /// calendar is never open).
+    pub due_at: Option<String>,
+    /// Business minutes taken (when done) or elapsed so far, time spent waiting not counted.
+    pub elapsed_minutes: i64,
+    /// Whether it was done within its target: null while it is not done and not yet late.
+    pub met: Option<bool>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ServiceLevelView {
+    /// Taking in charge (`acknowledged_at`).
+    pub acknowledge: ClockView,
+    /// Resolution (`resolved_at`).
+    pub resolve: ClockView,
+    /// The ticket is `waiting`: its clocks are paused.
+    pub paused: bool,
+}
+
+fn clock_view(
+    clock: &ServiceClock,
+    ticket: &Ticket,
+    target: i64,
+    done: Option<i32>,
+    now: NaiveDateTime,
+) -> ClockView {
+    let state = ticket.clock();
+    let due_at = clock.due(&state, target, now);
+    let (elapsed, met) = match done {
+        Some(minutes) => (i64::from(minutes), Some(i64::from(minutes) <= target)),
+        None => {
+            let late = due_at.is_some_and(|due| due < now);
+            (clock.elapsed(&state, now), late.then_some(false))
+        }
+    };
+    ClockView {
+        target_minutes: target,
+        due_at: due_at.map(to_rfc3339),
+        elapsed_minutes: elapsed,
+        met,
+    }
+}
+
+impl TicketView {
+    pub fn new(t: Ticket, clock: &ServiceClock, now: NaiveDateTime) -> Self {
+        let closed_unresolved = t.status == Status::Closed.as_str() && t.resolve_minutes.is_none();
+        let acknowledge = clock_view(
+            clock,
+            &t,
+            clock.targets.acknowledge_for(t.priority),
+            t.acknowledge_minutes,
+            t.acknowledged_at.unwrap_or(now),
+        );
+        let mut resolve = clock_view(
+            clock,
+            &t,
+            clock.targets.resolve_for(t.priority),
+            t.resolve_minutes,
+            t.resolved_at.unwrap_or(now),
+        );
+        if closed_unresolved {
+            resolve.met = None;
+        }
+        let service_level = ServiceLevelView {
+            acknowledge,
+            resolve,
+            paused: t.waiting_since.is_some(),
+        };
         TicketView {
+            service_level,
             id: t.id,
             member_id: t.member_id,
             requester_id: t.requester_id,
@@ -121,10 +195,14 @@ fn etag(version: i32) -> String {
     format!("\"{version}\"")
 }
 
-fn ticket_response(mut response: actix_web::HttpResponseBuilder, ticket: Ticket) -> HttpResponse {
+fn ticket_response(
+    mut response: actix_web::HttpResponseBuilder,
+    ticket: Ticket,
+    clock: &ServiceClock,
+) -> HttpResponse {
     response
         .insert_header((header::ETAG, etag(ticket.version)))
-        .json(TicketView::from(ticket))
+        .json(TicketView::new(ticket, clock, crate::domain::time::now()))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -335,6 +413,7 @@ pub async fn file_ticket(
                     builder
                 },
                 ticket,
+                &state.policy.clock,
             ))
         }
         Filed::Replayed(ticket) => {
@@ -346,6 +425,7 @@ pub async fn file_ticket(
                     builder
                 },
                 ticket,
+                &state.policy.clock,
             ))
         }
     }
@@ -634,7 +714,11 @@ pub async fn list_tickets(
     let rows = state
         .run(move |conn| Ok(db::tickets::list(conn, &filter, after, limit + 1)?))
         .await?;
-    Ok(HttpResponse::Ok().json(paginate(rows, limit, ticket_cursor, TicketView::from)))
+    let now = crate::domain::time::now();
+    let clock = &state.policy.clock;
+    Ok(HttpResponse::Ok().json(paginate(rows, limit, ticket_cursor, |t| {
+        TicketView::new(t, clock, now)
+    })))
 }
 
 async fn visible_ticket(state: &AppState, actor: Actor, id: i64) -> Result<Ticket, AppError> {
@@ -659,7 +743,7 @@ pub async fn get_ticket(
 ) -> Result<HttpResponse, AppError> {
     let id = path_id(&id, "ticket")?;
     let ticket = visible_ticket(&state, user.actor, id).await?;
-    Ok(ticket_response(HttpResponse::Ok(), ticket))
+    Ok(ticket_response(HttpResponse::Ok(), ticket, &state.policy.clock))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -789,7 +873,7 @@ pub async fn update_ticket(
     let ticket = state
         .run(move |conn| db::tickets::change(conn, id, &changes, expected, &actor, &app.policy))
         .await?;
-    Ok(ticket_response(HttpResponse::Ok(), ticket))
+    Ok(ticket_response(HttpResponse::Ok(), ticket, &state.policy.clock))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -856,7 +940,7 @@ pub async fn assign_ticket(
             db::tickets::change(conn, id, &changes, None, &actor, &app.policy)
         })
         .await?;
-    Ok(ticket_response(HttpResponse::Ok(), ticket))
+    Ok(ticket_response(HttpResponse::Ok(), ticket, &state.policy.clock))
 }
 
 #[derive(Debug, Serialize, ToSchema)]

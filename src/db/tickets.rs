@@ -1085,3 +1085,39 @@ pub fn alert_overdue(
         Ok(true)
     })
 }
+
+/// The service-level measures of the tickets filed between two local days, inclusive.
+pub fn measures(
+    conn: &mut DbConn,
+    from: NaiveDate,
+    to: NaiveDate,
+    origin: Option<&str>,
+) -> QueryResult<Vec<crate::stats::service_levels::Measure>> {
+    let mut query = tickets::table
+        .filter(tickets::created_on.ge(from))
+        .filter(tickets::created_on.le(to))
+        .select((
+            tickets::member_id,
+            tickets::priority,
+            tickets::acknowledge_minutes,
+            tickets::resolve_minutes,
+        ))
+        .into_boxed();
+    if let Some(origin) = origin {
+        query = query.filter(tickets::origin.eq(origin.to_string()));
+    }
+    let rows: Vec<(i64, i32, Option<i32>, Option<i32>)> = query.load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(
+            |(member_id, priority, acknowledge_minutes, resolve_minutes)| {
+                crate::stats::service_levels::Measure {
+                    member_id,
+                    priority,
+                    acknowledge_minutes,
+                    resolve_minutes,
+                }
+            },
+        )
+        .collect())
+}

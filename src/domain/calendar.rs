@@ -16,8 +16,12 @@ pub struct BusinessCalendar {
     zone: Tz,
     /// Monday first.
     hours: [DayHours; 7],
+    /// Extra closed days and the public holidays of `HOLIDAY_YEARS`, looked up rather than
+    /// computed for every day a clock walks through.
     closed_days: BTreeSet<NaiveDate>,
 }
+
+const HOLIDAY_YEARS: std::ops::RangeInclusive<i32> = 1990..=2100;
 
 /// Parses `08:00-18:00`; an empty text means closed.
 pub fn parse_hours(field: &str, value: &str) -> Result<DayHours, FieldError> {
@@ -76,10 +80,12 @@ const MAX_DAYS_WALKED: i64 = 3 * 366;
 
 impl BusinessCalendar {
     pub fn new(zone: Tz, hours: [DayHours; 7], closed_days: impl IntoIterator<Item = NaiveDate>) -> Self {
+        let mut closed_days: BTreeSet<NaiveDate> = closed_days.into_iter().collect();
+        closed_days.extend(HOLIDAY_YEARS.flat_map(french_holidays));
         Self {
             zone,
             hours,
-            closed_days: closed_days.into_iter().collect(),
+            closed_days,
         }
     }
 
@@ -93,7 +99,8 @@ impl BusinessCalendar {
     }
 
     pub fn is_holiday(&self, day: NaiveDate) -> bool {
-        self.closed_days.contains(&day) || french_holidays(day.year()).contains(&day)
+        self.closed_days.contains(&day)
+            || (!HOLIDAY_YEARS.contains(&day.year()) && french_holidays(day.year()).contains(&day))
     }
 
     /// The open interval of a local day, as UTC instants.

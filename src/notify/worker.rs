@@ -16,8 +16,6 @@ use crate::startup::AppState;
 const LOCK_SECONDS: i64 = 300;
 /// Messages taken at a time.
 const BATCH: i64 = 20;
-/// How often tickets are checked against their taken-in-charge target.
-const OVERDUE_SCAN_EVERY: Duration = Duration::from_secs(20);
 /// Tickets older than this raise no alert any more (imported or forgotten history).
 const OVERDUE_LOOKBACK_DAYS: i64 = 30;
 
@@ -40,7 +38,8 @@ fn run(state: Weak<AppState>, worker_id: String) {
         let Some(app) = state.upgrade() else {
             return;
         };
-        if last_scan.is_none_or(|t| t.elapsed() >= OVERDUE_SCAN_EVERY) {
+        let scan_every = Duration::from_secs(app.settings.mail.overdue_scan_seconds.max(1));
+        if last_scan.is_none_or(|t| t.elapsed() >= scan_every) {
             last_scan = Some(Instant::now());
             if let Err(error) = raise_overdue_alerts(&app) {
                 log::warn!("taken-in-charge alerts: {}", crate::error::error_chain(&error));

@@ -46,7 +46,10 @@ mod tests {
         assert_eq!(field("Écoles Ivry"), "Écoles Ivry");
         assert_eq!(field("OPH d'Ivry"), "OPH d'Ivry");
         assert_eq!(field("Ivry, Vitry"), "\"Ivry, Vitry\"");
-        assert_eq!(field("le \"grand\" théâtre"), "\"le \"\"grand\"\" théâtre\"");
+        assert_eq!(
+            field("le \"grand\" théâtre"),
+            "\"le \"\"grand\"\" théâtre\""
+        );
         assert_eq!(field("deux\nlignes"), "\"deux\nlignes\"");
         assert_eq!(field(""), "");
     }

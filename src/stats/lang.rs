@@ -209,7 +209,10 @@ mod tests {
                 words.allocation_sheet,
             ] {
                 assert!(name.chars().count() <= 31, "{name}");
-                assert!(!name.contains(['[', ']', ':', '*', '?', '/', '\\']), "{name}");
+                assert!(
+                    !name.contains(['[', ']', ':', '*', '?', '/', '\\']),
+                    "{name}"
+                );
             }
         }
     }

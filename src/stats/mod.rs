@@ -5,6 +5,7 @@ pub mod allocation;
 pub mod csv;
 pub mod lang;
 pub mod report;
+pub mod service_levels;
 pub mod svg;
 pub mod tables;
 pub mod xlsx;

@@ -11,9 +11,9 @@ use utoipa::ToSchema;
 use super::lang::Lang;
 use super::tables::{tables, Table};
 use super::{
-    csv, hotline_allocation, minutes_to_hundredths, seasonality, svg, tickets_by_member,
-    work_days, xlsx, HotlineAllocation, MemberRef, MonthFilter, OriginFilter, Seasonality,
-    TicketsByMember, WorkDays,
+    csv, hotline_allocation, minutes_to_hundredths, seasonality, svg, tickets_by_member, work_days,
+    xlsx, HotlineAllocation, MemberRef, MonthFilter, OriginFilter, Seasonality, TicketsByMember,
+    WorkDays,
 };
 use crate::db::counts::{self, TicketMonthCount, WorkMonthMinutes};
 use crate::db::{self, DbConn};
@@ -336,7 +336,10 @@ mod tests {
     #[test]
     fn formats_and_months_are_checked() {
         assert_eq!(ReportFormat::parse(None).unwrap(), ReportFormat::Json);
-        assert_eq!(ReportFormat::parse(Some("xlsx")).unwrap(), ReportFormat::Xlsx);
+        assert_eq!(
+            ReportFormat::parse(Some("xlsx")).unwrap(),
+            ReportFormat::Xlsx
+        );
         assert!(ReportFormat::parse(Some("pdf")).is_err());
         assert_eq!(parse_month("2").unwrap(), 2);
         assert!(parse_month("0").is_err());

@@ -271,11 +271,17 @@ fn bars(spec: &ChartSpec, categories: &[String], series: &[Series], stacked: boo
         bottom + 38.0,
         escape(&spec.value_axis)
     );
-    for (row, label) in labels.iter().enumerate() {
+    for (row, (label, full)) in labels.iter().zip(categories).enumerate() {
         let row_top = top + row as f64 * row_height + 5.0;
+        // A shortened name keeps the full one as a tooltip.
+        let tooltip = if label == full {
+            String::new()
+        } else {
+            format!("<title>{}</title>", escape(full))
+        };
         let _ = writeln!(
             out,
-            "<text x=\"{}\" y=\"{:.1}\" text-anchor=\"end\">{}</text>",
+            "<text x=\"{}\" y=\"{:.1}\" text-anchor=\"end\">{}{tooltip}</text>",
             left - 8.0,
             row_top + bars_per_row as f64 * bar_height / 2.0 + 4.0,
             escape(label)
@@ -341,7 +347,8 @@ mod tests {
 
     #[test]
     fn the_value_axis_ends_on_a_round_number() {
-        assert_eq!(axis(107.0), (120.0, 20.0));
+        assert_eq!(axis(107.0), (150.0, 50.0));
+        assert_eq!(axis(60.0), (60.0, 20.0));
         assert_eq!(axis(3.0), (3.0, 1.0));
         assert_eq!(axis(0.0), (5.0, 1.0));
         assert_eq!(axis(873.0), (1000.0, 200.0));
@@ -365,6 +372,7 @@ mod tests {
             rows: vec![
                 vec![Cell::Text("OPH d'Ivry".into()), Cell::Count(3)],
                 vec![Cell::Text("Arts & Métiers".into()), Cell::Count(1)],
+                vec![Cell::Text("S".repeat(50)), Cell::Count(0)],
             ],
             has_total_row: false,
             chart: None,
@@ -374,16 +382,17 @@ mod tests {
             title: "Tickets <2018>".into(),
             file_stem: "tickets",
             value_axis: "Tickets".into(),
-            categories: CellRange::column(0, 1..3),
+            categories: CellRange::column(0, 1..4),
             series: vec![ChartSeries {
                 name: "Tickets".into(),
-                values: CellRange::column(1, 1..3),
+                values: CellRange::column(1, 1..4),
             }],
         };
         let svg = chart(&table, &spec);
         assert!(svg.contains(">OPH d&apos;Ivry</text>"));
         assert!(svg.contains(">Arts &amp; Métiers</text>"));
         assert!(svg.contains("Tickets &lt;2018&gt;"));
+        assert!(svg.contains(&format!("<title>{}</title>", "S".repeat(50))));
         assert!(!svg.contains("<script"));
         assert!(svg.ends_with("</svg>\n"));
     }

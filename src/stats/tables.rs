@@ -163,8 +163,16 @@ fn tickets_table(report: &Report, lang: Lang) -> Table {
     let words = lang.words();
     let stats = &report.tickets_by_member;
     let compare_year = stats.compare_year.unwrap_or(report.year - 1);
-    let current = format!("{} {}", words.tickets, lang.period(report.year, report.month));
-    let previous = format!("{} {}", words.tickets, lang.period(compare_year, report.month));
+    let current = format!(
+        "{} {}",
+        words.tickets,
+        lang.period(report.year, report.month)
+    );
+    let previous = format!(
+        "{} {}",
+        words.tickets,
+        lang.period(compare_year, report.month)
+    );
     let mut rows: Vec<Vec<Cell>> = stats
         .rows
         .iter()
@@ -361,9 +369,17 @@ fn work_kinds_table(report: &Report, lang: Lang) -> Table {
             row(words.posted, &totals.posted, shares.posted),
             row(words.on_site, &totals.on_site, shares.on_site),
             row(words.project, &totals.project, shares.project),
-            row(words.hotline_duty, &totals.hotline_duty, shares.hotline_duty),
+            row(
+                words.hotline_duty,
+                &totals.hotline_duty,
+                shares.hotline_duty,
+            ),
             // The shares are whole hundredths adding up to 100, so this sum is exact.
-            row(words.total, &totals.all, (all_shares * 100.0).round() / 100.0),
+            row(
+                words.total,
+                &totals.all,
+                (all_shares * 100.0).round() / 100.0,
+            ),
         ],
         has_total_row: true,
         chart: None,

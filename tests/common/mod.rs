@@ -346,3 +346,189 @@ impl TestApp {
         .unwrap()
     }
 }
+
+/// A real SMTP server (Python's aiosmtpd) on 127.0.0.1, storing what it receives in a folder.
+pub struct SmtpSink {
+    pub port: u16,
+    dir: PathBuf,
+    process: Option<std::process::Child>,
+}
+
+static AIOSMTPD: std::sync::Once = std::sync::Once::new();
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+impl SmtpSink {
+    /// Starts a server on a free port.
+    pub async fn start() -> SmtpSink {
+        let mut sink = Self::stopped();
+        sink.resume().await;
+        sink
+    }
+
+    /// A server that is down: its port is chosen but nothing listens yet.
+    pub fn stopped() -> SmtpSink {
+        AIOSMTPD.call_once(|| {
+            let present = std::process::Command::new("python3")
+                .args(["-c", "import aiosmtpd"])
+                .status()
+                .is_ok_and(|s| s.success());
+            if !present {
+                let installed = std::process::Command::new("python3")
+                    .args(["-m", "pip", "install", "--quiet", "aiosmtpd"])
+                    .status()
+                    .is_ok_and(|s| s.success());
+                assert!(
+                    installed,
+                    "the tests need Python's aiosmtpd: pip install aiosmtpd"
+                );
+            }
+        });
+        let dir =
+            std::env::temp_dir().join(format!("helpdesk-smtp-{}", uuid::Uuid::new_v4().simple()));
+        std::fs::create_dir_all(&dir).unwrap();
+        SmtpSink {
+            port: free_port(),
+            dir,
+            process: None,
+        }
+    }
+
+    pub fn url(&self) -> String {
+        format!("smtp://127.0.0.1:{}", self.port)
+    }
+
+    /// Starts (again) listening on the same port.
+    pub async fn resume(&mut self) {
+        let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/support/smtp_sink.py");
+        let child = std::process::Command::new("python3")
+            .arg(script)
+            .args(["--port", &self.port.to_string()])
+            .arg("--dir")
+            .arg(&self.dir)
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .expect("start the SMTP server");
+        self.process = Some(child);
+        for _ in 0..200 {
+            if std::net::TcpStream::connect(("127.0.0.1", self.port)).is_ok() {
+                return;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        panic!("the SMTP server did not start");
+    }
+
+    /// Stops listening.
+    pub fn pause(&mut self) {
+        if let Some(mut child) = self.process.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+
+    /// The messages received so far, oldest first.
+    pub fn messages(&self) -> Vec<ReceivedMail> {
+        let mut names: Vec<PathBuf> = std::fs::read_dir(&self.dir)
+            .unwrap()
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|x| x == "json"))
+            .collect();
+        names.sort();
+        names
+            .into_iter()
+            .map(|path| {
+                let record: Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+                ReceivedMail::from_record(&record)
+            })
+            .collect()
+    }
+
+    /// Waits until at least `count` messages arrived (or 20 s passed) and returns them all.
+    pub async fn wait_for(&self, count: usize) -> Vec<ReceivedMail> {
+        for _ in 0..400 {
+            let messages = self.messages();
+            if messages.len() >= count {
+                return messages;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        self.messages()
+    }
+}
+
+impl Drop for SmtpSink {
+    fn drop(&mut self) {
+        self.pause();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// A message as the SMTP server received it, decoded by Python's `email` package.
+#[derive(Debug, Clone)]
+pub struct ReceivedMail {
+    pub recipients: Vec<String>,
+    pub subject: String,
+    pub message_id: String,
+    pub text: String,
+    pub html: String,
+}
+
+impl ReceivedMail {
+    fn from_record(record: &Value) -> Self {
+        let text = |key: &str| record[key].as_str().unwrap_or("").to_string();
+        ReceivedMail {
+            recipients: record["rcpt_tos"]
+                .as_array()
+                .map(|a| {
+                    a.iter()
+                        .filter_map(|v| v.as_str().map(str::to_string))
+                        .collect()
+                })
+                .unwrap_or_default(),
+            subject: text("subject"),
+            message_id: text("message_id"),
+            text: text("text"),
+            html: text("html"),
+        }
+    }
+}
+
+impl TestApp {
+    /// A second service process on the same database, as another node would be.
+    pub async fn second_instance(&self) -> (String, actix_web::dev::ServerHandle) {
+        let settings = self.settings.clone();
+        let app = tokio::task::spawn_blocking(move || Application::build(settings))
+            .await
+            .unwrap()
+            .expect("build the second instance");
+        let base = format!("http://127.0.0.1:{}", app.port());
+        let server = app.into_server();
+        let handle = server.handle();
+        tokio::spawn(server);
+        (base, handle)
+    }
+
+    /// Runs SQL on the test database, for setting up what the API cannot (e.g. the past).
+    pub async fn execute_sql(&self, sql: &str) {
+        let settings = self.settings.clone();
+        let sql = sql.to_string();
+        tokio::task::spawn_blocking(move || {
+            let url = helpdesk::db::DatabaseUrl::parse(&settings.database.url).unwrap();
+            let mut conn = helpdesk::db::ConnectionManager::new(url)
+                .connect_once()
+                .expect("connect to the test database");
+            diesel::sql_query(sql)
+                .execute(&mut conn)
+                .expect("run the SQL");
+        })
+        .await
+        .unwrap();
+    }
+}

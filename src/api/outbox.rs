@@ -1,0 +1,101 @@
+//! The outbox as admins see it: what mail is queued, sent and failing.
+
+use actix_web::{web, HttpResponse};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use crate::api::{paginate, Page, PageQuery};
+use crate::auth::AuthUser;
+use crate::db;
+use crate::db::outbox::{OutboxRow, FAILED, FAILING, QUEUED, SENT};
+use crate::domain::time::to_rfc3339;
+use crate::domain::{Checks, FieldError};
+use crate::error::AppError;
+use crate::startup::AppState;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(web::resource("/outbox").route(web::get().to(list_outbox)));
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OutboxMessage {
+    pub id: i64,
+    /// ticket_filed, ticket_answered, ticket_resolved, ticket_assigned or ticket_overdue.
+    pub kind: String,
+    pub ticket_id: Option<i64>,
+    pub recipient: String,
+    pub subject: String,
+    /// queued (not tried yet), failing (will be tried again), failed (refused for good) or sent.
+    pub status: String,
+    pub attempts: i32,
+    pub next_attempt_at: Option<String>,
+    pub last_error: Option<String>,
+    pub created_at: String,
+    pub sent_at: Option<String>,
+}
+
+impl From<OutboxRow> for OutboxMessage {
+    fn from(row: OutboxRow) -> Self {
+        let pending = row.status == QUEUED || row.status == FAILING;
+        OutboxMessage {
+            id: row.id,
+            kind: row.kind,
+            ticket_id: row.ticket_id,
+            recipient: row.recipient,
+            subject: row.subject,
+            status: row.status,
+            attempts: row.attempts,
+            next_attempt_at: pending.then(|| to_rfc3339(row.next_attempt_at)),
+            last_error: row.last_error,
+            created_at: to_rfc3339(row.created_at),
+            sent_at: row.sent_at.map(to_rfc3339),
+        }
+    }
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct OutboxQuery {
+    /// Only messages of this status: queued, failing, failed or sent.
+    pub status: Option<String>,
+}
+
+/// Mail queued, sent and failing, newest first (admin).
+#[utoipa::path(
+    get, path = "/api/v1/outbox", tag = "operations",
+    params(PageQuery, OutboxQuery),
+    responses(
+        (status = 200, description = "Newest first", body = Page<OutboxMessage>),
+        (status = 403, description = "Not an admin", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Unknown status", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn list_outbox(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    page: web::Query<PageQuery>,
+    query: web::Query<OutboxQuery>,
+) -> Result<HttpResponse, AppError> {
+    user.require_admin()?;
+    let mut checks = Checks::new();
+    let limit = checks.take(page.limit()).unwrap_or_default();
+    let before = checks.take(page.id_cursor()).flatten();
+    let status = checks
+        .take_opt(query.status.as_deref(), |s| {
+            [QUEUED, FAILING, FAILED, SENT]
+                .into_iter()
+                .find(|known| *known == s)
+                .ok_or_else(|| FieldError::new("status", "must be queued, failing, failed or sent"))
+        })
+        .flatten();
+    checks.finish()?;
+    let rows = state
+        .run(move |conn| Ok(db::outbox::list(conn, status, before, limit + 1)?))
+        .await?;
+    Ok(HttpResponse::Ok().json(paginate(
+        rows,
+        limit,
+        |m| m.id.to_string(),
+        OutboxMessage::from,
+    )))
+}

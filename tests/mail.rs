@@ -1,0 +1,385 @@
+mod common;
+
+use common::{SmtpSink, TestApp};
+use serde_json::json;
+
+async fn app_with_mail(sink: &SmtpSink) -> TestApp {
+    let url = sink.url();
+    TestApp::spawn_with(move |s| {
+        s.mail.smtp_url = Some(url);
+        s.mail.poll_interval_ms = 50;
+        s.mail.max_backoff_seconds = 1;
+    })
+    .await
+}
+
+#[tokio::test]
+async fn the_requester_hears_when_a_ticket_is_filed_answered_and_resolved() {
+    let sink = SmtpSink::start().await;
+    let app = app_with_mail(&sink).await;
+    let member = app.create_member("ARCUEIL").await;
+    let hotline = app.user("hotline", None).await;
+
+    let ticket = app
+        .post(
+            "/api/v1/tickets",
+            &hotline.token,
+            json!({"title": "Imprimante du 2e étage", "description": "bourrage", "member_id": member,
+                   "requester_name": "Mme Durand", "requester_email": "durand@arcueil.fr", "channel": "phone"}),
+        )
+        .await
+        .expect(201);
+    let id = ticket.id();
+    let mail = sink.wait_for(1).await;
+    assert_eq!(mail.len(), 1);
+    assert_eq!(mail[0].recipients, vec!["durand@arcueil.fr"]);
+    assert!(
+        mail[0].subject.contains(&format!("[Ticket #{id}]")),
+        "{}",
+        mail[0].subject
+    );
+    assert!(
+        mail[0].subject.contains("Demande enregistrée"),
+        "{}",
+        mail[0].subject
+    );
+    assert!(mail[0].text.contains("Imprimante du 2e étage"));
+    assert!(mail[0].html.contains("<p>") && mail[0].html.contains("Imprimante du 2e étage"));
+
+    // An internal note tells the requester nothing; a public answer does.
+    app.post(
+        &format!("/api/v1/tickets/{id}/comments"),
+        &hotline.token,
+        json!({"body": "voir stock", "internal": true}),
+    )
+    .await
+    .expect(201);
+    app.post(
+        &format!("/api/v1/tickets/{id}/comments"),
+        &hotline.token,
+        json!({"body": "Un technicien passe demain."}),
+    )
+    .await
+    .expect(201);
+    let mail = sink.wait_for(2).await;
+    assert_eq!(mail.len(), 2);
+    assert!(
+        mail[1].subject.contains("Nouvelle réponse"),
+        "{}",
+        mail[1].subject
+    );
+    assert!(mail[1].text.contains("Un technicien passe demain."));
+    assert!(!mail.iter().any(|m| m.text.contains("voir stock")));
+
+    app.patch(
+        &format!("/api/v1/tickets/{id}"),
+        &hotline.token,
+        json!({"status": "resolved"}),
+    )
+    .await
+    .expect(200);
+    let mail = sink.wait_for(3).await;
+    assert_eq!(mail.len(), 3);
+    assert_eq!(mail[2].recipients, vec!["durand@arcueil.fr"]);
+    assert!(mail[2]
+        .subject
+        .contains(&format!("[Ticket #{id}] Demande résolue")));
+}
+
+#[tokio::test]
+async fn the_technician_hears_of_an_assignment_and_an_agent_of_their_own_ticket() {
+    let sink = SmtpSink::start().await;
+    let app = app_with_mail(&sink).await;
+    let member = app.create_member("IVRY").await;
+    let agent = app.user("agent", Some(member)).await;
+    let technician = app.user("technician", None).await;
+    let ticket = app
+        .file_ticket(&agent.token, None, "Session Windows bloquée")
+        .await
+        .expect(201);
+    app.post(
+        &format!("/api/v1/tickets/{}/assign", ticket.id()),
+        &app.admin.token,
+        json!({"technician_id": technician.id}),
+    )
+    .await
+    .expect(200);
+    let mail = sink.wait_for(2).await;
+    assert_eq!(mail.len(), 2);
+    let to_agent = mail
+        .iter()
+        .find(|m| m.recipients == vec![agent.email.clone()])
+        .expect("mail to the agent");
+    assert!(to_agent.subject.contains("Session Windows bloquée"));
+    let to_technician = mail
+        .iter()
+        .find(|m| m.recipients == vec![technician.email.clone()])
+        .expect("mail to the technician");
+    assert!(to_technician
+        .subject
+        .contains(&format!("[Ticket #{}] Attribué", ticket.id())));
+    assert!(to_technician.text.contains("Member IVRY"));
+}
+
+#[tokio::test]
+async fn no_mail_goes_to_a_requester_without_an_address() {
+    let sink = SmtpSink::start().await;
+    let app = app_with_mail(&sink).await;
+    let member = app.create_member("GENTILLY").await;
+    let hotline = app.user("hotline", None).await;
+    let ticket = app
+        .file_ticket(&hotline.token, Some(member), "Appel sans adresse")
+        .await
+        .expect(201);
+    app.patch(
+        &format!("/api/v1/tickets/{}", ticket.id()),
+        &hotline.token,
+        json!({"status": "resolved"}),
+    )
+    .await
+    .expect(200);
+    let outbox = app
+        .get("/api/v1/outbox", &app.admin.token)
+        .await
+        .expect(200);
+    assert_eq!(outbox.body["items"].as_array().unwrap().len(), 0);
+    assert!(sink.messages().is_empty());
+}
+
+#[tokio::test]
+async fn messages_wait_while_the_smtp_server_is_down_and_arrive_once_when_it_is_back() {
+    let mut sink = SmtpSink::stopped();
+    let app = app_with_mail(&sink).await;
+    let member = app.create_member("VITRY").await;
+    let hotline = app.user("hotline", None).await;
+    let mut ids = Vec::new();
+    for n in 0..3 {
+        let ticket = app
+            .post(
+                "/api/v1/tickets",
+                &hotline.token,
+                json!({"title": format!("Panne {n}"), "description": "", "member_id": member,
+                       "requester_email": format!("agent{n}@vitry.fr")}),
+            )
+            .await
+            .expect(201);
+        ids.push(ticket.id());
+    }
+    // Nobody listens: the messages are tried, fail, and wait.
+    let mut failing = false;
+    for _ in 0..100 {
+        let outbox = app
+            .get("/api/v1/outbox?status=failing", &app.admin.token)
+            .await
+            .expect(200);
+        if outbox.body["items"].as_array().unwrap().len() == 3 {
+            failing = true;
+            let item = &outbox.body["items"][0];
+            assert!(item["attempts"].as_i64().unwrap() >= 1);
+            assert!(item["last_error"].is_string());
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert!(failing, "the three messages are shown as failing");
+
+    sink.resume().await;
+    let mail = sink.wait_for(3).await;
+    assert_eq!(mail.len(), 3);
+    for (n, id) in ids.iter().enumerate() {
+        let arrived: Vec<_> = mail
+            .iter()
+            .filter(|m| m.subject.contains(&format!("[Ticket #{id}]")))
+            .collect();
+        assert_eq!(arrived.len(), 1, "ticket {id} announced once");
+        assert_eq!(arrived[0].recipients, vec![format!("agent{n}@vitry.fr")]);
+    }
+    // Give the worker time to send anything twice, if it would.
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    assert_eq!(sink.messages().len(), 3);
+    let sent = app
+        .get("/api/v1/outbox?status=sent", &app.admin.token)
+        .await
+        .expect(200);
+    assert_eq!(sent.body["items"].as_array().unwrap().len(), 3);
+    let metrics = app
+        .call(reqwest::Method::GET, "/metrics", None, None, &[])
+        .await;
+    assert!(metrics
+        .body
+        .as_str()
+        .unwrap()
+        .contains("helpdesk_outbox_messages{status=\"sent\"} 3"));
+}
+
+#[tokio::test]
+async fn queued_mail_survives_a_restart() {
+    let mut sink = SmtpSink::stopped();
+    let mut app = app_with_mail(&sink).await;
+    let member = app.create_member("SAF94").await;
+    let hotline = app.user("hotline", None).await;
+    let ticket = app
+        .post(
+            "/api/v1/tickets",
+            &hotline.token,
+            json!({"title": "Avant redémarrage", "description": "", "member_id": member,
+                   "requester_email": "x@saf94.fr"}),
+        )
+        .await
+        .expect(201);
+    app.restart().await;
+    sink.resume().await;
+    let mail = sink.wait_for(1).await;
+    assert_eq!(mail.len(), 1);
+    assert!(mail[0]
+        .subject
+        .contains(&format!("[Ticket #{}]", ticket.id())));
+}
+
+#[tokio::test]
+async fn two_service_processes_on_one_database_send_each_message_once() {
+    let sink = SmtpSink::start().await;
+    let app = app_with_mail(&sink).await;
+    let (second_base, second) = app.second_instance().await;
+    let member = app.create_member("OPALY").await;
+    let hotline = app.user("hotline", None).await;
+    let client = reqwest::Client::new();
+    let mut tasks = Vec::new();
+    for n in 0..20 {
+        let base = if n % 2 == 0 {
+            app.base.clone()
+        } else {
+            second_base.clone()
+        };
+        let client = client.clone();
+        let token = hotline.token.clone();
+        tasks.push(tokio::spawn(async move {
+            let response = client
+                .post(format!("{base}/api/v1/tickets"))
+                .bearer_auth(token)
+                .json(
+                    &json!({"title": format!("Demande {n}"), "description": "", "member_id": member,
+                              "requester_email": format!("r{n}@opaly.fr")}),
+                )
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(response.status(), 201);
+        }));
+    }
+    for task in tasks {
+        task.await.unwrap();
+    }
+    let mail = sink.wait_for(20).await;
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    let mail_after = sink.messages();
+    assert_eq!(mail.len(), 20);
+    assert_eq!(mail_after.len(), 20, "no message sent twice");
+    for n in 0..20 {
+        let to = format!("r{n}@opaly.fr");
+        assert_eq!(
+            mail_after
+                .iter()
+                .filter(|m| m.recipients == vec![to.clone()])
+                .count(),
+            1,
+            "{to}"
+        );
+    }
+    second.stop(false).await;
+}
+
+#[tokio::test]
+async fn hotline_and_managers_hear_of_a_ticket_not_taken_in_charge_in_time() {
+    let sink = SmtpSink::start().await;
+    let url = sink.url();
+    let app = TestApp::spawn_with(move |s| {
+        s.mail.smtp_url = Some(url);
+        s.mail.poll_interval_ms = 50;
+        s.mail.overdue_scan_seconds = 1;
+        // Open at all hours, so that the clock runs whenever the test does.
+        for day in [
+            &mut s.calendar.monday,
+            &mut s.calendar.tuesday,
+            &mut s.calendar.wednesday,
+            &mut s.calendar.thursday,
+            &mut s.calendar.friday,
+            &mut s.calendar.saturday,
+            &mut s.calendar.sunday,
+        ] {
+            *day = "00:00-23:59".into();
+        }
+    })
+    .await;
+    let member = app.create_member("TAV").await;
+    let hotline = app.user("hotline", None).await;
+    let manager = app.user("manager", None).await;
+    let technician = app.user("technician", None).await;
+    let late = app
+        .post("/api/v1/tickets", &hotline.token, json!({"title": "Serveur arrêté", "description": "", "member_id": member, "priority": 1}))
+        .await
+        .expect(201);
+    let on_time = app
+        .post(
+            "/api/v1/tickets",
+            &hotline.token,
+            json!({"title": "Souris", "description": "", "member_id": member, "priority": 4}),
+        )
+        .await
+        .expect(201);
+    // The critical ticket was filed two hours ago: far past its 30 minutes.
+    let past = (chrono::Utc::now() - chrono::Duration::hours(2))
+        .naive_utc()
+        .format("%Y-%m-%d %H:%M:%S")
+        .to_string();
+    app.execute_sql(&format!(
+        "UPDATE tickets SET created_at = '{past}' WHERE id = {}",
+        late.id()
+    ))
+    .await;
+
+    let mail = sink.wait_for(2).await;
+    tokio::time::sleep(std::time::Duration::from_millis(2500)).await;
+    let mail_after = sink.messages();
+    assert_eq!(mail.len(), 2);
+    assert_eq!(mail_after.len(), 2, "alerted once only");
+    let mut recipients: Vec<String> = mail_after
+        .iter()
+        .flat_map(|m| m.recipients.clone())
+        .collect();
+    recipients.sort();
+    let mut expected = vec![hotline.email.clone(), manager.email.clone()];
+    expected.sort();
+    assert_eq!(
+        recipients, expected,
+        "not the technician {}",
+        technician.email
+    );
+    assert!(mail_after
+        .iter()
+        .all(|m| m.subject.contains(&format!("[Ticket #{}]", late.id()))));
+    assert!(!mail_after
+        .iter()
+        .any(|m| m.subject.contains(&format!("[Ticket #{}]", on_time.id()))));
+
+    let ticket = app
+        .get(&format!("/api/v1/tickets/{}", late.id()), &hotline.token)
+        .await
+        .expect(200);
+    let acknowledge = &ticket.body["service_level"]["acknowledge"];
+    assert_eq!(acknowledge["target_minutes"], 30);
+    assert_eq!(acknowledge["met"], false);
+    assert!(acknowledge["elapsed_minutes"].as_i64().unwrap() >= 115);
+}
+
+#[tokio::test]
+async fn only_admins_read_the_outbox() {
+    let app = TestApp::spawn().await;
+    let manager = app.user("manager", None).await;
+    let answer = app.get("/api/v1/outbox", &manager.token).await;
+    assert_eq!(answer.status, 403);
+    let bad = app
+        .get("/api/v1/outbox?status=lost", &app.admin.token)
+        .await;
+    assert_eq!(bad.status, 422);
+}

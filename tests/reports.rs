@@ -1,0 +1,840 @@
+//! The report downloads (JSON, a zip of CSV files and SVG charts, XLSX with native charts) and
+//! the `report` command, read back and compared with the statistics endpoints.
+mod common;
+
+use std::collections::BTreeMap;
+use std::io::{Cursor, Read};
+
+use calamine::{Data, Reader, Xlsx};
+use common::TestApp;
+use helpdesk::stats::lang::Lang;
+use helpdesk::stats::report::Period;
+use reqwest::header::HeaderMap;
+use serde_json::{json, Value};
+
+const REPORTS: &str = "/api/v1/reports";
+const ECOLES: &str = "Écoles Ivry";
+const ARTS: &str = "Arts & Métiers d'Ivry";
+
+/// An answer whose body is kept as bytes (zip and XLSX are not text).
+struct Download {
+    status: u16,
+    headers: HeaderMap,
+    bytes: Vec<u8>,
+}
+
+impl Download {
+    fn header(&self, name: &str) -> String {
+        self.headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_string()
+    }
+
+    fn json(&self) -> Value {
+        serde_json::from_slice(&self.bytes).expect("a JSON body")
+    }
+}
+
+async fn download(app: &TestApp, path: &str, token: &str) -> Download {
+    let response = app
+        .client
+        .get(format!("{}{path}", app.base))
+        .bearer_auth(token)
+        .send()
+        .await
+        .expect("the service answers");
+    let status = response.status().as_u16();
+    let headers = response.headers().clone();
+    let bytes = response.bytes().await.expect("read the body").to_vec();
+    Download {
+        status,
+        headers,
+        bytes,
+    }
+}
+
+async fn download_ok(app: &TestApp, path: &str, token: &str) -> Download {
+    let answer = download(app, path, token).await;
+    assert_eq!(
+        answer.status,
+        200,
+        "{path}: {}",
+        String::from_utf8_lossy(&answer.bytes)
+    );
+    answer
+}
+
+fn ticket_at(member_id: i64, created_at: &str, origin: &str) -> Value {
+    json!({"title": "t", "description": "", "member_id": member_id, "created_at": created_at,
+           "origin": origin, "status": "closed", "closed_at": created_at})
+}
+
+/// Three members, one with an accented name and one with `&` and `'` in it; hotline tickets
+/// in 2017 and 2018 (February of both among them); work of every kind in February and March
+/// 2018.
+async fn load_fixture(app: &TestApp) {
+    let ecoles = app
+        .create_member_with(json!({"code": "ECOLES-IVRY", "name": ECOLES, "kind": "school"}))
+        .await;
+    let arts = app
+        .create_member_with(json!({"code": "ARTS", "name": ARTS, "kind": "public_body"}))
+        .await;
+    let gentilly = app
+        .create_member_with(json!({"code": "GENTILLY", "name": "Gentilly", "kind": "city"}))
+        .await;
+    let mut tickets = Vec::new();
+    for (member, day, count) in [
+        (ecoles, "2018-01-10", 2),
+        (ecoles, "2018-02-12", 3),
+        (ecoles, "2018-03-14", 1),
+        (arts, "2018-02-20", 1),
+        (arts, "2018-04-03", 4),
+        (gentilly, "2018-03-05", 2),
+        (ecoles, "2017-02-06", 1),
+        (ecoles, "2017-06-06", 2),
+        (arts, "2017-02-15", 5),
+    ] {
+        for _ in 0..count {
+            tickets.push(ticket_at(member, &format!("{day}T12:00:00Z"), "hotline"));
+        }
+    }
+    // A ticket logged on site is no hotline ticket: the report leaves it out.
+    tickets.push(ticket_at(gentilly, "2018-02-14T12:00:00Z", "posted"));
+    app.post(
+        "/api/v1/tickets/import",
+        &app.admin.token,
+        Value::Array(tickets),
+    )
+    .await
+    .expect(201);
+    let technician = app.user("technician", None).await;
+    for body in [
+        json!({"member_id": gentilly, "date": "2018-02-05", "kind": "posted", "days": 1.0}),
+        json!({"member_id": gentilly, "date": "2018-03-06", "kind": "posted", "days": 2.0}),
+        json!({"member_id": ecoles, "date": "2018-02-07", "kind": "on_site", "days": 0.5}),
+        json!({"member_id": arts, "date": "2018-03-08", "kind": "project", "minutes": 210}),
+        json!({"date": "2018-02-09", "kind": "hotline_duty", "days": 1.0}),
+        json!({"date": "2018-03-09", "kind": "hotline_duty", "days": 1.0}),
+    ] {
+        app.post("/api/v1/work-logs", &technician.token, body)
+            .await
+            .expect(201);
+    }
+}
+
+/// The files of a zip archive by name.
+fn unzip(bytes: &[u8]) -> BTreeMap<String, Vec<u8>> {
+    let mut archive = zip::ZipArchive::new(Cursor::new(bytes)).expect("a zip archive");
+    (0..archive.len())
+        .map(|i| {
+            let mut file = archive.by_index(i).unwrap();
+            let mut content = Vec::new();
+            file.read_to_end(&mut content).unwrap();
+            (file.name().unwrap().to_string(), content)
+        })
+        .collect()
+}
+
+/// A CSV file's headings and rows, checking the byte order mark first.
+fn read_csv(bytes: &[u8]) -> (Vec<String>, Vec<Vec<String>>) {
+    let text = bytes
+        .strip_prefix("\u{feff}".as_bytes())
+        .expect("UTF-8 with a byte order mark");
+    let mut reader = csv::ReaderBuilder::new().from_reader(text);
+    let headings = reader
+        .headers()
+        .unwrap()
+        .iter()
+        .map(str::to_string)
+        .collect();
+    let rows = reader
+        .records()
+        .map(|r| r.unwrap().iter().map(str::to_string).collect())
+        .collect();
+    (headings, rows)
+}
+
+/// A sheet's cells, the headings row first.
+fn sheet(workbook: &mut Xlsx<Cursor<Vec<u8>>>, name: &str) -> Vec<Vec<Data>> {
+    workbook
+        .worksheet_range(name)
+        .unwrap_or_else(|e| panic!("sheet {name}: {e}"))
+        .rows()
+        .map(|r| r.to_vec())
+        .collect()
+}
+
+/// A numeric cell's value; panics on text, so that numbers stored as text are caught.
+#[track_caller]
+fn number(cell: &Data) -> f64 {
+    match cell {
+        Data::Float(x) => *x,
+        Data::Int(n) => *n as f64,
+        other => panic!("a number cell, got {other:?}"),
+    }
+}
+
+fn text(cell: &Data) -> String {
+    match cell {
+        Data::String(s) => s.clone(),
+        Data::Empty => String::new(),
+        other => panic!("a text cell, got {other:?}"),
+    }
+}
+
+fn int(value: &Value) -> i64 {
+    value
+        .as_i64()
+        .unwrap_or_else(|| panic!("an integer: {value}"))
+}
+
+fn float(value: &Value) -> f64 {
+    value
+        .as_f64()
+        .unwrap_or_else(|| panic!("a number: {value}"))
+}
+
+/// `[(name, tickets, compare_tickets)]` of the JSON's tickets table.
+fn ticket_rows(report: &Value) -> Vec<(String, f64, f64)> {
+    report["tickets_by_member"]["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["member_name"].as_str().unwrap().to_string(),
+                float(&r["tickets"]),
+                float(&r["compare_tickets"]),
+            )
+        })
+        .collect()
+}
+
+fn svg_texts(bytes: &[u8]) -> Vec<String> {
+    let source = std::str::from_utf8(bytes).expect("SVG in UTF-8");
+    let document = roxmltree::Document::parse(source).expect("the SVG is well-formed XML");
+    let root = document.root_element();
+    assert_eq!(root.tag_name().name(), "svg");
+    assert_eq!(
+        root.tag_name().namespace(),
+        Some("http://www.w3.org/2000/svg")
+    );
+    assert!(
+        !document
+            .descendants()
+            .any(|n| n.has_tag_name("script") || n.has_tag_name("foreignObject")),
+        "no script in a chart"
+    );
+    document
+        .descendants()
+        .filter(|n| n.has_tag_name("text"))
+        .filter_map(|n| n.text())
+        .map(str::to_string)
+        .collect()
+}
+
+#[tokio::test]
+async fn the_json_report_holds_each_statistic_as_its_endpoint_returns_it() {
+    let app = TestApp::spawn().await;
+    load_fixture(&app).await;
+    let manager = app.user("manager", None).await;
+    let token = &manager.token;
+
+    let report = download_ok(&app, &format!("{REPORTS}/2018"), token).await;
+    assert!(report
+        .header("content-type")
+        .starts_with("application/json"));
+    let report = report.json();
+    assert_eq!(report["year"], 2018);
+    assert_eq!(report["month"], Value::Null);
+    for (field, path) in [
+        (
+            "tickets_by_member",
+            "/api/v1/stats/tickets-by-member?year=2018&compare_year=2017",
+        ),
+        ("seasonality", "/api/v1/stats/seasonality?year=2018"),
+        ("work_days", "/api/v1/stats/work-days?year=2018"),
+        (
+            "hotline_allocation",
+            "/api/v1/stats/hotline-allocation?year=2018",
+        ),
+    ] {
+        let endpoint = app.get(path, token).await.expect(200).body;
+        assert_eq!(report[field], endpoint, "{field} as {path} returns it");
+    }
+    assert_eq!(
+        ticket_rows(&report),
+        vec![
+            (ECOLES.to_string(), 6.0, 3.0),
+            (ARTS.to_string(), 5.0, 5.0),
+            ("Gentilly".to_string(), 2.0, 0.0),
+        ]
+    );
+    assert_eq!(report["hotline_allocation"]["presence_hundredths"], 200);
+}
+
+#[tokio::test]
+async fn the_xlsx_holds_the_json_figures_as_numbers_with_native_charts() {
+    let app = TestApp::spawn().await;
+    load_fixture(&app).await;
+    let token = &app.user("hotline", None).await.token;
+    let report = download_ok(&app, &format!("{REPORTS}/2018"), token)
+        .await
+        .json();
+
+    let answer = download_ok(&app, &format!("{REPORTS}/2018?format=xlsx"), token).await;
+    assert_eq!(
+        answer.header("content-type"),
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    );
+    assert_eq!(
+        answer.header("content-disposition"),
+        "attachment; filename=\"rapport-2018.xlsx\""
+    );
+    let mut workbook = Xlsx::new(Cursor::new(answer.bytes.clone())).expect("an XLSX workbook");
+    assert_eq!(
+        workbook.sheet_names(),
+        vec![
+            "Tickets par adhérent",
+            "Saisonnalité",
+            "Jours par adhérent",
+            "Jours par type",
+            "Répartition hotline"
+        ]
+    );
+
+    let tickets = sheet(&mut workbook, "Tickets par adhérent");
+    let headings: Vec<String> = tickets[0].iter().map(text).collect();
+    assert_eq!(
+        headings,
+        ["Code", "Adhérent", "Tickets 2018", "Tickets 2017"]
+    );
+    let rows: Vec<(String, f64, f64)> = tickets[1..tickets.len() - 1]
+        .iter()
+        .map(|r| (text(&r[1]), number(&r[2]), number(&r[3])))
+        .collect();
+    assert_eq!(rows, ticket_rows(&report));
+    let total = tickets.last().unwrap();
+    assert_eq!(text(&total[1]), "Total");
+    assert_eq!(
+        number(&total[2]),
+        float(&report["tickets_by_member"]["total"])
+    );
+    assert_eq!(
+        number(&total[3]),
+        float(&report["tickets_by_member"]["compare_total"])
+    );
+
+    let season = sheet(&mut workbook, "Saisonnalité");
+    assert_eq!(text(&season[0][2]), "Janvier");
+    assert_eq!(text(&season[0][13]), "Décembre");
+    assert_eq!(
+        season.len(),
+        report["seasonality"]["by_member"].as_array().unwrap().len() + 2
+    );
+    let total_row = season.last().unwrap();
+    let months: Vec<f64> = total_row[2..14].iter().map(number).collect();
+    let expected: Vec<f64> = report["seasonality"]["months"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(float)
+        .collect();
+    assert_eq!(months, expected);
+    assert_eq!(
+        number(&total_row[14]),
+        float(&report["seasonality"]["total"])
+    );
+    for (row, member) in season[1..season.len() - 1]
+        .iter()
+        .zip(report["seasonality"]["by_member"].as_array().unwrap())
+    {
+        assert_eq!(text(&row[0]), member["member_code"].as_str().unwrap());
+        let months: Vec<f64> = row[2..14].iter().map(number).collect();
+        let expected: Vec<f64> = member["months"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(float)
+            .collect();
+        assert_eq!(months, expected);
+    }
+
+    let work = sheet(&mut workbook, "Jours par adhérent");
+    assert_eq!(
+        work.len(),
+        report["work_days"]["rows"].as_array().unwrap().len() + 2
+    );
+    assert_eq!(text(&work[0][2]), "Travail posté (jours)");
+    assert_eq!(text(&work[0][3]), "Travail posté (minutes)");
+    for (row, member) in work[1..work.len() - 1]
+        .iter()
+        .zip(report["work_days"]["rows"].as_array().unwrap())
+    {
+        assert_eq!(text(&row[1]), member["member_name"].as_str().unwrap());
+        for (col, kind) in [(2, "posted"), (4, "on_site"), (6, "project"), (8, "total")] {
+            assert_eq!(number(&row[col]), float(&member[kind]["days"]), "{kind}");
+            assert_eq!(
+                number(&row[col + 1]),
+                float(&member[kind]["minutes"]),
+                "{kind}"
+            );
+        }
+    }
+    let kinds = sheet(&mut workbook, "Jours par type");
+    assert_eq!(text(&kinds[4][0]), "Permanence hotline");
+    assert_eq!(
+        number(&kinds[4][1]),
+        float(&report["work_days"]["totals"]["hotline_duty"]["days"])
+    );
+    assert_eq!(
+        number(&kinds[4][3]),
+        float(&report["work_days"]["shares_pct"]["hotline_duty"])
+    );
+
+    let allocation = sheet(&mut workbook, "Répartition hotline");
+    assert_eq!(
+        allocation.len(),
+        report["hotline_allocation"]["rows"]
+            .as_array()
+            .unwrap()
+            .len()
+            + 2
+    );
+    assert_eq!(text(&allocation[0][3]), "Centièmes");
+    for (row, member) in allocation[1..allocation.len() - 1]
+        .iter()
+        .zip(report["hotline_allocation"]["rows"].as_array().unwrap())
+    {
+        assert_eq!(number(&row[2]), float(&member["tickets"]));
+        assert_eq!(number(&row[3]), float(&member["hundredths"]));
+        assert_eq!(number(&row[4]), float(&member["days"]));
+    }
+    assert_eq!(number(&allocation.last().unwrap()[3]), 200.0);
+
+    // The charts are Excel's own: columns for the months, bars for the members, stacked bars
+    // for the work.
+    let parts = unzip(&answer.bytes);
+    let charts: Vec<String> = parts
+        .iter()
+        .filter(|(name, _)| name.starts_with("xl/charts/chart"))
+        .map(|(_, xml)| String::from_utf8(xml.clone()).unwrap())
+        .collect();
+    assert_eq!(charts.len(), 3);
+    assert!(charts.iter().any(|c| c.contains("<c:barDir val=\"col\"/>")));
+    assert!(charts
+        .iter()
+        .any(|c| c.contains("<c:barDir val=\"bar\"/>") && c.contains("val=\"clustered\"")));
+    assert!(charts
+        .iter()
+        .any(|c| c.contains("<c:barDir val=\"bar\"/>") && c.contains("val=\"stacked\"")));
+}
+
+#[tokio::test]
+async fn the_csv_zip_holds_one_file_per_table_and_the_svg_charts_in_french() {
+    let app = TestApp::spawn().await;
+    load_fixture(&app).await;
+    let token = &app.user("technician", None).await.token;
+    let report = download_ok(&app, &format!("{REPORTS}/2018"), token)
+        .await
+        .json();
+
+    let answer = download_ok(&app, &format!("{REPORTS}/2018?format=csv"), token).await;
+    assert_eq!(answer.header("content-type"), "application/zip");
+    assert_eq!(
+        answer.header("content-disposition"),
+        "attachment; filename=\"rapport-2018.zip\""
+    );
+    let files = unzip(&answer.bytes);
+    let names: Vec<&str> = files.keys().map(String::as_str).collect();
+    assert_eq!(
+        names,
+        [
+            "jours-par-adherent.csv",
+            "jours-par-adherent.svg",
+            "jours-par-type.csv",
+            "repartition-hotline.csv",
+            "saisonnalite.csv",
+            "saisonnalite.svg",
+            "tickets-par-adherent.csv",
+            "tickets-par-adherent.svg",
+        ]
+    );
+
+    let (headings, rows) = read_csv(&files["tickets-par-adherent.csv"]);
+    assert_eq!(
+        headings,
+        ["Code", "Adhérent", "Tickets 2018", "Tickets 2017"]
+    );
+    let parsed: Vec<(String, f64, f64)> = rows[..rows.len() - 1]
+        .iter()
+        .map(|r| (r[1].clone(), r[2].parse().unwrap(), r[3].parse().unwrap()))
+        .collect();
+    assert_eq!(parsed, ticket_rows(&report));
+    assert_eq!(rows.last().unwrap()[1], "Total");
+    assert_eq!(rows.last().unwrap()[2], "13");
+
+    let (headings, rows) = read_csv(&files["saisonnalite.csv"]);
+    assert_eq!(headings[2..14].first().unwrap(), "Janvier");
+    assert_eq!(headings[13], "Décembre");
+    let total: Vec<i64> = rows.last().unwrap()[2..14]
+        .iter()
+        .map(|n| n.parse().unwrap())
+        .collect();
+    let expected: Vec<i64> = report["seasonality"]["months"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(int)
+        .collect();
+    assert_eq!(total, expected);
+
+    let (headings, rows) = read_csv(&files["jours-par-adherent.csv"]);
+    assert_eq!(headings[4], "Interventions sur site (jours)");
+    assert_eq!(headings[6], "Projets (jours)");
+    let work_rows = report["work_days"]["rows"].as_array().unwrap();
+    for (row, member) in rows.iter().zip(work_rows) {
+        assert_eq!(row[0], member["member_code"].as_str().unwrap());
+        // Days with two decimals and a dot, minutes exact.
+        assert_eq!(row[2], format!("{:.2}", float(&member["posted"]["days"])));
+        assert_eq!(row[3], member["posted"]["minutes"].to_string());
+        assert_eq!(row[4], format!("{:.2}", float(&member["on_site"]["days"])));
+    }
+    assert_eq!(rows.len(), work_rows.len() + 1);
+
+    let (headings, rows) = read_csv(&files["jours-par-type.csv"]);
+    assert_eq!(headings, ["Type", "Jours", "Minutes", "Part (%)"]);
+    let kinds: Vec<&str> = rows.iter().map(|r| r[0].as_str()).collect();
+    assert_eq!(
+        kinds,
+        [
+            "Travail posté",
+            "Interventions sur site",
+            "Projets",
+            "Permanence hotline",
+            "Total"
+        ]
+    );
+    assert_eq!(rows[3][1], "2.00");
+    assert_eq!(rows[3][2], "840");
+    assert_eq!(rows[4][3], "100.00");
+
+    let (headings, rows) = read_csv(&files["repartition-hotline.csv"]);
+    assert_eq!(headings[3], "Centièmes");
+    let allocation = report["hotline_allocation"]["rows"].as_array().unwrap();
+    assert_eq!(rows.len(), allocation.len() + 1);
+    assert_eq!(rows.last().unwrap()[3], "200");
+    for (row, member) in rows.iter().zip(allocation) {
+        assert_eq!(row[3], member["hundredths"].to_string());
+    }
+
+    for chart in [
+        "tickets-par-adherent.svg",
+        "jours-par-adherent.svg",
+        "saisonnalite.svg",
+    ] {
+        let texts = svg_texts(&files[chart]);
+        assert!(!texts.is_empty(), "{chart}");
+    }
+    let names = svg_texts(&files["tickets-par-adherent.svg"]);
+    for name in [ECOLES, ARTS, "Gentilly"] {
+        assert!(names.iter().any(|t| t == name), "{name} in {names:?}");
+    }
+    let raw = String::from_utf8(files["tickets-par-adherent.svg"].clone()).unwrap();
+    assert!(raw.contains("Arts &amp; Métiers d&apos;Ivry"));
+    let work = svg_texts(&files["jours-par-adherent.svg"]);
+    assert!(work.iter().any(|t| t == "Travail posté"));
+    assert!(work.iter().any(|t| t == ECOLES));
+    let season = svg_texts(&files["saisonnalite.svg"]);
+    assert!(season.iter().any(|t| t == "Janvier"));
+}
+
+#[tokio::test]
+async fn english_headings_and_file_names_with_lang_en() {
+    let app = TestApp::spawn().await;
+    load_fixture(&app).await;
+    let token = &app.admin.token;
+
+    let answer = download_ok(
+        &app,
+        &format!("{REPORTS}/2018?format=csv&lang=en&month=3"),
+        token,
+    )
+    .await;
+    assert_eq!(
+        answer.header("content-disposition"),
+        "attachment; filename=\"report-2018-03.zip\""
+    );
+    let files = unzip(&answer.bytes);
+    assert!(files.contains_key("tickets-by-member.csv"));
+    assert!(files.contains_key("seasonality.svg"));
+    let (headings, _) = read_csv(&files["tickets-by-member.csv"]);
+    assert_eq!(
+        headings,
+        ["Code", "Member", "Tickets March 2018", "Tickets March 2017"]
+    );
+    let (headings, _) = read_csv(&files["seasonality.csv"]);
+    assert_eq!(headings[2], "January");
+    let (headings, rows) = read_csv(&files["work-days-by-kind.csv"]);
+    assert_eq!(headings, ["Kind", "Days", "Minutes", "Share (%)"]);
+    assert_eq!(rows[0][0], "Posted work");
+
+    let workbook = download_ok(&app, &format!("{REPORTS}/2018?format=xlsx&lang=en"), token).await;
+    let workbook = Xlsx::new(Cursor::new(workbook.bytes)).unwrap();
+    assert_eq!(workbook.sheet_names()[0], "Tickets by member");
+}
+
+#[tokio::test]
+async fn a_month_report_limits_the_tables_to_that_month() {
+    let app = TestApp::spawn().await;
+    load_fixture(&app).await;
+    let token = &app.admin.token;
+
+    let report = download_ok(&app, &format!("{REPORTS}/2018?month=2"), token)
+        .await
+        .json();
+    assert_eq!(report["month"], 2);
+    // February: Écoles Ivry 3 (1 in February 2017), Arts 1 (5 in February 2017); Gentilly
+    // filed nothing in either February.
+    assert_eq!(
+        ticket_rows(&report),
+        vec![(ECOLES.to_string(), 3.0, 1.0), (ARTS.to_string(), 1.0, 5.0)]
+    );
+    assert_eq!(report["tickets_by_member"]["total"], 4);
+    assert_eq!(report["tickets_by_member"]["compare_total"], 6);
+    // The seasonality stays the year's.
+    assert_eq!(report["seasonality"]["total"], 13);
+    let work = &report["work_days"];
+    assert_eq!(work["totals"]["posted"]["minutes"], 420);
+    assert_eq!(work["totals"]["on_site"]["minutes"], 210);
+    assert_eq!(work["totals"]["project"]["minutes"], 0);
+    assert_eq!(work["totals"]["hotline_duty"]["days"], 1.0);
+    let allocation = &report["hotline_allocation"];
+    assert_eq!(allocation["presence_hundredths"], 100);
+    let shares: Vec<(String, i64)> = allocation["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["member_code"].as_str().unwrap().into(),
+                int(&r["hundredths"]),
+            )
+        })
+        .collect();
+    assert_eq!(
+        shares,
+        [("ECOLES-IVRY".to_string(), 75), ("ARTS".to_string(), 25)]
+    );
+
+    let answer = download_ok(&app, &format!("{REPORTS}/2018?month=2&format=xlsx"), token).await;
+    assert_eq!(
+        answer.header("content-disposition"),
+        "attachment; filename=\"rapport-2018-02.xlsx\""
+    );
+    let mut workbook = Xlsx::new(Cursor::new(answer.bytes)).unwrap();
+    let tickets = sheet(&mut workbook, "Tickets par adhérent");
+    assert_eq!(text(&tickets[0][2]), "Tickets février 2018");
+    assert_eq!(tickets.len(), 4, "headings, two members, total");
+    assert_eq!(number(&tickets[3][2]), 4.0);
+    let work = sheet(&mut workbook, "Jours par adhérent");
+    let members: Vec<String> = work[1..work.len() - 1]
+        .iter()
+        .map(|r| text(&r[0]))
+        .collect();
+    assert_eq!(members, ["GENTILLY", "ECOLES-IVRY"]);
+}
+
+#[tokio::test]
+async fn agents_may_not_download_reports_and_staff_may() {
+    let app = TestApp::spawn().await;
+    let member = app.create_member("IVRY").await;
+    let agent = app.user("agent", Some(member)).await;
+    for format in ["json", "csv", "xlsx"] {
+        let answer = download(
+            &app,
+            &format!("{REPORTS}/2018?format={format}"),
+            &agent.token,
+        )
+        .await;
+        assert_eq!(answer.status, 403, "{format}");
+        assert_eq!(answer.json()["code"], "forbidden");
+    }
+    for role in ["hotline", "technician", "manager"] {
+        let user = app.user(role, None).await;
+        download_ok(&app, &format!("{REPORTS}/2018?format=xlsx"), &user.token).await;
+    }
+    let anonymous = app
+        .client
+        .get(format!("{}{REPORTS}/2018", app.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(anonymous.status().as_u16(), 401);
+}
+
+#[tokio::test]
+async fn a_bad_month_format_or_lang_is_refused_and_a_bad_year_names_no_report() {
+    let app = TestApp::spawn().await;
+    let token = &app.admin.token;
+    for (query, field) in [
+        ("format=pdf", "format"),
+        ("month=13", "month"),
+        ("month=0", "month"),
+        ("month=feb", "month"),
+        ("lang=de", "lang"),
+    ] {
+        let answer = download(&app, &format!("{REPORTS}/2018?{query}"), token).await;
+        assert_eq!(answer.status, 422, "{query}");
+        assert!(answer
+            .header("content-type")
+            .starts_with("application/problem+json"));
+        let body = answer.json();
+        assert_eq!(body["code"], "validation_failed", "{query}");
+        assert!(
+            body["errors"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|e| e["field"] == field),
+            "{query}: {body}"
+        );
+    }
+    for year in ["abcd", "1969", "10000", "2018.5"] {
+        let answer = download(&app, &format!("{REPORTS}/{year}"), token).await;
+        assert_eq!(answer.status, 404, "{year}");
+        assert_eq!(answer.json()["code"], "not_found", "{year}");
+    }
+    // An empty year is still a report, with empty tables and charts.
+    let empty = download_ok(&app, &format!("{REPORTS}/1970?format=csv"), token).await;
+    let files = unzip(&empty.bytes);
+    let (_, rows) = read_csv(&files["tickets-par-adherent.csv"]);
+    assert_eq!(rows, [["", "Total", "0", "0"]]);
+    svg_texts(&files["tickets-par-adherent.svg"]);
+    download_ok(&app, &format!("{REPORTS}/9999?format=xlsx"), token).await;
+}
+
+#[tokio::test]
+async fn the_openapi_document_describes_the_report_formats() {
+    let app = TestApp::spawn().await;
+    let spec = app
+        .call(reqwest::Method::GET, "/openapi.json", None, None, &[])
+        .await
+        .expect(200)
+        .body;
+    let operation = &spec["paths"]["/api/v1/reports/{year}"]["get"];
+    let content = &operation["responses"]["200"]["content"];
+    for media_type in [
+        "application/json",
+        "application/zip",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    ] {
+        assert!(content.get(media_type).is_some(), "{media_type}");
+    }
+    let params: Vec<&str> = operation["parameters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(params, ["year", "month", "format", "lang"]);
+}
+
+#[tokio::test]
+async fn the_report_command_writes_every_file_into_a_folder() {
+    let app = TestApp::spawn().await;
+    load_fixture(&app).await;
+    let expected = download_ok(&app, &format!("{REPORTS}/2018?month=3"), &app.admin.token)
+        .await
+        .json();
+    let out = std::env::temp_dir().join(format!("helpdesk-report-{}", uuid::Uuid::new_v4()));
+    let settings = app.settings.clone();
+    let folder = out.clone();
+    let written = tokio::task::spawn_blocking(move || {
+        helpdesk::cli::write_report(
+            &settings,
+            Period {
+                year: 2018,
+                month: Some(3),
+            },
+            Lang::Fr,
+            &folder,
+        )
+    })
+    .await
+    .unwrap()
+    .expect("the report is written");
+    let mut names: Vec<String> = written
+        .iter()
+        .map(|p| {
+            assert!(p.starts_with(&out), "{p:?} in the folder");
+            p.file_name().unwrap().to_string_lossy().into_owned()
+        })
+        .collect();
+    names.sort();
+    assert_eq!(
+        names,
+        [
+            "jours-par-adherent.csv",
+            "jours-par-adherent.svg",
+            "jours-par-type.csv",
+            "rapport.json",
+            "rapport.xlsx",
+            "repartition-hotline.csv",
+            "saisonnalite.csv",
+            "saisonnalite.svg",
+            "tickets-par-adherent.csv",
+            "tickets-par-adherent.svg",
+        ]
+    );
+    let json: Value =
+        serde_json::from_slice(&std::fs::read(out.join("rapport.json")).unwrap()).unwrap();
+    assert_eq!(json, expected, "the same JSON as the download");
+    let mut workbook = Xlsx::new(Cursor::new(
+        std::fs::read(out.join("rapport.xlsx")).unwrap(),
+    ))
+    .expect("an XLSX workbook");
+    let tickets = sheet(&mut workbook, "Tickets par adhérent");
+    assert_eq!(
+        number(&tickets.last().unwrap()[2]),
+        float(&expected["tickets_by_member"]["total"])
+    );
+    let (_, rows) = read_csv(&std::fs::read(out.join("tickets-par-adherent.csv")).unwrap());
+    assert_eq!(rows.len(), 3, "Écoles Ivry, Gentilly, total");
+    svg_texts(&std::fs::read(out.join("saisonnalite.svg")).unwrap());
+    std::fs::remove_dir_all(&out).unwrap();
+}
+
+#[tokio::test]
+async fn the_demo_report_of_2017_carries_the_activity_reports_ticket_table() {
+    let app = TestApp::spawn().await;
+    app.seed_demo().await;
+    let token = &app.admin.token;
+    let answer = download_ok(&app, &format!("{REPORTS}/2017?format=xlsx"), token).await;
+    let mut workbook = Xlsx::new(Cursor::new(answer.bytes)).unwrap();
+    let tickets = sheet(&mut workbook, "Tickets par adhérent");
+    let by_name: BTreeMap<String, f64> = tickets[1..]
+        .iter()
+        .map(|r| (text(&r[1]), number(&r[2])))
+        .collect();
+    assert_eq!(by_name["Total"], 489.0);
+    assert_eq!(by_name["Écoles Ivry"], 30.0);
+    assert_eq!(by_name["OPH d'Ivry"], 28.0);
+    assert_eq!(by_name["Théâtre Antoine Vitez"], 38.0);
+
+    let zip = download_ok(&app, &format!("{REPORTS}/2017?format=csv"), token).await;
+    let files = unzip(&zip.bytes);
+    let names = svg_texts(&files["tickets-par-adherent.svg"]);
+    for name in ["Écoles Ivry", "OPH d'Ivry", "Théâtre Antoine Vitez"] {
+        assert!(names.iter().any(|t| t == name), "{name}");
+    }
+    // A name too long for the chart is shortened, and kept whole as its tooltip.
+    let svg = std::str::from_utf8(&files["tickets-par-adherent.svg"]).unwrap();
+    let document = roxmltree::Document::parse(svg).unwrap();
+    assert!(document
+        .descendants()
+        .filter(|n| n.has_tag_name("title"))
+        .any(|n| n.text() == Some("Syndicat mixte du bassin versant de la Bièvre")));
+}
