@@ -654,7 +654,7 @@ pub fn seed(conn: &mut DbConn, policy: &tickets::Policy, workday_minutes: u32) -
         .collect();
 
     let logs = plan_work_logs(&directory, &imported, workday_minutes, &mut rng)?;
-    let work_log_count = work_logs::insert_many(conn, &logs).map_err(app_error)?;
+    let work_log_count = work_logs::import(conn, &logs).map_err(app_error)?;
 
     Ok(DemoSummary {
         members: member_ids.len(),

@@ -740,6 +740,16 @@ async fn the_openapi_document_describes_the_report_formats() {
         .map(|p| p["name"].as_str().unwrap())
         .collect();
     assert_eq!(params, ["year", "month", "format", "lang"]);
+    let schemas = &spec["components"]["schemas"];
+    for schema in [
+        "Report",
+        "TicketsByMember",
+        "Seasonality",
+        "WorkDays",
+        "HotlineAllocation",
+    ] {
+        assert!(schemas.get(schema).is_some(), "{schema} in the components");
+    }
 }
 
 #[tokio::test]

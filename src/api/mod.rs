@@ -42,7 +42,7 @@ pub fn configure(cfg: &mut web::ServiceConfig, settings: &Settings) {
             .configure(users::configure)
             .configure(categories::configure)
             .configure(|cfg| tickets::configure(cfg, settings))
-            .configure(work_logs::configure)
+            .configure(|cfg| work_logs::configure(cfg, settings))
             .configure(stats::configure)
             .configure(outbox::configure)
             .configure(reports::configure),

@@ -41,6 +41,7 @@ use crate::api;
         api::tickets::list_comments,
         api::tickets::ticket_history,
         api::work_logs::create_work_log,
+        api::work_logs::import_work_logs,
         api::work_logs::list_work_logs,
         api::work_logs::get_work_log,
         api::work_logs::update_work_log,

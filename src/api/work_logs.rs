@@ -17,11 +17,17 @@ use crate::domain::{text, Checks, FieldError};
 use crate::error::AppError;
 use crate::startup::AppState;
 
-pub fn configure(cfg: &mut web::ServiceConfig) {
+pub fn configure(cfg: &mut web::ServiceConfig, settings: &crate::config::Settings) {
     cfg.service(
         web::resource("/work-logs")
             .route(web::get().to(list_work_logs))
             .route(web::post().to(create_work_log)),
+    )
+    // Before `/work-logs/{id}`, which would otherwise take "import" for an id.
+    .service(
+        web::resource("/work-logs/import")
+            .app_data(crate::api::json_config(settings.server.max_import_bytes))
+            .route(web::post().to(import_work_logs)),
     )
     .service(
         web::resource("/work-logs/{id}")
@@ -168,6 +174,89 @@ pub async fn create_work_log(
         format!("/api/v1/work-logs/{}", log.id),
         &view(log, workday),
     ))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct WorkLogImportResult {
+    pub created: usize,
+}
+
+pub const MAX_IMPORT: usize = 10_000;
+
+/// Import past work logs (admin), all or nothing: each row as for `POST /work-logs`, with
+/// `technician_id` required.
+#[utoipa::path(
+    post, path = "/api/v1/work-logs/import", tag = "work-logs",
+    request_body = Vec<CreateWorkLog>,
+    responses(
+        (status = 201, description = "All imported", body = WorkLogImportResult),
+        (status = 403, description = "Not an admin", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 413, description = "Body too large", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "More than 10,000 logs, or an invalid one (nothing imported); field names are prefixed with the index, e.g. [3].member_id", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn import_work_logs(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    body: web::Json<Vec<serde_json::Value>>,
+) -> Result<HttpResponse, AppError> {
+    user.require_admin()?;
+    let rows = body.into_inner();
+    if rows.len() > MAX_IMPORT {
+        return Err(AppError::validation(
+            "body",
+            format!("at most {MAX_IMPORT} work logs per import, got {}", rows.len()),
+        ));
+    }
+    let workday = state.settings.service.workday_minutes;
+    let mut checks = Checks::new();
+    let mut logs = Vec::with_capacity(rows.len());
+    for (index, raw) in rows.into_iter().enumerate() {
+        let mut row_checks = Checks::new();
+        let parsed = serde_json::from_value::<CreateWorkLog>(raw)
+            .map_err(|e| FieldError::new("", e.to_string()))
+            .and_then(|row| {
+                let technician_id = row
+                    .technician_id
+                    .ok_or_else(|| FieldError::new("technician_id", "is required in an import"))?;
+                Ok((technician_id, row))
+            });
+        match parsed {
+            Err(error) => row_checks.push(error),
+            Ok((technician_id, row)) => {
+                let kind = row_checks.take(WorkKind::parse(&row.kind));
+                let minutes = row_checks.take(parse_duration(row.days, row.minutes, workday));
+                let note = parse_note(&mut row_checks, row.note.as_deref());
+                if let (Some(kind), Some(minutes)) = (kind, minutes) {
+                    logs.push(WorkLogFields {
+                        technician_id,
+                        member_id: row.member_id,
+                        work_date: row.date,
+                        kind: kind.as_str().into(),
+                        minutes,
+                        ticket_id: row.ticket_id,
+                        category_id: row.category_id,
+                        note,
+                    });
+                }
+            }
+        }
+        if let Err(errors) = row_checks.finish() {
+            for error in errors {
+                let field = if error.field.is_empty() {
+                    format!("[{index}]")
+                } else {
+                    format!("[{index}].{}", error.field)
+                };
+                checks.push(FieldError::new(field, error.message));
+            }
+        }
+    }
+    checks.finish()?;
+    let created = state
+        .run(move |conn| db::work_logs::import(conn, &logs))
+        .await?;
+    Ok(HttpResponse::Created().json(WorkLogImportResult { created }))
 }
 
 #[derive(Debug, Default, Deserialize, IntoParams)]

@@ -1121,3 +1121,16 @@ pub fn measures(
         )
         .collect())
 }
+
+/// Which of these ticket ids exist.
+pub fn existing(conn: &mut DbConn, ids: &[i64]) -> QueryResult<HashSet<i64>> {
+    let mut found = HashSet::new();
+    for chunk in ids.chunks(1000) {
+        let rows: Vec<i64> = tickets::table
+            .filter(tickets::id.eq_any(chunk))
+            .select(tickets::id)
+            .load(conn)?;
+        found.extend(rows);
+    }
+    Ok(found)
+}

@@ -134,3 +134,11 @@ pub fn names(conn: &mut DbConn, ids: &[i64]) -> QueryResult<Vec<(i64, String)>> 
         .select((users::id, users::name))
         .load(conn)
 }
+
+/// Every member of staff (not agents), for checking many rows at once.
+pub fn all_staff(conn: &mut DbConn) -> QueryResult<Vec<User>> {
+    users::table
+        .filter(users::role.ne("agent"))
+        .select(User::as_select())
+        .load(conn)
+}

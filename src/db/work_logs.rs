@@ -1,6 +1,8 @@
 //! Work logs and the monthly minutes they add up to.
 
-use chrono::{NaiveDate, NaiveDateTime};
+use std::collections::{HashMap, HashSet};
+
+use chrono::{Datelike, NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
 use super::schema::work_logs;
@@ -9,6 +11,7 @@ use super::{categories, counts, members, tickets, users, DbConn};
 use crate::domain::time::now;
 use crate::domain::user::Role;
 use crate::domain::work_log::WorkKind;
+use crate::domain::FieldError;
 use crate::error::AppError;
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -75,35 +78,64 @@ pub fn find(conn: &mut DbConn, id: i64) -> QueryResult<Option<WorkLog>> {
 
 /// The rules that need the database: who worked, for which member, on what.
 fn check(conn: &mut DbConn, fields: &WorkLogFields) -> Result<(), AppError> {
+    let technician = users::find(conn, fields.technician_id)?;
+    let member = match fields.member_id {
+        Some(id) => members::find(conn, id)?,
+        None => None,
+    };
+    let ticket_exists = match fields.ticket_id {
+        Some(id) => tickets::find(conn, id)?.is_some(),
+        None => true,
+    };
+    let category_exists = match fields.category_id {
+        Some(id) => categories::find(conn, id)?.is_some(),
+        None => true,
+    };
+    let errors = rule_errors(fields, technician.as_ref(), member.as_ref(), ticket_exists, category_exists);
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(AppError::Validation(errors))
+    }
+}
+
+/// The rules of a work log, given what the database knows of the records it names.
+fn rule_errors(
+    fields: &WorkLogFields,
+    technician: Option<&users::User>,
+    member: Option<&members::Member>,
+    ticket_exists: bool,
+    category_exists: bool,
+) -> Vec<FieldError> {
     let mut errors = Vec::new();
-    match users::find(conn, fields.technician_id)? {
+    match technician {
         Some(user) if Role::from_stored(&user.role).logs_work() => {}
-        Some(_) => errors.push(crate::domain::FieldError::new(
+        Some(_) => errors.push(FieldError::new(
             "technician_id",
             format!("user {} is not a member of staff", fields.technician_id),
         )),
-        None => errors.push(crate::domain::FieldError::new(
+        None => errors.push(FieldError::new(
             "technician_id",
             format!("user {} does not exist", fields.technician_id),
         )),
     }
     let kind = WorkKind::from_stored(&fields.kind);
     match (kind.needs_member(), fields.member_id) {
-        (true, None) => errors.push(crate::domain::FieldError::new(
+        (true, None) => errors.push(FieldError::new(
             "member_id",
             format!("is required for {kind} work"),
         )),
-        (false, Some(_)) => errors.push(crate::domain::FieldError::new(
+        (false, Some(_)) => errors.push(FieldError::new(
             "member_id",
             "must be absent for hotline_duty: hotline days are shared among members",
         )),
-        (true, Some(member_id)) => match members::find(conn, member_id)? {
-            None => errors.push(crate::domain::FieldError::new(
+        (true, Some(member_id)) => match member {
+            None => errors.push(FieldError::new(
                 "member_id",
                 format!("member {member_id} does not exist"),
             )),
             Some(member) if !member.membership().covers(fields.work_date) => {
-                errors.push(crate::domain::FieldError::new(
+                errors.push(FieldError::new(
                     "member_id",
                     format!("{} was not a member on {}", member.code, fields.work_date),
                 ))
@@ -112,27 +144,19 @@ fn check(conn: &mut DbConn, fields: &WorkLogFields) -> Result<(), AppError> {
         },
         (false, None) => {}
     }
-    if let Some(ticket_id) = fields.ticket_id {
-        if tickets::find(conn, ticket_id)?.is_none() {
-            errors.push(crate::domain::FieldError::new(
-                "ticket_id",
-                format!("ticket {ticket_id} does not exist"),
-            ));
-        }
+    if !ticket_exists {
+        errors.push(FieldError::new(
+            "ticket_id",
+            format!("ticket {} does not exist", fields.ticket_id.unwrap_or_default()),
+        ));
     }
-    if let Some(category_id) = fields.category_id {
-        if categories::find(conn, category_id)?.is_none() {
-            errors.push(crate::domain::FieldError::new(
-                "category_id",
-                format!("category {category_id} does not exist"),
-            ));
-        }
+    if !category_exists {
+        errors.push(FieldError::new(
+            "category_id",
+            format!("category {} does not exist", fields.category_id.unwrap_or_default()),
+        ));
     }
-    if errors.is_empty() {
-        Ok(())
-    } else {
-        Err(AppError::Validation(errors))
-    }
+    errors
 }
 
 fn count(conn: &mut DbConn, fields: &WorkLogFields, sign: i64) -> QueryResult<()> {
@@ -239,19 +263,67 @@ pub fn list(
         .load(conn)
 }
 
-/// Inserts many logs in one transaction (demo data and imports).
-pub fn insert_many(conn: &mut DbConn, logs: &[WorkLogFields]) -> Result<usize, AppError> {
+/// Imports work logs, all or none: every row is checked against the users, members,
+/// tickets and categories before anything is written, in one transaction.
+pub fn import(conn: &mut DbConn, logs: &[WorkLogFields]) -> Result<usize, AppError> {
     super::write(conn, |conn| {
+        let members: HashMap<i64, members::Member> = members::all(conn)?
+            .into_iter()
+            .map(|m| (m.id, m))
+            .collect();
+        let staff: HashMap<i64, users::User> = users::all_staff(conn)?
+            .into_iter()
+            .map(|u| (u.id, u))
+            .collect();
+        let categories: HashSet<i64> = categories::all(conn)?.into_iter().map(|c| c.id).collect();
+        let ticket_ids: Vec<i64> = logs.iter().filter_map(|l| l.ticket_id).collect();
+        let known_tickets: HashSet<i64> = tickets::existing(conn, &ticket_ids)?;
+        let mut errors = Vec::new();
+        for (index, fields) in logs.iter().enumerate() {
+            let found = rule_errors(
+                fields,
+                staff.get(&fields.technician_id),
+                fields.member_id.and_then(|id| members.get(&id)),
+                fields.ticket_id.is_none_or(|id| known_tickets.contains(&id)),
+                fields.category_id.is_none_or(|id| categories.contains(&id)),
+            );
+            errors.extend(
+                found
+                    .into_iter()
+                    .map(|e| FieldError::new(format!("[{index}].{}", e.field), e.message)),
+            );
+        }
+        if !errors.is_empty() {
+            return Err(AppError::Validation(errors));
+        }
         let at = now();
-        for fields in logs {
-            diesel::insert_into(work_logs::table)
-                .values(&NewWorkLog {
-                    fields: fields.clone(),
-                    created_at: at,
-                    updated_at: at,
+        let mut monthly: HashMap<(Option<i64>, NaiveDate, String), i64> = HashMap::new();
+        for chunk in logs.chunks(500) {
+            let rows: Vec<NewWorkLog> = chunk
+                .iter()
+                .map(|fields| {
+                    let month = fields.work_date.with_day0(0).unwrap_or(fields.work_date);
+                    *monthly
+                        .entry((fields.member_id, month, fields.kind.clone()))
+                        .or_default() += i64::from(fields.minutes);
+                    NewWorkLog {
+                        fields: fields.clone(),
+                        created_at: at,
+                        updated_at: at,
+                    }
                 })
-                .execute(conn)?;
-            count(conn, fields, 1)?;
+                .collect();
+            match conn {
+                DbConn::Postgresql(pg) => diesel::insert_into(work_logs::table)
+                    .values(&rows)
+                    .execute(pg)?,
+                DbConn::Sqlite(sqlite) => diesel::insert_into(work_logs::table)
+                    .values(&rows)
+                    .execute(sqlite)?,
+            };
+        }
+        for ((member_id, month, kind), minutes) in monthly {
+            counts::add_work_minutes(conn, member_id, month, &kind, minutes)?;
         }
         Ok(logs.len())
     })
