@@ -38,6 +38,9 @@ pub struct ServerSettings {
     pub max_import_bytes: usize,
     /// Worker threads of the HTTP server; 0 means one per core.
     pub workers: usize,
+    /// Web origins (`https://app.example.org`) whose pages may call the API from a browser;
+    /// none by default, and then no CORS header is sent.
+    pub cors_origins: Vec<String>,
 }
 
 impl Default for ServerSettings {
@@ -48,6 +51,7 @@ impl Default for ServerSettings {
             max_body_bytes: 256 * 1024,
             max_import_bytes: 64 * 1024 * 1024,
             workers: 0,
+            cors_origins: Vec::new(),
         }
     }
 }
@@ -80,6 +84,12 @@ impl Default for DatabaseSettings {
 pub struct AuthSettings {
     pub jwt_secret: Option<String>,
     pub token_ttl_minutes: u32,
+    /// How long failed log-ins are remembered, in seconds.
+    pub login_window_seconds: u64,
+    /// Failed log-ins for one e-mail within the window before it must wait (429).
+    pub max_failed_logins_per_account: u32,
+    /// Failed log-ins from one client address within the window before it must wait (429).
+    pub max_failed_logins_per_address: u32,
 }
 
 impl Default for AuthSettings {
@@ -87,6 +97,19 @@ impl Default for AuthSettings {
         Self {
             jwt_secret: None,
             token_ttl_minutes: 480,
+            login_window_seconds: 900,
+            max_failed_logins_per_account: 5,
+            max_failed_logins_per_address: 20,
+        }
+    }
+}
+
+impl AuthSettings {
+    pub fn login_limits(&self) -> crate::auth::LoginLimits {
+        crate::auth::LoginLimits {
+            window: std::time::Duration::from_secs(self.login_window_seconds),
+            per_account: self.max_failed_logins_per_account,
+            per_address: self.max_failed_logins_per_address,
         }
     }
 }
@@ -202,6 +225,7 @@ impl Settings {
                     .try_parsing(true)
                     .list_separator(",")
                     .with_list_parse_key("calendar.closed_days")
+                    .with_list_parse_key("server.cors_origins")
                     .with_list_parse_key("service_levels.acknowledge_minutes")
                     .with_list_parse_key("service_levels.resolve_minutes"),
             )
@@ -221,6 +245,24 @@ impl Settings {
             return Err(config::ConfigError::Message(
                 "auth.token_ttl_minutes must be at least 1".into(),
             ));
+        }
+        if self.auth.login_window_seconds == 0
+            || self.auth.max_failed_logins_per_account == 0
+            || self.auth.max_failed_logins_per_address == 0
+        {
+            return Err(config::ConfigError::Message(
+                "auth.login_window_seconds and auth.max_failed_logins_* must be at least 1".into(),
+            ));
+        }
+        if let Some(origin) = self
+            .server
+            .cors_origins
+            .iter()
+            .find(|o| !o.is_empty() && !is_web_origin(o))
+        {
+            return Err(config::ConfigError::Message(format!(
+                "server.cors_origins: {origin:?} is not an origin such as https://app.example.org"
+            )));
         }
         if !["fr", "en"].contains(&self.mail.language.as_str()) {
             return Err(config::ConfigError::Message(
@@ -273,9 +315,9 @@ impl Settings {
     /// The service-level clock: calendar and targets.
     pub fn service_clock(&self) -> ServiceClock {
         ServiceClock {
-            calendar: self.calendar().unwrap_or_else(|_| {
-                BusinessCalendar::office_hours(self.service.timezone)
-            }),
+            calendar: self
+                .calendar()
+                .unwrap_or_else(|_| BusinessCalendar::office_hours(self.service.timezone)),
             targets: Targets {
                 acknowledge: self.service_levels.acknowledge_minutes,
                 resolve: self.service_levels.resolve_minutes,
@@ -292,6 +334,15 @@ impl Settings {
         }
     }
 
+    /// Whether a browser `Origin` is one of `server.cors_origins`.
+    pub fn allows_origin(&self, origin: &str) -> bool {
+        let origin = origin.trim_end_matches('/');
+        self.server
+            .cors_origins
+            .iter()
+            .any(|allowed| allowed.trim_end_matches('/').eq_ignore_ascii_case(origin))
+    }
+
     /// Defaults only, as when no file and no variable is set; tests start from this.
     pub fn defaults() -> Settings {
         Settings {
@@ -303,5 +354,58 @@ impl Settings {
             calendar: CalendarSettings::default(),
             service_levels: ServiceLevelSettings::default(),
         }
+    }
+}
+
+/// `scheme://host[:port]`, as browsers send in `Origin`: no path, query or wildcard.
+fn is_web_origin(text: &str) -> bool {
+    let Some((scheme, rest)) = text.trim_end_matches('/').split_once("://") else {
+        return false;
+    };
+    ["http", "https"].contains(&scheme.to_ascii_lowercase().as_str())
+        && !rest.is_empty()
+        && !rest.contains(['/', '?', '#', '*', '@', ' '])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cors_origins_are_bare_origins() {
+        assert!(is_web_origin("https://app.example.org"));
+        assert!(is_web_origin("http://localhost:5173/"));
+        assert!(!is_web_origin("*"));
+        assert!(!is_web_origin("https://*.example.org"));
+        assert!(!is_web_origin("https://app.example.org/path"));
+        assert!(!is_web_origin("app.example.org"));
+    }
+
+    #[test]
+    fn an_origin_is_allowed_only_when_listed() {
+        let mut settings = Settings::defaults();
+        assert!(!settings.allows_origin("https://app.example.org"));
+        settings.server.cors_origins = vec!["https://App.example.org/".into()];
+        assert!(settings.allows_origin("https://app.example.org"));
+        assert!(!settings.allows_origin("https://app.example.org.evil.test"));
+        assert!(!settings.allows_origin("http://app.example.org"));
+    }
+
+    #[test]
+    fn the_login_limits_and_cors_origins_are_read_from_the_files() {
+        let dir = std::env::temp_dir().join(format!("helpdesk-config-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(
+            dir.join("default.toml"),
+            "[server]\ncors_origins = [\"https://app.example.org\"]\n\
+             [auth]\nlogin_window_seconds = 60\nmax_failed_logins_per_account = 3\n",
+        )
+        .unwrap();
+        let settings = Settings::load_from(&dir).unwrap();
+        std::fs::remove_dir_all(&dir).unwrap();
+        assert_eq!(settings.server.cors_origins, ["https://app.example.org"]);
+        assert_eq!(settings.auth.login_window_seconds, 60);
+        assert_eq!(settings.auth.max_failed_logins_per_account, 3);
+        assert_eq!(settings.auth.max_failed_logins_per_address, 20);
     }
 }

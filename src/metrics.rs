@@ -43,7 +43,12 @@ impl Metrics {
     }
 
     /// The text of `/metrics`, with the pool's state.
-    pub fn render(&self, pool_connections: u32, pool_idle: u32, outbox: &[(String, i64)]) -> String {
+    pub fn render(
+        &self,
+        pool_connections: u32,
+        pool_idle: u32,
+        outbox: &[(String, i64)],
+    ) -> String {
         let mut out = String::new();
         let counter = |out: &mut String, name: &str, help: &str| {
             let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} counter");

@@ -273,16 +273,21 @@ pub async fn service_levels(
     let (members, measures) = state
         .run(move |conn| {
             db::read(conn, |conn| {
-                Ok((member_refs(conn)?, db::tickets::measures(conn, from, to, origin)?))
+                Ok((
+                    member_refs(conn)?,
+                    db::tickets::measures(conn, from, to, origin)?,
+                ))
             })
         })
         .await?;
-    Ok(HttpResponse::Ok().json(stats::service_levels::service_levels(
-        &members,
-        &measures,
-        &state.policy.clock.targets,
-        year,
-    )))
+    Ok(
+        HttpResponse::Ok().json(stats::service_levels::service_levels(
+            &members,
+            &measures,
+            &state.policy.clock.targets,
+            year,
+        )),
+    )
 }
 
 fn year_bounds(year: i32) -> Result<(chrono::NaiveDate, chrono::NaiveDate), AppError> {

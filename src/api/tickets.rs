@@ -21,11 +21,11 @@ use crate::db::tickets::{
     Filed, IdempotencyKey, ImportedTicket, Ticket, TicketChanges, TicketDraft, TicketEvent,
     TicketFilter,
 };
+use crate::domain::service_level::ServiceClock;
 use crate::domain::ticket::{
     parse_comment_body, parse_description, parse_priority, parse_title, Channel, Origin, Status,
     TicketType, REQUESTER_NAME_MAX_CHARS,
 };
-use crate::domain::service_level::ServiceClock;
 use crate::domain::time::{parse_rfc3339, to_rfc3339};
 use crate::domain::user::{Actor, Role};
 use crate::domain::{text, Checks, FieldError};
@@ -716,9 +716,11 @@ pub async fn list_tickets(
         .await?;
     let now = crate::domain::time::now();
     let clock = &state.policy.clock;
-    Ok(HttpResponse::Ok().json(paginate(rows, limit, ticket_cursor, |t| {
-        TicketView::new(t, clock, now)
-    })))
+    Ok(
+        HttpResponse::Ok().json(paginate(rows, limit, ticket_cursor, |t| {
+            TicketView::new(t, clock, now)
+        })),
+    )
 }
 
 async fn visible_ticket(state: &AppState, actor: Actor, id: i64) -> Result<Ticket, AppError> {
@@ -743,7 +745,11 @@ pub async fn get_ticket(
 ) -> Result<HttpResponse, AppError> {
     let id = path_id(&id, "ticket")?;
     let ticket = visible_ticket(&state, user.actor, id).await?;
-    Ok(ticket_response(HttpResponse::Ok(), ticket, &state.policy.clock))
+    Ok(ticket_response(
+        HttpResponse::Ok(),
+        ticket,
+        &state.policy.clock,
+    ))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -873,7 +879,11 @@ pub async fn update_ticket(
     let ticket = state
         .run(move |conn| db::tickets::change(conn, id, &changes, expected, &actor, &app.policy))
         .await?;
-    Ok(ticket_response(HttpResponse::Ok(), ticket, &state.policy.clock))
+    Ok(ticket_response(
+        HttpResponse::Ok(),
+        ticket,
+        &state.policy.clock,
+    ))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -940,7 +950,11 @@ pub async fn assign_ticket(
             db::tickets::change(conn, id, &changes, None, &actor, &app.policy)
         })
         .await?;
-    Ok(ticket_response(HttpResponse::Ok(), ticket, &state.policy.clock))
+    Ok(ticket_response(
+        HttpResponse::Ok(),
+        ticket,
+        &state.policy.clock,
+    ))
 }
 
 #[derive(Debug, Serialize, ToSchema)]

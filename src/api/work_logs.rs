@@ -205,7 +205,10 @@ pub async fn import_work_logs(
     if rows.len() > MAX_IMPORT {
         return Err(AppError::validation(
             "body",
-            format!("at most {MAX_IMPORT} work logs per import, got {}", rows.len()),
+            format!(
+                "at most {MAX_IMPORT} work logs per import, got {}",
+                rows.len()
+            ),
         ));
     }
     let workday = state.settings.service.workday_minutes;

@@ -2,7 +2,9 @@
 
 pub mod extractor;
 pub mod password;
+pub mod throttle;
 pub mod token;
 
 pub use extractor::AuthUser;
+pub use throttle::{LoginLimits, LoginThrottle};
 pub use token::JwtKeys;

@@ -8,10 +8,10 @@ use super::tickets::{
     find_visible, insert_returning, record_event, requester_email, NewTicketEvent, Policy,
 };
 use super::{outbox, DbConn};
-use crate::notify::compose::TicketFacts;
 use crate::domain::time::{now, to_rfc3339};
 use crate::domain::user::Actor;
 use crate::error::AppError;
+use crate::notify::compose::TicketFacts;
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = comments)]
@@ -72,7 +72,8 @@ pub fn add(
         )?;
         if actor.role.is_staff() && !internal {
             let asked_by_commenter = ticket.requester_id == Some(actor.id);
-            if let Some(recipient) = requester_email(conn, &ticket)?.filter(|_| !asked_by_commenter) {
+            if let Some(recipient) = requester_email(conn, &ticket)?.filter(|_| !asked_by_commenter)
+            {
                 let author = super::users::find(conn, actor.id)?
                     .map(|u| u.name)
                     .unwrap_or_default();

@@ -1,10 +1,12 @@
 //! Database access: the pool, the connection over both backends, and one module of queries per table.
 
+pub mod audit;
 pub mod categories;
 pub mod comments;
 pub mod counts;
 pub mod members;
 pub mod outbox;
+pub mod privacy;
 pub mod schema;
 pub mod tickets;
 pub mod users;

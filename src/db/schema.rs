@@ -160,6 +160,18 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    audit_log (id) {
+        id -> BigInt,
+        at -> Timestamp,
+        actor_id -> Nullable<BigInt>,
+        action -> Text,
+        subject_user_id -> Nullable<BigInt>,
+        details -> Text,
+        ip -> Nullable<Text>,
+    }
+}
+
 diesel::joinable!(users -> members (member_id));
 diesel::joinable!(tickets -> members (member_id));
 diesel::joinable!(comments -> tickets (ticket_id));
@@ -177,4 +189,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     ticket_month_counts,
     work_month_minutes,
     outbox,
+    audit_log,
 );

@@ -4,18 +4,20 @@ use std::collections::{HashMap, HashSet};
 
 use chrono::{Datelike, Duration, NaiveDate, NaiveDateTime};
 use chrono_tz::Tz;
+use diesel::dsl::sql;
 use diesel::prelude::*;
+use diesel::sql_types::{Bool, Text};
 
 use super::schema::{idempotency_keys, ticket_events, tickets, users, work_logs};
 use super::{counts, members, outbox, users as user_rows, DbConn};
 use crate::domain::service_level::{ServiceClock, TicketClock};
 use crate::domain::ticket::{Origin, Status};
 use crate::domain::time::{local_date, now};
-use crate::notify::compose::TicketFacts;
-use crate::notify::Composer;
 use crate::domain::user::{Actor, Role};
 use crate::domain::FieldError;
 use crate::error::AppError;
+use crate::notify::compose::TicketFacts;
+use crate::notify::Composer;
 
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
 #[diesel(table_name = tickets)]
@@ -688,7 +690,10 @@ fn change_once(
     record_events(conn, &events)?;
     let ticket =
         find(conn, id)?.ok_or_else(|| AppError::internal("ticket vanished during its update"))?;
-    if let Some(assignee) = ticket.assignee_id.filter(|a| Some(*a) != current.assignee_id) {
+    if let Some(assignee) = ticket
+        .assignee_id
+        .filter(|a| Some(*a) != current.assignee_id)
+    {
         if let Some(technician) = user_rows::find(conn, assignee)? {
             let member = members::find(conn, ticket.member_id)?
                 .map(|m| m.name)
@@ -800,7 +805,18 @@ pub fn list(
         query = query.filter(tickets::created_on.le(to));
     }
     if let Some(q) = &filter.q {
-        query = query.filter(tickets::search_text.like(like_pattern(q)).escape('\\'));
+        let pattern = like_pattern(q);
+        query = match conn {
+            // The trigram index answers LIKE on its own copy of the text.
+            DbConn::Sqlite(_) => query.filter(
+                sql::<Bool>(
+                    "tickets.id IN (SELECT rowid FROM tickets_search WHERE search_text LIKE ",
+                )
+                .bind::<Text, _>(pattern)
+                .sql(" ESCAPE '\\')"),
+            ),
+            DbConn::Postgresql(_) => query.filter(tickets::search_text.like(pattern).escape('\\')),
+        };
     }
     if let Some((created_at, id)) = after {
         query = query.filter(

@@ -91,7 +91,13 @@ fn check(conn: &mut DbConn, fields: &WorkLogFields) -> Result<(), AppError> {
         Some(id) => categories::find(conn, id)?.is_some(),
         None => true,
     };
-    let errors = rule_errors(fields, technician.as_ref(), member.as_ref(), ticket_exists, category_exists);
+    let errors = rule_errors(
+        fields,
+        technician.as_ref(),
+        member.as_ref(),
+        ticket_exists,
+        category_exists,
+    );
     if errors.is_empty() {
         Ok(())
     } else {
@@ -147,13 +153,19 @@ fn rule_errors(
     if !ticket_exists {
         errors.push(FieldError::new(
             "ticket_id",
-            format!("ticket {} does not exist", fields.ticket_id.unwrap_or_default()),
+            format!(
+                "ticket {} does not exist",
+                fields.ticket_id.unwrap_or_default()
+            ),
         ));
     }
     if !category_exists {
         errors.push(FieldError::new(
             "category_id",
-            format!("category {} does not exist", fields.category_id.unwrap_or_default()),
+            format!(
+                "category {} does not exist",
+                fields.category_id.unwrap_or_default()
+            ),
         ));
     }
     errors
@@ -267,10 +279,8 @@ pub fn list(
 /// tickets and categories before anything is written, in one transaction.
 pub fn import(conn: &mut DbConn, logs: &[WorkLogFields]) -> Result<usize, AppError> {
     super::write(conn, |conn| {
-        let members: HashMap<i64, members::Member> = members::all(conn)?
-            .into_iter()
-            .map(|m| (m.id, m))
-            .collect();
+        let members: HashMap<i64, members::Member> =
+            members::all(conn)?.into_iter().map(|m| (m.id, m)).collect();
         let staff: HashMap<i64, users::User> = users::all_staff(conn)?
             .into_iter()
             .map(|u| (u.id, u))
@@ -284,7 +294,9 @@ pub fn import(conn: &mut DbConn, logs: &[WorkLogFields]) -> Result<usize, AppErr
                 fields,
                 staff.get(&fields.technician_id),
                 fields.member_id.and_then(|id| members.get(&id)),
-                fields.ticket_id.is_none_or(|id| known_tickets.contains(&id)),
+                fields
+                    .ticket_id
+                    .is_none_or(|id| known_tickets.contains(&id)),
                 fields.category_id.is_none_or(|id| categories.contains(&id)),
             );
             errors.extend(

@@ -60,7 +60,16 @@ pub fn easter_sunday(year: i32) -> NaiveDate {
 
 /// The eleven French public holidays of a year.
 pub fn french_holidays(year: i32) -> Vec<NaiveDate> {
-    let fixed = [(1, 1), (5, 1), (5, 8), (7, 14), (8, 15), (11, 1), (11, 11), (12, 25)];
+    let fixed = [
+        (1, 1),
+        (5, 1),
+        (5, 8),
+        (7, 14),
+        (8, 15),
+        (11, 1),
+        (11, 11),
+        (12, 25),
+    ];
     let easter = easter_sunday(year);
     let mut days: Vec<NaiveDate> = fixed
         .iter()
@@ -79,7 +88,11 @@ pub fn french_holidays(year: i32) -> Vec<NaiveDate> {
 const MAX_DAYS_WALKED: i64 = 3 * 366;
 
 impl BusinessCalendar {
-    pub fn new(zone: Tz, hours: [DayHours; 7], closed_days: impl IntoIterator<Item = NaiveDate>) -> Self {
+    pub fn new(
+        zone: Tz,
+        hours: [DayHours; 7],
+        closed_days: impl IntoIterator<Item = NaiveDate>,
+    ) -> Self {
         let mut closed_days: BTreeSet<NaiveDate> = closed_days.into_iter().collect();
         closed_days.extend(HOLIDAY_YEARS.flat_map(french_holidays));
         Self {
@@ -116,7 +129,11 @@ impl BusinessCalendar {
             // A time inside the spring-forward gap is taken one hour later.
             resolved
                 .earliest()
-                .or_else(|| self.zone.from_local_datetime(&(local + Duration::hours(1))).earliest())
+                .or_else(|| {
+                    self.zone
+                        .from_local_datetime(&(local + Duration::hours(1)))
+                        .earliest()
+                })
                 .map(|t| t.naive_utc())
         };
         Some((to_utc(start)?, to_utc(end)?))
@@ -208,8 +225,17 @@ mod tests {
         let holidays = french_holidays(2018);
         assert_eq!(holidays.len(), 11);
         for text in [
-            "2018-01-01", "2018-04-02", "2018-05-01", "2018-05-08", "2018-05-10", "2018-05-21",
-            "2018-07-14", "2018-08-15", "2018-11-01", "2018-11-11", "2018-12-25",
+            "2018-01-01",
+            "2018-04-02",
+            "2018-05-01",
+            "2018-05-08",
+            "2018-05-10",
+            "2018-05-21",
+            "2018-07-14",
+            "2018-08-15",
+            "2018-11-01",
+            "2018-11-11",
+            "2018-12-25",
         ] {
             assert!(holidays.contains(&day(text)), "{text}");
         }
@@ -281,14 +307,20 @@ mod tests {
     #[test]
     fn a_calendar_never_open_has_no_due_time() {
         let calendar = BusinessCalendar::new(Paris, [None; 7], []);
-        assert_eq!(calendar.add_business_minutes(utc("2018-03-06T10:00:00Z"), 30), None);
+        assert_eq!(
+            calendar.add_business_minutes(utc("2018-03-06T10:00:00Z"), 30),
+            None
+        );
     }
 
     #[test]
     fn hours_are_parsed_from_settings() {
         assert_eq!(
             parse_hours("monday", "08:00-18:00").unwrap(),
-            Some((NaiveTime::from_hms_opt(8, 0, 0).unwrap(), NaiveTime::from_hms_opt(18, 0, 0).unwrap()))
+            Some((
+                NaiveTime::from_hms_opt(8, 0, 0).unwrap(),
+                NaiveTime::from_hms_opt(18, 0, 0).unwrap()
+            ))
         );
         assert_eq!(parse_hours("sunday", "").unwrap(), None);
         assert!(parse_hours("monday", "18:00-08:00").is_err());

@@ -57,7 +57,12 @@ impl ServiceClock {
     }
 
     /// When `target` business minutes will have passed, counting the waiting so far as paused.
-    pub fn due(&self, clock: &TicketClock, target: i64, now: NaiveDateTime) -> Option<NaiveDateTime> {
+    pub fn due(
+        &self,
+        clock: &TicketClock,
+        target: i64,
+        now: NaiveDateTime,
+    ) -> Option<NaiveDateTime> {
         self.calendar
             .add_business_minutes(clock.created_at, target + self.paused_at(clock, now))
     }
@@ -116,21 +121,28 @@ mod tests {
         let service = clock();
         let created_at = utc("2018-03-06T09:00:00+01:00");
         // It waited from 10:00 to 14:00: four business hours paused.
-        let paused = service
-            .calendar
-            .business_minutes(utc("2018-03-06T10:00:00+01:00"), utc("2018-03-06T14:00:00+01:00"));
+        let paused = service.calendar.business_minutes(
+            utc("2018-03-06T10:00:00+01:00"),
+            utc("2018-03-06T14:00:00+01:00"),
+        );
         let ticket = TicketClock {
             created_at,
             paused_minutes: paused,
             waiting_since: None,
         };
-        assert_eq!(service.elapsed(&ticket, utc("2018-03-06T15:00:00+01:00")), 120);
+        assert_eq!(
+            service.elapsed(&ticket, utc("2018-03-06T15:00:00+01:00")),
+            120
+        );
         // Still waiting since 15:00: at 17:00 the clock shows what it showed at 15:00.
         let waiting = TicketClock {
             waiting_since: Some(utc("2018-03-06T15:00:00+01:00")),
             ..ticket
         };
-        assert_eq!(service.elapsed(&waiting, utc("2018-03-06T17:00:00+01:00")), 120);
+        assert_eq!(
+            service.elapsed(&waiting, utc("2018-03-06T17:00:00+01:00")),
+            120
+        );
         // And the target moves on by the time waited.
         assert_eq!(
             service.due(&waiting, 240, utc("2018-03-06T17:00:00+01:00")),

@@ -71,7 +71,13 @@ impl Composer {
         }
     }
 
-    fn message(&self, kind: &'static str, recipient: &str, subject: String, paragraphs: &[String]) -> Message {
+    fn message(
+        &self,
+        kind: &'static str,
+        recipient: &str,
+        subject: String,
+        paragraphs: &[String],
+    ) -> Message {
         let (text, html) = bodies(paragraphs);
         Message {
             kind,
@@ -128,10 +134,19 @@ impl Composer {
     }
 
     /// To the requester, when staff answer publicly.
-    pub fn answered(&self, recipient: &str, ticket: &TicketFacts, author: &str, body: &str) -> Message {
+    pub fn answered(
+        &self,
+        recipient: &str,
+        ticket: &TicketFacts,
+        author: &str,
+        body: &str,
+    ) -> Message {
         let (subject, paragraphs) = match self.language {
             Language::French => (
-                format!("[Ticket #{}] Nouvelle réponse : {}", ticket.id, ticket.title),
+                format!(
+                    "[Ticket #{}] Nouvelle réponse : {}",
+                    ticket.id, ticket.title
+                ),
                 vec![
                     "Bonjour,".to_string(),
                     format!(
@@ -174,7 +189,10 @@ impl Composer {
                 format!("[Ticket #{}] Request resolved: {}", ticket.id, ticket.title),
                 vec![
                     "Hello,".to_string(),
-                    format!("Your request number {} \"{}\" is resolved.", ticket.id, ticket.title),
+                    format!(
+                        "Your request number {} \"{}\" is resolved.",
+                        ticket.id, ticket.title
+                    ),
                     "If the problem persists, answer quoting this number.".to_string(),
                 ],
             ),
@@ -216,7 +234,13 @@ impl Composer {
     }
 
     /// To the hotline and managers, when a ticket passes its taken-in-charge target.
-    pub fn overdue(&self, recipient: &str, ticket: &TicketFacts, member: &str, target_minutes: i64) -> Message {
+    pub fn overdue(
+        &self,
+        recipient: &str,
+        ticket: &TicketFacts,
+        member: &str,
+        target_minutes: i64,
+    ) -> Message {
         let (subject, paragraphs) = match self.language {
             Language::French => (
                 format!(
@@ -262,7 +286,9 @@ mod tests {
     #[test]
     fn subjects_carry_the_ticket_number_in_french_by_default() {
         let message = Composer::new("fr").filed("a@b.fr", &ticket());
-        assert!(message.subject.starts_with("[Ticket #42] Demande enregistrée"));
+        assert!(message
+            .subject
+            .starts_with("[Ticket #42] Demande enregistrée"));
         assert!(message.text.contains("numéro 42"));
         assert_eq!(message.recipient, "a@b.fr");
         let english = Composer::new("en").resolved("a@b.fr", &ticket());
@@ -271,7 +297,8 @@ mod tests {
 
     #[test]
     fn html_bodies_escape_what_people_typed() {
-        let message = Composer::new("fr").answered("a@b.fr", &ticket(), "Léa", "<script>x</script>");
+        let message =
+            Composer::new("fr").answered("a@b.fr", &ticket(), "Léa", "<script>x</script>");
         assert!(message.html.contains("&lt;script&gt;"));
         assert!(!message.html.contains("<script>"));
         assert!(message.html.contains("&lt;bac 2&gt; &amp; scanner"));

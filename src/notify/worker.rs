@@ -42,13 +42,18 @@ fn run(state: Weak<AppState>, worker_id: String) {
         if last_scan.is_none_or(|t| t.elapsed() >= scan_every) {
             last_scan = Some(Instant::now());
             if let Err(error) = raise_overdue_alerts(&app) {
-                log::warn!("taken-in-charge alerts: {}", crate::error::error_chain(&error));
+                log::warn!(
+                    "taken-in-charge alerts: {}",
+                    crate::error::error_chain(&error)
+                );
             }
         }
         if let Some(url) = app.settings.mail.smtp_url.clone() {
             if transport.as_ref().is_none_or(|(known, _)| *known != url) {
                 transport = match SmtpTransport::from_url(&url) {
-                    Ok(builder) => Some((url, builder.timeout(Some(Duration::from_secs(15))).build())),
+                    Ok(builder) => {
+                        Some((url, builder.timeout(Some(Duration::from_secs(15))).build()))
+                    }
                     Err(error) => {
                         log::error!("mail.smtp_url is not usable: {error}");
                         None

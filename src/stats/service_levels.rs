@@ -70,25 +70,34 @@ pub fn service_levels(
     targets: &Targets,
     year: i32,
 ) -> ServiceLevels {
-    let mut groups: BTreeMap<(i64, i32), (i64, Vec<i64>, Vec<i64>)> = BTreeMap::new();
+    /// Tickets of a member and priority, and the minutes measured of them.
+    #[derive(Default)]
+    struct Group {
+        tickets: i64,
+        acknowledge: Vec<i64>,
+        resolve: Vec<i64>,
+    }
+    let mut groups: BTreeMap<(i64, i32), Group> = BTreeMap::new();
     for m in measures {
         let group = groups.entry((m.member_id, m.priority)).or_default();
-        group.0 += 1;
-        group.1.extend(m.acknowledge_minutes.map(i64::from));
-        group.2.extend(m.resolve_minutes.map(i64::from));
+        group.tickets += 1;
+        group
+            .acknowledge
+            .extend(m.acknowledge_minutes.map(i64::from));
+        group.resolve.extend(m.resolve_minutes.map(i64::from));
     }
     let by_id: BTreeMap<i64, &MemberRef> = members.iter().map(|m| (m.id, m)).collect();
     let mut rows: Vec<ServiceLevelRow> = groups
         .into_iter()
-        .filter_map(|((member_id, priority), (tickets, acknowledge, resolve))| {
+        .filter_map(|((member_id, priority), group)| {
             by_id.get(&member_id).map(|member| ServiceLevelRow {
                 member_id,
                 member_code: member.code.clone(),
                 member_name: member.name.clone(),
                 priority,
-                tickets,
-                acknowledge: durations(acknowledge, targets.acknowledge_for(priority)),
-                resolve: durations(resolve, targets.resolve_for(priority)),
+                tickets: group.tickets,
+                acknowledge: durations(group.acknowledge, targets.acknowledge_for(priority)),
+                resolve: durations(group.resolve, targets.resolve_for(priority)),
             })
         })
         .collect();

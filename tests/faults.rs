@@ -1,0 +1,1140 @@
+//! Faults, nothing lost: the real `helpdesk` binary killed with SIGKILL while clients file
+//! tickets, its PostgreSQL stopped and started again under load, and two processes serving one
+//! database. Each test drives the binary over HTTP, then counts what the database kept.
+//!
+//! The database is a fresh SQLite file, or a fresh PostgreSQL database when `TEST_DATABASE_URL`
+//! names a server; the outage test runs a private PostgreSQL cluster of its own.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use chrono::Datelike;
+use diesel::{Connection, PgConnection, RunQueryDsl};
+use reqwest::Method;
+use serde_json::{json, Value};
+
+const BINARY: &str = env!("CARGO_BIN_EXE_helpdesk");
+const ADMIN_EMAIL: &str = "admin@faults.local";
+const ADMIN_PASSWORD: &str = "admin-password-1";
+const PASSWORD: &str = "a-good-password";
+const JWT_SECRET: &str = "faults-secret-0123456789abcdefghij";
+/// Longer than any answer may take: a request still unanswered then means the service hangs.
+const CLIENT_TIMEOUT: Duration = Duration::from_secs(10);
+const TICKETS: &str = "/api/v1/tickets";
+
+// ---------------------------------------------------------------------------------------------
+// A folder and a database of one test.
+
+/// A folder of one test, removed afterwards.
+struct Scratch {
+    dir: PathBuf,
+}
+
+impl Scratch {
+    fn new(what: &str) -> Scratch {
+        let dir =
+            std::env::temp_dir().join(format!("helpdesk-{what}-{}", uuid::Uuid::new_v4().simple()));
+        std::fs::create_dir_all(&dir).expect("create the test folder");
+        Scratch { dir }
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// A database that exists for one test: a SQLite file in the test's folder, or a new database
+/// on the server `TEST_DATABASE_URL` names, dropped afterwards.
+struct TestDatabase {
+    url: String,
+    postgres: Option<(String, String)>,
+}
+
+impl TestDatabase {
+    fn create(scratch: &Scratch) -> TestDatabase {
+        match std::env::var("TEST_DATABASE_URL") {
+            Ok(server_url) if !server_url.is_empty() => {
+                let name = format!("helpdesk_test_{}", uuid::Uuid::new_v4().simple());
+                let mut conn = PgConnection::establish(&server_url)
+                    .expect("TEST_DATABASE_URL must name a reachable PostgreSQL server");
+                diesel::sql_query(format!("CREATE DATABASE {name}"))
+                    .execute(&mut conn)
+                    .expect("create the test database");
+                let base = server_url
+                    .rsplit_once('/')
+                    .map(|(base, _)| base.to_string())
+                    .unwrap_or(server_url.clone());
+                TestDatabase {
+                    url: format!("{base}/{name}"),
+                    postgres: Some((server_url, name)),
+                }
+            }
+            _ => TestDatabase {
+                url: format!("sqlite://{}", scratch.dir.join("helpdesk.db").display()),
+                postgres: None,
+            },
+        }
+    }
+}
+
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        if let Some((server_url, name)) = &self.postgres {
+            if let Ok(mut conn) = PgConnection::establish(server_url) {
+                let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                    .execute(&mut conn);
+            }
+        }
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("find a free port")
+        .port()
+}
+
+// ---------------------------------------------------------------------------------------------
+// The service as a process.
+
+/// The settings every process of a test shares, as `HELPDESK__*` variables.
+#[derive(Clone)]
+struct ServiceEnv {
+    dir: PathBuf,
+    vars: Vec<(String, String)>,
+}
+
+impl ServiceEnv {
+    fn new(database_url: &str, dir: &Path) -> ServiceEnv {
+        let vars = [
+            ("HELPDESK__DATABASE__URL", database_url),
+            ("HELPDESK__DATABASE__DATA_DIR", &dir.display().to_string()),
+            ("HELPDESK__DATABASE__POOL_SIZE", "6"),
+            ("HELPDESK__DATABASE__CONNECT_TIMEOUT_SECONDS", "2"),
+            ("HELPDESK__AUTH__JWT_SECRET", JWT_SECRET),
+            ("HELPDESK__SERVER__HOST", "127.0.0.1"),
+            ("HELPDESK__SERVER__WORKERS", "2"),
+        ]
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+        ServiceEnv {
+            dir: dir.to_path_buf(),
+            vars,
+        }
+    }
+
+    /// The binary, run in the test's folder (no `config/` there) with only these settings.
+    fn command(&self) -> Command {
+        let mut command = Command::new(BINARY);
+        command.current_dir(&self.dir).stdin(Stdio::null());
+        for (name, _) in std::env::vars() {
+            if name.starts_with("HELPDESK") {
+                command.env_remove(name);
+            }
+        }
+        command.env("RUST_LOG", "info");
+        command.envs(self.vars.iter().map(|(k, v)| (k, v)));
+        command
+    }
+
+    fn create_admin(&self) {
+        let output = self
+            .command()
+            .args(["create-admin", "--email", ADMIN_EMAIL])
+            .args(["--password", ADMIN_PASSWORD])
+            .output()
+            .expect("run helpdesk create-admin");
+        assert!(
+            output.status.success(),
+            "create-admin failed: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+
+    /// Starts `helpdesk serve` on a free port and waits until it answers `/health`.
+    async fn start(&self, name: &str) -> Service {
+        let log = self.dir.join(format!("{name}.log"));
+        for _ in 0..3 {
+            let port = free_port();
+            let stderr = std::fs::File::create(&log).expect("create the service log");
+            let child = self
+                .command()
+                .arg("serve")
+                .env("HELPDESK__SERVER__PORT", port.to_string())
+                .stdout(Stdio::null())
+                .stderr(stderr)
+                .spawn()
+                .expect("start helpdesk serve");
+            let mut service = Service {
+                child,
+                base: format!("http://127.0.0.1:{port}"),
+                log: log.clone(),
+            };
+            let http = Http::new();
+            let deadline = Instant::now() + Duration::from_secs(30);
+            while Instant::now() < deadline {
+                if let Ok(Some(status)) = service.child.try_wait() {
+                    let text = std::fs::read_to_string(&log).unwrap_or_default();
+                    if text.contains("cannot listen") {
+                        break; // someone took the port: try another
+                    }
+                    panic!("{name} exited at start ({status}):\n{text}");
+                }
+                if let Ok(reply) = http
+                    .send(Method::GET, &service.url("/health"), None, None, &[])
+                    .await
+                {
+                    if reply.status == 200 {
+                        return service;
+                    }
+                }
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+            if service.is_alive() {
+                panic!(
+                    "{name} did not answer /health within 30 s:\n{}",
+                    service.log_text()
+                );
+            }
+        }
+        panic!("{name} found no free port");
+    }
+}
+
+/// A running `helpdesk serve`, killed when dropped.
+struct Service {
+    child: Child,
+    base: String,
+    log: PathBuf,
+}
+
+impl Service {
+    fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    fn is_alive(&mut self) -> bool {
+        matches!(self.child.try_wait(), Ok(None))
+    }
+
+    /// SIGKILL: the process gets no chance to finish anything.
+    fn kill_9(&mut self) {
+        self.child.kill().expect("SIGKILL the service");
+        self.child.wait().expect("reap the service");
+    }
+
+    fn log_text(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+}
+
+impl Drop for Service {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        if std::thread::panicking() {
+            let text = self.log_text();
+            let tail: Vec<&str> = text.lines().rev().take(40).collect();
+            eprintln!(
+                "--- last lines of {}:\n{}",
+                self.log.display(),
+                tail.into_iter().rev().collect::<Vec<_>>().join("\n")
+            );
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// HTTP.
+
+#[derive(Debug, Clone)]
+struct Reply {
+    status: u16,
+    headers: reqwest::header::HeaderMap,
+    body: Value,
+}
+
+impl Reply {
+    fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    fn code(&self) -> &str {
+        self.body["code"].as_str().unwrap_or("")
+    }
+
+    fn id(&self) -> i64 {
+        self.body["id"]
+            .as_i64()
+            .unwrap_or_else(|| panic!("no id in {} {}", self.status, self.body))
+    }
+
+    #[track_caller]
+    fn expect(self, status: u16) -> Reply {
+        assert_eq!(
+            self.status, status,
+            "unexpected status, body: {}",
+            self.body
+        );
+        self
+    }
+
+    /// The answer of an unreachable database: 503, Retry-After, problem `service_unavailable`.
+    #[track_caller]
+    fn assert_unavailable(&self, what: &str) {
+        assert_eq!(self.status, 503, "{what}: {}", self.body);
+        assert!(
+            self.header("retry-after")
+                .is_some_and(|s| s.parse::<u64>().is_ok()),
+            "{what}: no Retry-After in {:?}",
+            self.headers
+        );
+        assert!(
+            self.header("content-type")
+                .is_some_and(|c| c.starts_with("application/problem+json")),
+            "{what}: not a problem: {:?}",
+            self.headers
+        );
+        assert_eq!(self.code(), "service_unavailable", "{what}: {}", self.body);
+    }
+}
+
+#[derive(Clone)]
+struct Http {
+    client: reqwest::Client,
+}
+
+impl Http {
+    fn new() -> Http {
+        Http {
+            client: reqwest::Client::builder()
+                .timeout(CLIENT_TIMEOUT)
+                .build()
+                .expect("build the HTTP client"),
+        }
+    }
+
+    async fn send(
+        &self,
+        method: Method,
+        url: &str,
+        token: Option<&str>,
+        body: Option<&Value>,
+        headers: &[(&str, &str)],
+    ) -> Result<Reply, reqwest::Error> {
+        let mut request = self.client.request(method, url);
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        if let Some(body) = body {
+            request = request.json(body);
+        }
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        let response = request.send().await?;
+        let status = response.status().as_u16();
+        let headers = response.headers().clone();
+        let bytes = response.bytes().await?;
+        let body = if bytes.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_slice(&bytes)
+                .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into_owned()))
+        };
+        Ok(Reply {
+            status,
+            headers,
+            body,
+        })
+    }
+
+    async fn get(&self, url: &str, token: &str) -> Reply {
+        self.send(Method::GET, url, Some(token), None, &[])
+            .await
+            .unwrap_or_else(|e| panic!("GET {url}: {e}"))
+    }
+
+    async fn post(&self, url: &str, token: &str, body: Value) -> Reply {
+        self.send(Method::POST, url, Some(token), Some(&body), &[])
+            .await
+            .unwrap_or_else(|e| panic!("POST {url}: {e}"))
+    }
+}
+
+/// A user of a test, logged in.
+#[derive(Debug, Clone)]
+struct User {
+    token: String,
+    member_id: Option<i64>,
+}
+
+impl User {
+    fn is_agent(&self) -> bool {
+        self.member_id.is_some()
+    }
+}
+
+async fn login(http: &Http, base: &str, email: &str, password: &str) -> User {
+    let reply = http
+        .post(
+            &format!("{base}/api/v1/auth/login"),
+            "",
+            json!({"email": email, "password": password}),
+        )
+        .await
+        .expect(200);
+    User {
+        token: reply.body["access_token"].as_str().unwrap().to_string(),
+        member_id: reply.body["user"]["member_id"].as_i64(),
+    }
+}
+
+async fn create_member(http: &Http, base: &str, admin: &User, code: &str) -> i64 {
+    http.post(
+        &format!("{base}/api/v1/members"),
+        &admin.token,
+        json!({"code": code, "name": format!("Member {code}"), "kind": "city"}),
+    )
+    .await
+    .expect(201)
+    .id()
+}
+
+/// Creates a user of that role (agents need a member) and logs them in.
+async fn create_user(
+    http: &Http,
+    base: &str,
+    admin: &User,
+    role: &str,
+    member_id: Option<i64>,
+) -> User {
+    let email = format!("{role}-{}@faults.local", uuid::Uuid::new_v4().simple());
+    http.post(
+        &format!("{base}/api/v1/users"),
+        &admin.token,
+        json!({"email": email, "name": format!("{role} {email}"), "role": role,
+               "member_id": member_id, "password": PASSWORD}),
+    )
+    .await
+    .expect(201);
+    login(http, base, &email, PASSWORD).await
+}
+
+/// A ticket's body: staff name the member, an agent's ticket is their member's.
+fn ticket_body(title: &str, user: &User, member_id: i64) -> Value {
+    let mut body = json!({"title": title, "description": "filed under faults"});
+    if !user.is_agent() {
+        body["member_id"] = json!(member_id);
+    }
+    body
+}
+
+async fn file_ticket(
+    http: &Http,
+    base: &str,
+    user: &User,
+    body: &Value,
+    key: Option<&str>,
+) -> Result<Reply, reqwest::Error> {
+    let headers: Vec<(&str, &str)> = key.map(|k| ("Idempotency-Key", k)).into_iter().collect();
+    http.send(
+        Method::POST,
+        &format!("{base}{TICKETS}"),
+        Some(&user.token),
+        Some(body),
+        &headers,
+    )
+    .await
+}
+
+/// Every ticket, following the cursor.
+async fn all_tickets(http: &Http, base: &str, admin: &User) -> Vec<Value> {
+    let mut tickets = Vec::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let mut url = format!("{base}{TICKETS}?limit=500");
+        if let Some(cursor) = &cursor {
+            url.push_str(&format!("&cursor={cursor}"));
+        }
+        let page = http.get(&url, &admin.token).await.expect(200);
+        tickets.extend(page.body["items"].as_array().unwrap().iter().cloned());
+        match page.body["next_cursor"].as_str() {
+            Some(next) => cursor = Some(next.to_string()),
+            None => return tickets,
+        }
+    }
+}
+
+/// Ticket ids by title.
+fn ids_by_title(tickets: &[Value]) -> HashMap<String, Vec<i64>> {
+    let mut by_title: HashMap<String, Vec<i64>> = HashMap::new();
+    for ticket in tickets {
+        by_title
+            .entry(ticket["title"].as_str().unwrap().to_string())
+            .or_default()
+            .push(ticket["id"].as_i64().unwrap());
+    }
+    by_title
+}
+
+/// The calendar year of now in the service's time zone (Europe/Paris by default).
+fn this_year() -> i32 {
+    chrono::Utc::now()
+        .with_timezone(&chrono_tz::Europe::Paris)
+        .year()
+}
+
+/// `tickets-by-member` of this year, all origins, equals a count of the listed tickets.
+async fn assert_statistics_match(http: &Http, base: &str, admin: &User, tickets: &[Value]) {
+    let year = this_year();
+    let mut recount: BTreeMap<i64, i64> = BTreeMap::new();
+    for ticket in tickets {
+        let created = chrono::DateTime::parse_from_rfc3339(ticket["created_at"].as_str().unwrap())
+            .unwrap()
+            .with_timezone(&chrono_tz::Europe::Paris);
+        if created.year() == year {
+            *recount
+                .entry(ticket["member_id"].as_i64().unwrap())
+                .or_default() += 1;
+        }
+    }
+    let stats = http
+        .get(
+            &format!("{base}/api/v1/stats/tickets-by-member?year={year}&origin=all"),
+            &admin.token,
+        )
+        .await
+        .expect(200);
+    let reported: BTreeMap<i64, i64> = stats.body["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|row| {
+            (
+                row["member_id"].as_i64().unwrap(),
+                row["tickets"].as_i64().unwrap(),
+            )
+        })
+        .filter(|(_, tickets)| *tickets > 0)
+        .collect();
+    assert_eq!(reported, recount, "statistics differ from the tickets");
+    assert_eq!(
+        stats.body["total"].as_i64().unwrap(),
+        recount.values().sum::<i64>(),
+        "total: {}",
+        stats.body
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Clients under load.
+
+/// What one client's call came to.
+#[derive(Debug, Clone)]
+enum Outcome {
+    /// 201 or 200: the service said the ticket exists.
+    Acknowledged(i64),
+    /// No answer: the process died with the request in flight, or was gone already.
+    NoAnswer(String),
+    /// Any other answer.
+    Refused(Reply),
+}
+
+#[derive(Debug, Clone)]
+struct Attempt {
+    title: String,
+    user: usize,
+    key: Option<String>,
+    body: Value,
+    outcome: Outcome,
+}
+
+/// One client filing tickets until `stop`, as each user in turn, for both members in turn, every
+/// other ticket with an `Idempotency-Key`. It gives up at the first call without an answer.
+async fn file_until_stopped(
+    http: Http,
+    base: String,
+    users: Arc<Vec<User>>,
+    members: [i64; 2],
+    client: usize,
+    stop: Arc<AtomicBool>,
+) -> Vec<Attempt> {
+    let mut attempts = Vec::new();
+    let mut n = 0;
+    while !stop.load(Ordering::Relaxed) {
+        let user = (client + n) % users.len();
+        let title = format!("load-{client}-{n}");
+        let body = ticket_body(&title, &users[user], members[n % 2]);
+        let key = (n % 2 == 0).then(|| format!("key-{title}"));
+        let outcome = match file_ticket(&http, &base, &users[user], &body, key.as_deref()).await {
+            Ok(reply) if reply.status == 201 || reply.status == 200 => {
+                Outcome::Acknowledged(reply.id())
+            }
+            Ok(reply) => Outcome::Refused(reply),
+            Err(error) => Outcome::NoAnswer(error.to_string()),
+        };
+        let gone = matches!(outcome, Outcome::NoAnswer(_));
+        attempts.push(Attempt {
+            title,
+            user,
+            key,
+            body,
+            outcome,
+        });
+        if gone {
+            break;
+        }
+        n += 1;
+    }
+    attempts
+}
+
+/// Starts `clients` clients filing tickets; `finish` stops them and collects what they did.
+fn start_load(
+    http: &Http,
+    base: &str,
+    users: &Arc<Vec<User>>,
+    members: [i64; 2],
+    clients: usize,
+) -> Load {
+    let stop = Arc::new(AtomicBool::new(false));
+    let tasks = (0..clients)
+        .map(|client| {
+            tokio::spawn(file_until_stopped(
+                http.clone(),
+                base.to_string(),
+                users.clone(),
+                members,
+                client,
+                stop.clone(),
+            ))
+        })
+        .collect();
+    Load { stop, tasks }
+}
+
+struct Load {
+    stop: Arc<AtomicBool>,
+    tasks: Vec<tokio::task::JoinHandle<Vec<Attempt>>>,
+}
+
+impl Load {
+    async fn finish(self) -> Vec<Attempt> {
+        self.stop.store(true, Ordering::Relaxed);
+        let mut attempts = Vec::new();
+        for task in self.tasks {
+            attempts.extend(task.await.expect("a client task panicked"));
+        }
+        attempts
+    }
+}
+
+/// Titles the service acknowledged, with their ids.
+fn acknowledged(attempts: &[Attempt]) -> HashMap<String, i64> {
+    attempts
+        .iter()
+        .filter_map(|a| match a.outcome {
+            Outcome::Acknowledged(id) => Some((a.title.clone(), id)),
+            _ => None,
+        })
+        .collect()
+}
+
+/// No title twice, and every acknowledged ticket there under its id.
+#[track_caller]
+fn assert_each_acknowledged_ticket_once(tickets: &[Value], acknowledged: &HashMap<String, i64>) {
+    let by_title = ids_by_title(tickets);
+    for (title, ids) in &by_title {
+        assert_eq!(
+            ids.len(),
+            1,
+            "ticket {title:?} is there {} times",
+            ids.len()
+        );
+    }
+    for (title, id) in acknowledged {
+        assert_eq!(
+            by_title.get(title),
+            Some(&vec![*id]),
+            "acknowledged ticket {title:?} (id {id}) is missing"
+        );
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// kill -9.
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn tickets_acknowledged_before_a_kill_9_are_there_once_after_restart() {
+    let scratch = Scratch::new("kill9");
+    let database = TestDatabase::create(&scratch);
+    let env = ServiceEnv::new(&database.url, &scratch.dir);
+    env.create_admin();
+    let mut service = env.start("before-kill").await;
+    let http = Http::new();
+    let base = service.base.clone();
+    let admin = login(&http, &base, ADMIN_EMAIL, ADMIN_PASSWORD).await;
+    let member_a = create_member(&http, &base, &admin, "KILL-A").await;
+    let member_b = create_member(&http, &base, &admin, "KILL-B").await;
+    let users = Arc::new(vec![
+        admin.clone(),
+        create_user(&http, &base, &admin, "hotline", None).await,
+        create_user(&http, &base, &admin, "agent", Some(member_a)).await,
+        create_user(&http, &base, &admin, "technician", None).await,
+    ]);
+
+    let load = start_load(&http, &base, &users, [member_a, member_b], 12);
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    service.kill_9();
+    let attempts = load.finish().await;
+
+    let refused: Vec<&Attempt> = attempts
+        .iter()
+        .filter(|a| matches!(a.outcome, Outcome::Refused(_)))
+        .collect();
+    assert!(refused.is_empty(), "answers other than 201: {refused:?}");
+    let mut acknowledged = acknowledged(&attempts);
+    let unanswered: Vec<&Attempt> = attempts
+        .iter()
+        .filter(|a| matches!(a.outcome, Outcome::NoAnswer(_)))
+        .collect();
+    assert!(
+        !acknowledged.is_empty(),
+        "no ticket was filed before the kill"
+    );
+    assert!(
+        !unanswered.is_empty(),
+        "the kill left no request without an answer"
+    );
+    if let Outcome::NoAnswer(error) = &unanswered[0].outcome {
+        eprintln!("kill -9: a call in flight got: {error}");
+    }
+
+    let service = env.start("after-kill").await;
+    let base = service.base.clone();
+    // A client retries a call that got no answer with the same key: it gets the ticket the
+    // first call created (200), or a new one if that call left nothing (201).
+    let mut retried = 0;
+    for attempt in unanswered.iter().filter(|a| a.key.is_some()) {
+        let reply = file_ticket(
+            &http,
+            &base,
+            &users[attempt.user],
+            &attempt.body,
+            attempt.key.as_deref(),
+        )
+        .await
+        .expect("the restarted service answers");
+        assert!(
+            reply.status == 200 || reply.status == 201,
+            "retry of {}: {} {}",
+            attempt.title,
+            reply.status,
+            reply.body
+        );
+        acknowledged.insert(attempt.title.clone(), reply.id());
+        retried += 1;
+    }
+    eprintln!(
+        "kill -9: {} calls, {} acknowledged, {} without an answer ({retried} retried with their key)",
+        attempts.len(),
+        acknowledged.len() - retried,
+        unanswered.len()
+    );
+
+    let tickets = all_tickets(&http, &base, &admin).await;
+    assert_each_acknowledged_ticket_once(&tickets, &acknowledged);
+    for id in acknowledged.values() {
+        let history = http
+            .get(
+                &format!("{base}{TICKETS}/{id}/history?limit=500"),
+                &admin.token,
+            )
+            .await
+            .expect(200);
+        let fields: Vec<&str> = history.body["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|e| e["field"].as_str())
+            .collect();
+        assert_eq!(
+            fields.iter().filter(|f| **f == "created").count(),
+            1,
+            "history of ticket {id}: {}",
+            history.body
+        );
+    }
+    assert_statistics_match(&http, &base, &admin, &tickets).await;
+}
+
+// ---------------------------------------------------------------------------------------------
+// PostgreSQL stopped under load.
+
+/// `initdb` and `pg_ctl` of the machine, if PostgreSQL is installed.
+fn postgres_binaries() -> Option<PathBuf> {
+    let mut candidates = vec![PathBuf::from("/usr/local/bin")];
+    if let Ok(entries) = std::fs::read_dir("/usr/lib/postgresql") {
+        let mut versions: Vec<PathBuf> = entries
+            .filter_map(|e| e.ok().map(|e| e.path().join("bin")))
+            .collect();
+        versions.sort_by_key(|p| {
+            p.parent()
+                .and_then(|v| v.file_name())
+                .and_then(|v| v.to_str())
+                .and_then(|v| v.parse::<u32>().ok())
+                .unwrap_or(0)
+        });
+        candidates.extend(versions.into_iter().rev());
+    }
+    if let Some(path) = std::env::var_os("PATH") {
+        candidates.extend(std::env::split_paths(&path));
+    }
+    candidates
+        .into_iter()
+        .find(|dir| dir.join("initdb").is_file() && dir.join("pg_ctl").is_file())
+}
+
+fn running_as_root() -> bool {
+    Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
+}
+
+/// A PostgreSQL cluster of this test alone, in a folder of its own, on a port of its own: the
+/// machine's shared server is never touched.
+struct PrivatePostgres {
+    bin: PathBuf,
+    dir: PathBuf,
+    port: u16,
+    as_postgres: bool,
+}
+
+impl PrivatePostgres {
+    /// initdb (trust authentication) and start.
+    fn start(bin: PathBuf) -> PrivatePostgres {
+        let dir =
+            std::env::temp_dir().join(format!("helpdesk-pg-{}", uuid::Uuid::new_v4().simple()));
+        std::fs::create_dir_all(dir.join("socket")).expect("create the cluster folder");
+        // initdb and postgres refuse to run as root: then the cluster belongs to `postgres`.
+        let as_postgres = running_as_root();
+        if as_postgres {
+            let status = Command::new("chown")
+                .args(["-R", "postgres:"])
+                .arg(&dir)
+                .status()
+                .expect("run chown");
+            assert!(status.success(), "chown the cluster folder to postgres");
+        }
+        let cluster = PrivatePostgres {
+            bin,
+            dir,
+            port: free_port(),
+            as_postgres,
+        };
+        let output = cluster
+            .command("initdb")
+            .arg("-D")
+            .arg(cluster.dir.join("data"))
+            .args(["-A", "trust", "-U", "postgres", "-E", "UTF8", "--no-sync"])
+            .output()
+            .expect("run initdb");
+        assert!(
+            output.status.success(),
+            "initdb failed: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        cluster.pg_ctl_start();
+        cluster
+    }
+
+    fn command(&self, program: &str) -> Command {
+        let program = self.bin.join(program);
+        let mut command = if self.as_postgres {
+            let mut c = Command::new("runuser");
+            c.args(["-u", "postgres", "--"]).arg(program);
+            c
+        } else {
+            Command::new(program)
+        };
+        command
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped());
+        command
+    }
+
+    fn url(&self) -> String {
+        format!("postgres://postgres@127.0.0.1:{}/postgres", self.port)
+    }
+
+    fn pg_ctl(&self, args: &[&str]) -> std::process::Output {
+        self.command("pg_ctl")
+            .arg("-D")
+            .arg(self.dir.join("data"))
+            .args(args)
+            .output()
+            .expect("run pg_ctl")
+    }
+
+    fn pg_ctl_start(&self) {
+        let options = format!(
+            "-p {} -k {} -c listen_addresses=127.0.0.1 -c fsync=off",
+            self.port,
+            self.dir.join("socket").display()
+        );
+        let log = self.dir.join("postgres.log").display().to_string();
+        let output = self.pg_ctl(&["-o", &options, "-l", &log, "-w", "-t", "30", "start"]);
+        assert!(
+            output.status.success(),
+            "pg_ctl start failed: {}\n{}",
+            String::from_utf8_lossy(&output.stderr),
+            std::fs::read_to_string(&log).unwrap_or_default()
+        );
+    }
+
+    /// `pg_ctl stop -m fast`: sessions are ended, the server is gone when this returns.
+    fn pg_ctl_stop(&self) {
+        let output = self.pg_ctl(&["-m", "fast", "-w", "-t", "30", "stop"]);
+        assert!(
+            output.status.success(),
+            "pg_ctl stop failed: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+}
+
+impl Drop for PrivatePostgres {
+    fn drop(&mut self) {
+        let _ = self.pg_ctl(&["-m", "immediate", "-w", "-t", "30", "stop"]);
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn while_postgresql_is_down_the_service_answers_503_and_then_recovers_by_itself() {
+    let Some(bin) = postgres_binaries() else {
+        eprintln!("skipped: no PostgreSQL binaries (initdb, pg_ctl) on this machine");
+        return;
+    };
+    let postgres = tokio::task::spawn_blocking(move || PrivatePostgres::start(bin))
+        .await
+        .unwrap();
+    let scratch = Scratch::new("outage");
+    let env = ServiceEnv::new(&postgres.url(), &scratch.dir);
+    env.create_admin();
+    let mut service = env.start("outage").await;
+    let http = Http::new();
+    let base = service.base.clone();
+    let admin = login(&http, &base, ADMIN_EMAIL, ADMIN_PASSWORD).await;
+    let member_a = create_member(&http, &base, &admin, "OUT-A").await;
+    let member_b = create_member(&http, &base, &admin, "OUT-B").await;
+    let users = Arc::new(vec![
+        admin.clone(),
+        create_user(&http, &base, &admin, "hotline", None).await,
+        create_user(&http, &base, &admin, "agent", Some(member_a)).await,
+    ]);
+
+    let load = start_load(&http, &base, &users, [member_a, member_b], 6);
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let postgres = Arc::new(postgres);
+    let cluster = postgres.clone();
+    tokio::task::spawn_blocking(move || cluster.pg_ctl_stop())
+        .await
+        .unwrap();
+
+    // While it is down: 503 with Retry-After for whatever needs the database, in bounded time.
+    let probe = ticket_body("during the outage", &admin, member_a);
+    let calls: [(Method, &str, Option<&Value>); 4] = [
+        (Method::GET, TICKETS, None),
+        (Method::POST, TICKETS, Some(&probe)),
+        (Method::GET, "/api/v1/me", None),
+        (Method::GET, "/ready", None),
+    ];
+    for (method, path, body) in calls {
+        let what = format!("{method} {path} while PostgreSQL is down");
+        let reply = http
+            .send(
+                method,
+                &format!("{base}{path}"),
+                Some(&admin.token),
+                body,
+                &[],
+            )
+            .await
+            .unwrap_or_else(|e| panic!("{what}: no answer within {CLIENT_TIMEOUT:?}: {e}"));
+        reply.assert_unavailable(&what);
+    }
+    let login_body = json!({"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD});
+    let reply = http
+        .send(
+            Method::POST,
+            &format!("{base}/api/v1/auth/login"),
+            None,
+            Some(&login_body),
+            &[],
+        )
+        .await
+        .expect("login answers while PostgreSQL is down");
+    reply.assert_unavailable("login while PostgreSQL is down");
+    let health = http
+        .send(Method::GET, &format!("{base}/health"), None, None, &[])
+        .await
+        .expect("/health answers while PostgreSQL is down");
+    assert_eq!(health.status, 200, "/health: {}", health.body);
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert!(service.is_alive(), "the service died with its database");
+
+    let cluster = postgres.clone();
+    tokio::task::spawn_blocking(move || cluster.pg_ctl_start())
+        .await
+        .unwrap();
+    // It recovers by itself: no restart, no call to make.
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let ready = http
+            .send(Method::GET, &format!("{base}/ready"), None, None, &[])
+            .await
+            .expect("/ready answers");
+        if ready.status == 200 {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "not ready 20 s after PostgreSQL came back: {} {}",
+            ready.status,
+            ready.body
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let attempts = load.finish().await;
+    assert!(service.is_alive(), "the service died");
+
+    let mut acknowledged = acknowledged(&attempts);
+    let unanswered: Vec<&Attempt> = attempts
+        .iter()
+        .filter(|a| matches!(a.outcome, Outcome::NoAnswer(_)))
+        .collect();
+    assert!(
+        unanswered.is_empty(),
+        "calls without an answer: {unanswered:?}"
+    );
+    let mut unavailable = 0;
+    for attempt in &attempts {
+        if let Outcome::Refused(reply) = &attempt.outcome {
+            reply.assert_unavailable(&format!("filing {} under load", attempt.title));
+            unavailable += 1;
+        }
+    }
+    eprintln!(
+        "outage: {} calls, {} acknowledged, {unavailable} answered 503",
+        attempts.len(),
+        acknowledged.len()
+    );
+    assert!(unavailable > 0, "the load never met the outage");
+
+    for n in 0..5 {
+        let title = format!("after the outage {n}");
+        let reply = file_ticket(
+            &http,
+            &base,
+            &admin,
+            &ticket_body(&title, &admin, member_b),
+            None,
+        )
+        .await
+        .expect("answers after the outage")
+        .expect(201);
+        acknowledged.insert(title, reply.id());
+    }
+    let tickets = all_tickets(&http, &base, &admin).await;
+    assert_each_acknowledged_ticket_once(&tickets, &acknowledged);
+    assert_statistics_match(&http, &base, &admin, &tickets).await;
+    drop(service);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Two processes.
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn two_processes_on_one_database_file_each_keyed_ticket_exactly_once() {
+    let scratch = Scratch::new("twins");
+    let database = TestDatabase::create(&scratch);
+    let env = ServiceEnv::new(&database.url, &scratch.dir);
+    env.create_admin();
+    let first = env.start("first").await;
+    let second = env.start("second").await;
+    let bases = [first.base.clone(), second.base.clone()];
+    let http = Http::new();
+    let admin = login(&http, &bases[0], ADMIN_EMAIL, ADMIN_PASSWORD).await;
+    let member_a = create_member(&http, &bases[0], &admin, "TWIN-A").await;
+    let member_b = create_member(&http, &bases[1], &admin, "TWIN-B").await;
+    let users = Arc::new(vec![
+        admin.clone(),
+        create_user(&http, &bases[0], &admin, "hotline", None).await,
+        create_user(&http, &bases[1], &admin, "technician", None).await,
+        create_user(&http, &bases[0], &admin, "agent", Some(member_a)).await,
+        create_user(&http, &bases[1], &admin, "agent", Some(member_b)).await,
+    ]);
+
+    // Each key goes to both processes at once, as a client retrying on another node would.
+    const CLIENTS: usize = 8;
+    const KEYS_PER_CLIENT: usize = 16;
+    let tasks: Vec<_> = (0..CLIENTS)
+        .map(|client| {
+            let (http, bases, users) = (http.clone(), bases.clone(), users.clone());
+            tokio::spawn(async move {
+                let mut results = Vec::new();
+                for k in 0..KEYS_PER_CLIENT {
+                    let user = &users[(client + k) % users.len()];
+                    let title = format!("twin-{client}-{k}");
+                    let body = ticket_body(&title, user, [member_a, member_b][k % 2]);
+                    let (one, other) = tokio::join!(
+                        file_ticket(&http, &bases[k % 2], user, &body, Some(&title)),
+                        file_ticket(&http, &bases[(k + 1) % 2], user, &body, Some(&title)),
+                    );
+                    results.push((title, one, other));
+                }
+                results
+            })
+        })
+        .collect();
+    let mut filed: HashMap<String, i64> = HashMap::new();
+    for task in tasks {
+        for (title, one, other) in task.await.unwrap() {
+            let one = one.unwrap_or_else(|e| panic!("{title}: no answer: {e}"));
+            let other = other.unwrap_or_else(|e| panic!("{title}: no answer: {e}"));
+            let mut statuses = [one.status, other.status];
+            statuses.sort();
+            assert_eq!(
+                statuses,
+                [200, 201],
+                "{title}: one creates, the other replays: {} / {}",
+                one.body,
+                other.body
+            );
+            assert_eq!(one.id(), other.id(), "{title}: two tickets for one key");
+            filed.insert(title, one.id());
+        }
+    }
+    assert_eq!(filed.len(), CLIENTS * KEYS_PER_CLIENT);
+
+    for base in &bases {
+        let tickets = all_tickets(&http, base, &admin).await;
+        assert_eq!(tickets.len(), filed.len(), "tickets seen through {base}");
+        assert_each_acknowledged_ticket_once(&tickets, &filed);
+        assert_statistics_match(&http, base, &admin, &tickets).await;
+    }
+    drop((first, second));
+}
