@@ -600,7 +600,11 @@ const LAST_NAMES: &[&str] = &[
 ///
 /// The data is the same on every run. The steps are separate transactions: a failure leaves
 /// what was written before it, and the next run then refuses to start.
-pub fn seed(conn: &mut DbConn, policy: &tickets::Policy, workday_minutes: u32) -> anyhow::Result<DemoSummary> {
+pub fn seed(
+    conn: &mut DbConn,
+    policy: &tickets::Policy,
+    workday_minutes: u32,
+) -> anyhow::Result<DemoSummary> {
     let zone = policy.zone;
     if workday_minutes == 0 {
         bail!("workday_minutes must be positive");
@@ -750,7 +754,10 @@ fn insert_category(
     };
     match categories::insert(conn, &new)? {
         Inserted::Created(category) => Ok(category.id),
-        Inserted::Duplicate => bail!("category {name} already exists"),
+        // A new database starts with the default tree, which the demo uses as it is.
+        Inserted::Duplicate => categories::find_sibling(conn, name, parent_id)?
+            .map(|c| c.id)
+            .with_context(|| format!("category {name} vanished")),
         Inserted::UnknownParent | Inserted::TooDeep => {
             bail!("category {name}: its parent cannot hold it")
         }

@@ -8,12 +8,13 @@ use std::time::{Duration, Instant};
 
 use actix_web::dev::{Server, ServiceResponse};
 use actix_web::http::header;
-use actix_web::middleware::{DefaultHeaders, ErrorHandlerResponse, ErrorHandlers};
+use actix_web::http::header::{HeaderMap, HeaderValue};
+use actix_web::middleware::{ErrorHandlerResponse, ErrorHandlers};
 use actix_web::{web, App, HttpServer};
 use anyhow::Context;
 
 use crate::api;
-use crate::auth::{password, JwtKeys};
+use crate::auth::{password, JwtKeys, LoginThrottle};
 use crate::config::Settings;
 use crate::db::{self, DatabaseUrl, DbConn, Pool};
 use crate::domain::time::now;
@@ -31,6 +32,8 @@ pub struct AppState {
     pub settings: Settings,
     pub metrics: Metrics,
     pub policy: Policy,
+    /// Failed log-ins per account and per address, in this process.
+    pub login_throttle: LoginThrottle,
 }
 
 impl AppState {
@@ -81,6 +84,7 @@ impl Application {
             pool,
             keys: JwtKeys::new(secret.as_bytes(), settings.auth.token_ttl_minutes),
             policy: settings.policy(),
+            login_throttle: LoginThrottle::new(settings.auth.login_limits()),
             settings,
             metrics: Metrics::default(),
         });
@@ -101,12 +105,32 @@ impl Application {
                     Box::pin(async move { Ok(call.await?.map_into_boxed_body()) })
                 })
                 .wrap(ErrorHandlers::new().default_handler(problem_for_bare_errors))
-                .wrap(
-                    DefaultHeaders::new()
-                        .add((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
-                        .add((header::X_FRAME_OPTIONS, "DENY"))
-                        .add((header::REFERRER_POLICY, "no-referrer")),
-                )
+                .wrap_fn(|req, srv| -> RefusalOrCall {
+                    use actix_web::dev::Service;
+                    let origin = allowed_origin(&req);
+                    if let Some(origin) = origin.clone().filter(|_| is_preflight(&req)) {
+                        let response = preflight(origin);
+                        return Box::pin(async move { Ok(req.into_response(response)) });
+                    }
+                    let call = srv.call(req);
+                    Box::pin(async move {
+                        let mut response = call.await?.map_into_boxed_body();
+                        if let Some(origin) = origin {
+                            add_cors_headers(response.headers_mut(), origin);
+                        }
+                        Ok(response)
+                    })
+                })
+                .wrap_fn(|req, srv| {
+                    use actix_web::dev::Service;
+                    let path = req.path().to_string();
+                    let call = srv.call(req);
+                    async move {
+                        let mut response = call.await?;
+                        add_security_headers(&path, response.headers_mut());
+                        Ok(response)
+                    }
+                })
                 .wrap_fn(|req, srv| {
                     use actix_web::dev::Service;
                     let started = Instant::now();
@@ -171,6 +195,10 @@ pub fn open_database(settings: &Settings, url: &DatabaseUrl) -> anyhow::Result<P
     let applied = db::migrate(&mut conn).map_err(|e| anyhow::anyhow!("migrations failed: {e}"))?;
     for name in applied {
         log::info!("applied migration {name}");
+    }
+    let seeded = db::categories::seed_default_tree(&mut conn, now())?;
+    if seeded > 0 {
+        log::info!("created the default category tree ({seeded} categories)");
     }
     drop(conn);
     Ok(db::pool(
@@ -250,7 +278,7 @@ fn ensure_someone_can_log_in(pool: &Pool, data_dir: &Path) -> anyhow::Result<()>
     let secret = password::random_secret(20);
     let path = data_dir.join("initial-admin-password.txt");
     let at = now();
-    db::users::insert(
+    db::audit::create_user(
         &mut conn,
         &db::users::NewUser {
             email: INITIAL_ADMIN_EMAIL.into(),
@@ -262,6 +290,7 @@ fn ensure_someone_can_log_in(pool: &Pool, data_dir: &Path) -> anyhow::Result<()>
             created_at: at,
             updated_at: at,
         },
+        &db::audit::AuditSource::default(),
     )?;
     write_private(
         &path,
@@ -278,6 +307,81 @@ fn ensure_someone_can_log_in(pool: &Pool, data_dir: &Path) -> anyhow::Result<()>
 type RefusalOrCall = std::pin::Pin<
     Box<dyn std::future::Future<Output = Result<ServiceResponse, actix_web::Error>>>,
 >;
+
+/// The API serves JSON only: nothing in it may load, run or be framed.
+const API_CSP: &str = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
+/// Swagger UI runs its own scripts and styles, sets inline styles and draws icons as data:
+/// images; it fetches `/openapi.json` from the same origin.
+const DOCS_CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; \
+     img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; \
+     form-action 'none'";
+
+/// Headers on every response. There is no `Strict-Transport-Security`: the service speaks
+/// plain HTTP (TLS, where there is any, ends at the proxy in front of it), browsers ignore HSTS
+/// received over HTTP, and the proxy that serves HTTPS is the one to send it.
+fn add_security_headers(path: &str, headers: &mut HeaderMap) {
+    let csp = if path.starts_with("/docs/") {
+        DOCS_CSP
+    } else {
+        API_CSP
+    };
+    let mut wanted = vec![
+        (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+        (header::X_FRAME_OPTIONS, "DENY"),
+        (header::REFERRER_POLICY, "no-referrer"),
+        (header::CONTENT_SECURITY_POLICY, csp),
+    ];
+    // Answers of the API hold personal data and change all the time: no cache keeps them.
+    if path == "/api/v1" || path.starts_with("/api/v1/") {
+        wanted.push((header::CACHE_CONTROL, "no-store"));
+    }
+    for (name, value) in wanted {
+        if !headers.contains_key(&name) {
+            headers.insert(name, HeaderValue::from_static(value));
+        }
+    }
+}
+
+const CORS_METHODS: &str = "GET, POST, PATCH, DELETE";
+const CORS_REQUEST_HEADERS: &str = "Authorization, Content-Type, If-Match, Idempotency-Key";
+const CORS_EXPOSED_HEADERS: &str = "ETag, Location, Retry-After";
+
+/// The request's `Origin` when it is one of `server.cors_origins`: CORS is closed otherwise.
+fn allowed_origin(req: &actix_web::dev::ServiceRequest) -> Option<HeaderValue> {
+    let origin = req.headers().get(header::ORIGIN)?;
+    let state = req.app_data::<web::Data<AppState>>()?;
+    state
+        .settings
+        .allows_origin(origin.to_str().ok()?)
+        .then(|| origin.clone())
+}
+
+fn is_preflight(req: &actix_web::dev::ServiceRequest) -> bool {
+    req.method() == actix_web::http::Method::OPTIONS
+        && req
+            .headers()
+            .contains_key(header::ACCESS_CONTROL_REQUEST_METHOD)
+}
+
+/// The answer to a browser asking whether an allowed origin may call the API.
+fn preflight(origin: HeaderValue) -> actix_web::HttpResponse {
+    let mut response = actix_web::HttpResponse::NoContent()
+        .insert_header((header::ACCESS_CONTROL_ALLOW_METHODS, CORS_METHODS))
+        .insert_header((header::ACCESS_CONTROL_ALLOW_HEADERS, CORS_REQUEST_HEADERS))
+        .insert_header((header::ACCESS_CONTROL_MAX_AGE, "600"))
+        .finish();
+    add_cors_headers(response.headers_mut(), origin);
+    response
+}
+
+fn add_cors_headers(headers: &mut HeaderMap, origin: HeaderValue) {
+    headers.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, origin);
+    headers.insert(
+        header::ACCESS_CONTROL_EXPOSE_HEADERS,
+        HeaderValue::from_static(CORS_EXPOSED_HEADERS),
+    );
+    headers.append(header::VARY, HeaderValue::from_static("Origin"));
+}
 
 /// A body declared as something other than JSON (no Content-Type is taken as JSON).
 fn has_foreign_body(req: &actix_web::dev::ServiceRequest) -> bool {

@@ -456,7 +456,7 @@ async fn filing_with_an_unknown_category_is_refused_and_a_known_one_is_kept() {
         .post(
             "/api/v1/categories",
             &app.admin.token,
-            json!({"name": "Réseau"}),
+            json!({"name": "Catégorie de test"}),
         )
         .await
         .expect(201)
@@ -1431,7 +1431,7 @@ async fn the_list_filters_by_member_assignee_category_priority_and_origin() {
         .post(
             "/api/v1/categories",
             &app.admin.token,
-            json!({"name": "Impression"}),
+            json!({"name": "Autre catégorie de test"}),
         )
         .await
         .expect(201)

@@ -1249,7 +1249,32 @@ async fn categories_have_a_top_level_and_one_level_below() {
     let refused = create_category(&app, "Toner", Some(child.id())).await;
     assert_invalid(&refused, "parent_id");
     let all = list(&app, "/api/v1/categories", &app.admin.token).await;
-    assert_eq!(all.len(), 2);
+    assert_eq!(all.len(), SEEDED_CATEGORIES + 2);
+}
+
+/// A new database starts with the tree of the report's domains: 7 domains, 20 below them.
+const SEEDED_CATEGORIES: usize = 27;
+
+#[tokio::test]
+async fn a_new_database_starts_with_the_report_domains() {
+    let app = TestApp::spawn().await;
+    let all = list(&app, "/api/v1/categories", &app.admin.token).await;
+    assert_eq!(all.len(), SEEDED_CATEGORIES);
+    let named = |name: &str| {
+        all.iter()
+            .find(|c| c["name"] == name)
+            .unwrap_or_else(|| panic!("no category {name}"))
+            .clone()
+    };
+    let business = named("Applications métier");
+    assert_eq!(business["parent_id"], Value::Null);
+    for application in ["Polyfac", "Sedit", "Coriolis", "Concerto", "Pelehas"] {
+        assert_eq!(named(application)["parent_id"], business["id"]);
+    }
+    assert_eq!(
+        named("Imprimante réseau")["parent_id"],
+        named("Impression")["id"]
+    );
 }
 
 #[tokio::test]
@@ -1257,9 +1282,12 @@ async fn a_category_under_an_unknown_parent_is_refused() {
     let app = TestApp::spawn().await;
     let refused = create_category(&app, "Orpheline", Some(999_999)).await;
     assert_invalid(&refused, "parent_id");
-    assert!(list(&app, "/api/v1/categories", &app.admin.token)
-        .await
-        .is_empty());
+    assert_eq!(
+        list(&app, "/api/v1/categories", &app.admin.token)
+            .await
+            .len(),
+        SEEDED_CATEGORIES
+    );
 }
 
 #[tokio::test]
@@ -1295,7 +1323,7 @@ async fn sibling_categories_have_different_names_but_cousins_may_share_one() {
         list(&app, "/api/v1/categories", &app.admin.token)
             .await
             .len(),
-        4
+        SEEDED_CATEGORIES + 4
     );
 }
 
@@ -1304,19 +1332,21 @@ async fn categories_are_listed_newest_first_to_everyone() {
     let app = TestApp::spawn().await;
     let member = app.create_member("CACHAN").await;
     let agent = app.user("agent", Some(member)).await;
-    let a = create_category(&app, "Réseau", None).await.expect(201).id();
+    let a = create_category(&app, "Réseaux locaux", None)
+        .await
+        .expect(201)
+        .id();
     let b = create_category(&app, "Wifi", Some(a))
         .await
         .expect(201)
         .id();
-    let c = create_category(&app, "Téléphonie", None)
+    let c = create_category(&app, "Téléphonie IP", None)
         .await
         .expect(201)
         .id();
-    assert_eq!(
-        ids(&list(&app, "/api/v1/categories", &agent.token).await),
-        vec![c, b, a]
-    );
+    let listed = ids(&list(&app, "/api/v1/categories", &agent.token).await);
+    assert_eq!(listed.len(), SEEDED_CATEGORIES + 3);
+    assert_eq!(listed[..3], [c, b, a]);
 
     let page = app
         .get("/api/v1/categories?limit=2", &agent.token)
@@ -1331,8 +1361,11 @@ async fn categories_are_listed_newest_first_to_everyone() {
         )
         .await
         .expect(200);
-    assert_eq!(ids(rest.body["items"].as_array().unwrap()), vec![a]);
-    assert_eq!(rest.body["next_cursor"], Value::Null);
+    assert_eq!(ids(rest.body["items"].as_array().unwrap())[0], a);
+    assert!(
+        rest.body["next_cursor"].is_string(),
+        "the seeded tree follows"
+    );
 }
 
 // ---------------------------------------------------------------------------------------

@@ -1,12 +1,15 @@
 //! Logging in, and who am I.
 
-use actix_web::{web, HttpResponse};
+use actix_web::{web, HttpRequest, HttpResponse};
 use serde::{Deserialize, Serialize};
+use serde_json::json;
 use utoipa::ToSchema;
 
+use crate::api::audit::client_ip;
 use crate::api::users::UserView;
 use crate::auth::{password, AuthUser};
 use crate::db;
+use crate::db::audit::{AuditAction, AuditSource};
 use crate::domain::user::Role;
 use crate::error::AppError;
 use crate::startup::AppState;
@@ -33,7 +36,9 @@ pub struct LoginResponse {
     pub user: UserView,
 }
 
-/// Exchange an e-mail and password for a bearer token.
+/// Exchange an e-mail and password for a bearer token. Failed attempts are limited per e-mail
+/// and per client address (`auth.max_failed_logins_per_account`, `…_per_address` within
+/// `auth.login_window_seconds`); past the limit the answer is 429 with `Retry-After`.
 #[utoipa::path(
     post, path = "/api/v1/auth/login", tag = "auth",
     request_body = LoginRequest,
@@ -42,36 +47,75 @@ pub struct LoginResponse {
         (status = 400, description = "Malformed JSON", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 401, description = "Wrong e-mail or password, or disabled account", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 422, description = "Missing field", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many failed log-ins for this e-mail or from this address", body = crate::error::Problem, content_type = "application/problem+json",
+            headers(("Retry-After" = u64, description = "Seconds to wait"))),
     ),
     security(())
 )]
 pub async fn login(
     state: web::Data<AppState>,
+    req: HttpRequest,
     body: web::Json<LoginRequest>,
 ) -> Result<HttpResponse, AppError> {
     let LoginRequest { email, password } = body.into_inner();
     let email = email.trim().to_lowercase();
-    let user = state
+    let address = client_ip(&req);
+    // Refused before any password work, alike for known and unknown e-mails.
+    let attempt = state
+        .login_throttle
+        .begin(&email, address)
+        .map_err(|retry_after_seconds| AppError::TooManyRequests {
+            retry_after_seconds,
+        })?;
+    let source = AuditSource {
+        actor_id: None,
+        ip: address.map(|a| a.to_string()),
+    };
+    let outcome = state
         .run(move |conn| {
             let user = db::users::find_by_email(conn, &email)?;
             // Same work whether or not the account exists, so timing tells nothing.
-            Ok(match user {
-                Some(user)
-                    if password::verify(&password, &user.password_hash) && !user.disabled =>
-                {
-                    Some(user)
+            let (user, subject, failure) = match user {
+                Some(user) if !password::verify(&password, &user.password_hash) => {
+                    (None, Some(user.id), Some("wrong_password"))
                 }
-                Some(_) => None,
+                Some(user) if user.disabled => (None, Some(user.id), Some("disabled")),
+                Some(user) => {
+                    let id = user.id;
+                    (Some(user), Some(id), None)
+                }
                 None => {
                     password::verify_nothing(&password);
-                    None
+                    (None, None, Some("unknown_email"))
                 }
-            })
+            };
+            let tried: String = email.chars().take(254).collect();
+            let entry = match failure {
+                None => source.entry(AuditAction::LoginSucceeded, subject, json!({"email": tried})),
+                Some(reason) => source.entry(
+                    AuditAction::LoginFailed,
+                    subject,
+                    json!({"email": tried, "reason": reason}),
+                ),
+            };
+            db::audit::record(conn, &entry)?;
+            Ok(user)
         })
-        .await?;
-    let Some(user) = user else {
-        state.metrics.login_failed();
-        return Err(AppError::Unauthorized("wrong e-mail or password".into()));
+        .await;
+    let user = match outcome {
+        Ok(Some(user)) => {
+            state.login_throttle.succeeded(attempt);
+            user
+        }
+        Ok(None) => {
+            state.login_throttle.failed(attempt);
+            state.metrics.login_failed();
+            return Err(AppError::Unauthorized("wrong e-mail or password".into()));
+        }
+        Err(error) => {
+            state.login_throttle.cancelled(attempt);
+            return Err(error);
+        }
     };
     let token = state
         .keys

@@ -1,10 +1,12 @@
 //! The HTTP API: one module per resource, and what they share (routes, paging, JSON errors).
 
+pub mod audit;
 pub mod auth;
 pub mod categories;
 pub mod members;
 pub mod openapi;
 pub mod ops;
+pub mod privacy;
 pub mod outbox;
 pub mod reports;
 pub mod stats;
@@ -45,7 +47,9 @@ pub fn configure(cfg: &mut web::ServiceConfig, settings: &Settings) {
             .configure(|cfg| work_logs::configure(cfg, settings))
             .configure(stats::configure)
             .configure(outbox::configure)
-            .configure(reports::configure),
+            .configure(reports::configure)
+            .configure(privacy::configure)
+            .configure(audit::configure),
     );
 }
 

@@ -56,6 +56,10 @@ use crate::api;
         api::ops::health,
         api::ops::ready,
         api::ops::metrics,
+        api::privacy::export_user,
+        api::privacy::anonymize_user,
+        api::privacy::anonymize_requester,
+        api::audit::list_audit,
     ),
     components(schemas(crate::error::Problem, crate::domain::FieldError)),
     modifiers(&BearerAuth),
@@ -69,6 +73,8 @@ use crate::api;
         (name = "work-logs", description = "The team's days of work"),
         (name = "statistics", description = "Figures of the activity report"),
         (name = "operations", description = "Liveness, readiness, metrics"),
+        (name = "personal data", description = "Export and anonymization of personal data (RGPD)"),
+        (name = "audit", description = "The append-only log of log-ins, rights changes, exports and anonymizations"),
     )
 )]
 pub struct ApiDoc;

@@ -1,6 +1,6 @@
 //! Users: agents of members and the cooperative's staff.
 
-use actix_web::{web, HttpResponse};
+use actix_web::{web, HttpRequest, HttpResponse};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -128,6 +128,7 @@ async fn check_member_exists(state: &AppState, member_id: Option<i64>) -> Result
 pub async fn create_user(
     state: web::Data<AppState>,
     user: AuthUser,
+    req: HttpRequest,
     body: web::Json<CreateUser>,
 ) -> Result<HttpResponse, AppError> {
     user.require_directory_manager()?;
@@ -160,8 +161,9 @@ pub async fn create_user(
         created_at: at,
         updated_at: at,
     };
+    let source = crate::api::audit::source(&user, &req);
     let created_user = state
-        .run(move |conn| Ok(db::users::insert(conn, &new)?))
+        .run(move |conn| Ok(db::audit::create_user(conn, &new, &source)?))
         .await?
         .ok_or_else(|| AppError::Conflict {
             code: "duplicate",
@@ -251,6 +253,7 @@ pub async fn get_user(
 pub async fn update_user(
     state: web::Data<AppState>,
     user: AuthUser,
+    req: HttpRequest,
     id: web::Path<String>,
     body: web::Json<UpdateUser>,
 ) -> Result<HttpResponse, AppError> {
@@ -300,8 +303,9 @@ pub async fn update_user(
         disabled,
         updated_at: Some(crate::domain::time::now()),
     };
+    let source = crate::api::audit::source(&user, &req);
     let updated = state
-        .run(move |conn| Ok(db::users::update(conn, id, &changes)?))
+        .run(move |conn| Ok(db::audit::update_user(conn, id, &changes, &source)?))
         .await?
         .ok_or_else(|| AppError::not_found(format!("user {id}")))?;
     Ok(HttpResponse::Ok().json(UserView::from(updated)))

@@ -57,7 +57,12 @@ impl LoginThrottle {
         self.begin_at(account, address, Instant::now())
     }
 
-    fn begin_at(&self, account: &str, address: Option<IpAddr>, now: Instant) -> Result<Attempt, u64> {
+    fn begin_at(
+        &self,
+        account: &str,
+        address: Option<IpAddr>,
+        now: Instant,
+    ) -> Result<Attempt, u64> {
         let LoginLimits {
             window,
             per_account,
@@ -239,7 +244,9 @@ mod tests {
         }
         let refused = throttle.begin_at("a@x", ip("10.0.0.2"), start + Duration::from_secs(180));
         assert_eq!(refused.err(), Some(720));
-        assert!(throttle.begin_at("b@x", ip("10.0.0.1"), start + Duration::from_secs(180)).is_ok());
+        assert!(throttle
+            .begin_at("b@x", ip("10.0.0.1"), start + Duration::from_secs(180))
+            .is_ok());
         let later = start + Duration::from_secs(900);
         assert!(throttle.begin_at("a@x", ip("10.0.0.1"), later).is_ok());
     }
@@ -294,7 +301,12 @@ mod tests {
         let mut failures = Failures::new(3);
         let now = Instant::now();
         for (i, key) in ["a", "b", "c", "d", "e"].into_iter().enumerate() {
-            failures.push(key, 5, Duration::from_secs(60), now + Duration::from_secs(i as u64));
+            failures.push(
+                key,
+                5,
+                Duration::from_secs(60),
+                now + Duration::from_secs(i as u64),
+            );
         }
         assert_eq!(failures.times.len(), 3);
         assert!(failures.times.contains_key("e"));

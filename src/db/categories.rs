@@ -46,7 +46,7 @@ pub fn all(conn: &mut DbConn) -> QueryResult<Vec<Category>> {
         .load(conn)
 }
 
-fn find_sibling(
+pub fn find_sibling(
     conn: &mut DbConn,
     name: &str,
     parent_id: Option<i64>,
@@ -90,5 +90,37 @@ pub fn insert(conn: &mut DbConn, new: &NewCategory) -> QueryResult<Inserted> {
         Ok(find_sibling(conn, &new.name, new.parent_id)?
             .map(Inserted::Created)
             .unwrap_or(Inserted::Duplicate))
+    })
+}
+
+/// Gives an empty category table the default tree; a table with any category is left alone.
+pub fn seed_default_tree(conn: &mut DbConn, at: NaiveDateTime) -> QueryResult<usize> {
+    super::write(conn, |conn| {
+        let existing: i64 = categories::table.count().get_result(conn)?;
+        if existing > 0 {
+            return Ok(0);
+        }
+        let mut inserted = 0;
+        for (domain, children) in crate::domain::category::DEFAULT_TREE {
+            diesel::insert_into(categories::table)
+                .values(&NewCategory {
+                    name: domain.to_string(),
+                    parent_id: None,
+                    created_at: at,
+                })
+                .execute(conn)?;
+            let parent = find_sibling(conn, domain, None)?.map(|c| c.id);
+            for child in *children {
+                diesel::insert_into(categories::table)
+                    .values(&NewCategory {
+                        name: child.to_string(),
+                        parent_id: parent,
+                        created_at: at,
+                    })
+                    .execute(conn)?;
+            }
+            inserted += 1 + children.len();
+        }
+        Ok(inserted)
     })
 }

@@ -204,9 +204,8 @@ pub fn anonymize_requester(
             conn,
             &source.entry(AuditAction::TicketRequesterAnonymized, None, details),
         )?;
-        super::tickets::find(conn, ticket_id)?.ok_or(diesel::result::Error::NotFound)
+        super::tickets::find(conn, ticket_id)
     })
-    .map(Some)
 }
 
 /// Empties the requester fields of those tickets that have any, with a history entry each;

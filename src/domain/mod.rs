@@ -1,6 +1,7 @@
 //! Plain types and rules of the helpdesk: no HTTP, no SQL.
 
 pub mod calendar;
+pub mod category;
 pub mod member;
 pub mod service_level;
 pub mod text;
