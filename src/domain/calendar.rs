@@ -2,6 +2,7 @@
 //! holidays, and extra closed days. Service-level clocks count only the minutes it is open.
 
 use std::collections::BTreeSet;
+use std::sync::OnceLock;
 
 use chrono::{Datelike, Duration, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Weekday};
 use chrono_tz::Tz;
@@ -19,6 +20,27 @@ pub struct BusinessCalendar {
     /// Extra closed days and the public holidays of `HOLIDAY_YEARS`, looked up rather than
     /// computed for every day a clock walks through.
     closed_days: BTreeSet<NaiveDate>,
+    /// Every day's open interval over `HOLIDAY_YEARS`, with running totals, built on first use.
+    days: OnceLock<DayIndex>,
+}
+
+/// The open interval of each day of `HOLIDAY_YEARS` and the open seconds before it, so that
+/// the time between two instants years apart costs two look-ups rather than a walk.
+#[derive(Debug, Clone)]
+struct DayIndex {
+    first: NaiveDate,
+    intervals: Vec<Option<(NaiveDateTime, NaiveDateTime)>>,
+    /// `before[i]`: open seconds from the first day up to the start of day `i`.
+    before: Vec<i64>,
+}
+
+impl DayIndex {
+    fn position(&self, day: NaiveDate) -> Option<usize> {
+        let offset = (day - self.first).num_days();
+        (0..self.intervals.len() as i64)
+            .contains(&offset)
+            .then_some(offset as usize)
+    }
 }
 
 const HOLIDAY_YEARS: std::ops::RangeInclusive<i32> = 1990..=2100;
@@ -99,6 +121,7 @@ impl BusinessCalendar {
             zone,
             hours,
             closed_days,
+            days: OnceLock::new(),
         }
     }
 
@@ -143,32 +166,90 @@ impl BusinessCalendar {
         super::time::local_date(utc, self.zone)
     }
 
+    fn index(&self) -> &DayIndex {
+        self.days.get_or_init(|| {
+            let first = NaiveDate::from_ymd_opt(*HOLIDAY_YEARS.start(), 1, 1).expect("valid date");
+            let last = NaiveDate::from_ymd_opt(*HOLIDAY_YEARS.end(), 12, 31).expect("valid date");
+            let mut intervals = Vec::new();
+            let mut before = vec![0i64];
+            let mut day = first;
+            while day <= last {
+                let interval = self.open_interval(day);
+                let seconds = interval.map_or(0, |(open, close)| (close - open).num_seconds());
+                before.push(before.last().copied().unwrap_or(0) + seconds);
+                intervals.push(interval);
+                day += Duration::days(1);
+            }
+            DayIndex {
+                first,
+                intervals,
+                before,
+            }
+        })
+    }
+
     /// Whole business minutes between two instants (0 when `to` is not after `from`).
     pub fn business_minutes(&self, from: NaiveDateTime, to: NaiveDateTime) -> i64 {
         if to <= from {
             return 0;
         }
-        let mut seconds = 0i64;
-        let mut day = self.local_day(from);
-        let last = self.local_day(to);
-        while day <= last {
-            if let Some((open, close)) = self.open_interval(day) {
-                let start = open.max(from);
-                let end = close.min(to);
+        let (first, last) = (self.local_day(from), self.local_day(to));
+        let index = self.index();
+        let overlap = |interval: Option<(NaiveDateTime, NaiveDateTime)>| {
+            interval.map_or(0, |(open, close)| {
+                let (start, end) = (open.max(from), close.min(to));
                 if end > start {
-                    seconds += (end - start).num_seconds();
+                    (end - start).num_seconds()
+                } else {
+                    0
                 }
+            })
+        };
+        let seconds = match (index.position(first), index.position(last)) {
+            (Some(i), Some(j)) if i == j => overlap(index.intervals[i]),
+            (Some(i), Some(j)) => {
+                overlap(index.intervals[i])
+                    + (index.before[j] - index.before[i + 1])
+                    + overlap(index.intervals[j])
             }
-            day += Duration::days(1);
-        }
+            _ => {
+                let mut seconds = 0;
+                let mut day = first;
+                while day <= last {
+                    seconds += overlap(self.open_interval(day));
+                    day += Duration::days(1);
+                }
+                seconds
+            }
+        };
         seconds / 60
     }
 
     /// The instant when `minutes` business minutes have passed since `from`; `None` if the
-    /// calendar is not open that long within three years.
+    /// calendar is not open that long (beyond the indexed years, within three years).
     pub fn add_business_minutes(&self, from: NaiveDateTime, minutes: i64) -> Option<NaiveDateTime> {
-        let mut remaining = Duration::minutes(minutes.max(0));
-        let mut day = self.local_day(from);
+        let wanted = Duration::minutes(minutes.max(0));
+        let first = self.local_day(from);
+        let index = self.index();
+        if let Some(i) = index.position(first) {
+            let available = index.intervals[i].map_or(Duration::zero(), |(open, close)| {
+                (close - open.max(from)).max(Duration::zero())
+            });
+            if wanted <= available {
+                let (open, _) = index.intervals[i]?;
+                return Some(open.max(from) + wanted);
+            }
+            // The first day whose running total reaches what is still wanted after day `i`.
+            let target = index.before[i + 1] + (wanted - available).num_seconds();
+            let j = index.before.partition_point(|total| *total < target);
+            if j >= 1 && j - 1 < index.intervals.len() {
+                let day = j - 1;
+                let (open, _) = index.intervals[day]?;
+                return Some(open + Duration::seconds(target - index.before[day]));
+            }
+        }
+        let mut remaining = wanted;
+        let mut day = first;
         for _ in 0..MAX_DAYS_WALKED {
             if let Some((open, close)) = self.open_interval(day) {
                 let start = open.max(from);
@@ -302,6 +383,39 @@ mod tests {
         let night = utc("2018-03-06T23:00:00+01:00");
         assert_eq!(calendar.business_minutes(evening, night), 0);
         assert_eq!(calendar.business_minutes(night, evening), 0);
+    }
+
+    #[test]
+    fn long_spans_count_like_a_walk_through_every_day() {
+        let calendar = BusinessCalendar::office_hours(Paris);
+        let walk = |from: NaiveDateTime, to: NaiveDateTime| {
+            let mut seconds = 0;
+            let mut day = calendar.local_day(from);
+            while day <= calendar.local_day(to) {
+                if let Some((open, close)) = calendar.open_interval(day) {
+                    let (start, end) = (open.max(from), close.min(to));
+                    if end > start {
+                        seconds += (end - start).num_seconds();
+                    }
+                }
+                day += Duration::days(1);
+            }
+            seconds / 60
+        };
+        let from = utc("2016-02-26T16:12:00+01:00");
+        for to in [
+            "2016-02-26T17:00:00+01:00",
+            "2016-03-01T09:30:00+01:00",
+            "2017-05-09T11:45:00+02:00",
+            "2024-12-24T18:30:00+01:00",
+        ] {
+            let to = utc(to);
+            let minutes = calendar.business_minutes(from, to);
+            assert_eq!(minutes, walk(from, to), "{to}");
+            // Adding back what elapsed lands within the minute of the end, or at an opening.
+            let due = calendar.add_business_minutes(from, minutes).unwrap();
+            assert_eq!(calendar.business_minutes(from, due), minutes);
+        }
     }
 
     #[test]
