@@ -91,7 +91,11 @@ pub async fn login(
             };
             let tried: String = email.chars().take(254).collect();
             let entry = match failure {
-                None => source.entry(AuditAction::LoginSucceeded, subject, json!({"email": tried})),
+                None => source.entry(
+                    AuditAction::LoginSucceeded,
+                    subject,
+                    json!({"email": tried}),
+                ),
                 Some(reason) => source.entry(
                     AuditAction::LoginFailed,
                     subject,

@@ -73,7 +73,7 @@ use crate::api;
         (name = "work-logs", description = "The team's days of work"),
         (name = "statistics", description = "Figures of the activity report"),
         (name = "operations", description = "Liveness, readiness, metrics"),
-        (name = "personal data", description = "Export and anonymization of personal data (RGPD)"),
+        (name = "privacy", description = "Export and anonymization of personal data (RGPD)"),
         (name = "audit", description = "The append-only log of log-ins, rights changes, exports and anonymizations"),
     )
 )]

@@ -167,7 +167,7 @@ pub struct AnonymizedView {
 
 /// Everything held about a user, as JSON (admin only). The export is written to the audit log.
 #[utoipa::path(
-    get, path = "/api/v1/users/{id}/export", tag = "personal data",
+    get, path = "/api/v1/users/{id}/export", tag = "privacy",
     params(("id" = i64, Path, description = "User id")),
     responses(
         (status = 200, description = "Everything held about the user", body = PersonalDataView),
@@ -197,7 +197,7 @@ pub async fn export_user(
 /// requested removed; their comments kept but unsigned. Tickets and work logs keep their
 /// member, dates and counts, so statistics do not change. Cannot be undone.
 #[utoipa::path(
-    post, path = "/api/v1/users/{id}/anonymize", tag = "personal data",
+    post, path = "/api/v1/users/{id}/anonymize", tag = "privacy",
     params(("id" = i64, Path, description = "User id")),
     responses(
         (status = 200, description = "Anonymized (again, if it already was)", body = AnonymizedView),
@@ -237,7 +237,7 @@ pub async fn anonymize_user(
 /// Remove a ticket's free-text requester: name, e-mail and phone (admin only). The title,
 /// description and everything else stay. Answers the ticket, with its new `ETag`.
 #[utoipa::path(
-    post, path = "/api/v1/tickets/{id}/anonymize-requester", tag = "personal data",
+    post, path = "/api/v1/tickets/{id}/anonymize-requester", tag = "privacy",
     params(("id" = i64, Path, description = "Ticket id")),
     responses(
         (status = 200, description = "The ticket without requester details", body = TicketView,
