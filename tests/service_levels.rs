@@ -230,3 +230,51 @@ async fn service_levels_are_for_staff_and_need_a_year() {
     assert_eq!(missing.status, 422);
     assert_eq!(missing.code(), "validation_failed");
 }
+
+#[tokio::test]
+async fn service_levels_follow_a_ticket_whose_priority_or_member_changes() {
+    let app = TestApp::spawn().await;
+    let arcueil = app.create_member("ARCUEIL").await;
+    let ivry = app.create_member("IVRY").await;
+    let created = "2018-03-06T09:00:00+01:00";
+    let imported = app
+        .post(
+            "/api/v1/tickets/import",
+            &app.admin.token,
+            json!([past_ticket(
+                arcueil,
+                1,
+                created,
+                "2018-03-06T09:45:00+01:00",
+                None
+            )]),
+        )
+        .await
+        .expect(201);
+    let id = imported.body["ids"][0].as_i64().unwrap();
+    let path = "/api/v1/stats/service-levels?year=2018";
+    let before = app.get(path, &app.admin.token).await.expect(200);
+    assert_eq!(
+        before.body["rows"][0]["acknowledge"]["within_target_pct"],
+        0.0
+    );
+
+    app.patch(
+        &format!("/api/v1/tickets/{id}"),
+        &app.admin.token,
+        json!({"priority": 2, "member_id": ivry}),
+    )
+    .await
+    .expect(200);
+    let after = app.get(path, &app.admin.token).await.expect(200);
+    let rows = after.body["rows"].as_array().unwrap();
+    assert_eq!(
+        rows.len(),
+        1,
+        "the ticket left ARCUEIL's priority 1 row: {rows:?}"
+    );
+    assert_eq!(rows[0]["member_code"], "IVRY");
+    assert_eq!(rows[0]["priority"], 2);
+    assert_eq!(rows[0]["acknowledge"]["median_minutes"], 45.0);
+    assert_eq!(rows[0]["acknowledge"]["within_target_pct"], 100.0);
+}

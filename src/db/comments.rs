@@ -101,6 +101,9 @@ pub fn add(
                     tickets::version.eq(ticket.version + 1),
                 ))
                 .execute(conn)?;
+            let mut measured = ticket.contribution();
+            measured.acknowledge_minutes = Some(minutes);
+            super::service_levels::replace(conn, &ticket.contribution(), &measured)?;
             record_event(
                 conn,
                 &NewTicketEvent {

@@ -8,11 +8,13 @@ pub mod members;
 pub mod outbox;
 pub mod privacy;
 pub mod schema;
+pub mod service_levels;
 pub mod tickets;
 pub mod users;
 pub mod work_logs;
 
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 use std::time::Duration;
 
 use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
@@ -162,6 +164,11 @@ pub fn migrate(conn: &mut DbConn) -> Result<Vec<String>, Box<dyn std::error::Err
     Ok(applied.iter().map(ToString::to_string).collect())
 }
 
+/// Writers of this process take turns before they ask SQLite for its write lock: SQLite lets
+/// one writer at a time, and a writer that finds the lock taken sleeps in its busy handler for
+/// up to a hundred milliseconds at a time, where waiting here wakes it as soon as it is free.
+static SQLITE_WRITER: Mutex<()> = Mutex::new(());
+
 /// Runs `work` in one write transaction. On SQLite the transaction takes the write lock at
 /// once (`BEGIN IMMEDIATE`), so that a transaction that reads before it writes waits for other
 /// writers instead of failing when it upgrades its lock.
@@ -170,19 +177,29 @@ where
     F: FnOnce(&mut DbConn) -> Result<T, E>,
     E: From<diesel::result::Error>,
 {
-    match conn {
+    let _turn = match conn {
         DbConn::Sqlite(sqlite) => {
-            AnsiTransactionManager::begin_transaction_sql(sqlite, "BEGIN IMMEDIATE")?
+            // A nested call (a transaction already open on this connection) has its turn.
+            let nested = !matches!(
+                AnsiTransactionManager::transaction_manager_status_mut(sqlite).transaction_depth(),
+                Ok(None)
+            );
+            let turn = (!nested).then(|| SQLITE_WRITER.lock().unwrap_or_else(|e| e.into_inner()));
+            AnsiTransactionManager::begin_transaction_sql(sqlite, "BEGIN IMMEDIATE")?;
+            turn
         }
-        DbConn::Postgresql(_) => DbConn::begin_transaction(conn)?,
-    }
+        DbConn::Postgresql(_) => {
+            <DbConn as TransactionManager<DbConn>>::begin_transaction(conn)?;
+            None
+        }
+    };
     match work(conn) {
         Ok(value) => {
-            DbConn::commit_transaction(conn)?;
+            <DbConn as TransactionManager<DbConn>>::commit_transaction(conn)?;
             Ok(value)
         }
         Err(error) => {
-            DbConn::rollback_transaction(conn).map_err(E::from)?;
+            <DbConn as TransactionManager<DbConn>>::rollback_transaction(conn).map_err(E::from)?;
             Err(error)
         }
     }

@@ -172,6 +172,20 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    service_level_counts (member_id, year, priority, origin) {
+        member_id -> BigInt,
+        year -> Integer,
+        priority -> Integer,
+        origin -> Text,
+        tickets -> BigInt,
+        acknowledged -> BigInt,
+        acknowledge_histogram -> Binary,
+        resolved -> BigInt,
+        resolve_histogram -> Binary,
+    }
+}
+
 diesel::joinable!(users -> members (member_id));
 diesel::joinable!(tickets -> members (member_id));
 diesel::joinable!(comments -> tickets (ticket_id));

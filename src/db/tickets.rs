@@ -9,6 +9,7 @@ use diesel::prelude::*;
 use diesel::sql_types::{Bool, Text};
 
 use super::schema::{idempotency_keys, ticket_events, tickets, users, work_logs};
+use super::service_levels::{self as sla_counts, Contribution};
 use super::{counts, members, outbox, users as user_rows, DbConn};
 use crate::domain::service_level::{ServiceClock, TicketClock};
 use crate::domain::ticket::{Origin, Status};
@@ -57,6 +58,18 @@ impl Ticket {
             paused_minutes: i64::from(self.paused_minutes),
             waiting_since: self.waiting_since,
         }
+    }
+
+    /// Where and how the ticket counts in the service-level aggregates.
+    pub fn contribution(&self) -> Contribution {
+        Contribution::new(
+            self.member_id,
+            self.created_on,
+            self.priority,
+            &self.origin,
+            self.acknowledge_minutes,
+            self.resolve_minutes,
+        )
     }
 
     fn facts(&self) -> TicketFacts<'_> {
@@ -325,6 +338,7 @@ fn file_once(
         ))
         .execute(conn)?;
     counts::add_tickets(conn, ticket.member_id, today, &ticket.origin, 1)?;
+    sla_counts::add(conn, &ticket.contribution())?;
     if let Some(key) = idempotency {
         diesel::insert_into(idempotency_keys::table)
             .values((
@@ -690,6 +704,7 @@ fn change_once(
     record_events(conn, &events)?;
     let ticket =
         find(conn, id)?.ok_or_else(|| AppError::internal("ticket vanished during its update"))?;
+    sla_counts::replace(conn, &current.contribution(), &ticket.contribution())?;
     if let Some(assignee) = ticket
         .assignee_id
         .filter(|a| Some(*a) != current.assignee_id)
@@ -806,16 +821,18 @@ pub fn list(
     }
     if let Some(q) = &filter.q {
         let pattern = like_pattern(q);
+        let lowered = q.to_lowercase();
         query = match conn {
-            // The trigram index answers LIKE on its own copy of the text.
-            DbConn::Sqlite(_) => query.filter(
+            // The trigram index finds a text of three characters or more as a phrase; a
+            // shorter one is looked for in every ticket.
+            DbConn::Sqlite(_) if lowered.chars().count() >= 3 => query.filter(
                 sql::<Bool>(
-                    "tickets.id IN (SELECT rowid FROM tickets_search WHERE search_text LIKE ",
+                    "tickets.id IN (SELECT rowid FROM tickets_search WHERE tickets_search MATCH ",
                 )
-                .bind::<Text, _>(pattern)
-                .sql(" ESCAPE '\\')"),
+                .bind::<Text, _>(format!("\"{}\"", lowered.replace('"', "\"\"")))
+                .sql(")"),
             ),
-            DbConn::Postgresql(_) => query.filter(tickets::search_text.like(pattern).escape('\\')),
+            _ => query.filter(tickets::search_text.like(pattern).escape('\\')),
         };
     }
     if let Some((created_at, id)) = after {
@@ -968,6 +985,7 @@ pub fn import(
 
         let at = now();
         let mut monthly: HashMap<(i64, NaiveDate, String), i64> = HashMap::new();
+        let mut contributions: Vec<Contribution> = Vec::with_capacity(batch.len());
         let mut ids = Vec::with_capacity(batch.len());
         for chunk in batch.chunks(500) {
             let rows: Vec<NewTicket> = chunk
@@ -982,6 +1000,16 @@ pub fn import(
                             row.draft.origin.clone(),
                         ))
                         .or_default() += 1;
+                    let acknowledge_minutes = measure(policy, row, row.acknowledged_at);
+                    let resolve_minutes = measure(policy, row, row.resolved_at);
+                    contributions.push(Contribution::new(
+                        row.draft.member_id,
+                        created_on,
+                        row.draft.priority,
+                        &row.draft.origin,
+                        acknowledge_minutes,
+                        resolve_minutes,
+                    ));
                     NewTicket {
                         member_id: row.draft.member_id,
                         requester_id: row.draft.requester_id,
@@ -1008,8 +1036,8 @@ pub fn import(
                         closed_at: row.closed_at,
                         updated_at: at,
                         version: 1,
-                        acknowledge_minutes: measure(policy, row, row.acknowledged_at),
-                        resolve_minutes: measure(policy, row, row.resolved_at),
+                        acknowledge_minutes,
+                        resolve_minutes,
                         overdue_notified_at: Some(at),
                     }
                 })
@@ -1041,6 +1069,7 @@ pub fn import(
         for ((member_id, month, origin), n) in monthly {
             counts::add_tickets(conn, member_id, month, &origin, n)?;
         }
+        sla_counts::add_all(conn, &contributions)?;
         Ok(ids)
     })
 }
@@ -1100,42 +1129,6 @@ pub fn alert_overdue(
         }
         Ok(true)
     })
-}
-
-/// The service-level measures of the tickets filed between two local days, inclusive.
-pub fn measures(
-    conn: &mut DbConn,
-    from: NaiveDate,
-    to: NaiveDate,
-    origin: Option<&str>,
-) -> QueryResult<Vec<crate::stats::service_levels::Measure>> {
-    let mut query = tickets::table
-        .filter(tickets::created_on.ge(from))
-        .filter(tickets::created_on.le(to))
-        .select((
-            tickets::member_id,
-            tickets::priority,
-            tickets::acknowledge_minutes,
-            tickets::resolve_minutes,
-        ))
-        .into_boxed();
-    if let Some(origin) = origin {
-        query = query.filter(tickets::origin.eq(origin.to_string()));
-    }
-    let rows: Vec<(i64, i32, Option<i32>, Option<i32>)> = query.load(conn)?;
-    Ok(rows
-        .into_iter()
-        .map(
-            |(member_id, priority, acknowledge_minutes, resolve_minutes)| {
-                crate::stats::service_levels::Measure {
-                    member_id,
-                    priority,
-                    acknowledge_minutes,
-                    resolve_minutes,
-                }
-            },
-        )
-        .collect())
 }
 
 /// Which of these ticket ids exist.

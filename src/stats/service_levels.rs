@@ -7,16 +7,8 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use super::MemberRef;
-use crate::domain::service_level::{percentile, Targets};
-
-/// One ticket's measures, as stored when it was taken in charge and resolved.
-#[derive(Debug, Clone, Copy)]
-pub struct Measure {
-    pub member_id: i64,
-    pub priority: i32,
-    pub acknowledge_minutes: Option<i32>,
-    pub resolve_minutes: Option<i32>,
-}
+use crate::db::service_levels::Row;
+use crate::domain::service_level::{Histogram, Targets};
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Durations {
@@ -49,24 +41,24 @@ pub struct ServiceLevels {
     pub rows: Vec<ServiceLevelRow>,
 }
 
-fn durations(mut values: Vec<i64>, target: i64) -> Durations {
-    values.sort_unstable();
-    let count = values.len() as i64;
-    let within = values.iter().filter(|v| **v <= target).count() as i64;
+fn durations(histogram: &Histogram, target: i64) -> Durations {
+    let count = histogram.count();
     let round = |v: f64| (v * 100.0).round() / 100.0;
     Durations {
         count,
         target_minutes: target,
-        median_minutes: percentile(&values, 50.0).map(round),
-        p90_minutes: percentile(&values, 90.0).map(round),
-        within_target_pct: (count > 0).then(|| round(within as f64 * 100.0 / count as f64)),
+        median_minutes: histogram.percentile(50.0).map(round),
+        p90_minutes: histogram.percentile(90.0).map(round),
+        within_target_pct: (count > 0)
+            .then(|| round(histogram.at_most(target) as f64 * 100.0 / count as f64)),
     }
 }
 
-/// Rows by member code, then priority.
+/// Rows by member code, then priority, from the aggregates of one year (all origins given
+/// are added up).
 pub fn service_levels(
     members: &[MemberRef],
-    measures: &[Measure],
+    counts: &[Row],
     targets: &Targets,
     year: i32,
 ) -> ServiceLevels {
@@ -74,21 +66,24 @@ pub fn service_levels(
     #[derive(Default)]
     struct Group {
         tickets: i64,
-        acknowledge: Vec<i64>,
-        resolve: Vec<i64>,
+        acknowledge: Histogram,
+        resolve: Histogram,
     }
     let mut groups: BTreeMap<(i64, i32), Group> = BTreeMap::new();
-    for m in measures {
-        let group = groups.entry((m.member_id, m.priority)).or_default();
-        group.tickets += 1;
+    for row in counts.iter().filter(|r| r.year == year) {
+        let group = groups.entry((row.member_id, row.priority)).or_default();
+        group.tickets += row.tickets;
         group
             .acknowledge
-            .extend(m.acknowledge_minutes.map(i64::from));
-        group.resolve.extend(m.resolve_minutes.map(i64::from));
+            .merge(&Histogram::decode(&row.acknowledge_histogram));
+        group
+            .resolve
+            .merge(&Histogram::decode(&row.resolve_histogram));
     }
     let by_id: BTreeMap<i64, &MemberRef> = members.iter().map(|m| (m.id, m)).collect();
     let mut rows: Vec<ServiceLevelRow> = groups
         .into_iter()
+        .filter(|(_, group)| group.tickets != 0)
         .filter_map(|((member_id, priority), group)| {
             by_id.get(&member_id).map(|member| ServiceLevelRow {
                 member_id,
@@ -96,8 +91,8 @@ pub fn service_levels(
                 member_name: member.name.clone(),
                 priority,
                 tickets: group.tickets,
-                acknowledge: durations(group.acknowledge, targets.acknowledge_for(priority)),
-                resolve: durations(group.resolve, targets.resolve_for(priority)),
+                acknowledge: durations(&group.acknowledge, targets.acknowledge_for(priority)),
+                resolve: durations(&group.resolve, targets.resolve_for(priority)),
             })
         })
         .collect();
@@ -124,22 +119,26 @@ mod tests {
             acknowledge: [30, 60, 240, 480],
             resolve: [240, 600, 1800, 3000],
         };
-        let measures: Vec<Measure> = [10, 20, 40, 50]
-            .iter()
-            .map(|m| Measure {
-                member_id: 1,
-                priority: 1,
-                acknowledge_minutes: Some(*m),
-                resolve_minutes: None,
-            })
-            .chain([Measure {
-                member_id: 1,
-                priority: 1,
-                acknowledge_minutes: None,
-                resolve_minutes: None,
-            }])
-            .collect();
-        let stats = service_levels(&members, &measures, &targets, 2018);
+        let mut acknowledge = Histogram::default();
+        for minutes in [10, 20, 40, 50] {
+            acknowledge.add(minutes, 1);
+        }
+        let row = |origin: &str, tickets: i64, acknowledge: &Histogram| Row {
+            member_id: 1,
+            year: 2018,
+            priority: 1,
+            origin: origin.into(),
+            tickets,
+            acknowledged: acknowledge.count(),
+            acknowledge_histogram: acknowledge.encode(),
+            resolved: 0,
+            resolve_histogram: Vec::new(),
+        };
+        let counts = [
+            row("hotline", 4, &acknowledge),
+            row("posted", 1, &Histogram::default()),
+        ];
+        let stats = service_levels(&members, &counts, &targets, 2018);
         let row = &stats.rows[0];
         assert_eq!(row.tickets, 5);
         assert_eq!(row.acknowledge.count, 4);

@@ -1,0 +1,202 @@
+//! Service-level aggregates: per member, year of filing, priority and origin, how many
+//! tickets, and histograms of their taken-in-charge and resolution minutes. Kept in the
+//! transaction of each ticket write, by taking a ticket's contribution out and putting its new
+//! one in.
+
+use std::collections::HashMap;
+
+use chrono::{Datelike, NaiveDate};
+use diesel::prelude::*;
+
+use super::schema::service_level_counts as slc;
+use super::DbConn;
+use crate::domain::service_level::Histogram;
+
+/// Which row a ticket counts in.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Key {
+    pub member_id: i64,
+    pub year: i32,
+    pub priority: i32,
+    pub origin: String,
+}
+
+/// What a ticket adds to its row (or, negated, takes away).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Delta {
+    pub tickets: i64,
+    pub acknowledge: Histogram,
+    pub resolve: Histogram,
+}
+
+impl Delta {
+    fn merge(&mut self, other: &Delta) {
+        self.tickets += other.tickets;
+        self.acknowledge.merge(&other.acknowledge);
+        self.resolve.merge(&other.resolve);
+    }
+}
+
+/// One ticket's place and measures.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Contribution {
+    pub key: Key,
+    pub acknowledge_minutes: Option<i32>,
+    pub resolve_minutes: Option<i32>,
+}
+
+impl Contribution {
+    pub fn new(
+        member_id: i64,
+        created_on: NaiveDate,
+        priority: i32,
+        origin: &str,
+        acknowledge_minutes: Option<i32>,
+        resolve_minutes: Option<i32>,
+    ) -> Self {
+        Contribution {
+            key: Key {
+                member_id,
+                year: created_on.year(),
+                priority,
+                origin: origin.to_string(),
+            },
+            acknowledge_minutes,
+            resolve_minutes,
+        }
+    }
+
+    fn delta(&self, sign: i64) -> Delta {
+        let mut delta = Delta {
+            tickets: sign,
+            ..Delta::default()
+        };
+        if let Some(minutes) = self.acknowledge_minutes {
+            delta.acknowledge.add(i64::from(minutes), sign);
+        }
+        if let Some(minutes) = self.resolve_minutes {
+            delta.resolve.add(i64::from(minutes), sign);
+        }
+        delta
+    }
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = slc)]
+pub struct Row {
+    pub member_id: i64,
+    pub year: i32,
+    pub priority: i32,
+    pub origin: String,
+    pub tickets: i64,
+    pub acknowledged: i64,
+    pub acknowledge_histogram: Vec<u8>,
+    pub resolved: i64,
+    pub resolve_histogram: Vec<u8>,
+}
+
+/// Counts a new ticket.
+pub fn add(conn: &mut DbConn, ticket: &Contribution) -> QueryResult<()> {
+    apply(conn, &ticket.key, &ticket.delta(1))
+}
+
+/// Replaces a ticket's old contribution by its new one.
+pub fn replace(conn: &mut DbConn, old: &Contribution, new: &Contribution) -> QueryResult<()> {
+    if old == new {
+        return Ok(());
+    }
+    if old.key == new.key {
+        let mut delta = new.delta(1);
+        delta.merge(&old.delta(-1));
+        return apply(conn, &new.key, &delta);
+    }
+    apply(conn, &old.key, &old.delta(-1))?;
+    apply(conn, &new.key, &new.delta(1))
+}
+
+/// Counts many tickets, one update per row whatever their number.
+pub fn add_all(conn: &mut DbConn, tickets: &[Contribution]) -> QueryResult<()> {
+    let mut deltas: HashMap<Key, Delta> = HashMap::new();
+    for ticket in tickets {
+        deltas
+            .entry(ticket.key.clone())
+            .or_default()
+            .merge(&ticket.delta(1));
+    }
+    for (key, delta) in deltas {
+        apply(conn, &key, &delta)?;
+    }
+    Ok(())
+}
+
+fn apply(conn: &mut DbConn, key: &Key, delta: &Delta) -> QueryResult<()> {
+    let empty = Row {
+        member_id: key.member_id,
+        year: key.year,
+        priority: key.priority,
+        origin: key.origin.clone(),
+        tickets: 0,
+        acknowledged: 0,
+        acknowledge_histogram: Vec::new(),
+        resolved: 0,
+        resolve_histogram: Vec::new(),
+    };
+    // The row must exist before it can be locked; the multi connection cannot build this
+    // statement, so it is written once per backend.
+    macro_rules! ensure_row {
+        ($conn:expr) => {
+            diesel::insert_into(slc::table)
+                .values(&empty)
+                .on_conflict_do_nothing()
+                .execute($conn)
+        };
+    }
+    match conn {
+        DbConn::Postgresql(pg) => ensure_row!(pg)?,
+        DbConn::Sqlite(sqlite) => ensure_row!(sqlite)?,
+    };
+    let row = slc::table
+        .filter(slc::member_id.eq(key.member_id))
+        .filter(slc::year.eq(key.year))
+        .filter(slc::priority.eq(key.priority))
+        .filter(slc::origin.eq(&key.origin));
+    // Updating the counter first takes the row's lock, so the histograms read next are the
+    // latest and no concurrent writer can change them before this transaction ends.
+    diesel::update(row)
+        .set((
+            slc::tickets.eq(slc::tickets + delta.tickets),
+            slc::acknowledged.eq(slc::acknowledged + delta.acknowledge.count()),
+            slc::resolved.eq(slc::resolved + delta.resolve.count()),
+        ))
+        .execute(conn)?;
+    if delta.acknowledge.is_empty() && delta.resolve.is_empty() {
+        return Ok(());
+    }
+    let (acknowledge, resolve): (Vec<u8>, Vec<u8>) = row
+        .select((slc::acknowledge_histogram, slc::resolve_histogram))
+        .first(conn)?;
+    let mut acknowledge = Histogram::decode(&acknowledge);
+    acknowledge.merge(&delta.acknowledge);
+    let mut resolve = Histogram::decode(&resolve);
+    resolve.merge(&delta.resolve);
+    diesel::update(row)
+        .set((
+            slc::acknowledge_histogram.eq(acknowledge.encode()),
+            slc::resolve_histogram.eq(resolve.encode()),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// The rows of a year, of one origin or all.
+pub fn for_year(conn: &mut DbConn, year: i32, origin: Option<&str>) -> QueryResult<Vec<Row>> {
+    let mut query = slc::table
+        .filter(slc::year.eq(year))
+        .filter(slc::tickets.ne(0))
+        .select(Row::as_select())
+        .into_boxed();
+    if let Some(origin) = origin {
+        query = query.filter(slc::origin.eq(origin.to_string()));
+    }
+    query.load(conn)
+}
