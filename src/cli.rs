@@ -182,7 +182,12 @@ pub fn write_report(
     let pool = open_database(settings, &url)?;
     let mut conn = pool.get().context("cannot reach the database")?;
     let data = report::load(&mut conn, period.year)?;
-    let report = report::build(&data, period, settings.service.workday_minutes);
+    let report = report::build(
+        &data,
+        period,
+        settings.service.workday_minutes,
+        &settings.service_levels_targets(),
+    );
     std::fs::create_dir_all(out).with_context(|| format!("cannot create {}", out.display()))?;
     report::files(&report, lang)?
         .into_iter()

@@ -90,6 +90,10 @@ pub struct AuthSettings {
     pub max_failed_logins_per_account: u32,
     /// Failed log-ins from one client address within the window before it must wait (429).
     pub max_failed_logins_per_address: u32,
+    /// How long a caller's role, member and disabled flag are remembered between requests,
+    /// in seconds; 0 reads them on every request. A change through this process applies at
+    /// once; one made elsewhere (another instance, SQL) within this time. See `auth::cache`.
+    pub user_cache_seconds: u64,
 }
 
 impl Default for AuthSettings {
@@ -100,6 +104,7 @@ impl Default for AuthSettings {
             login_window_seconds: 900,
             max_failed_logins_per_account: 5,
             max_failed_logins_per_address: 20,
+            user_cache_seconds: 2,
         }
     }
 }
@@ -312,16 +317,20 @@ impl Settings {
         ))
     }
 
+    pub fn service_levels_targets(&self) -> Targets {
+        Targets {
+            acknowledge: self.service_levels.acknowledge_minutes,
+            resolve: self.service_levels.resolve_minutes,
+        }
+    }
+
     /// The service-level clock: calendar and targets.
     pub fn service_clock(&self) -> ServiceClock {
         ServiceClock {
             calendar: self
                 .calendar()
                 .unwrap_or_else(|_| BusinessCalendar::office_hours(self.service.timezone)),
-            targets: Targets {
-                acknowledge: self.service_levels.acknowledge_minutes,
-                resolve: self.service_levels.resolve_minutes,
-            },
+            targets: self.service_levels_targets(),
         }
     }
 

@@ -14,7 +14,7 @@ use actix_web::{web, App, HttpServer};
 use anyhow::Context;
 
 use crate::api;
-use crate::auth::{password, JwtKeys, LoginThrottle};
+use crate::auth::{password, JwtKeys, LoginThrottle, UserCache};
 use crate::config::Settings;
 use crate::db::{self, DatabaseUrl, DbConn, Pool};
 use crate::domain::time::now;
@@ -34,6 +34,9 @@ pub struct AppState {
     pub policy: Policy,
     /// Failed log-ins per account and per address, in this process.
     pub login_throttle: LoginThrottle,
+    /// Callers' rights, remembered for `auth.user_cache_seconds`; whatever changes a user in
+    /// this process must `forget` them once the change commits.
+    pub user_cache: Arc<UserCache>,
 }
 
 impl AppState {
@@ -85,6 +88,9 @@ impl Application {
             keys: JwtKeys::new(secret.as_bytes(), settings.auth.token_ttl_minutes),
             policy: settings.policy(),
             login_throttle: LoginThrottle::new(settings.auth.login_limits()),
+            user_cache: Arc::new(UserCache::new(Duration::from_secs(
+                settings.auth.user_cache_seconds,
+            ))),
             settings,
             metrics: Metrics::default(),
         });

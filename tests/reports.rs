@@ -301,7 +301,8 @@ async fn the_xlsx_holds_the_json_figures_as_numbers_with_native_charts() {
             "Saisonnalité",
             "Jours par adhérent",
             "Jours par type",
-            "Répartition hotline"
+            "Répartition hotline",
+            "Niveaux de service"
         ]
     );
 
@@ -455,6 +456,7 @@ async fn the_csv_zip_holds_one_file_per_table_and_the_svg_charts_in_french() {
             "jours-par-adherent.csv",
             "jours-par-adherent.svg",
             "jours-par-type.csv",
+            "niveaux-de-service.csv",
             "repartition-hotline.csv",
             "saisonnalite.csv",
             "saisonnalite.svg",
@@ -790,6 +792,7 @@ async fn the_report_command_writes_every_file_into_a_folder() {
             "jours-par-adherent.csv",
             "jours-par-adherent.svg",
             "jours-par-type.csv",
+            "niveaux-de-service.csv",
             "rapport.json",
             "rapport.xlsx",
             "repartition-hotline.csv",

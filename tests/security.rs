@@ -232,7 +232,9 @@ async fn a_token_issued_a_few_minutes_in_the_future_is_unauthorized() {
 
 #[tokio::test]
 async fn the_token_of_a_deleted_user_is_unauthorized() {
-    let app = TestApp::spawn().await;
+    // The row is deleted behind the service's back, as another process would: a service
+    // that remembers its callers sees that only after `auth.user_cache_seconds`.
+    let app = TestApp::spawn_with(|s| s.auth.user_cache_seconds = 0).await;
     let member = app.create_member("GONE").await;
     let hotline = app.user("hotline", None).await;
     app.get("/api/v1/me", &hotline.token).await.expect(200);

@@ -278,3 +278,39 @@ async fn service_levels_follow_a_ticket_whose_priority_or_member_changes() {
     assert_eq!(rows[0]["acknowledge"]["median_minutes"], 45.0);
     assert_eq!(rows[0]["acknowledge"]["within_target_pct"], 100.0);
 }
+
+#[tokio::test]
+async fn the_yearly_report_carries_the_service_levels() {
+    let app = TestApp::spawn().await;
+    let arcueil = app.create_member("ARCUEIL").await;
+    let created = "2018-03-06T09:00:00+01:00";
+    app.post(
+        "/api/v1/tickets/import",
+        &app.admin.token,
+        json!([
+            past_ticket(
+                arcueil,
+                2,
+                created,
+                "2018-03-06T09:30:00+01:00",
+                Some("2018-03-06T12:00:00+01:00")
+            ),
+            past_ticket(arcueil, 2, created, "2018-03-06T11:00:00+01:00", None),
+        ]),
+    )
+    .await
+    .expect(201);
+    let levels = app
+        .get("/api/v1/stats/service-levels?year=2018", &app.admin.token)
+        .await
+        .expect(200);
+    let report = app
+        .get("/api/v1/reports/2018", &app.admin.token)
+        .await
+        .expect(200);
+    assert_eq!(report.body["service_levels"], levels.body);
+    assert_eq!(
+        report.body["service_levels"]["rows"][0]["acknowledge"]["median_minutes"],
+        75.0
+    );
+}

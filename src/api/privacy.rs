@@ -219,10 +219,14 @@ pub async fn anonymize_user(
         return Err(AppError::validation("id", "you cannot anonymize yourself"));
     }
     let source = source(&user, &req);
+    let cache = state.user_cache.clone();
     let done = state
         .run(move |conn| {
             let unusable = password::hash(&password::random_secret(32));
-            Ok(db::privacy::anonymize_user(conn, id, &unusable, &source)?)
+            let done = db::privacy::anonymize_user(conn, id, &unusable, &source);
+            // The account is disabled: its next request in this process is refused.
+            cache.forget(id);
+            Ok(done?)
         })
         .await?
         .ok_or_else(|| AppError::not_found(format!("user {id}")))?;

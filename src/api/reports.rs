@@ -80,11 +80,12 @@ pub async fn download_report(
     let (format, lang) = (format.unwrap_or_default(), lang.unwrap_or_default());
     let period = Period { year, month };
     let workday_minutes = state.settings.service.workday_minutes;
+    let targets = state.policy.clock.targets;
     // Rendering stays on the blocking pool with the query: a workbook takes a few milliseconds.
     let download = state
         .run(move |conn| {
             let data = report::load(conn, year)?;
-            let report = report::build(&data, period, workday_minutes);
+            let report = report::build(&data, period, workday_minutes, &targets);
             report::render(&report, format, lang).map_err(AppError::internal)
         })
         .await?;

@@ -162,8 +162,16 @@ pub async fn create_user(
         updated_at: at,
     };
     let source = crate::api::audit::source(&user, &req);
+    let cache = state.user_cache.clone();
     let created_user = state
-        .run(move |conn| Ok(db::audit::create_user(conn, &new, &source)?))
+        .run(move |conn| {
+            let created = db::audit::create_user(conn, &new, &source)?;
+            // Its id may be remembered as no one's (SQLite can give a deleted user's id again).
+            if let Some(created) = &created {
+                cache.forget(created.id);
+            }
+            Ok(created)
+        })
         .await?
         .ok_or_else(|| AppError::Conflict {
             code: "duplicate",
@@ -304,8 +312,15 @@ pub async fn update_user(
         updated_at: Some(crate::domain::time::now()),
     };
     let source = crate::api::audit::source(&user, &req);
+    let cache = state.user_cache.clone();
     let updated = state
-        .run(move |conn| Ok(db::audit::update_user(conn, id, &changes, &source)?))
+        .run(move |conn| {
+            let updated = db::audit::update_user(conn, id, &changes, &source);
+            // Forgotten here, as the change commits, so that the user's next request sees it
+            // even if this one's caller has gone away.
+            cache.forget(id);
+            Ok(updated?)
+        })
         .await?
         .ok_or_else(|| AppError::not_found(format!("user {id}")))?;
     Ok(HttpResponse::Ok().json(UserView::from(updated)))

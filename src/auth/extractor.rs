@@ -5,13 +5,16 @@ use std::pin::Pin;
 
 use actix_web::{dev::Payload, http::header, web, FromRequest, HttpRequest};
 
+use crate::auth::cache::CachedUser;
 use crate::db;
 use crate::domain::user::{Actor, Role};
 use crate::error::AppError;
 use crate::startup::AppState;
 
-/// The caller, as the database knows them now (role and member are re-read on every request,
-/// so a changed role or a disabled account takes effect at once).
+/// The caller, as the database knows them: role, member and disabled flag are read at most
+/// `auth.user_cache_seconds` ago (see `auth::cache`). A user changed through this process is
+/// forgotten at once, so a changed role or a disabled account takes effect on their next
+/// request here; a change made by another process, within that many seconds.
 #[derive(Debug, Clone)]
 pub struct AuthUser {
     pub actor: Actor,
@@ -79,15 +82,27 @@ impl FromRequest for AuthUser {
                 .sub
                 .parse()
                 .map_err(|_| unauthorized("invalid or expired token"))?;
-            let user = state
-                .run(move |conn| Ok(db::users::find(conn, user_id)?))
-                .await?
-                .filter(|user| !user.disabled)
-                .ok_or_else(|| unauthorized("invalid or expired token"))?;
+            let user = match state.user_cache.get(user_id) {
+                Ok(remembered) => remembered,
+                Err(generation) => {
+                    let found = state
+                        .run(move |conn| Ok(db::users::rights(conn, user_id)?))
+                        .await?
+                        .map(|(role, member_id, disabled)| CachedUser {
+                            role: Role::from_stored(&role),
+                            member_id,
+                            disabled,
+                        });
+                    state.user_cache.remember(user_id, found, generation);
+                    found
+                }
+            }
+            .filter(|user| !user.disabled)
+            .ok_or_else(|| unauthorized("invalid or expired token"))?;
             Ok(AuthUser {
                 actor: Actor {
-                    id: user.id,
-                    role: Role::from_stored(&user.role),
+                    id: user_id,
+                    role: user.role,
                     member_id: user.member_id,
                 },
             })

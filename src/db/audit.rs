@@ -151,6 +151,8 @@ pub fn create_user(
 }
 
 /// Changes a user, with a `user_updated` entry saying what changed (when anything did).
+/// The service then forgets the user in its `UserCache`, so that the change applies to their
+/// next request.
 pub fn update_user(
     conn: &mut DbConn,
     id: i64,

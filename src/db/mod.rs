@@ -135,6 +135,11 @@ pub fn pool(url: &DatabaseUrl, size: u32, connect_timeout: Duration) -> Pool {
         .max_size(size)
         .min_idle(Some(1))
         .connection_timeout(connect_timeout)
+        // A PostgreSQL connection is pinged as it is checked out, so that one broken by a
+        // server restart is replaced instead of failing a request. A SQLite connection is a
+        // file opened in this process: there is nothing to lose, and a ping would only cost
+        // every request a query.
+        .test_on_check_out(url.is_postgres())
         .build_unchecked(ConnectionManager::new(url.clone()))
 }
 

@@ -122,6 +122,7 @@ pub fn export(
 
 /// Anonymizes a user: see the module's documentation. `unusable_hash` is the hash of a secret
 /// no one knows, so that the account can never log in again. `None` if there is no such user.
+/// The service then forgets the user in its `UserCache`, so that their next request is refused.
 pub fn anonymize_user(
     conn: &mut DbConn,
     user_id: i64,

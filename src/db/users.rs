@@ -52,6 +52,15 @@ pub fn find(conn: &mut DbConn, id: i64) -> QueryResult<Option<User>> {
         .optional()
 }
 
+/// What a request needs of its caller: role, member and whether they are disabled.
+pub fn rights(conn: &mut DbConn, id: i64) -> QueryResult<Option<(String, Option<i64>, bool)>> {
+    users::table
+        .find(id)
+        .select((users::role, users::member_id, users::disabled))
+        .first(conn)
+        .optional()
+}
+
 pub fn find_by_email(conn: &mut DbConn, email: &str) -> QueryResult<Option<User>> {
     users::table
         .filter(users::email.eq(email))

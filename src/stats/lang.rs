@@ -80,6 +80,14 @@ pub struct Words {
     pub work_kinds_file: &'static str,
     pub allocation_sheet: &'static str,
     pub allocation_file: &'static str,
+    pub priority: &'static str,
+    pub acknowledged: &'static str,
+    pub resolved: &'static str,
+    pub median_minutes: &'static str,
+    pub p90_minutes: &'static str,
+    pub within_target_pct: &'static str,
+    pub service_levels_sheet: &'static str,
+    pub service_levels_file: &'static str,
 }
 
 const FRENCH: Words = Words {
@@ -124,6 +132,14 @@ const FRENCH: Words = Words {
     work_kinds_file: "jours-par-type",
     allocation_sheet: "Répartition hotline",
     allocation_file: "repartition-hotline",
+    priority: "Priorité",
+    acknowledged: "Pris en charge",
+    resolved: "Résolus",
+    median_minutes: "médiane (min ouvrées)",
+    p90_minutes: "90e centile (min ouvrées)",
+    within_target_pct: "dans le délai (%)",
+    service_levels_sheet: "Niveaux de service",
+    service_levels_file: "niveaux-de-service",
 };
 
 const ENGLISH: Words = Words {
@@ -168,6 +184,14 @@ const ENGLISH: Words = Words {
     work_kinds_file: "work-days-by-kind",
     allocation_sheet: "Hotline allocation",
     allocation_file: "hotline-allocation",
+    priority: "Priority",
+    acknowledged: "Taken in charge",
+    resolved: "Resolved",
+    median_minutes: "median (business min)",
+    p90_minutes: "90th percentile (business min)",
+    within_target_pct: "within target (%)",
+    service_levels_sheet: "Service levels",
+    service_levels_file: "service-levels",
 };
 
 #[cfg(test)]
@@ -207,6 +231,7 @@ mod tests {
                 words.work_days_sheet,
                 words.work_kinds_sheet,
                 words.allocation_sheet,
+                words.service_levels_sheet,
             ] {
                 assert!(name.chars().count() <= 31, "{name}");
                 assert!(

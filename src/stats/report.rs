@@ -6,6 +6,9 @@ use std::io::Write;
 
 use diesel::QueryResult;
 use serde::Serialize;
+
+use super::service_levels::ServiceLevels;
+use crate::domain::service_level::Targets;
 use utoipa::ToSchema;
 
 use super::lang::Lang;
@@ -66,6 +69,7 @@ pub struct ReportData {
     pub members: Vec<MemberRef>,
     pub ticket_counts: Vec<TicketMonthCount>,
     pub work_minutes: Vec<WorkMonthMinutes>,
+    pub service_levels: Vec<db::service_levels::Row>,
 }
 
 /// Reads what a report of `year` needs, as one consistent state.
@@ -83,6 +87,11 @@ pub fn load(conn: &mut DbConn, year: i32) -> QueryResult<ReportData> {
             members,
             ticket_counts: counts::ticket_counts(conn, &[year, year - 1])?,
             work_minutes: counts::work_minutes(conn, year)?,
+            service_levels: db::service_levels::for_year(
+                conn,
+                year,
+                Some(Origin::Hotline.as_str()),
+            )?,
         })
     })
 }
@@ -100,9 +109,11 @@ pub struct Report {
     pub work_days: WorkDays,
     /// The period's hotline duty shared by the period's hotline tickets.
     pub hotline_allocation: HotlineAllocation,
+    /// Taken-in-charge and resolution times of the year's hotline tickets, whatever the period.
+    pub service_levels: ServiceLevels,
 }
 
-pub fn build(data: &ReportData, period: Period, workday_minutes: u32) -> Report {
+pub fn build(data: &ReportData, period: Period, workday_minutes: u32, targets: &Targets) -> Report {
     let Period { year, month } = period;
     let hotline = OriginFilter::Only(Origin::Hotline);
     let duty_minutes: i64 = data
@@ -138,6 +149,12 @@ pub fn build(data: &ReportData, period: Period, workday_minutes: u32) -> Report 
             month,
             minutes_to_hundredths(duty_minutes, workday_minutes),
             false,
+        ),
+        service_levels: super::service_levels::service_levels(
+            &data.members,
+            &data.service_levels,
+            targets,
+            year,
         ),
     }
 }
@@ -248,6 +265,11 @@ pub fn files(report: &Report, lang: Lang) -> Result<Vec<ReportFile>, ExportError
 mod tests {
     use super::*;
 
+    const TARGETS: Targets = Targets {
+        acknowledge: [30, 60, 240, 480],
+        resolve: [240, 600, 1800, 3000],
+    };
+
     fn demo_data() -> ReportData {
         let member = |id: i64, code: &str, name: &str| MemberRef {
             id,
@@ -284,6 +306,7 @@ mod tests {
                 work(0, 2, "hotline_duty", 420),
                 work(0, 3, "hotline_duty", 840),
             ],
+            service_levels: Vec::new(),
         }
     }
 
@@ -293,7 +316,7 @@ mod tests {
             year: 2018,
             month: Some(2),
         };
-        let report = build(&demo_data(), period, 420);
+        let report = build(&demo_data(), period, 420, &TARGETS);
         assert_eq!(report.tickets_by_member.total, 4);
         assert_eq!(report.tickets_by_member.compare_total, Some(6));
         assert_eq!(report.seasonality.total, 8);
@@ -306,6 +329,7 @@ mod tests {
                 month: None,
             },
             420,
+            &TARGETS,
         );
         assert_eq!(whole_year.tickets_by_member.total, 8);
         assert_eq!(whole_year.hotline_allocation.presence_hundredths, 300);
@@ -320,6 +344,7 @@ mod tests {
                 month: None,
             },
             420,
+            &TARGETS,
         );
         assert_eq!(base_name(&year, Lang::Fr), "rapport-2018");
         let march = build(
@@ -329,6 +354,7 @@ mod tests {
                 month: Some(3),
             },
             420,
+            &TARGETS,
         );
         assert_eq!(base_name(&march, Lang::En), "report-2018-03");
     }

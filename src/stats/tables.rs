@@ -156,6 +156,7 @@ pub fn tables(report: &Report, lang: Lang) -> Vec<Table> {
         work_days_table(report, lang),
         work_kinds_table(report, lang),
         allocation_table(report, lang),
+        service_levels_table(report, lang),
     ]
 }
 
@@ -421,6 +422,54 @@ fn allocation_table(report: &Report, lang: Lang) -> Table {
         ],
         rows,
         has_total_row: true,
+        chart: None,
+    }
+}
+
+fn service_levels_table(report: &Report, lang: Lang) -> Table {
+    let words = lang.words();
+    let optional = |value: Option<f64>| value.map_or_else(|| text(""), Cell::Decimal);
+    let rows: Vec<Vec<Cell>> = report
+        .service_levels
+        .rows
+        .iter()
+        .map(|r| {
+            vec![
+                text(&r.member_code),
+                text(&r.member_name),
+                Cell::Count(i64::from(r.priority)),
+                Cell::Count(r.tickets),
+                Cell::Count(r.acknowledge.count),
+                optional(r.acknowledge.median_minutes),
+                optional(r.acknowledge.p90_minutes),
+                optional(r.acknowledge.within_target_pct),
+                Cell::Count(r.resolve.count),
+                optional(r.resolve.median_minutes),
+                optional(r.resolve.p90_minutes),
+                optional(r.resolve.within_target_pct),
+            ]
+        })
+        .collect();
+    let both = |measure: &str, what: &str| format!("{measure} : {what}");
+    Table {
+        sheet_name: words.service_levels_sheet,
+        file_stem: words.service_levels_file,
+        headings: vec![
+            words.code.into(),
+            words.member.into(),
+            words.priority.into(),
+            words.tickets.into(),
+            words.acknowledged.into(),
+            both(words.acknowledged, words.median_minutes),
+            both(words.acknowledged, words.p90_minutes),
+            both(words.acknowledged, words.within_target_pct),
+            words.resolved.into(),
+            both(words.resolved, words.median_minutes),
+            both(words.resolved, words.p90_minutes),
+            both(words.resolved, words.within_target_pct),
+        ],
+        rows,
+        has_total_row: false,
         chart: None,
     }
 }

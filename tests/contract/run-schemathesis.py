@@ -1,7 +1,10 @@
 #!/usr/bin/env python3
 """Schemathesis against the service's own /openapi.json, once per role.
 
-Usage: tests/contract/run-schemathesis.py PATH/TO/helpdesk [--max-examples N] [--max-time S]
+Usage: tests/contract/run-schemathesis.py PATH/TO/helpdesk [--roles agent,admin]
+           [--max-examples N] [--max-time SECONDS_PER_ROLE] [--seed N]
+
+Needs `python3 -m pip install -r tests/contract/requirements.txt`.
 
 Builds nothing: it runs the given binary. For each role (agent, technician, hotline, manager,
 admin) it starts the service on a fresh SQLite database in a temporary folder, with an admin
@@ -173,7 +176,8 @@ def run_role(binary, role, args):
         token = seed(service.base)[role]
         report_dir = Path(args.report_dir) / role
         command = [
-            "schemathesis", "--config-file", str(HERE / "schemathesis.toml"),
+            sys.executable, "-m", "schemathesis.cli",
+            "--config-file", str(HERE / "schemathesis.toml"),
             "run", f"{service.base}/openapi.json",
             "--checks", "all",
             "--header", f"Authorization: Bearer {token}",
@@ -209,7 +213,7 @@ def main():
     parser.add_argument("binary", help="path of the helpdesk binary")
     parser.add_argument("--roles", default=",".join(ROLES))
     parser.add_argument("--max-examples", type=int, default=20)
-    parser.add_argument("--max-time", type=int, default=45, help="seconds per role")
+    parser.add_argument("--max-time", type=int, default=40, help="seconds per role")
     parser.add_argument("--workers", default="1")
     parser.add_argument("--seed", type=int, default=20180305)
     parser.add_argument("--report-dir", default=tempfile.gettempdir() + "/helpdesk-schemathesis")
