@@ -16,11 +16,11 @@ use anyhow::Context;
 use crate::api;
 use crate::auth::{password, JwtKeys, LoginThrottle, UserCache};
 use crate::config::Settings;
+use crate::db::tickets::Policy;
 use crate::db::{self, DatabaseUrl, DbConn, Pool};
 use crate::domain::time::now;
 use crate::domain::user::Role;
 use crate::error::{AppError, Problem, PROBLEM_JSON};
-use crate::db::tickets::Policy;
 use crate::metrics::Metrics;
 use crate::notify;
 use std::sync::Arc;
@@ -196,7 +196,12 @@ pub fn open_database(settings: &Settings, url: &DatabaseUrl) -> anyhow::Result<P
     }
     let mut conn = db::ConnectionManager::new(url.clone())
         .connect_once()
-        .with_context(|| format!("cannot open the database {}", redact(&settings.database.url)))?;
+        .with_context(|| {
+            format!(
+                "cannot open the database {}",
+                redact(&settings.database.url)
+            )
+        })?;
     db::use_wal(&mut conn).context("cannot switch the database to WAL")?;
     let applied = db::migrate(&mut conn).map_err(|e| anyhow::anyhow!("migrations failed: {e}"))?;
     for name in applied {
@@ -310,12 +315,12 @@ fn ensure_someone_can_log_in(pool: &Pool, data_dir: &Path) -> anyhow::Result<()>
     Ok(())
 }
 
-type RefusalOrCall = std::pin::Pin<
-    Box<dyn std::future::Future<Output = Result<ServiceResponse, actix_web::Error>>>,
->;
+type RefusalOrCall =
+    std::pin::Pin<Box<dyn std::future::Future<Output = Result<ServiceResponse, actix_web::Error>>>>;
 
 /// The API serves JSON only: nothing in it may load, run or be framed.
-const API_CSP: &str = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
+const API_CSP: &str =
+    "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
 /// Swagger UI runs its own scripts and styles, sets inline styles and draws icons as data:
 /// images; it fetches `/openapi.json` from the same origin.
 const DOCS_CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; \

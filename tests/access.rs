@@ -490,7 +490,11 @@ async fn check_role_table(role: &'static str) {
     let other_member = app.create_member("BETA").await;
     let technician = app.user("technician", None).await;
     let category = app
-        .post("/api/v1/categories", &admin, json!({"name": "Catégorie de test"}))
+        .post(
+            "/api/v1/categories",
+            &admin,
+            json!({"name": "Catégorie de test"}),
+        )
         .await
         .expect(201)
         .id();

@@ -72,7 +72,7 @@ pub struct AuditQuery {
     #[param(value_type = Option<AuditAction>)]
     pub action: Option<String>,
     /// Only entries where this user acted or was acted upon.
-    #[param(value_type = Option<i64>)]
+    #[param(value_type = Option<i64>, minimum = 1)]
     pub user_id: Option<String>,
 }
 

@@ -72,13 +72,13 @@ pub struct CreateMember {
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct UpdateMember {
     #[serde(default, deserialize_with = "nullable")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = String)]
     pub name: Option<Option<String>>,
     #[serde(default, deserialize_with = "nullable")]
-    #[schema(value_type = Option<MemberKind>)]
+    #[schema(value_type = MemberKind)]
     pub kind: Option<Option<String>>,
     #[serde(default, deserialize_with = "nullable")]
-    #[schema(value_type = Option<bool>)]
+    #[schema(value_type = bool)]
     pub uses_hotline: Option<Option<bool>>,
     /// null clears it.
     #[serde(default, deserialize_with = "nullable")]

@@ -1,7 +1,12 @@
 //! The OpenAPI document, generated from the handlers and types, and the page that renders it.
 
 use actix_web::{web, HttpResponse};
-use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::header::HeaderBuilder;
+use utoipa::openapi::path::ParameterIn;
+use utoipa::openapi::response::{Response, ResponseBuilder};
+use utoipa::openapi::schema::{ObjectBuilder, Type};
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityRequirement, SecurityScheme};
+use utoipa::openapi::{ContentBuilder, Ref};
 use utoipa::{Modify, OpenApi};
 use utoipa_swagger_ui::SwaggerUi;
 
@@ -62,7 +67,7 @@ use crate::api;
         api::audit::list_audit,
     ),
     components(schemas(crate::error::Problem, crate::domain::FieldError)),
-    modifiers(&BearerAuth),
+    modifiers(&BearerAuth, &CommonResponses),
     security(("bearer" = [])),
     tags(
         (name = "auth", description = "Log in and identify the caller"),
@@ -94,6 +99,80 @@ impl Modify for BearerAuth {
             ),
         );
     }
+}
+
+/// The answers any operation can give besides its own, documented once here rather than on
+/// every handler: 401 without a valid token, 400, 413 and 415 for a body that is not acceptable
+/// JSON, 422 for an invalid query parameter, and 503 with `Retry-After` while the database is
+/// unreachable.
+struct CommonResponses;
+
+impl Modify for CommonResponses {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let public = SecurityRequirement::default();
+        for (path, item) in openapi.paths.paths.iter_mut() {
+            // The process's own liveness and counters answer without the database.
+            let uses_database = !matches!(path.as_str(), "/health" | "/metrics");
+            let operations = [
+                &mut item.get,
+                &mut item.put,
+                &mut item.post,
+                &mut item.delete,
+                &mut item.patch,
+            ];
+            for operation in operations.into_iter().flatten() {
+                let authenticated = operation
+                    .security
+                    .as_ref()
+                    .is_none_or(|requirements| !requirements.contains(&public));
+                let has_query = operation
+                    .parameters
+                    .iter()
+                    .flatten()
+                    .any(|p| p.parameter_in == ParameterIn::Query);
+                let has_body = operation.request_body.is_some();
+                let responses = &mut operation.responses.responses;
+                let mut add = |status: &str, description: &str, retry_after: bool| {
+                    responses
+                        .entry(status.to_string())
+                        .or_insert_with(|| problem_response(description, retry_after).into());
+                };
+                if authenticated {
+                    add("401", "Missing, invalid or expired token", false);
+                }
+                if has_body {
+                    add("400", "Malformed JSON", false);
+                    add("413", "Body too large", false);
+                    add("415", "Body not sent as application/json", false);
+                }
+                if has_query {
+                    add("422", "Invalid query parameter", false);
+                }
+                if uses_database {
+                    add("503", "Database unreachable: try again later", true);
+                }
+            }
+        }
+    }
+}
+
+fn problem_response(description: &str, retry_after: bool) -> Response {
+    let mut response = ResponseBuilder::new().description(description).content(
+        crate::error::PROBLEM_JSON,
+        ContentBuilder::new()
+            .schema(Some(Ref::from_schema_name("Problem")))
+            .build(),
+    );
+    if retry_after {
+        response = response.header(
+            "Retry-After",
+            HeaderBuilder::new()
+                .schema(ObjectBuilder::new().schema_type(Type::Integer))
+                .description(Some("Seconds to wait before trying again"))
+                .build(),
+        );
+    }
+    response.build()
 }
 
 pub fn document() -> utoipa::openapi::OpenApi {

@@ -15,6 +15,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 }
 
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(as = HealthStatus)]
 pub struct Status {
     #[schema(example = "ok")]
     pub status: String,

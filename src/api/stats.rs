@@ -73,7 +73,7 @@ fn member_refs(conn: &mut db::DbConn) -> Result<Vec<MemberRef>, AppError> {
 /// Hotline tickets per member in a year, optionally beside another year.
 #[utoipa::path(
     get, path = "/api/v1/stats/tickets-by-member", tag = "statistics",
-    params(StatsQuery),
+    params(("year" = i32, Query, minimum = 1970, maximum = 9999, description = "The calendar year, in the service's time zone"), ("compare_year" = Option<i32>, Query, minimum = 1970, maximum = 9999, description = "Another year to show beside it"), ("origin" = Option<String>, Query, description = "`hotline` (default), `posted` or `all`")),
     responses(
         (status = 200, description = "Rows by tickets, largest first, then member code", body = stats::TicketsByMember),
         (status = 403, description = "Agents may not read statistics", body = crate::error::Problem, content_type = "application/problem+json"),
@@ -117,7 +117,7 @@ pub async fn tickets_by_member(
 /// Tickets per month of a year, overall and per member.
 #[utoipa::path(
     get, path = "/api/v1/stats/seasonality", tag = "statistics",
-    params(StatsQuery),
+    params(("year" = i32, Query, minimum = 1970, maximum = 9999, description = "The calendar year, in the service's time zone"), ("origin" = Option<String>, Query, description = "`hotline` (default), `posted` or `all`"), ("member_id" = Option<i64>, Query, minimum = 1, description = "One member only")),
     responses(
         (status = 200, description = "Twelve monthly counts, January first, overall and per member", body = stats::Seasonality),
         (status = 403, description = "Agents may not read statistics", body = crate::error::Problem, content_type = "application/problem+json"),
@@ -156,7 +156,7 @@ pub async fn seasonality(
 /// Work days per member and kind, totals and shares.
 #[utoipa::path(
     get, path = "/api/v1/stats/work-days", tag = "statistics",
-    params(StatsQuery),
+    params(("year" = i32, Query, minimum = 1970, maximum = 9999, description = "The calendar year, in the service's time zone")),
     responses(
         (status = 200, description = "Rows by total, largest first, then member code; every figure as minutes and days", body = stats::WorkDays),
         (status = 403, description = "Agents may not read statistics", body = crate::error::Problem, content_type = "application/problem+json"),
@@ -186,7 +186,7 @@ pub async fn work_days(
 /// Hotline presence shared among members by their hotline tickets.
 #[utoipa::path(
     get, path = "/api/v1/stats/hotline-allocation", tag = "statistics",
-    params(StatsQuery),
+    params(("year" = i32, Query, minimum = 1970, maximum = 9999, description = "The calendar year, in the service's time zone"), ("presence_days" = Option<f64>, Query, minimum = 0, maximum = 1000000, description = "The days of presence to share; default: the year's hotline duty")),
     responses(
         (status = 200, description = "Shares in hundredths of a day, adding up exactly to presence_hundredths", body = stats::HotlineAllocation),
         (status = 403, description = "Agents may not read statistics", body = crate::error::Problem, content_type = "application/problem+json"),
@@ -248,7 +248,7 @@ pub async fn hotline_allocation(
 /// Taken-in-charge and resolution times per member and priority, in business minutes.
 #[utoipa::path(
     get, path = "/api/v1/stats/service-levels", tag = "statistics",
-    params(StatsQuery),
+    params(("year" = i32, Query, minimum = 1970, maximum = 9999, description = "The calendar year, in the service's time zone"), ("origin" = Option<String>, Query, description = "`hotline` (default), `posted` or `all`")),
     responses(
         (status = 200, description = "Rows by member code, then priority: count, median and 90th percentile (linear interpolation between ranks) of business minutes, waiting time excluded, and the share within target, for tickets filed in the year (origin hotline by default). Minutes are exact below 600 and within 1 % above, from aggregates kept with each write", body = stats::service_levels::ServiceLevels),
         (status = 403, description = "Agents may not read statistics", body = crate::error::Problem, content_type = "application/problem+json"),

@@ -337,7 +337,7 @@ fn idempotency_key(
 #[utoipa::path(
     post, path = "/api/v1/tickets", tag = "tickets",
     request_body = FileTicket,
-    params(("Idempotency-Key" = Option<String>, Header, description = "1-255 characters: the same key and body within 24 hours return the first ticket with 200")),
+    params(("Idempotency-Key" = Option<String>, Header, nullable = false, min_length = 1, max_length = 255, pattern = "^[!-~]([\\t -~]*[!-~])?$", description = "1-255 characters: the same key and body within 24 hours return the first ticket with 200")),
     responses(
         (status = 201, description = "Filed", body = TicketView, headers(("Location" = String), ("ETag" = String))),
         (status = 200, description = "Replay of an earlier call with the same Idempotency-Key and body", body = TicketView),
@@ -470,7 +470,11 @@ pub struct ImportResult {
 
 pub const MAX_IMPORT: usize = 10_000;
 
-fn parse_import(index: usize, row: &ImportTicket, checks: &mut Checks) -> Option<ImportedTicket> {
+pub fn parse_import(
+    index: usize,
+    row: &ImportTicket,
+    checks: &mut Checks,
+) -> Option<ImportedTicket> {
     let mut local = Checks::new();
     let parsed = parse_ticket_fields(
         &mut local,
@@ -602,11 +606,11 @@ pub async fn import_tickets(
 pub struct TicketQuery {
     /// One status, or several separated by commas.
     pub status: Option<String>,
-    #[param(value_type = Option<i64>)]
+    #[param(value_type = Option<i64>, minimum = 1)]
     pub member_id: Option<String>,
-    #[param(value_type = Option<i64>)]
+    #[param(value_type = Option<i64>, minimum = 1)]
     pub assignee_id: Option<String>,
-    #[param(value_type = Option<i64>)]
+    #[param(value_type = Option<i64>, minimum = 1)]
     pub category_id: Option<String>,
     #[param(value_type = Option<i64>, minimum = 1, maximum = 4)]
     pub priority: Option<String>,
@@ -634,21 +638,16 @@ fn parse_ticket_cursor(raw: &str) -> Result<(NaiveDateTime, i64), FieldError> {
     Ok((at.naive_utc(), id))
 }
 
-/// List tickets, newest first (agents: their member's only).
-#[utoipa::path(
-    get, path = "/api/v1/tickets", tag = "tickets",
-    params(PageQuery, TicketQuery),
-    responses(
-        (status = 200, description = "Newest first", body = Page<TicketView>),
-        (status = 422, description = "Invalid filter", body = crate::error::Problem, content_type = "application/problem+json"),
-    )
-)]
-pub async fn list_tickets(
-    state: web::Data<AppState>,
-    user: AuthUser,
-    page: web::Query<PageQuery>,
-    query: web::Query<TicketQuery>,
-) -> Result<HttpResponse, AppError> {
+/// Where a page of tickets starts: after this `created_at` and id.
+pub type TicketCursor = (NaiveDateTime, i64);
+
+/// The list's query string, parsed: the filter, where the page starts and its size. Pure, so
+/// that it can be fuzzed.
+pub fn parse_ticket_query(
+    page: &PageQuery,
+    query: &TicketQuery,
+    member_scope: Option<i64>,
+) -> Result<(TicketFilter, Option<TicketCursor>, i64), AppError> {
     let mut checks = Checks::new();
     let limit = checks.take(page.limit()).unwrap_or_default();
     let after = checks
@@ -700,7 +699,7 @@ pub async fn list_tickets(
     }
     checks.finish()?;
     let filter = TicketFilter {
-        member_scope: user.actor.member_scope(),
+        member_scope,
         statuses,
         member_id,
         assignee_id,
@@ -711,6 +710,25 @@ pub async fn list_tickets(
         created_to,
         q,
     };
+    Ok((filter, after, limit))
+}
+
+/// List tickets, newest first (agents: their member's only).
+#[utoipa::path(
+    get, path = "/api/v1/tickets", tag = "tickets",
+    params(PageQuery, TicketQuery),
+    responses(
+        (status = 200, description = "Newest first", body = Page<TicketView>),
+        (status = 422, description = "Invalid filter", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn list_tickets(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    page: web::Query<PageQuery>,
+    query: web::Query<TicketQuery>,
+) -> Result<HttpResponse, AppError> {
+    let (filter, after, limit) = parse_ticket_query(&page, &query, user.actor.member_scope())?;
     let rows = state
         .run(move |conn| Ok(db::tickets::list(conn, &filter, after, limit + 1)?))
         .await?;
@@ -755,24 +773,24 @@ pub async fn get_ticket(
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct UpdateTicket {
     #[serde(default, deserialize_with = "nullable")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = String)]
     pub title: Option<Option<String>>,
     #[serde(default, deserialize_with = "nullable")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = String)]
     pub description: Option<Option<String>>,
     #[serde(default, rename = "type", deserialize_with = "nullable")]
-    #[schema(value_type = Option<TicketType>)]
+    #[schema(value_type = TicketType)]
     pub ticket_type: Option<Option<String>>,
     /// null removes the category.
     #[serde(default, deserialize_with = "nullable")]
     #[schema(value_type = Option<i64>, nullable)]
     pub category_id: Option<Option<i64>>,
     #[serde(default, deserialize_with = "nullable")]
-    #[schema(value_type = Option<i64>, minimum = 1, maximum = 4)]
+    #[schema(value_type = i64, minimum = 1, maximum = 4)]
     pub priority: Option<Option<i64>>,
     /// A move the status table allows; `assigned` only together with `assignee_id`.
     #[serde(default, deserialize_with = "nullable")]
-    #[schema(value_type = Option<Status>)]
+    #[schema(value_type = Status)]
     pub status: Option<Option<String>>,
     /// Setting it on a `new` ticket assigns it; null unassigns.
     #[serde(default, deserialize_with = "nullable")]
@@ -780,11 +798,11 @@ pub struct UpdateTicket {
     pub assignee_id: Option<Option<i64>>,
     /// Corrects the member (statistics follow).
     #[serde(default, deserialize_with = "nullable")]
-    #[schema(value_type = Option<i64>)]
+    #[schema(value_type = i64)]
     pub member_id: Option<Option<i64>>,
     /// Corrects the origin (statistics follow).
     #[serde(default, deserialize_with = "nullable")]
-    #[schema(value_type = Option<Origin>)]
+    #[schema(value_type = Origin)]
     pub origin: Option<Option<String>>,
 }
 
@@ -821,7 +839,7 @@ async fn require_staff_on_ticket(
     patch, path = "/api/v1/tickets/{id}", tag = "tickets",
     params(
         ("id" = i64, Path, description = "Ticket id"),
-        ("If-Match" = Option<String>, Header, description = "The ETag read before; a stale one gives 412"),
+        ("If-Match" = Option<String>, Header, nullable = false, pattern = r#"^(\*|(W/)?"?[0-9]{1,9}"?)$"#, description = "The ETag read before (`\"3\"`), or `*`; a stale one gives 412"),
     ),
     request_body = UpdateTicket,
     responses(

@@ -69,19 +69,19 @@ pub struct CreateUser {
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct UpdateUser {
     #[serde(default, deserialize_with = "nullable")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = String)]
     pub name: Option<Option<String>>,
     #[serde(default, deserialize_with = "nullable")]
-    #[schema(value_type = Option<Role>)]
+    #[schema(value_type = Role)]
     pub role: Option<Option<String>>,
     #[serde(default, deserialize_with = "nullable")]
     #[schema(value_type = Option<i64>, nullable)]
     pub member_id: Option<Option<i64>>,
     #[serde(default, deserialize_with = "nullable")]
-    #[schema(value_type = Option<bool>)]
+    #[schema(value_type = bool)]
     pub disabled: Option<Option<bool>>,
     #[serde(default, deserialize_with = "nullable")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = String)]
     pub password: Option<Option<String>>,
 }
 
@@ -92,7 +92,7 @@ pub struct UserQuery {
     #[param(value_type = Option<Role>)]
     pub role: Option<String>,
     /// Only agents of this member.
-    #[param(value_type = Option<i64>)]
+    #[param(value_type = Option<i64>, minimum = 1)]
     pub member_id: Option<String>,
 }
 

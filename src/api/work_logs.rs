@@ -94,16 +94,16 @@ pub struct CreateWorkLog {
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct UpdateWorkLog {
     #[serde(default, deserialize_with = "nullable")]
-    #[schema(value_type = Option<i64>)]
+    #[schema(value_type = i64)]
     pub technician_id: Option<Option<i64>>,
     #[serde(default, deserialize_with = "nullable")]
     #[schema(value_type = Option<i64>, nullable)]
     pub member_id: Option<Option<i64>>,
     #[serde(default, deserialize_with = "nullable")]
-    #[schema(value_type = Option<NaiveDate>)]
+    #[schema(value_type = NaiveDate)]
     pub date: Option<Option<NaiveDate>>,
     #[serde(default, deserialize_with = "nullable")]
-    #[schema(value_type = Option<WorkKind>)]
+    #[schema(value_type = WorkKind)]
     pub kind: Option<Option<String>>,
     /// Replaces the duration; give at most one of `days` and `minutes`.
     pub days: Option<f64>,
@@ -265,9 +265,9 @@ pub async fn import_work_logs(
 #[derive(Debug, Default, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct WorkLogQuery {
-    #[param(value_type = Option<i64>)]
+    #[param(value_type = Option<i64>, minimum = 1)]
     pub member_id: Option<String>,
-    #[param(value_type = Option<i64>)]
+    #[param(value_type = Option<i64>, minimum = 1)]
     pub technician_id: Option<String>,
     #[param(value_type = Option<WorkKind>)]
     pub kind: Option<String>,

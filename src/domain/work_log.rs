@@ -46,27 +46,32 @@ pub fn parse_duration(
         }
         (Some(days), None) => {
             let quarters = days * 4.0;
-            if !days.is_finite() || days <= 0.0 || (quarters - quarters.round()).abs() > 1e-9 {
+            // Less than one whole quarter (1e-10 is within the tolerance of 0) is no duration.
+            if !days.is_finite()
+                || quarters.round() < 1.0
+                || (quarters - quarters.round()).abs() > 1e-9
+            {
                 return Err(FieldError::new(
                     "days",
                     "must be a positive multiple of 0.25",
                 ));
             }
-            let minutes = days_to_minutes(quarters.round() as i64, workday_minutes);
-            if minutes > MAX_MINUTES {
-                return Err(FieldError::new(
+            match days_to_minutes(quarters.round() as i64, workday_minutes) {
+                Some(minutes) if (1..=MAX_MINUTES).contains(&minutes) => Ok(minutes as i32),
+                _ => Err(FieldError::new(
                     "days",
-                    format!("must come to at most {MAX_MINUTES} minutes"),
-                ));
+                    format!("must come to 1 to {MAX_MINUTES} minutes"),
+                )),
             }
-            Ok(minutes as i32)
         }
     }
 }
 
-/// Quarter days to minutes, rounded to the nearest minute when a quarter is not whole.
-fn days_to_minutes(quarters: i64, workday_minutes: u32) -> i64 {
-    (quarters * i64::from(workday_minutes) + 2) / 4
+/// Quarter days to minutes, rounded to the nearest minute when a quarter is not whole; `None`
+/// past what an i64 holds (a huge `days` must be refused, not wrapped around).
+fn days_to_minutes(quarters: i64, workday_minutes: u32) -> Option<i64> {
+    let quarter_minutes = quarters.checked_mul(i64::from(workday_minutes))?;
+    Some(quarter_minutes.checked_add(2)? / 4)
 }
 
 /// Minutes as days with two decimals, rounded half away from zero.
@@ -99,6 +104,29 @@ mod tests {
     fn exactly_one_of_days_and_minutes() {
         assert!(parse_duration(Some(1.0), Some(420), 420).is_err());
         assert!(parse_duration(None, None, 420).is_err());
+    }
+
+    #[test]
+    fn huge_days_are_refused_not_wrapped_around() {
+        // Found by Schemathesis (days: 1.29e306 dropped the connection): the quarters saturate
+        // to i64::MAX and the multiplication overflowed.
+        for huge in [1.2964118827044889e306, 1e19, 2.305843009213694e18, f64::MAX] {
+            assert!(parse_duration(Some(huge), None, 420).is_err(), "{huge}");
+        }
+        assert!(parse_duration(Some(1e6), None, 420).is_err());
+        assert_eq!(parse_duration(Some(106.25), None, 420), Ok(44625));
+    }
+
+    #[test]
+    fn less_than_a_quarter_day_is_no_duration() {
+        // Found by cargo fuzz: 6.6e-316 days rounded to 0 quarters within the tolerance and
+        // was stored as a work log of 0 minutes.
+        for tiny in [6.63123685e-316, 1e-10, 4e-10, f64::MIN_POSITIVE] {
+            assert!(parse_duration(Some(tiny), None, 420).is_err(), "{tiny}");
+        }
+        // A quarter of a one-minute workday is no whole minute either.
+        assert!(parse_duration(Some(0.25), None, 1).is_err());
+        assert_eq!(parse_duration(Some(1.0), None, 1), Ok(1));
     }
 
     #[test]
