@@ -784,6 +784,14 @@ pub struct TicketFilter {
     pub q: Option<String>,
 }
 
+/// Rows of the newest-first order that a `q` search reads before it turns to the trigram index.
+/// A text found in many tickets (a common word) fills a page within them, where the index would
+/// intersect long lists of places; a rare one leaves the window short of a page, and the index
+/// finds the older matches quickly.
+const SEARCH_WINDOW: i64 = 4000;
+
+type Backend = <DbConn as Connection>::Backend;
+
 /// Newest first, after the `(created_at, id)` of the previous page's last ticket.
 pub fn list(
     conn: &mut DbConn,
@@ -791,7 +799,81 @@ pub fn list(
     after: Option<(NaiveDateTime, i64)>,
     limit: i64,
 ) -> QueryResult<Vec<Ticket>> {
-    let mut query = tickets::table.select(Ticket::as_select()).into_boxed();
+    let mut statuses = filter.statuses.clone();
+    statuses.sort_unstable();
+    statuses.dedup();
+    if statuses.len() > 1 {
+        // Each status is a range of an index in the list's order: one page from each, merged,
+        // reads a few pages instead of sorting every ticket of these statuses.
+        let mut rows = Vec::new();
+        for status in statuses {
+            let one = TicketFilter {
+                statuses: vec![status],
+                ..filter.clone()
+            };
+            rows.extend(list(conn, &one, after, limit)?);
+        }
+        rows.sort_unstable_by(|a, b| (b.created_at, b.id).cmp(&(a.created_at, a.id)));
+        rows.truncate(usize::try_from(limit).unwrap_or(0));
+        return Ok(rows);
+    }
+    let Some(q) = &filter.q else {
+        return newest_first(filtered(filter, after), limit)
+            .select(Ticket::as_select())
+            .load(conn);
+    };
+    // The newest SEARCH_WINDOW tickets of the other filters are read in order first, ending at
+    // `edge`; older matches, if the page is not full, come from the trigram index.
+    let edge: Option<(NaiveDateTime, i64)> = newest_first(filtered(filter, after), 1)
+        .offset(SEARCH_WINDOW - 1)
+        .select((tickets::created_at, tickets::id))
+        .first(conn)
+        .optional()?;
+    let mut recent = filtered(filter, after)
+        // `|| ''` keeps PostgreSQL from answering this bounded read through the trigram index.
+        .filter(sql::<Text>("(tickets.search_text || '')").like(like_pattern(q)).escape('\\'));
+    if let Some((created_at, id)) = edge {
+        recent = recent.filter(
+            tickets::created_at
+                .gt(created_at)
+                .or(tickets::created_at.eq(created_at).and(tickets::id.ge(id))),
+        );
+    }
+    let mut rows = newest_first(recent, limit)
+        .select(Ticket::as_select())
+        .load(conn)?;
+    let missing = limit - rows.len() as i64;
+    if let (Some(edge), true) = (edge, missing > 0) {
+        let older = match conn {
+            // The trigram index finds a text of three characters or more as a phrase; a
+            // shorter one is looked for in every ticket.
+            DbConn::Sqlite(_) if q.to_lowercase().chars().count() >= 3 => {
+                filtered(filter, Some(edge)).filter(
+                    sql::<Bool>(
+                        "tickets.id IN (SELECT rowid FROM tickets_search WHERE tickets_search MATCH ",
+                    )
+                    .bind::<Text, _>(format!("\"{}\"", q.to_lowercase().replace('"', "\"\"")))
+                    .sql(")"),
+                )
+            }
+            _ => filtered(filter, Some(edge))
+                .filter(tickets::search_text.like(like_pattern(q)).escape('\\')),
+        };
+        rows.extend(
+            newest_first(older, missing)
+                .select(Ticket::as_select())
+                .load(conn)?,
+        );
+    }
+    Ok(rows)
+}
+
+/// The tickets that pass every filter but `q`, after the cursor.
+fn filtered(
+    filter: &TicketFilter,
+    after: Option<(NaiveDateTime, i64)>,
+) -> tickets::BoxedQuery<'static, Backend> {
+    let mut query = tickets::table.into_boxed();
     if let Some(member) = filter.member_scope {
         query = query.filter(tickets::member_id.eq(member));
     }
@@ -819,22 +901,6 @@ pub fn list(
     if let Some(to) = filter.created_to {
         query = query.filter(tickets::created_on.le(to));
     }
-    if let Some(q) = &filter.q {
-        let pattern = like_pattern(q);
-        let lowered = q.to_lowercase();
-        query = match conn {
-            // The trigram index finds a text of three characters or more as a phrase; a
-            // shorter one is looked for in every ticket.
-            DbConn::Sqlite(_) if lowered.chars().count() >= 3 => query.filter(
-                sql::<Bool>(
-                    "tickets.id IN (SELECT rowid FROM tickets_search WHERE tickets_search MATCH ",
-                )
-                .bind::<Text, _>(format!("\"{}\"", lowered.replace('"', "\"\"")))
-                .sql(")"),
-            ),
-            _ => query.filter(tickets::search_text.like(pattern).escape('\\')),
-        };
-    }
     if let Some((created_at, id)) = after {
         query = query.filter(
             tickets::created_at
@@ -843,9 +909,15 @@ pub fn list(
         );
     }
     query
+}
+
+fn newest_first(
+    query: tickets::BoxedQuery<'static, Backend>,
+    limit: i64,
+) -> tickets::BoxedQuery<'static, Backend> {
+    query
         .order((tickets::created_at.desc(), tickets::id.desc()))
         .limit(limit)
-        .load(conn)
 }
 
 /// `%text%` with the text lower-cased like `search_text` and its wildcards escaped.
