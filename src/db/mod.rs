@@ -78,14 +78,35 @@ impl DatabaseUrl {
     }
 }
 
+/// What the page caches of a pool's SQLite connections may hold together, in KiB. Each
+/// connection has its own cache (SQLite's default is 2 MB), which WAL mode empties whenever
+/// another connection has written, while the operating system keeps the file's pages anyway.
+/// Sixteen full caches cost 50 MB of resident memory under the benchmark (176 MB, 122 MB with
+/// 512 KiB each) and made no measured difference to reads, searches, statistics or imports.
+const SQLITE_POOL_CACHE_KIB: u32 = 8 * 1024;
+
 #[derive(Debug, Clone)]
 pub struct ConnectionManager {
     url: DatabaseUrl,
+    /// Page cache of each SQLite connection, in KiB.
+    sqlite_cache_kib: u32,
 }
 
 impl ConnectionManager {
     pub fn new(url: DatabaseUrl) -> Self {
-        Self { url }
+        Self {
+            url,
+            sqlite_cache_kib: 2000,
+        }
+    }
+
+    /// A manager for a pool of `size` connections, whose SQLite page caches share
+    /// `SQLITE_POOL_CACHE_KIB` (at least 256 KiB each, at most SQLite's default).
+    pub fn for_pool(url: DatabaseUrl, size: u32) -> Self {
+        Self {
+            url,
+            sqlite_cache_kib: (SQLITE_POOL_CACHE_KIB / size.max(1)).clamp(256, 2000),
+        }
     }
 
     pub fn connect_once(&self) -> Result<DbConn, r2d2::Error> {
@@ -99,10 +120,11 @@ impl ConnectionManager {
                     .map_err(r2d2::Error::ConnectionError)?;
                 // WAL (set once on the file, see `use_wal`) lets readers go on while one writer
                 // commits; FULL makes each commit durable.
-                conn.batch_execute(
+                conn.batch_execute(&format!(
                     "PRAGMA busy_timeout = 10000; PRAGMA synchronous = FULL; \
-                     PRAGMA foreign_keys = ON;",
-                )
+                     PRAGMA foreign_keys = ON; PRAGMA cache_size = -{};",
+                    self.sqlite_cache_kib
+                ))
                 .map_err(r2d2::Error::QueryError)?;
                 Ok(DbConn::Sqlite(conn))
             }
@@ -183,7 +205,7 @@ pub fn pool(url: &DatabaseUrl, size: u32, connect_timeout: Duration) -> Pool {
         // file opened in this process: there is nothing to lose, and a ping would only cost
         // every request a query.
         .test_on_check_out(url.is_postgres())
-        .build_unchecked(ConnectionManager::new(url.clone()))
+        .build_unchecked(ConnectionManager::for_pool(url.clone(), size))
 }
 
 fn ensure_parent_dir(path: &Path) {
