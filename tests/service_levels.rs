@@ -314,3 +314,124 @@ async fn the_yearly_report_carries_the_service_levels() {
         75.0
     );
 }
+
+#[tokio::test]
+async fn statistics_stay_exact_when_many_writers_move_tickets_at_once() {
+    let app = TestApp::spawn().await;
+    let arcueil = app.create_member("ARCUEIL").await;
+    let ivry = app.create_member("IVRY").await;
+    let count = 40;
+    // Taken in charge 1, 2, ... 40 business minutes after 09:00 on Tuesday 6 March 2018.
+    let rows: Vec<Value> = (1..=count)
+        .map(|n| {
+            past_ticket(
+                arcueil,
+                1,
+                "2018-03-06T09:00:00+01:00",
+                &format!("2018-03-06T09:{n:02}:00+01:00"),
+                None,
+            )
+        })
+        .collect();
+    let ids: Vec<i64> = app
+        .post("/api/v1/tickets/import", &app.admin.token, json!(rows))
+        .await
+        .expect(201)
+        .body["ids"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|id| id.as_i64().unwrap())
+        .collect();
+
+    // Every ticket moves to IVRY, priority 2, at once: the writers take each one out of the
+    // aggregates in whichever place they write to.
+    patch_all_at_once(&app, &ids, json!({"priority": 2, "member_id": ivry})).await;
+    let levels = app
+        .get("/api/v1/stats/service-levels?year=2018", &app.admin.token)
+        .await
+        .expect(200);
+    let rows = levels.body["rows"].as_array().unwrap();
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    assert_eq!(rows[0]["member_code"], "IVRY");
+    assert_eq!(rows[0]["priority"], 2);
+    assert_eq!(rows[0]["tickets"], count);
+    assert_eq!(rows[0]["acknowledge"]["count"], count);
+    assert_eq!(rows[0]["acknowledge"]["median_minutes"], 20.5);
+
+    // Half of them back, at once, and the counts split evenly.
+    let half: Vec<i64> = ids.iter().step_by(2).copied().collect();
+    patch_all_at_once(&app, &half, json!({"member_id": arcueil})).await;
+    let by_member = app
+        .get(
+            "/api/v1/stats/tickets-by-member?year=2018",
+            &app.admin.token,
+        )
+        .await
+        .expect(200);
+    let mut counts: Vec<(String, i64)> = by_member.body["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["member_code"].as_str().unwrap().to_string(),
+                r["tickets"].as_i64().unwrap(),
+            )
+        })
+        .collect();
+    counts.sort();
+    assert_eq!(
+        counts,
+        vec![("ARCUEIL".to_string(), 20), ("IVRY".to_string(), 20)]
+    );
+    assert_eq!(by_member.body["total"], count);
+    let levels = app
+        .get("/api/v1/stats/service-levels?year=2018", &app.admin.token)
+        .await
+        .expect(200);
+    let tickets: Vec<(String, i64, i64)> = levels.body["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["member_code"].as_str().unwrap().to_string(),
+                r["tickets"].as_i64().unwrap(),
+                r["acknowledge"]["count"].as_i64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        tickets,
+        vec![
+            ("ARCUEIL".to_string(), 20, 20),
+            ("IVRY".to_string(), 20, 20)
+        ]
+    );
+}
+
+/// Sends one PATCH per ticket, all at once, and expects each to succeed.
+async fn patch_all_at_once(app: &TestApp, ids: &[i64], body: Value) {
+    let tasks: Vec<_> = ids
+        .iter()
+        .map(|id| {
+            let request = app
+                .client
+                .patch(format!("{}/api/v1/tickets/{id}", app.base))
+                .bearer_auth(&app.admin.token)
+                .json(&body);
+            tokio::spawn(async move {
+                let response = request.send().await.expect("the service answers");
+                (
+                    response.status().as_u16(),
+                    response.text().await.unwrap_or_default(),
+                )
+            })
+        })
+        .collect();
+    for task in tasks {
+        let (status, body) = task.await.unwrap();
+        assert_eq!(status, 200, "{body}");
+    }
+}

@@ -1845,7 +1845,11 @@ async fn q_finds_rare_and_common_texts_among_thousands_of_tickets_newest_first()
         rare
     );
 
-    let common: Vec<i64> = (0..count).rev().filter(|n| n % 2 == 0).map(|n| ids[n]).collect();
+    let common: Vec<i64> = (0..count)
+        .rev()
+        .filter(|n| n % 2 == 0)
+        .map(|n| ids[n])
+        .collect();
     assert_eq!(
         list_ids(app, token, "q=COMMUNE&limit=50").await,
         common[..50],
@@ -1894,7 +1898,10 @@ async fn a_list_of_statuses_pages_newest_first_across_the_statuses() {
             pages(
                 app,
                 token,
-                &format!("status=waiting,assigned,new&member_id={}&limit={limit}", desk.member)
+                &format!(
+                    "status=waiting,assigned,new&member_id={}&limit={limit}",
+                    desk.member
+                )
             )
             .await
             .concat(),
@@ -1903,8 +1910,12 @@ async fn a_list_of_statuses_pages_newest_first_across_the_statuses() {
         );
     }
     assert_eq!(
-        list_ids(app, token, "status=waiting,waiting&limit=500").await.len(),
-        (0..count).filter(|n| statuses[(n * 7 / 3) % 5] == "waiting").count(),
+        list_ids(app, token, "status=waiting,waiting&limit=500")
+            .await
+            .len(),
+        (0..count)
+            .filter(|n| statuses[(n * 7 / 3) % 5] == "waiting")
+            .count(),
         "a status named twice lists its tickets once"
     );
 }

@@ -121,22 +121,24 @@ diesel::table! {
 }
 
 diesel::table! {
-    ticket_month_counts (member_id, year, month, origin) {
+    ticket_month_counts (member_id, year, month, origin, shard) {
         member_id -> BigInt,
         year -> Integer,
         month -> Integer,
         origin -> Text,
         tickets -> BigInt,
+        shard -> Integer,
     }
 }
 
 diesel::table! {
-    work_month_minutes (member_id, year, month, kind) {
+    work_month_minutes (member_id, year, month, kind, shard) {
         member_id -> BigInt,
         year -> Integer,
         month -> Integer,
         kind -> Text,
         minutes -> BigInt,
+        shard -> Integer,
     }
 }
 
@@ -173,7 +175,7 @@ diesel::table! {
 }
 
 diesel::table! {
-    service_level_counts (member_id, year, priority, origin) {
+    service_level_counts (member_id, year, priority, origin, shard) {
         member_id -> BigInt,
         year -> Integer,
         priority -> Integer,
@@ -183,6 +185,7 @@ diesel::table! {
         acknowledge_histogram -> Binary,
         resolved -> BigInt,
         resolve_histogram -> Binary,
+        shard -> Integer,
     }
 }
 

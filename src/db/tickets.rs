@@ -831,7 +831,11 @@ pub fn list(
         .optional()?;
     let mut recent = filtered(filter, after)
         // `|| ''` keeps PostgreSQL from answering this bounded read through the trigram index.
-        .filter(sql::<Text>("(tickets.search_text || '')").like(like_pattern(q)).escape('\\'));
+        .filter(
+            sql::<Text>("(tickets.search_text || '')")
+                .like(like_pattern(q))
+                .escape('\\'),
+        );
     if let Some((created_at, id)) = edge {
         recent = recent.filter(
             tickets::created_at
@@ -847,15 +851,17 @@ pub fn list(
         let older = match conn {
             // The trigram index finds a text of three characters or more as a phrase; a
             // shorter one is looked for in every ticket.
-            DbConn::Sqlite(_) if q.to_lowercase().chars().count() >= 3 => {
-                filtered(filter, Some(edge)).filter(
-                    sql::<Bool>(
-                        "tickets.id IN (SELECT rowid FROM tickets_search WHERE tickets_search MATCH ",
-                    )
-                    .bind::<Text, _>(format!("\"{}\"", q.to_lowercase().replace('"', "\"\"")))
-                    .sql(")"),
+            DbConn::Sqlite(_) if q.to_lowercase().chars().count() >= 3 => filtered(
+                filter,
+                Some(edge),
+            )
+            .filter(
+                sql::<Bool>(
+                    "tickets.id IN (SELECT rowid FROM tickets_search WHERE tickets_search MATCH ",
                 )
-            }
+                .bind::<Text, _>(format!("\"{}\"", q.to_lowercase().replace('"', "\"\"")))
+                .sql(")"),
+            ),
             _ => filtered(filter, Some(edge))
                 .filter(tickets::search_text.like(like_pattern(q)).escape('\\')),
         };

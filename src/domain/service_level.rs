@@ -175,9 +175,12 @@ const BUCKET_GROWTH: f64 = 1.01;
 
 /// How many tickets took how long: exact to the minute below ten hours, to within 1 % above,
 /// so that a year of measures per member and priority fits in a few kilobytes.
+///
+/// The buckets are kept as one sorted list of (bucket, tickets), the order they are stored in:
+/// decoding copies them, and adding up histograms is one pass over both lists.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Histogram {
-    counts: std::collections::BTreeMap<u32, i64>,
+    counts: Vec<(u32, i64)>,
 }
 
 impl Histogram {
@@ -203,21 +206,57 @@ impl Histogram {
 
     pub fn add(&mut self, minutes: i64, tickets: i64) {
         let bucket = Self::bucket(minutes);
-        let count = self.counts.entry(bucket).or_insert(0);
-        *count += tickets;
-        if *count == 0 {
-            self.counts.remove(&bucket);
+        match self.counts.binary_search_by_key(&bucket, |&(b, _)| b) {
+            Ok(at) => {
+                self.counts[at].1 += tickets;
+                if self.counts[at].1 == 0 {
+                    self.counts.remove(at);
+                }
+            }
+            Err(at) if tickets != 0 => self.counts.insert(at, (bucket, tickets)),
+            Err(_) => {}
         }
     }
 
     pub fn merge(&mut self, other: &Histogram) {
-        for (bucket, count) in &other.counts {
-            let total = self.counts.entry(*bucket).or_insert(0);
-            *total += count;
-            if *total == 0 {
-                self.counts.remove(bucket);
+        if other.counts.is_empty() {
+            return;
+        }
+        if self.counts.is_empty() {
+            self.counts.clone_from(&other.counts);
+            return;
+        }
+        let mut merged = Vec::with_capacity(self.counts.len().max(other.counts.len()));
+        let (mut mine, mut theirs) = (
+            self.counts.iter().peekable(),
+            other.counts.iter().peekable(),
+        );
+        loop {
+            let next = match (mine.peek(), theirs.peek()) {
+                (Some(&&(a, x)), Some(&&(b, y))) if a == b => {
+                    mine.next();
+                    theirs.next();
+                    (a, x + y)
+                }
+                (Some(&&(a, x)), Some(&&(b, _))) if a < b => {
+                    mine.next();
+                    (a, x)
+                }
+                (_, Some(&&(b, y))) => {
+                    theirs.next();
+                    (b, y)
+                }
+                (Some(&&(a, x)), None) => {
+                    mine.next();
+                    (a, x)
+                }
+                (None, None) => break,
+            };
+            if next.1 != 0 {
+                merged.push(next);
             }
         }
+        self.counts = merged;
     }
 
     pub fn is_empty(&self) -> bool {
@@ -225,14 +264,14 @@ impl Histogram {
     }
 
     pub fn count(&self) -> i64 {
-        self.counts.values().sum()
+        self.counts.iter().map(|(_, n)| n).sum()
     }
 
     /// Tickets whose minutes are at most `target`.
     pub fn at_most(&self, target: i64) -> i64 {
         self.counts
             .iter()
-            .filter(|(bucket, _)| Self::value(**bucket) <= target)
+            .take_while(|(bucket, _)| Self::value(*bucket) <= target)
             .map(|(_, count)| count)
             .sum()
     }
@@ -253,33 +292,46 @@ impl Histogram {
                 }
             }
             self.counts
-                .keys()
                 .last()
-                .map_or(0.0, |b| Self::value(*b) as f64)
+                .map_or(0.0, |(b, _)| Self::value(*b) as f64)
         };
         let (below, above) = (rank.floor() as i64, rank.ceil() as i64);
         let (low, high) = (nth(below), nth(above));
         Some(low + (high - low) * (rank - below as f64))
     }
 
-    /// Pairs of little-endian u32 (bucket, tickets), by bucket.
+    /// Pairs of a little-endian u32 bucket and i32 tickets, by bucket. Tickets may be negative
+    /// in one shard of the aggregates (counted in one, taken out in another).
     pub fn encode(&self) -> Vec<u8> {
         let mut bytes = Vec::with_capacity(self.counts.len() * 8);
         for (bucket, count) in &self.counts {
             bytes.extend_from_slice(&bucket.to_le_bytes());
-            bytes.extend_from_slice(&(*count).clamp(0, i64::from(u32::MAX)).to_le_bytes()[..4]);
+            let count = (*count).clamp(i64::from(i32::MIN), i64::from(i32::MAX)) as i32;
+            bytes.extend_from_slice(&count.to_le_bytes());
         }
         bytes
     }
 
     pub fn decode(bytes: &[u8]) -> Histogram {
-        let mut counts = std::collections::BTreeMap::new();
-        for pair in bytes.chunks_exact(8) {
-            let bucket = u32::from_le_bytes([pair[0], pair[1], pair[2], pair[3]]);
-            let count = u32::from_le_bytes([pair[4], pair[5], pair[6], pair[7]]);
-            if count > 0 {
-                counts.insert(bucket, i64::from(count));
-            }
+        let mut counts: Vec<(u32, i64)> = bytes
+            .chunks_exact(8)
+            .map(|pair| {
+                let bucket = u32::from_le_bytes([pair[0], pair[1], pair[2], pair[3]]);
+                let count = i32::from_le_bytes([pair[4], pair[5], pair[6], pair[7]]);
+                (bucket, i64::from(count))
+            })
+            .filter(|(_, count)| *count != 0)
+            .collect();
+        // Stored in order; a list that is not (written by hand) is put in order and added up.
+        if !counts.windows(2).all(|w| w[0].0 < w[1].0) {
+            counts.sort_by_key(|(bucket, _)| *bucket);
+            counts.dedup_by(|later, kept| {
+                let same = later.0 == kept.0;
+                if same {
+                    kept.1 += later.1;
+                }
+                same
+            });
         }
         Histogram { counts }
     }
@@ -324,5 +376,45 @@ mod histogram_tests {
         histogram.add(30, -2);
         assert!(histogram.is_empty());
         assert!(histogram.encode().is_empty());
+    }
+
+    #[test]
+    fn a_shard_keeps_negative_counts_through_storage() {
+        let mut taken_out = Histogram::default();
+        taken_out.add(700, -1);
+        taken_out.add(30, 2);
+        let stored = Histogram::decode(&taken_out.encode());
+        assert_eq!(stored, taken_out);
+        let mut put_in = Histogram::default();
+        put_in.add(700, 1);
+        put_in.merge(&stored);
+        assert_eq!(put_in.count(), 2);
+        assert_eq!(put_in.at_most(30), 2);
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn merging_adds_up_the_tickets_of_each_bucket(
+            first in proptest::collection::vec((0i64..100_000, -3i64..4), 0..60),
+            second in proptest::collection::vec((0i64..100_000, -3i64..4), 0..60),
+        ) {
+            let build = |pairs: &[(i64, i64)]| {
+                let mut histogram = Histogram::default();
+                for &(minutes, tickets) in pairs {
+                    histogram.add(minutes, tickets);
+                }
+                histogram
+            };
+            let mut merged = build(&first);
+            merged.merge(&build(&second));
+            let together = build(&[first.clone(), second.clone()].concat());
+            proptest::prop_assert_eq!(&merged, &together);
+            let mut expected = std::collections::BTreeMap::new();
+            for (minutes, tickets) in first.iter().chain(&second) {
+                *expected.entry(Histogram::bucket(*minutes)).or_insert(0i64) += tickets;
+            }
+            expected.retain(|_, n| *n != 0);
+            proptest::prop_assert_eq!(merged.counts, expected.into_iter().collect::<Vec<_>>());
+        }
     }
 }
