@@ -813,7 +813,7 @@ pub fn list(
             };
             rows.extend(list(conn, &one, after, limit)?);
         }
-        rows.sort_unstable_by(|a, b| (b.created_at, b.id).cmp(&(a.created_at, a.id)));
+        rows.sort_unstable_by_key(|t| std::cmp::Reverse((t.created_at, t.id)));
         rows.truncate(usize::try_from(limit).unwrap_or(0));
         return Ok(rows);
     }
