@@ -1,8 +1,6 @@
 //! Monthly aggregates kept in the same transaction as the tickets and work logs they count.
 //! Statistics read these and never scan tickets.
 
-use std::collections::BTreeMap;
-
 use chrono::NaiveDate;
 use diesel::prelude::*;
 use diesel::upsert::excluded;
@@ -50,15 +48,14 @@ pub fn add_tickets(
         origin: origin.to_string(),
         tickets: delta,
     };
-    let shard = super::aggregate_shard(conn);
     use ticket_month_counts::dsl as t;
     // The one upsert of the code base: the statement is the same on both backends, but the
     // multi connection cannot build it, so it is written once per variant.
     macro_rules! upsert {
         ($conn:expr) => {
             diesel::insert_into(t::ticket_month_counts)
-                .values((&row, t::shard.eq(shard)))
-                .on_conflict((t::member_id, t::year, t::month, t::origin, t::shard))
+                .values(&row)
+                .on_conflict((t::member_id, t::year, t::month, t::origin))
                 .do_update()
                 .set(t::tickets.eq(t::tickets + excluded(t::tickets)))
                 .execute($conn)
@@ -87,13 +84,12 @@ pub fn add_work_minutes(
         kind: kind.to_string(),
         minutes: delta,
     };
-    let shard = super::aggregate_shard(conn);
     use work_month_minutes::dsl as w;
     macro_rules! upsert {
         ($conn:expr) => {
             diesel::insert_into(w::work_month_minutes)
-                .values((&row, w::shard.eq(shard)))
-                .on_conflict((w::member_id, w::year, w::month, w::kind, w::shard))
+                .values(&row)
+                .on_conflict((w::member_id, w::year, w::month, w::kind))
                 .do_update()
                 .set(w::minutes.eq(w::minutes + excluded(w::minutes)))
                 .execute($conn)
@@ -106,58 +102,20 @@ pub fn add_work_minutes(
     Ok(())
 }
 
-/// Ticket counts of the given years, one row per member, month and origin (shards added up).
+/// Ticket counts of the given years.
 pub fn ticket_counts(conn: &mut DbConn, years: &[i32]) -> QueryResult<Vec<TicketMonthCount>> {
-    let rows: Vec<TicketMonthCount> = ticket_month_counts::table
+    ticket_month_counts::table
         .filter(ticket_month_counts::year.eq_any(years))
         .filter(ticket_month_counts::tickets.ne(0))
         .select(TicketMonthCount::as_select())
-        .load(conn)?;
-    let mut sums: BTreeMap<(i64, i32, i32, String), i64> = BTreeMap::new();
-    for row in rows {
-        *sums
-            .entry((row.member_id, row.year, row.month, row.origin))
-            .or_default() += row.tickets;
-    }
-    Ok(sums
-        .into_iter()
-        .filter(|(_, tickets)| *tickets != 0)
-        .map(
-            |((member_id, year, month, origin), tickets)| TicketMonthCount {
-                member_id,
-                year,
-                month,
-                origin,
-                tickets,
-            },
-        )
-        .collect())
+        .load(conn)
 }
 
-/// Work minutes of a year, one row per member, month and kind (shards added up).
+/// Work minutes of a year.
 pub fn work_minutes(conn: &mut DbConn, year: i32) -> QueryResult<Vec<WorkMonthMinutes>> {
-    let rows: Vec<WorkMonthMinutes> = work_month_minutes::table
+    work_month_minutes::table
         .filter(work_month_minutes::year.eq(year))
         .filter(work_month_minutes::minutes.ne(0))
         .select(WorkMonthMinutes::as_select())
-        .load(conn)?;
-    let mut sums: BTreeMap<(i64, i32, i32, String), i64> = BTreeMap::new();
-    for row in rows {
-        *sums
-            .entry((row.member_id, row.year, row.month, row.kind))
-            .or_default() += row.minutes;
-    }
-    Ok(sums
-        .into_iter()
-        .filter(|(_, minutes)| *minutes != 0)
-        .map(
-            |((member_id, year, month, kind), minutes)| WorkMonthMinutes {
-                member_id,
-                year,
-                month,
-                kind,
-                minutes,
-            },
-        )
-        .collect())
+        .load(conn)
 }

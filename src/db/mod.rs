@@ -234,30 +234,6 @@ pub fn migrate(conn: &mut DbConn) -> Result<Vec<String>, Box<dyn std::error::Err
     Ok(applied.iter().map(ToString::to_string).collect())
 }
 
-/// How many rows of each aggregate key the writers of one PostgreSQL process spread over.
-const AGGREGATE_SHARDS: i32 = 16;
-
-/// The shard of the aggregate tables this thread's transactions add to. On PostgreSQL each
-/// thread has its own (a transaction runs on one thread), so that concurrent filings add to
-/// different rows instead of each waiting for the one row of their member and month to be
-/// committed; readers add the shards up. SQLite's writers take turns anyway: one shard.
-pub fn aggregate_shard(conn: &DbConn) -> i32 {
-    match conn {
-        DbConn::Sqlite(_) => 0,
-        DbConn::Postgresql(_) => {
-            // Started at the process id, so that two processes mostly use different shards.
-            static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
-            thread_local! {
-                static SHARD: i32 = {
-                    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                    (std::process::id().wrapping_add(n) % AGGREGATE_SHARDS as u32) as i32
-                };
-            }
-            SHARD.with(|shard| *shard)
-        }
-    }
-}
-
 /// Writers of this process take turns before they ask SQLite for its write lock: SQLite lets
 /// one writer at a time, and a writer that finds the lock taken sleeps in its busy handler for
 /// up to a hundred milliseconds at a time, where waiting here wakes it as soon as it is free.

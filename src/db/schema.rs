@@ -121,24 +121,22 @@ diesel::table! {
 }
 
 diesel::table! {
-    ticket_month_counts (member_id, year, month, origin, shard) {
+    ticket_month_counts (member_id, year, month, origin) {
         member_id -> BigInt,
         year -> Integer,
         month -> Integer,
         origin -> Text,
         tickets -> BigInt,
-        shard -> Integer,
     }
 }
 
 diesel::table! {
-    work_month_minutes (member_id, year, month, kind, shard) {
+    work_month_minutes (member_id, year, month, kind) {
         member_id -> BigInt,
         year -> Integer,
         month -> Integer,
         kind -> Text,
         minutes -> BigInt,
-        shard -> Integer,
     }
 }
 
@@ -175,7 +173,7 @@ diesel::table! {
 }
 
 diesel::table! {
-    service_level_counts (member_id, year, priority, origin, shard) {
+    service_level_counts (member_id, year, priority, origin) {
         member_id -> BigInt,
         year -> Integer,
         priority -> Integer,
@@ -185,7 +183,6 @@ diesel::table! {
         acknowledge_histogram -> Binary,
         resolved -> BigInt,
         resolve_histogram -> Binary,
-        shard -> Integer,
     }
 }
 

@@ -143,11 +143,10 @@ fn apply(conn: &mut DbConn, key: &Key, delta: &Delta) -> QueryResult<()> {
     };
     // The row must exist before it can be locked; the multi connection cannot build this
     // statement, so it is written once per backend.
-    let shard = super::aggregate_shard(conn);
     macro_rules! ensure_row {
         ($conn:expr) => {
             diesel::insert_into(slc::table)
-                .values((&empty, slc::shard.eq(shard)))
+                .values(&empty)
                 .on_conflict_do_nothing()
                 .execute($conn)
         };
@@ -160,8 +159,7 @@ fn apply(conn: &mut DbConn, key: &Key, delta: &Delta) -> QueryResult<()> {
         .filter(slc::member_id.eq(key.member_id))
         .filter(slc::year.eq(key.year))
         .filter(slc::priority.eq(key.priority))
-        .filter(slc::origin.eq(&key.origin))
-        .filter(slc::shard.eq(shard));
+        .filter(slc::origin.eq(&key.origin));
     // Updating the counter first takes the row's lock, so the histograms read next are the
     // latest and no concurrent writer can change them before this transaction ends.
     diesel::update(row)
@@ -190,11 +188,11 @@ fn apply(conn: &mut DbConn, key: &Key, delta: &Delta) -> QueryResult<()> {
     Ok(())
 }
 
-/// The rows of a year, of one origin or all: several per key when kept in several shards (whose
-/// counts may be negative), to be added up.
+/// The rows of a year, of one origin or all.
 pub fn for_year(conn: &mut DbConn, year: i32, origin: Option<&str>) -> QueryResult<Vec<Row>> {
     let mut query = slc::table
         .filter(slc::year.eq(year))
+        .filter(slc::tickets.ne(0))
         .select(Row::as_select())
         .into_boxed();
     if let Some(origin) = origin {
