@@ -37,6 +37,8 @@ pub struct AppState {
     /// Callers' rights, remembered for `auth.user_cache_seconds`; whatever changes a user in
     /// this process must `forget` them once the change commits.
     pub user_cache: Arc<UserCache>,
+    /// The database is an SQLite file opened by this process.
+    pub embedded: bool,
 }
 
 impl AppState {
@@ -55,6 +57,23 @@ impl AppState {
         .map_err(AppError::internal)?
     }
 
+    /// Runs a read of a few rows by key at once on this worker when the database is an SQLite
+    /// file and a connection is free: such a read takes a few microseconds there, less than
+    /// handing it to a blocking thread and back. Otherwise (PostgreSQL, a busy pool) it goes
+    /// through `run`.
+    pub async fn run_point_read<T, F>(&self, work: F) -> Result<T, AppError>
+    where
+        F: FnOnce(&mut DbConn) -> Result<T, AppError> + Send + 'static,
+        T: Send + 'static,
+    {
+        if self.embedded {
+            if let Some(mut conn) = self.pool.try_get() {
+                return work(&mut conn);
+            }
+        }
+        self.run(work).await
+    }
+
     pub fn zone(&self) -> chrono_tz::Tz {
         self.settings.service.timezone
     }
@@ -68,7 +87,7 @@ pub struct Application {
 impl Application {
     /// Opens the database (applying migrations), makes sure someone can log in, and binds.
     pub fn build(settings: Settings) -> anyhow::Result<Application> {
-        return_large_blocks_to_the_system();
+        crate::memory::return_large_blocks_to_the_system();
         let url = DatabaseUrl::parse(&settings.database.url).map_err(anyhow::Error::msg)?;
         let data_dir = data_dir(&settings, &url);
         let pool = open_database(&settings, &url)?;
@@ -104,6 +123,7 @@ impl Application {
             ))),
             settings,
             metrics: Metrics::default(),
+            embedded: !url.is_postgres(),
         });
         notify::worker::spawn(Arc::downgrade(&state.clone().into_inner()))
             .context("cannot start the mail worker")?;
@@ -185,36 +205,6 @@ impl Application {
     /// The server, to spawn it and stop it (tests restart the service this way).
     pub fn into_server(self) -> Server {
         self.server
-    }
-}
-
-/// Makes glibc's malloc give blocks of 256 KiB and more straight back to the system when they
-/// are freed (`M_MMAP_THRESHOLD`, mallopt(3)).
-///
-/// By default glibc raises that threshold to the size of the largest such block freed, up to
-/// 32 MB: after the first import (a body of several MB, and its rows), every block below that
-/// comes from the arena of the thread that asked, and each thread's arena keeps its largest
-/// requests' worth once freed. With a dozen threads that made most of the resident memory
-/// (176 MB after the benchmark's load; 67 MB with this and smaller SQLite caches). A block
-/// this large is rare on the request path, so the system calls it costs are few.
-fn return_large_blocks_to_the_system() {
-    #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    {
-        use std::ffi::c_int;
-        extern "C" {
-            fn mallopt(param: c_int, value: c_int) -> c_int;
-        }
-        const M_MMAP_THRESHOLD: c_int = -3;
-        static SET: std::sync::Once = std::sync::Once::new();
-        SET.call_once(|| {
-            // SAFETY: glibc's mallopt takes two ints and may be called at any time; a fixed
-            // threshold also turns off its dynamic adjustment.
-            if unsafe { mallopt(M_MMAP_THRESHOLD, 256 * 1024) } != 1 {
-                log::warn!(
-                    "cannot set malloc's mmap threshold: memory may stay high after imports"
-                );
-            }
-        });
     }
 }
 

@@ -592,7 +592,11 @@ pub async fn import_tickets(
     let actor = user.actor;
     let app = state.clone();
     let ids = state
-        .run(move |conn| db::tickets::import(conn, &batch, &actor, &app.policy))
+        .run(move |conn| {
+            db::with_bulk_cache(conn, |conn| {
+                db::tickets::import(conn, &batch, &actor, &app.policy)
+            })
+        })
         .await?;
     state.metrics.tickets_imported(ids.len() as u64);
     Ok(HttpResponse::Created().json(ImportResult {
@@ -743,7 +747,7 @@ pub async fn list_tickets(
 
 async fn visible_ticket(state: &AppState, actor: Actor, id: i64) -> Result<Ticket, AppError> {
     state
-        .run(move |conn| db::tickets::find_visible(conn, id, &actor))
+        .run_point_read(move |conn| db::tickets::find_visible(conn, id, &actor))
         .await
 }
 

@@ -234,6 +234,42 @@ pub fn migrate(conn: &mut DbConn) -> Result<Vec<String>, Box<dyn std::error::Err
     Ok(applied.iter().map(ToString::to_string).collect())
 }
 
+/// Page cache a SQLite connection takes for the length of a bulk import, in KiB.
+const SQLITE_BULK_CACHE_KIB: i64 = 128 * 1024;
+
+/// Runs `work` with a large page cache on SQLite, then gives the cache back. An import of
+/// thousands of rows updates every index of the table (and the trigram index) all over, and a
+/// pooled connection's small cache would read the same pages back from the file again and
+/// again. PostgreSQL keeps its own shared buffers: nothing to do there.
+pub fn with_bulk_cache<T>(conn: &mut DbConn, work: impl FnOnce(&mut DbConn) -> T) -> T {
+    let normal = match conn {
+        DbConn::Sqlite(sqlite) => {
+            let query = diesel::select(diesel::dsl::sql::<diesel::sql_types::BigInt>(
+                "cache_size FROM pragma_cache_size()",
+            ));
+            let normal: diesel::QueryResult<i64> = diesel::RunQueryDsl::get_result(query, sqlite);
+            match normal {
+                Ok(normal) => sqlite
+                    .batch_execute(&format!("PRAGMA cache_size = -{SQLITE_BULK_CACHE_KIB}"))
+                    .ok()
+                    .map(|()| normal),
+                Err(_) => None,
+            }
+        }
+        DbConn::Postgresql(_) => None,
+    };
+    let result = work(conn);
+    if let (Some(normal), DbConn::Sqlite(sqlite)) = (normal, &mut *conn) {
+        if let Err(e) = sqlite.batch_execute(&format!(
+            "PRAGMA cache_size = {normal}; PRAGMA shrink_memory;"
+        )) {
+            log::warn!("cannot give back the import's page cache: {e}");
+        }
+        crate::memory::release_free_memory();
+    }
+    result
+}
+
 /// Writers of this process take turns before they ask SQLite for its write lock: SQLite lets
 /// one writer at a time, and a writer that finds the lock taken sleeps in its busy handler for
 /// up to a hundred milliseconds at a time, where waiting here wakes it as soon as it is free.

@@ -837,7 +837,8 @@ pub fn list(
                 .escape('\\'),
         );
     if let Some((created_at, id)) = edge {
-        recent = recent.filter(
+        // The first, redundant bound is the one PostgreSQL can read the index by.
+        recent = recent.filter(tickets::created_at.ge(created_at)).filter(
             tickets::created_at
                 .gt(created_at)
                 .or(tickets::created_at.eq(created_at).and(tickets::id.ge(id))),
@@ -908,7 +909,8 @@ fn filtered(
         query = query.filter(tickets::created_on.le(to));
     }
     if let Some((created_at, id)) = after {
-        query = query.filter(
+        // The first, redundant bound is the one PostgreSQL can read the index by.
+        query = query.filter(tickets::created_at.le(created_at)).filter(
             tickets::created_at
                 .lt(created_at)
                 .or(tickets::created_at.eq(created_at).and(tickets::id.lt(id))),
