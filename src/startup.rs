@@ -74,6 +74,10 @@ impl AppState {
         self.run(work).await
     }
 
+    pub fn is_postgres(&self) -> bool {
+        !self.embedded
+    }
+
     pub fn zone(&self) -> chrono_tz::Tz {
         self.settings.service.timezone
     }

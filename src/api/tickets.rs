@@ -598,6 +598,9 @@ pub async fn import_tickets(
             })
         })
         .await?;
+    if state.is_postgres() {
+        db::refresh_ticket_statistics(&state.pool);
+    }
     state.metrics.tickets_imported(ids.len() as u64);
     Ok(HttpResponse::Created().json(ImportResult {
         created: ids.len(),
