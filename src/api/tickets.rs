@@ -592,11 +592,7 @@ pub async fn import_tickets(
     let actor = user.actor;
     let app = state.clone();
     let ids = state
-        .run(move |conn| {
-            db::with_bulk_cache(conn, |conn| {
-                db::tickets::import(conn, &batch, &actor, &app.policy)
-            })
-        })
+        .run(move |conn| db::tickets::import(conn, &batch, &actor, &app.policy))
         .await?;
     if state.is_postgres() {
         db::refresh_ticket_statistics(&state.pool);

@@ -257,7 +257,7 @@ pub async fn import_work_logs(
     }
     checks.finish()?;
     let created = state
-        .run(move |conn| db::with_bulk_cache(conn, |conn| db::work_logs::import(conn, &logs)))
+        .run(move |conn| db::work_logs::import(conn, &logs))
         .await?;
     Ok(HttpResponse::Created().json(WorkLogImportResult { created }))
 }

@@ -849,22 +849,19 @@ pub fn list(
         .load(conn)?;
     let missing = limit - rows.len() as i64;
     if let (Some(edge), true) = (edge, missing > 0) {
+        let older = filtered(filter, Some(edge));
+        let lowered = q.to_lowercase();
         let older = match conn {
             // The trigram index finds a text of three characters or more as a phrase; a
             // shorter one is looked for in every ticket.
-            DbConn::Sqlite(_) if q.to_lowercase().chars().count() >= 3 => filtered(
-                filter,
-                Some(edge),
-            )
-            .filter(
+            DbConn::Sqlite(_) if lowered.chars().count() >= 3 => older.filter(
                 sql::<Bool>(
                     "tickets.id IN (SELECT rowid FROM tickets_search WHERE tickets_search MATCH ",
                 )
-                .bind::<Text, _>(format!("\"{}\"", q.to_lowercase().replace('"', "\"\"")))
+                .bind::<Text, _>(format!("\"{}\"", lowered.replace('"', "\"\"")))
                 .sql(")"),
             ),
-            _ => filtered(filter, Some(edge))
-                .filter(tickets::search_text.like(like_pattern(q)).escape('\\')),
+            _ => older.filter(tickets::search_text.like(like_pattern(q)).escape('\\')),
         };
         rows.extend(
             newest_first(older, missing)
@@ -1007,6 +1004,15 @@ fn measure(policy: &Policy, row: &ImportedTicket, until: Option<NaiveDateTime>) 
 /// Imports past tickets, all or none: every row is checked against the members, categories and
 /// users before anything is written, and the whole batch is one transaction.
 pub fn import(
+    conn: &mut DbConn,
+    batch: &[ImportedTicket],
+    actor: &Actor,
+    policy: &Policy,
+) -> Result<Vec<i64>, AppError> {
+    super::with_bulk_cache(conn, |conn| import_batch(conn, batch, actor, policy))
+}
+
+fn import_batch(
     conn: &mut DbConn,
     batch: &[ImportedTicket],
     actor: &Actor,

@@ -278,6 +278,10 @@ pub fn list(
 /// Imports work logs, all or none: every row is checked against the users, members,
 /// tickets and categories before anything is written, in one transaction.
 pub fn import(conn: &mut DbConn, logs: &[WorkLogFields]) -> Result<usize, AppError> {
+    super::with_bulk_cache(conn, |conn| import_batch(conn, logs))
+}
+
+fn import_batch(conn: &mut DbConn, logs: &[WorkLogFields]) -> Result<usize, AppError> {
     super::write(conn, |conn| {
         let members: HashMap<i64, members::Member> =
             members::all(conn)?.into_iter().map(|m| (m.id, m)).collect();
