@@ -319,7 +319,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--tickets", type=int, default=1000000)
     parser.add_argument("--work-logs", type=int, default=100000)
-    parser.add_argument("--seconds", type=int, default=5, help="length of each wrk measure")
+    parser.add_argument("--seconds", type=int, default=3, help="length of each wrk measure")
     parser.add_argument("--backends", default="sqlite,postgres")
     parser.add_argument("--first-year", type=int, default=2016)
     args = parser.parse_args()
