@@ -3,6 +3,7 @@
 
 use chrono::NaiveDate;
 use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Integer, Text};
 use diesel::upsert::excluded;
 
 use super::schema::{ticket_month_counts, work_month_minutes};
@@ -65,6 +66,65 @@ pub fn add_tickets(
         DbConn::Postgresql(pg) => upsert!(pg)?,
         DbConn::Sqlite(sqlite) => upsert!(sqlite)?,
     };
+    Ok(())
+}
+
+/// Adds many ticket counts at once, `(member, first day of the month, origin) -> tickets`, in
+/// a few statements whatever their number. The rows are written in key order, the order in
+/// which PostgreSQL takes their locks, so that two imports cannot wait for each other.
+pub fn add_tickets_many(
+    conn: &mut DbConn,
+    deltas: &std::collections::HashMap<(i64, NaiveDate, String), i64>,
+) -> QueryResult<()> {
+    let mut rows: Vec<TicketMonthCount> = deltas
+        .iter()
+        .filter(|(_, &n)| n != 0)
+        .map(|((member_id, day, origin), &tickets)| {
+            let (year, month) = year_month(*day);
+            TicketMonthCount {
+                member_id: *member_id,
+                year,
+                month,
+                origin: origin.clone(),
+                tickets,
+            }
+        })
+        .collect();
+    rows.sort_unstable_by(|a, b| {
+        (a.member_id, a.year, a.month, &a.origin).cmp(&(b.member_id, b.year, b.month, &b.origin))
+    });
+    use ticket_month_counts::dsl as t;
+    for chunk in rows.chunks(1000) {
+        match conn {
+            DbConn::Postgresql(pg) => {
+                diesel::insert_into(t::ticket_month_counts)
+                    .values(chunk)
+                    .on_conflict((t::member_id, t::year, t::month, t::origin))
+                    .do_update()
+                    .set(t::tickets.eq(t::tickets + excluded(t::tickets)))
+                    .execute(pg)?;
+            }
+            DbConn::Sqlite(sqlite) => {
+                let sql = super::sqlite_multi_row(
+                    "INSERT INTO ticket_month_counts (member_id, year, month, origin, tickets)",
+                    "(?, ?, ?, ?, ?)",
+                    chunk.len(),
+                    "ON CONFLICT (member_id, year, month, origin) \
+                     DO UPDATE SET tickets = tickets + excluded.tickets",
+                );
+                let mut query = diesel::sql_query(sql).into_boxed::<diesel::sqlite::Sqlite>();
+                for row in chunk {
+                    query = query
+                        .bind::<BigInt, _>(row.member_id)
+                        .bind::<Integer, _>(row.year)
+                        .bind::<Integer, _>(row.month)
+                        .bind::<Text, _>(&row.origin)
+                        .bind::<BigInt, _>(row.tickets);
+                }
+                query.execute(sqlite)?;
+            }
+        }
+    }
     Ok(())
 }
 

@@ -7,13 +7,16 @@ use std::collections::HashMap;
 
 use chrono::{Datelike, NaiveDate};
 use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Binary, Integer, Text};
+use diesel::sqlite::Sqlite;
+use diesel::upsert::excluded;
 
 use super::schema::service_level_counts as slc;
 use super::DbConn;
 use crate::domain::service_level::Histogram;
 
 /// Which row a ticket counts in.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Key {
     pub member_id: i64,
     pub year: i32,
@@ -114,7 +117,8 @@ pub fn replace(conn: &mut DbConn, old: &Contribution, new: &Contribution) -> Que
     apply(conn, &new.key, &new.delta(1))
 }
 
-/// Counts many tickets, one update per row whatever their number.
+/// Counts many tickets: each row they touch is read once and written once, in a few statements
+/// whatever their number of tickets and rows.
 pub fn add_all(conn: &mut DbConn, tickets: &[Contribution]) -> QueryResult<()> {
     let mut deltas: HashMap<Key, Delta> = HashMap::new();
     for ticket in tickets {
@@ -123,24 +127,163 @@ pub fn add_all(conn: &mut DbConn, tickets: &[Contribution]) -> QueryResult<()> {
             .or_default()
             .merge(&ticket.delta(1));
     }
-    for (key, delta) in deltas {
-        apply(conn, &key, &delta)?;
+    if deltas.is_empty() {
+        return Ok(());
+    }
+    let mut keys: Vec<&Key> = deltas.keys().collect();
+    keys.sort_unstable();
+    // Rows are created, locked and written in key order, so that two writers of overlapping
+    // rows take their locks in the same order and never wait for each other.
+    let empties: Vec<Row> = keys.iter().map(|key| Row::empty(key)).collect();
+    for chunk in empties.chunks(ROWS_PER_STATEMENT) {
+        match conn {
+            DbConn::Postgresql(pg) => {
+                diesel::insert_into(slc::table)
+                    .values(chunk)
+                    .on_conflict_do_nothing()
+                    .execute(pg)?;
+            }
+            DbConn::Sqlite(sqlite) => {
+                let sql = super::sqlite_multi_row(
+                    "INSERT INTO service_level_counts (member_id, year, priority, origin, \
+                     tickets, acknowledged, acknowledge_histogram, resolved, resolve_histogram)",
+                    "(?, ?, ?, ?, 0, 0, x'', 0, x'')",
+                    chunk.len(),
+                    "ON CONFLICT DO NOTHING",
+                );
+                let mut query = diesel::sql_query(sql).into_boxed::<Sqlite>();
+                for row in chunk {
+                    query = query
+                        .bind::<BigInt, _>(row.member_id)
+                        .bind::<Integer, _>(row.year)
+                        .bind::<Integer, _>(row.priority)
+                        .bind::<Text, _>(&row.origin);
+                }
+                query.execute(sqlite)?;
+            }
+        }
+    }
+    let mut members: Vec<i64> = keys.iter().map(|k| k.member_id).collect();
+    members.sort_unstable();
+    members.dedup();
+    let mut years: Vec<i32> = keys.iter().map(|k| k.year).collect();
+    years.sort_unstable();
+    years.dedup();
+    macro_rules! rows_of {
+        () => {
+            slc::table
+                .filter(slc::member_id.eq_any(&members))
+                .filter(slc::year.eq_any(&years))
+                .order((slc::member_id, slc::year, slc::priority, slc::origin))
+                .select(Row::as_select())
+        };
+    }
+    // SQLite's write transaction holds the whole database; PostgreSQL locks the rows read.
+    let current: Vec<Row> = match conn {
+        DbConn::Postgresql(pg) => rows_of!().for_update().load(pg)?,
+        DbConn::Sqlite(sqlite) => rows_of!().load(sqlite)?,
+    };
+    let updated: Vec<Row> = current
+        .into_iter()
+        .filter_map(|mut row| {
+            let delta = deltas.get(&row.key())?;
+            row.add(delta);
+            Some(row)
+        })
+        .collect();
+    for chunk in updated.chunks(ROWS_PER_STATEMENT) {
+        match conn {
+            DbConn::Postgresql(pg) => {
+                diesel::insert_into(slc::table)
+                    .values(chunk)
+                    .on_conflict((slc::member_id, slc::year, slc::priority, slc::origin))
+                    .do_update()
+                    .set((
+                        slc::tickets.eq(excluded(slc::tickets)),
+                        slc::acknowledged.eq(excluded(slc::acknowledged)),
+                        slc::acknowledge_histogram.eq(excluded(slc::acknowledge_histogram)),
+                        slc::resolved.eq(excluded(slc::resolved)),
+                        slc::resolve_histogram.eq(excluded(slc::resolve_histogram)),
+                    ))
+                    .execute(pg)?;
+            }
+            DbConn::Sqlite(sqlite) => {
+                let sql = super::sqlite_multi_row(
+                    "INSERT INTO service_level_counts (member_id, year, priority, origin, \
+                     tickets, acknowledged, acknowledge_histogram, resolved, resolve_histogram)",
+                    "(?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    chunk.len(),
+                    "ON CONFLICT (member_id, year, priority, origin) DO UPDATE SET \
+                     tickets = excluded.tickets, acknowledged = excluded.acknowledged, \
+                     acknowledge_histogram = excluded.acknowledge_histogram, \
+                     resolved = excluded.resolved, resolve_histogram = excluded.resolve_histogram",
+                );
+                let mut query = diesel::sql_query(sql).into_boxed::<Sqlite>();
+                for row in chunk {
+                    query = query
+                        .bind::<BigInt, _>(row.member_id)
+                        .bind::<Integer, _>(row.year)
+                        .bind::<Integer, _>(row.priority)
+                        .bind::<Text, _>(&row.origin)
+                        .bind::<BigInt, _>(row.tickets)
+                        .bind::<BigInt, _>(row.acknowledged)
+                        .bind::<Binary, _>(&row.acknowledge_histogram)
+                        .bind::<BigInt, _>(row.resolved)
+                        .bind::<Binary, _>(&row.resolve_histogram);
+                }
+                query.execute(sqlite)?;
+            }
+        }
     }
     Ok(())
 }
 
+/// Rows of one multi-row statement: nine values each, within SQLite's limit of bound values.
+const ROWS_PER_STATEMENT: usize = 1000;
+
+impl Row {
+    fn empty(key: &Key) -> Row {
+        Row {
+            member_id: key.member_id,
+            year: key.year,
+            priority: key.priority,
+            origin: key.origin.clone(),
+            tickets: 0,
+            acknowledged: 0,
+            acknowledge_histogram: Vec::new(),
+            resolved: 0,
+            resolve_histogram: Vec::new(),
+        }
+    }
+
+    fn key(&self) -> Key {
+        Key {
+            member_id: self.member_id,
+            year: self.year,
+            priority: self.priority,
+            origin: self.origin.clone(),
+        }
+    }
+
+    fn add(&mut self, delta: &Delta) {
+        self.tickets += delta.tickets;
+        self.acknowledged += delta.acknowledge.count();
+        self.resolved += delta.resolve.count();
+        if !delta.acknowledge.is_empty() {
+            let mut histogram = Histogram::decode(&self.acknowledge_histogram);
+            histogram.merge(&delta.acknowledge);
+            self.acknowledge_histogram = histogram.encode();
+        }
+        if !delta.resolve.is_empty() {
+            let mut histogram = Histogram::decode(&self.resolve_histogram);
+            histogram.merge(&delta.resolve);
+            self.resolve_histogram = histogram.encode();
+        }
+    }
+}
+
 fn apply(conn: &mut DbConn, key: &Key, delta: &Delta) -> QueryResult<()> {
-    let empty = Row {
-        member_id: key.member_id,
-        year: key.year,
-        priority: key.priority,
-        origin: key.origin.clone(),
-        tickets: 0,
-        acknowledged: 0,
-        acknowledge_histogram: Vec::new(),
-        resolved: 0,
-        resolve_histogram: Vec::new(),
-    };
+    let empty = Row::empty(key);
     // The row must exist before it can be locked; the multi connection cannot build this
     // statement, so it is written once per backend.
     macro_rules! ensure_row {

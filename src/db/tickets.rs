@@ -323,6 +323,7 @@ fn file_once(
         overdue_notified_at: None,
     };
     let ticket = insert_returning!(conn, tickets::table, &new, Ticket)?;
+    index_for_search(conn, ticket.id, ticket.id)?;
     if let Some(recipient) = requester_email(conn, &ticket)? {
         let message = policy.mail.filed(&recipient, &ticket.facts());
         outbox::enqueue(conn, &message, Some(ticket.id), at)?;
@@ -1152,9 +1153,10 @@ fn import_batch(
             record_events(conn, &events)?;
             ids.extend(chunk_ids);
         }
-        for ((member_id, month, origin), n) in monthly {
-            counts::add_tickets(conn, member_id, month, &origin, n)?;
+        if let (Some(&first), Some(&last)) = (ids.iter().min(), ids.iter().max()) {
+            index_for_search(conn, first, last)?;
         }
+        counts::add_tickets_many(conn, &monthly)?;
         sla_counts::add_all(conn, &contributions)?;
         Ok(ids)
     })
@@ -1215,6 +1217,22 @@ pub fn alert_overdue(
         }
         Ok(true)
     })
+}
+
+/// Puts the tickets with ids from `first` to `last`, just inserted in this transaction, into the
+/// SQLite trigram index, in one statement, so that FTS5 writes one segment for them all.
+/// PostgreSQL's trigram index is an index of the table: nothing to do there.
+fn index_for_search(conn: &mut DbConn, first: i64, last: i64) -> QueryResult<()> {
+    if let DbConn::Sqlite(sqlite) = conn {
+        diesel::sql_query(
+            "INSERT INTO tickets_search (rowid, search_text) \
+             SELECT id, search_text FROM tickets WHERE id BETWEEN ? AND ?",
+        )
+        .bind::<diesel::sql_types::BigInt, _>(first)
+        .bind::<diesel::sql_types::BigInt, _>(last)
+        .execute(sqlite)?;
+    }
+    Ok(())
 }
 
 /// Which of these ticket ids exist.
