@@ -51,7 +51,11 @@ impl AppState {
         let pool = self.pool.clone();
         web::block(move || {
             let mut conn = pool.get()?;
-            work(&mut conn)
+            let result = work(&mut conn);
+            if let Err(AppError::Unavailable(_)) = result {
+                conn.mark_broken();
+            }
+            result
         })
         .await
         .map_err(AppError::internal)?

@@ -15,7 +15,7 @@ pub mod work_logs;
 
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
 use diesel::r2d2::{self, ManageConnection, R2D2Connection};
@@ -34,6 +34,40 @@ pub enum DbConn {
 
 pub type Pool = r2d2::Pool<ConnectionManager>;
 pub type PooledConn = r2d2::PooledConnection<ConnectionManager>;
+
+/// A PostgreSQL connection back in the pool for less than this is handed out again without a
+/// ping: it answered a moment ago, and a ping would cost every request a round trip to the
+/// server (a third of the time of reading one ticket). One idle for longer, as after an outage,
+/// is pinged first, and one whose work found the server gone is dropped (`mark_broken`).
+const PING_AFTER_IDLE: Duration = Duration::from_secs(1);
+
+/// A connection of the pool, with what the pool needs to hand it out without a ping.
+pub struct Pooled {
+    conn: DbConn,
+    returned_at: Instant,
+    broken: bool,
+}
+
+impl Pooled {
+    /// The work done with this connection found the database gone: the pool drops it instead
+    /// of handing it out again.
+    pub fn mark_broken(&mut self) {
+        self.broken = true;
+    }
+}
+
+impl std::ops::Deref for Pooled {
+    type Target = DbConn;
+    fn deref(&self) -> &DbConn {
+        &self.conn
+    }
+}
+
+impl std::ops::DerefMut for Pooled {
+    fn deref_mut(&mut self) -> &mut DbConn {
+        &mut self.conn
+    }
+}
 
 /// Which database a URL names: chosen from its scheme, so that a PostgreSQL error is reported
 /// as PostgreSQL's, not hidden behind a failed attempt at SQLite.
@@ -178,19 +212,32 @@ fn plan_statements_without_bound_values() {
 }
 
 impl ManageConnection for ConnectionManager {
-    type Connection = DbConn;
+    type Connection = Pooled;
     type Error = r2d2::Error;
 
-    fn connect(&self) -> Result<DbConn, r2d2::Error> {
-        self.connect_once()
+    fn connect(&self) -> Result<Pooled, r2d2::Error> {
+        Ok(Pooled {
+            conn: self.connect_once()?,
+            returned_at: Instant::now(),
+            broken: false,
+        })
     }
 
-    fn is_valid(&self, conn: &mut DbConn) -> Result<(), r2d2::Error> {
-        conn.ping().map_err(r2d2::Error::QueryError)
+    /// Run as a connection is checked out. A SQLite connection is a file opened in this
+    /// process: nothing to lose, nothing to check.
+    fn is_valid(&self, pooled: &mut Pooled) -> Result<(), r2d2::Error> {
+        match &mut pooled.conn {
+            DbConn::Postgresql(_) if pooled.returned_at.elapsed() >= PING_AFTER_IDLE => {
+                pooled.conn.ping().map_err(r2d2::Error::QueryError)
+            }
+            _ => Ok(()),
+        }
     }
 
-    fn has_broken(&self, conn: &mut DbConn) -> bool {
-        conn.is_broken()
+    /// Run as a connection comes back to the pool.
+    fn has_broken(&self, pooled: &mut Pooled) -> bool {
+        pooled.returned_at = Instant::now();
+        pooled.broken || pooled.conn.is_broken()
     }
 }
 
@@ -203,10 +250,8 @@ pub fn pool(url: &DatabaseUrl, size: u32, connect_timeout: Duration) -> Pool {
         .max_size(size)
         .min_idle(Some(1))
         .connection_timeout(connect_timeout)
-        // A PostgreSQL connection is pinged as it is checked out, so that one broken by a
-        // server restart is replaced instead of failing a request. A SQLite connection is a
-        // file opened in this process: there is nothing to lose, and a ping would only cost
-        // every request a query.
+        // `ConnectionManager::is_valid` pings a PostgreSQL connection that has been idle, so
+        // that one broken by a server restart is replaced instead of failing a request.
         .test_on_check_out(url.is_postgres())
         .build_unchecked(ConnectionManager::for_pool(url.clone(), size))
 }
@@ -312,7 +357,7 @@ pub fn refresh_ticket_statistics(pool: &Pool) {
             while PENDING.swap(false, Ordering::SeqCst) {
                 match pool.get() {
                     Ok(mut conn) => {
-                        if let DbConn::Postgresql(pg) = &mut *conn {
+                        if let DbConn::Postgresql(pg) = &mut **conn {
                             if let Err(e) = pg.batch_execute("ANALYZE tickets") {
                                 log::warn!("cannot refresh the statistics of tickets: {e}");
                             }
