@@ -335,35 +335,49 @@ pub fn with_bulk_cache<T>(conn: &mut DbConn, work: impl FnOnce(&mut DbConn) -> T
     result
 }
 
-/// Asks PostgreSQL, in the background, to refresh the statistics of the tickets after an import.
+/// Asks PostgreSQL, in the background, to vacuum and analyze the tickets once imports pause.
 ///
 /// Until autovacuum gets to it, PostgreSQL plans with the statistics of the table as it was
 /// before (empty, after a first import), and reads even a bounded page of the ticket list by
 /// scanning the whole table: a search right after importing ten years of history took seconds
-/// instead of milliseconds. One ANALYZE runs at a time; imports made meanwhile get one more
-/// afterwards, so the last state is the one measured. SQLite plans without statistics.
+/// instead of milliseconds. Its visibility map is empty too, so that reads answered from an
+/// index alone (the edge of a search's window: 4,000 index entries) still visit the table for
+/// each row (15 ms instead of 1 ms for 300,000 tickets). `VACUUM (ANALYZE)` mends both. It
+/// runs once no import has come for `SETTLE` (an import of many batches is not slowed by
+/// vacuums between them), one at a time; imports made meanwhile get one more afterwards.
+/// SQLite plans without statistics and reads its indexes alone.
 pub fn refresh_ticket_statistics(pool: &Pool) {
     use std::sync::atomic::{AtomicBool, Ordering};
+    const SETTLE: Duration = Duration::from_secs(1);
     static RUNNING: AtomicBool = AtomicBool::new(false);
     static PENDING: AtomicBool = AtomicBool::new(false);
+    static LAST_IMPORT: Mutex<Option<Instant>> = Mutex::new(None);
+    let last_import = || *LAST_IMPORT.lock().unwrap_or_else(|e| e.into_inner());
+    *LAST_IMPORT.lock().unwrap_or_else(|e| e.into_inner()) = Some(Instant::now());
     PENDING.store(true, Ordering::SeqCst);
     if RUNNING.swap(true, Ordering::SeqCst) {
         return;
     }
     let pool = pool.clone();
     let spawned = std::thread::Builder::new()
-        .name("analyze".into())
+        .name("vacuum".into())
         .spawn(move || loop {
-            while PENDING.swap(false, Ordering::SeqCst) {
+            while PENDING.load(Ordering::SeqCst) {
+                let quiet = last_import().map_or(SETTLE, |at| at.elapsed());
+                if quiet < SETTLE {
+                    std::thread::sleep(SETTLE - quiet);
+                    continue;
+                }
+                PENDING.store(false, Ordering::SeqCst);
                 match pool.get() {
                     Ok(mut conn) => {
                         if let DbConn::Postgresql(pg) = &mut **conn {
-                            if let Err(e) = pg.batch_execute("ANALYZE tickets") {
-                                log::warn!("cannot refresh the statistics of tickets: {e}");
+                            if let Err(e) = pg.batch_execute("VACUUM (ANALYZE) tickets") {
+                                log::warn!("cannot vacuum and analyze the tickets: {e}");
                             }
                         }
                     }
-                    Err(e) => log::warn!("cannot refresh the statistics of tickets: {e}"),
+                    Err(e) => log::warn!("cannot vacuum and analyze the tickets: {e}"),
                 }
             }
             RUNNING.store(false, Ordering::SeqCst);
@@ -380,7 +394,47 @@ pub fn refresh_ticket_statistics(pool: &Pool) {
 /// Writers of this process take turns before they ask SQLite for its write lock: SQLite lets
 /// one writer at a time, and a writer that finds the lock taken sleeps in its busy handler for
 /// up to a hundred milliseconds at a time, where waiting here wakes it as soon as it is free.
-static SQLITE_WRITER: Mutex<()> = Mutex::new(());
+static SQLITE_WRITER: Turns = Turns::new();
+
+/// A lock taken in the order it was asked for. A plain mutex lets a thread that has just let
+/// go take it again before the ones waiting wake up: under 32 concurrent filings, some waited
+/// for 170 ms while the mean was 25 ms.
+struct Turns {
+    /// The next turn to give out, and the turn now served.
+    state: Mutex<(u64, u64)>,
+    served: std::sync::Condvar,
+}
+
+/// A turn being served; the next one's comes when it is dropped.
+struct Turn<'a>(&'a Turns);
+
+impl Turns {
+    const fn new() -> Self {
+        Turns {
+            state: Mutex::new((0, 0)),
+            served: std::sync::Condvar::new(),
+        }
+    }
+
+    fn take(&self) -> Turn<'_> {
+        let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        let mine = state.0;
+        state.0 += 1;
+        while state.1 != mine {
+            state = self.served.wait(state).unwrap_or_else(|e| e.into_inner());
+        }
+        Turn(self)
+    }
+}
+
+impl Drop for Turn<'_> {
+    fn drop(&mut self) {
+        let mut state = self.0.state.lock().unwrap_or_else(|e| e.into_inner());
+        state.1 += 1;
+        drop(state);
+        self.0.served.notify_all();
+    }
+}
 
 /// Runs `work` in one write transaction. On SQLite the transaction takes the write lock at
 /// once (`BEGIN IMMEDIATE`), so that a transaction that reads before it writes waits for other
@@ -397,7 +451,7 @@ where
                 AnsiTransactionManager::transaction_manager_status_mut(sqlite).transaction_depth(),
                 Ok(None)
             );
-            let turn = (!nested).then(|| SQLITE_WRITER.lock().unwrap_or_else(|e| e.into_inner()));
+            let turn = (!nested).then(|| SQLITE_WRITER.take());
             AnsiTransactionManager::begin_transaction_sql(sqlite, "BEGIN IMMEDIATE")?;
             turn
         }
