@@ -283,35 +283,38 @@ impl Row {
 }
 
 fn apply(conn: &mut DbConn, key: &Key, delta: &Delta) -> QueryResult<()> {
-    let empty = Row::empty(key);
-    // The row must exist before it can be locked; the multi connection cannot build this
-    // statement, so it is written once per backend.
-    macro_rules! ensure_row {
+    let counted = Row {
+        tickets: delta.tickets,
+        acknowledged: delta.acknowledge.count(),
+        resolved: delta.resolve.count(),
+        ..Row::empty(key)
+    };
+    // One statement creates the row or adds to its counters, and so takes its lock: the
+    // histograms read next are the latest, and no concurrent writer can change them before
+    // this transaction ends. The multi connection cannot build it: written once per backend.
+    macro_rules! count {
         ($conn:expr) => {
             diesel::insert_into(slc::table)
-                .values(&empty)
-                .on_conflict_do_nothing()
+                .values(&counted)
+                .on_conflict((slc::member_id, slc::year, slc::priority, slc::origin))
+                .do_update()
+                .set((
+                    slc::tickets.eq(slc::tickets + excluded(slc::tickets)),
+                    slc::acknowledged.eq(slc::acknowledged + excluded(slc::acknowledged)),
+                    slc::resolved.eq(slc::resolved + excluded(slc::resolved)),
+                ))
                 .execute($conn)
         };
     }
     match conn {
-        DbConn::Postgresql(pg) => ensure_row!(pg)?,
-        DbConn::Sqlite(sqlite) => ensure_row!(sqlite)?,
+        DbConn::Postgresql(pg) => count!(pg)?,
+        DbConn::Sqlite(sqlite) => count!(sqlite)?,
     };
     let row = slc::table
         .filter(slc::member_id.eq(key.member_id))
         .filter(slc::year.eq(key.year))
         .filter(slc::priority.eq(key.priority))
         .filter(slc::origin.eq(&key.origin));
-    // Updating the counter first takes the row's lock, so the histograms read next are the
-    // latest and no concurrent writer can change them before this transaction ends.
-    diesel::update(row)
-        .set((
-            slc::tickets.eq(slc::tickets + delta.tickets),
-            slc::acknowledged.eq(slc::acknowledged + delta.acknowledge.count()),
-            slc::resolved.eq(slc::resolved + delta.resolve.count()),
-        ))
-        .execute(conn)?;
     if delta.acknowledge.is_empty() && delta.resolve.is_empty() {
         return Ok(());
     }

@@ -338,8 +338,6 @@ fn file_once(
             Some(ticket.status.clone()),
         ))
         .execute(conn)?;
-    counts::add_tickets(conn, ticket.member_id, today, &ticket.origin, 1)?;
-    sla_counts::add(conn, &ticket.contribution())?;
     if let Some(key) = idempotency {
         diesel::insert_into(idempotency_keys::table)
             .values((
@@ -351,6 +349,10 @@ fn file_once(
             ))
             .execute(conn)?;
     }
+    // The aggregates last: every filing of a member in a month updates the same rows, whose
+    // locks (on PostgreSQL) are then held only from here to the commit.
+    counts::add_tickets(conn, ticket.member_id, today, &ticket.origin, 1)?;
+    sla_counts::add(conn, &ticket.contribution())?;
     Ok(Filed::Created(ticket))
 }
 
