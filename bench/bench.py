@@ -26,6 +26,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TARGET = os.environ.get("CARGO_TARGET_DIR", os.path.join(ROOT, "target"))
 BINARY = os.path.join(TARGET, "release", "helpdesk")
 INSERT_RATE = os.path.join(TARGET, "release", "examples", "sqlite_insert_rate")
+READ_RATE = os.path.join(TARGET, "release", "examples", "sqlite_read_rate")
 PG_SERVER = os.environ.get("PG_SERVER_URL", "postgres://postgres@127.0.0.1:5432/postgres")
 SECRET = "bench-secret-0123456789abcdefghij"
 ADMIN = ("admin@bench.local", "bench-admin-password")
@@ -63,8 +64,10 @@ class Service:
         self.port = free_port()
         self.base = "http://127.0.0.1:%d" % self.port
         self.dbname = None
+        self.path = None
         if backend == "sqlite":
-            url = "sqlite://" + os.path.join(workdir, "bench-%d.db" % self.port)
+            self.path = os.path.join(workdir, "bench-%d.db" % self.port)
+            url = "sqlite://" + self.path
         else:
             self.dbname = "helpdesk_bench_%d_%d" % (os.getpid(), self.port)
             subprocess.run(["psql", PG_SERVER, "-qc", "create database " + self.dbname], check=True)
@@ -242,6 +245,7 @@ def measure_backend(backend, args, workdir, scripts):
         ticket_id = call(base, "GET", "/api/v1/tickets?limit=1&member_id=%d" % members[3], token=staff_token)[1]["items"][0]["id"]
         result["health"] = wrk(base + "/health", args.seconds, 32)
         result["read_ticket"] = wrk("%s/api/v1/tickets/%d" % (base, ticket_id), args.seconds, 32, hdr, auth)
+        result["db_read_per_s"] = db_read_rate(svc, args)
         result["open_tickets_page"] = wrk("%s/api/v1/tickets?member_id=%d&status=assigned,in_progress,waiting"
                                           % (base, members[5]), args.seconds, 8, hdr, auth)
         result["search_q"] = wrk("%s/api/v1/tickets?q=imprimante%%20wifi" % base, args.seconds, 8, hdr, auth)
@@ -275,6 +279,24 @@ def db_insert_rate(backend, args, workdir, scripts):
         subprocess.run(["psql", PG_SERVER, "-qc", "drop database if exists %s with (force)" % db])
 
 
+def db_read_rate(svc, args):
+    """The database's own rate of reading one ticket by id, on the service's loaded tickets."""
+    largest = args.tickets + 1
+    if svc.backend == "sqlite":
+        out = subprocess.run([READ_RATE, svc.path, str(args.seconds), str(largest)],
+                             capture_output=True, text=True, check=True).stdout
+        return json.loads(out)["per_second"]
+    url = PG_SERVER.rsplit("/", 1)[0] + "/" + svc.dbname
+    with tempfile.NamedTemporaryFile("w", suffix=".sql", delete=False) as script:
+        script.write("\\set id random(1, %d)\nSELECT * FROM tickets WHERE id = :id;\n" % largest)
+    try:
+        out = subprocess.run(["pgbench", "-n", "-c", "32", "-j", "2", "-M", "prepared", "-T", str(args.seconds),
+                              "-f", script.name, url], capture_output=True, text=True, check=True).stdout
+        return float(re.search(r"tps = ([\d.]+)", out).group(1))
+    finally:
+        os.unlink(script.name)
+
+
 def pct(a, b):
     return 100.0 * a / b if b else 0.0
 
@@ -298,6 +320,8 @@ def table(results, machine):
     row("GET /health (limit)", lambda r: lat(r["health"]), "")
     row("read one ticket", lambda r: lat(r["read_ticket"]), "")
     row("read one ticket / health", lambda r: "%.0f %%" % pct(r["read_ticket"]["rps"], r["health"]["rps"]), "≥ 50 %")
+    row("database one-row reads by id (limit)", lambda r: "%.0f/s" % r["db_read_per_s"], "")
+    row("read one ticket / database reads", lambda r: "%.0f %%" % pct(r["read_ticket"]["rps"], r["db_read_per_s"]), "")
     row("member's open tickets, first page", lambda r: lat(r["open_tickets_page"]), "p99 < 20 ms")
     row("search q", lambda r: lat(r["search_q"]), "p99 < 20 ms")
     for name in STATS:
