@@ -39,6 +39,8 @@ pub struct AppState {
     pub user_cache: Arc<UserCache>,
     /// The database is an SQLite file opened by this process.
     pub embedded: bool,
+    /// On SQLite, the queue whose thread commits concurrent filings together.
+    pub filings: Option<db::filing_queue::FilingQueue>,
 }
 
 impl AppState {
@@ -121,7 +123,16 @@ impl Application {
         let blocking_threads = (settings.database.pool_size as usize)
             .div_ceil(workers)
             .max(1);
+        let filings = if url.is_postgres() {
+            None
+        } else {
+            Some(
+                db::filing_queue::FilingQueue::start(pool.clone(), settings.policy())
+                    .context("cannot start the filing thread")?,
+            )
+        };
         let state = web::Data::new(AppState {
+            filings,
             pool,
             keys: JwtKeys::new(secret.as_bytes(), settings.auth.token_ttl_minutes),
             policy: settings.policy(),

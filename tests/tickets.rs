@@ -1038,6 +1038,70 @@ async fn ten_concurrent_filings_with_one_key_create_exactly_one_ticket() {
     assert_eq!(created, 1, "{answers:?}");
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_filings_are_answered_each_on_its_own_and_all_counted() {
+    let desk = desk().await;
+    let app = &desk.app;
+    let url = format!("{}{TICKETS}", app.base);
+    let count = 48;
+    let mut tasks = Vec::new();
+    for n in 0..count {
+        // Every fourth names a category that does not exist: refused, without touching the
+        // filings committed beside it.
+        let body = if n % 4 == 3 {
+            json!({"title": format!("Refusé {n}"), "description": "", "member_id": desk.member,
+                   "category_id": 999_999})
+        } else {
+            json!({"title": format!("Concurrent {n}"), "description": "aiguille",
+                   "member_id": desk.member})
+        };
+        let request = app
+            .client
+            .post(url.clone())
+            .bearer_auth(&desk.hotline.token)
+            .json(&body);
+        tasks.push(tokio::spawn(async move {
+            let response = request.send().await.expect("the service answers");
+            let status = response.status().as_u16();
+            let body: Value = response.json().await.unwrap_or(Value::Null);
+            (n, status, body)
+        }));
+    }
+    let mut filed = Vec::new();
+    for task in tasks {
+        let (n, status, body) = task.await.unwrap();
+        if n % 4 == 3 {
+            assert_eq!(status, 422, "filing {n}: {body}");
+            assert_eq!(
+                body["errors"][0]["field"], "category_id",
+                "filing {n}: {body}"
+            );
+        } else {
+            assert_eq!(status, 201, "filing {n}: {body}");
+            assert_eq!(body["title"], format!("Concurrent {n}"), "{body}");
+            filed.push(body["id"].as_i64().unwrap());
+        }
+    }
+    filed.sort_unstable();
+    filed.dedup();
+    assert_eq!(filed.len(), count * 3 / 4, "one ticket per accepted filing");
+    let mut listed = list_ids(app, &app.admin.token, "limit=500").await;
+    listed.sort_unstable();
+    assert_eq!(listed, filed, "exactly the accepted filings are stored");
+    let mut found = list_ids(app, &app.admin.token, "q=aiguille&limit=500").await;
+    found.sort_unstable();
+    assert_eq!(found, filed, "each accepted filing is searchable");
+    let year = chrono::Datelike::year(&chrono::Utc::now().with_timezone(&chrono_tz::Europe::Paris));
+    let stats = app
+        .get(
+            &format!("/api/v1/stats/tickets-by-member?year={year}&origin=all"),
+            &desk.hotline.token,
+        )
+        .await
+        .expect(200);
+    assert_eq!(stats.body["total"], filed.len(), "{}", stats.body);
+}
+
 #[tokio::test]
 async fn an_idempotency_key_of_256_characters_is_refused_and_255_accepted() {
     let desk = desk().await;

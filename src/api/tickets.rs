@@ -399,9 +399,18 @@ pub async fn file_ticket(
     let requester_id = (actor.role == Role::Agent).then_some(actor.id);
     let draft = parsed.into_draft(member_id, requester_id, input.category_id);
     let app = state.clone();
-    let filed = state
-        .run(move |conn| db::tickets::file(conn, &draft, &actor, key.as_ref(), &app.policy))
-        .await?;
+    let filed = if state.filings.is_some() {
+        web::block(move || match &app.filings {
+            Some(queue) => queue.file(draft, actor, key),
+            None => Err(AppError::internal("no filing queue")),
+        })
+        .await
+        .map_err(AppError::internal)??
+    } else {
+        state
+            .run(move |conn| db::tickets::file(conn, &draft, &actor, key.as_ref(), &app.policy))
+            .await?
+    };
     match filed {
         Filed::Created(ticket) => {
             state.metrics.ticket_filed();

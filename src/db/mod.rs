@@ -4,6 +4,7 @@ pub mod audit;
 pub mod categories;
 pub mod comments;
 pub mod counts;
+pub mod filing_queue;
 pub mod members;
 pub mod outbox;
 pub mod privacy;
@@ -444,16 +445,24 @@ where
     F: FnOnce(&mut DbConn) -> Result<T, E>,
     E: From<diesel::result::Error>,
 {
+    let nested = match conn {
+        DbConn::Sqlite(sqlite) => !matches!(
+            AnsiTransactionManager::transaction_manager_status_mut(sqlite).transaction_depth(),
+            Ok(None)
+        ),
+        DbConn::Postgresql(_) => false,
+    };
     let _turn = match conn {
+        // Within a transaction already open on this connection: a savepoint, which undoes
+        // this work alone if it fails.
+        DbConn::Sqlite(_) if nested => {
+            <DbConn as TransactionManager<DbConn>>::begin_transaction(conn)?;
+            None
+        }
         DbConn::Sqlite(sqlite) => {
-            // A nested call (a transaction already open on this connection) has its turn.
-            let nested = !matches!(
-                AnsiTransactionManager::transaction_manager_status_mut(sqlite).transaction_depth(),
-                Ok(None)
-            );
-            let turn = (!nested).then(|| SQLITE_WRITER.take());
+            let turn = SQLITE_WRITER.take();
             AnsiTransactionManager::begin_transaction_sql(sqlite, "BEGIN IMMEDIATE")?;
-            turn
+            Some(turn)
         }
         DbConn::Postgresql(_) => {
             <DbConn as TransactionManager<DbConn>>::begin_transaction(conn)?;

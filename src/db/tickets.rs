@@ -245,7 +245,11 @@ pub fn file(
     loop {
         attempts += 1;
         match super::write(conn, |conn| {
-            file_once(conn, draft, actor, idempotency, policy)
+            let filed = file_once(conn, draft, actor, idempotency, policy)?;
+            if let Filed::Created(ticket) = &filed {
+                index_for_search(conn, ticket.id, ticket.id)?;
+            }
+            Ok(filed)
         }) {
             Err(AppError::Conflict {
                 code: "duplicate", ..
@@ -255,7 +259,9 @@ pub fn file(
     }
 }
 
-fn file_once(
+/// Files one ticket within a transaction open on `conn`, but for the trigram index: the caller
+/// puts the ticket there (`index_for_search`) before it commits.
+pub(super) fn file_once(
     conn: &mut DbConn,
     draft: &TicketDraft,
     actor: &Actor,
@@ -323,7 +329,6 @@ fn file_once(
         overdue_notified_at: None,
     };
     let ticket = insert_returning!(conn, tickets::table, &new, Ticket)?;
-    index_for_search(conn, ticket.id, ticket.id)?;
     if let Some(recipient) = requester_email(conn, &ticket)? {
         let message = policy.mail.filed(&recipient, &ticket.facts());
         outbox::enqueue(conn, &message, Some(ticket.id), at)?;
@@ -1251,7 +1256,7 @@ pub fn alert_overdue(
 /// Puts the tickets with ids from `first` to `last`, just inserted in this transaction, into the
 /// SQLite trigram index, in one statement, so that FTS5 writes one segment for them all.
 /// PostgreSQL's trigram index is an index of the table: nothing to do there.
-fn index_for_search(conn: &mut DbConn, first: i64, last: i64) -> QueryResult<()> {
+pub(super) fn index_for_search(conn: &mut DbConn, first: i64, last: i64) -> QueryResult<()> {
     if let DbConn::Sqlite(sqlite) = conn {
         diesel::sql_query(
             "INSERT INTO tickets_search (rowid, search_text) \
