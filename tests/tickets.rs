@@ -1932,6 +1932,49 @@ async fn q_finds_rare_and_common_texts_among_thousands_of_tickets_newest_first()
 }
 
 #[tokio::test]
+async fn q_finds_a_text_at_the_end_of_a_long_description_as_in_short_ones() {
+    let desk = desk().await;
+    let app = &desk.app;
+    let token = &desk.hotline.token;
+    let long = format!("{} trouvé au bout", "journal du serveur ".repeat(600));
+    let mut expected = Vec::new();
+    for n in 0..6 {
+        let description = if n % 2 == 0 {
+            long.clone()
+        } else {
+            "Trouvé Au Bout".to_string()
+        };
+        let filed = app
+            .post(
+                TICKETS,
+                token,
+                json!({"title": format!("Texte {n}"), "description": description,
+                       "member_id": desk.member}),
+            )
+            .await
+            .expect(201);
+        expected.push(filed.id());
+        desk.file(&format!("Sans rapport {n}")).await;
+    }
+    expected.reverse();
+    assert_eq!(
+        list_ids(app, token, &format!("q={}", encode("trouvé au bout"))).await,
+        expected,
+        "long and short descriptions alike, newest first"
+    );
+    assert_eq!(
+        pages(
+            app,
+            token,
+            &format!("q={}&limit=2", encode("TROUVÉ AU BOUT"))
+        )
+        .await
+        .concat(),
+        expected
+    );
+}
+
+#[tokio::test]
 async fn a_list_of_statuses_pages_newest_first_across_the_statuses() {
     let desk = desk().await;
     let app = &desk.app;

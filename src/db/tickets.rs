@@ -792,6 +792,21 @@ pub struct TicketFilter {
     pub q: Option<String>,
 }
 
+impl TicketFilter {
+    /// Whether `q` is the only filter.
+    fn is_text_only(&self) -> bool {
+        self.member_scope.is_none()
+            && self.statuses.is_empty()
+            && self.member_id.is_none()
+            && self.assignee_id.is_none()
+            && self.category_id.is_none()
+            && self.priority.is_none()
+            && self.origin.is_none()
+            && self.created_from.is_none()
+            && self.created_to.is_none()
+    }
+}
+
 /// Rows of the newest-first order that a `q` search reads before it turns to the trigram index.
 /// A text found in many tickets (a common word) fills a page within them, where the index would
 /// intersect long lists of places; a rare one leaves the window short of a page, and the index
@@ -864,24 +879,56 @@ pub fn list(
         .select((tickets::created_at, tickets::id))
         .first(conn)
         .optional()?;
-    let mut recent = filtered(filter, after)
-        // `|| ''` keeps PostgreSQL from answering this bounded read through the trigram index.
-        .filter(
-            sql::<Text>("(tickets.search_text || '')")
-                .like(like_pattern(q))
-                .escape('\\'),
-        );
-    if let Some((created_at, id)) = edge {
-        // The first, redundant bound is the one PostgreSQL can read the index by.
-        recent = recent.filter(tickets::created_at.ge(created_at)).filter(
-            tickets::created_at
-                .gt(created_at)
-                .or(tickets::created_at.eq(created_at).and(tickets::id.ge(id))),
-        );
-    }
-    let mut rows = newest_first(recent, limit)
-        .select(Ticket::as_select())
-        .load(conn)?;
+    let recent = || {
+        let mut recent = filtered(filter, after)
+            // `|| ''` keeps PostgreSQL from answering this bounded read through the trigram
+            // index.
+            .filter(
+                sql::<Text>("(tickets.search_text || '')")
+                    .like(like_pattern(q))
+                    .escape('\\'),
+            );
+        if let Some((created_at, id)) = edge {
+            // The first, redundant bound is the one PostgreSQL can read the index by.
+            recent = recent.filter(tickets::created_at.ge(created_at)).filter(
+                tickets::created_at
+                    .gt(created_at)
+                    .or(tickets::created_at.eq(created_at).and(tickets::id.ge(id))),
+            );
+        }
+        recent
+    };
+    let mut rows = match conn {
+        DbConn::Postgresql(_) if filter.is_text_only() => {
+            // The texts that fit an index entry ride in `tickets_newest_text`: their window is
+            // read from that index alone, and the few longer ones from their own index. Only
+            // the page's tickets are then read from the table. (SQLite reads the text from
+            // `tickets_newest` and looks up the matching rows by itself.)
+            let mut keys: Vec<(NaiveDateTime, i64)> = Vec::new();
+            for length in [
+                "octet_length(tickets.search_text) <= 2000",
+                "octet_length(tickets.search_text) > 2000",
+            ] {
+                keys.extend(
+                    newest_first(recent().filter(sql::<Bool>(length)), limit)
+                        .select((tickets::created_at, tickets::id))
+                        .load::<(NaiveDateTime, i64)>(conn)?,
+                );
+            }
+            keys.sort_unstable_by_key(|&key| std::cmp::Reverse(key));
+            keys.truncate(usize::try_from(limit).unwrap_or(0));
+            let ids: Vec<i64> = keys.iter().map(|&(_, id)| id).collect();
+            let mut rows: Vec<Ticket> = filtered(filter, after)
+                .filter(tickets::id.eq_any(ids))
+                .select(Ticket::as_select())
+                .load(conn)?;
+            rows.sort_unstable_by_key(|t| std::cmp::Reverse((t.created_at, t.id)));
+            rows
+        }
+        _ => newest_first(recent(), limit)
+            .select(Ticket::as_select())
+            .load(conn)?,
+    };
     let missing = limit - rows.len() as i64;
     if let (Some(edge), true) = (edge, missing > 0) {
         let older = filtered(filter, Some(edge));

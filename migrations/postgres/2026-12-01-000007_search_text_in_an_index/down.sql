@@ -1,0 +1,2 @@
+DROP INDEX tickets_newest_long;
+DROP INDEX tickets_newest_text;
