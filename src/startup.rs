@@ -12,6 +12,7 @@ use actix_web::http::header::{HeaderMap, HeaderValue};
 use actix_web::middleware::{ErrorHandlerResponse, ErrorHandlers};
 use actix_web::{web, App, HttpServer};
 use anyhow::Context;
+use diesel::connection::SimpleConnection;
 
 use crate::api;
 use crate::auth::{password, JwtKeys, LoginThrottle, UserCache};
@@ -146,6 +147,10 @@ impl Application {
         });
         notify::worker::spawn(Arc::downgrade(&state.clone().into_inner()))
             .context("cannot start the mail worker")?;
+        if let DatabaseUrl::Sqlite(_) = url {
+            checkpoint_in_background(Arc::downgrade(&state.clone().into_inner()))
+                .context("cannot start the checkpoint thread")?;
+        }
         let server = HttpServer::new(move || {
             App::new()
                 .app_data(state.clone())
@@ -236,6 +241,33 @@ pub fn data_dir(settings: &Settings, url: &DatabaseUrl) -> PathBuf {
 }
 
 /// The pool, once migrations are applied.
+/// How often the write-ahead log of a SQLite file is copied back into it.
+const CHECKPOINT_EVERY: Duration = Duration::from_millis(250);
+
+/// Copies the write-ahead log back into the SQLite file from a thread of its own, as long as
+/// the application lives. SQLite otherwise does it in the commit that makes the log reach a
+/// thousand pages, and that request waits for the copy and its sync to disk (tens of
+/// milliseconds, after an import more); run often, the copy is small and keeps the log under
+/// that size. A passive checkpoint waits for no reader nor writer.
+fn checkpoint_in_background(state: std::sync::Weak<AppState>) -> std::io::Result<()> {
+    std::thread::Builder::new()
+        .name("checkpoint".into())
+        .spawn(move || loop {
+            std::thread::sleep(CHECKPOINT_EVERY);
+            let Some(state) = state.upgrade() else {
+                return;
+            };
+            if let Some(mut conn) = state.pool.try_get() {
+                if let DbConn::Sqlite(sqlite) = &mut **conn {
+                    if let Err(e) = sqlite.batch_execute("PRAGMA wal_checkpoint(PASSIVE)") {
+                        log::debug!("checkpoint: {e}");
+                    }
+                }
+            }
+        })
+        .map(|_| ())
+}
+
 pub fn open_database(settings: &Settings, url: &DatabaseUrl) -> anyhow::Result<Pool> {
     if let DatabaseUrl::Sqlite(path) = url {
         if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
