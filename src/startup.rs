@@ -42,6 +42,8 @@ pub struct AppState {
     pub embedded: bool,
     /// On SQLite, the queue whose thread commits concurrent filings together.
     pub filings: Option<db::filing_queue::FilingQueue>,
+    /// Service levels already computed, by the revisions of the rows they come from.
+    pub service_levels: crate::stats::service_levels::Cache,
 }
 
 impl AppState {
@@ -134,6 +136,7 @@ impl Application {
         };
         let state = web::Data::new(AppState {
             filings,
+            service_levels: Default::default(),
             pool,
             keys: JwtKeys::new(secret.as_bytes(), settings.auth.token_ttl_minutes),
             policy: settings.policy(),

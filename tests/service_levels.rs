@@ -280,6 +280,45 @@ async fn service_levels_follow_a_ticket_whose_priority_or_member_changes() {
 }
 
 #[tokio::test]
+async fn service_levels_read_again_show_every_write_made_since() {
+    let app = TestApp::spawn().await;
+    let arcueil = app.create_member("ARCUEIL").await;
+    let created = "2018-03-06T09:00:00+01:00";
+    let path = "/api/v1/stats/service-levels?year=2018";
+    let import = |acknowledged: &'static str| {
+        app.post(
+            "/api/v1/tickets/import",
+            &app.admin.token,
+            json!([past_ticket(arcueil, 3, created, acknowledged, None)]),
+        )
+    };
+    import("2018-03-06T09:10:00+01:00").await.expect(201);
+    let first = app.get(path, &app.admin.token).await.expect(200);
+    assert_eq!(first.body["rows"][0]["tickets"], 1);
+    assert_eq!(first.body["rows"][0]["acknowledge"]["median_minutes"], 10.0);
+    // The same member, priority and origin: the same aggregate row, changed.
+    let second = import("2018-03-06T09:30:00+01:00").await.expect(201);
+    let again = app.get(path, &app.admin.token).await.expect(200);
+    assert_eq!(again.body["rows"][0]["tickets"], 2, "{}", again.body);
+    assert_eq!(again.body["rows"][0]["acknowledge"]["median_minutes"], 20.0);
+    let id = second.body["ids"][0].as_i64().unwrap();
+    app.patch(
+        &format!("/api/v1/tickets/{id}"),
+        &app.admin.token,
+        json!({"status": "resolved"}),
+    )
+    .await
+    .expect(200);
+    let resolved = app.get(path, &app.admin.token).await.expect(200);
+    assert_eq!(
+        resolved.body["rows"][0]["resolve"]["count"], 1,
+        "{}",
+        resolved.body
+    );
+    assert_eq!(resolved.body["rows"][0]["tickets"], 2);
+}
+
+#[tokio::test]
 async fn the_yearly_report_carries_the_service_levels() {
     let app = TestApp::spawn().await;
     let arcueil = app.create_member("ARCUEIL").await;

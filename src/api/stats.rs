@@ -269,22 +269,25 @@ pub async fn service_levels(
         Some(OriginFilter::Only(origin)) => Some(origin.as_str()),
         _ => None,
     };
-    let (members, counts) = state
+    let app = state.clone();
+    let levels = state
         .run(move |conn| {
             db::read(conn, |conn| {
-                Ok((
-                    member_refs(conn)?,
-                    db::service_levels::for_year(conn, year, origin)?,
-                ))
+                let members = member_refs(conn)?;
+                let revisions = db::service_levels::revisions_for_year(conn, year, origin)?;
+                app.service_levels.service_levels(
+                    &members,
+                    &revisions,
+                    |stale| {
+                        db::service_levels::for_year_of(conn, year, origin, stale)
+                            .map_err(AppError::from)
+                    },
+                    &app.policy.clock.targets,
+                    year,
+                    origin,
+                )
             })
         })
         .await?;
-    Ok(
-        HttpResponse::Ok().json(stats::service_levels::service_levels(
-            &members,
-            &counts,
-            &state.policy.clock.targets,
-            year,
-        )),
-    )
+    Ok(HttpResponse::Ok().json(levels))
 }

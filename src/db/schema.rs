@@ -183,6 +183,7 @@ diesel::table! {
         acknowledge_histogram -> Binary,
         resolved -> BigInt,
         resolve_histogram -> Binary,
+        revision -> BigInt,
     }
 }
 

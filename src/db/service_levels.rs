@@ -96,6 +96,8 @@ pub struct Row {
     pub acknowledge_histogram: Vec<u8>,
     pub resolved: i64,
     pub resolve_histogram: Vec<u8>,
+    /// Counts up at each write of the row.
+    pub revision: i64,
 }
 
 /// Counts a new ticket.
@@ -204,19 +206,22 @@ pub fn add_all(conn: &mut DbConn, tickets: &[Contribution]) -> QueryResult<()> {
                         slc::acknowledge_histogram.eq(excluded(slc::acknowledge_histogram)),
                         slc::resolved.eq(excluded(slc::resolved)),
                         slc::resolve_histogram.eq(excluded(slc::resolve_histogram)),
+                        slc::revision.eq(excluded(slc::revision)),
                     ))
                     .execute(pg)?;
             }
             DbConn::Sqlite(sqlite) => {
                 let sql = super::sqlite_multi_row(
                     "INSERT INTO service_level_counts (member_id, year, priority, origin, \
-                     tickets, acknowledged, acknowledge_histogram, resolved, resolve_histogram)",
-                    "(?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                     tickets, acknowledged, acknowledge_histogram, resolved, resolve_histogram, \
+                     revision)",
+                    "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     chunk.len(),
                     "ON CONFLICT (member_id, year, priority, origin) DO UPDATE SET \
                      tickets = excluded.tickets, acknowledged = excluded.acknowledged, \
                      acknowledge_histogram = excluded.acknowledge_histogram, \
-                     resolved = excluded.resolved, resolve_histogram = excluded.resolve_histogram",
+                     resolved = excluded.resolved, resolve_histogram = excluded.resolve_histogram, \
+                     revision = excluded.revision",
                 );
                 let mut query = diesel::sql_query(sql).into_boxed::<Sqlite>();
                 for row in chunk {
@@ -229,7 +234,8 @@ pub fn add_all(conn: &mut DbConn, tickets: &[Contribution]) -> QueryResult<()> {
                         .bind::<BigInt, _>(row.acknowledged)
                         .bind::<Binary, _>(&row.acknowledge_histogram)
                         .bind::<BigInt, _>(row.resolved)
-                        .bind::<Binary, _>(&row.resolve_histogram);
+                        .bind::<Binary, _>(&row.resolve_histogram)
+                        .bind::<BigInt, _>(row.revision);
                 }
                 query.execute(sqlite)?;
             }
@@ -238,7 +244,7 @@ pub fn add_all(conn: &mut DbConn, tickets: &[Contribution]) -> QueryResult<()> {
     Ok(())
 }
 
-/// Rows of one multi-row statement: nine values each, within SQLite's limit of bound values.
+/// Rows of one multi-row statement: ten values each, within SQLite's limit of bound values.
 const ROWS_PER_STATEMENT: usize = 1000;
 
 impl Row {
@@ -253,6 +259,7 @@ impl Row {
             acknowledge_histogram: Vec::new(),
             resolved: 0,
             resolve_histogram: Vec::new(),
+            revision: 0,
         }
     }
 
@@ -266,6 +273,7 @@ impl Row {
     }
 
     fn add(&mut self, delta: &Delta) {
+        self.revision += 1;
         self.tickets += delta.tickets;
         self.acknowledged += delta.acknowledge.count();
         self.resolved += delta.resolve.count();
@@ -302,6 +310,7 @@ fn apply(conn: &mut DbConn, key: &Key, delta: &Delta) -> QueryResult<()> {
                     slc::tickets.eq(slc::tickets + excluded(slc::tickets)),
                     slc::acknowledged.eq(slc::acknowledged + excluded(slc::acknowledged)),
                     slc::resolved.eq(slc::resolved + excluded(slc::resolved)),
+                    slc::revision.eq(slc::revision + 1),
                 ))
                 .execute($conn)
         };
@@ -332,6 +341,56 @@ fn apply(conn: &mut DbConn, key: &Key, delta: &Delta) -> QueryResult<()> {
         ))
         .execute(conn)?;
     Ok(())
+}
+
+/// Which revision of a row (with tickets) a year has, of one origin or all: no histogram read.
+pub fn revisions_for_year(
+    conn: &mut DbConn,
+    year: i32,
+    origin: Option<&str>,
+) -> QueryResult<Vec<(Key, i64)>> {
+    let mut query = slc::table
+        .filter(slc::year.eq(year))
+        .filter(slc::tickets.ne(0))
+        .select((slc::member_id, slc::priority, slc::origin, slc::revision))
+        .into_boxed();
+    if let Some(origin) = origin {
+        query = query.filter(slc::origin.eq(origin.to_string()));
+    }
+    Ok(query
+        .load::<(i64, i32, String, i64)>(conn)?
+        .into_iter()
+        .map(|(member_id, priority, origin, revision)| {
+            (
+                Key {
+                    member_id,
+                    year,
+                    priority,
+                    origin,
+                },
+                revision,
+            )
+        })
+        .collect())
+}
+
+/// The rows of a year of some members, of one origin or all.
+pub fn for_year_of(
+    conn: &mut DbConn,
+    year: i32,
+    origin: Option<&str>,
+    members: &[i64],
+) -> QueryResult<Vec<Row>> {
+    let mut query = slc::table
+        .filter(slc::year.eq(year))
+        .filter(slc::tickets.ne(0))
+        .filter(slc::member_id.eq_any(members.to_vec()))
+        .select(Row::as_select())
+        .into_boxed();
+    if let Some(origin) = origin {
+        query = query.filter(slc::origin.eq(origin.to_string()));
+    }
+    query.load(conn)
 }
 
 /// The rows of a year, of one origin or all.

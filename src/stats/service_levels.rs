@@ -1,16 +1,17 @@
 //! Service levels per member and priority: how long tickets took to be taken in charge and to
 //! be resolved, in business minutes, against their targets.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Mutex;
 
 use serde::Serialize;
 use utoipa::ToSchema;
 
 use super::MemberRef;
-use crate::db::service_levels::Row;
+use crate::db::service_levels::{Key, Row};
 use crate::domain::service_level::{Histogram, Targets};
 
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Durations {
     /// Tickets measured (taken in charge, or resolved).
     pub count: i64,
@@ -54,32 +55,51 @@ fn durations(histogram: &Histogram, target: i64) -> Durations {
     }
 }
 
-/// Rows by member code, then priority, from the aggregates of one year (all origins given
-/// are added up).
-pub fn service_levels(
-    members: &[MemberRef],
-    counts: &[Row],
-    targets: &Targets,
-    year: i32,
-) -> ServiceLevels {
-    /// Tickets of a member and priority, and the minutes measured of them.
+/// The figures of a member and priority in a year, and the revisions of the rows (one per
+/// origin, in order) they come from.
+#[derive(Debug, Clone)]
+struct Group {
+    revisions: Vec<(String, i64)>,
+    tickets: i64,
+    acknowledge: Durations,
+    resolve: Durations,
+}
+
+/// The figures of each member and priority found in `counts` (all origins given are added up).
+fn groups(counts: &[Row], targets: &Targets, year: i32) -> BTreeMap<(i64, i32), Group> {
     #[derive(Default)]
-    struct Group {
+    struct Sum {
+        revisions: Vec<(String, i64)>,
         tickets: i64,
         acknowledge: Histogram,
         resolve: Histogram,
     }
-    let mut groups: BTreeMap<(i64, i32), Group> = BTreeMap::new();
+    let mut sums: BTreeMap<(i64, i32), Sum> = BTreeMap::new();
     for row in counts.iter().filter(|r| r.year == year) {
-        let group = groups.entry((row.member_id, row.priority)).or_default();
-        group.tickets += row.tickets;
-        group
-            .acknowledge
+        let sum = sums.entry((row.member_id, row.priority)).or_default();
+        sum.revisions.push((row.origin.clone(), row.revision));
+        sum.tickets += row.tickets;
+        sum.acknowledge
             .merge(&Histogram::decode(&row.acknowledge_histogram));
-        group
-            .resolve
+        sum.resolve
             .merge(&Histogram::decode(&row.resolve_histogram));
     }
+    sums.into_iter()
+        .map(|((member_id, priority), mut sum)| {
+            sum.revisions.sort_unstable();
+            let group = Group {
+                revisions: sum.revisions,
+                tickets: sum.tickets,
+                acknowledge: durations(&sum.acknowledge, targets.acknowledge_for(priority)),
+                resolve: durations(&sum.resolve, targets.resolve_for(priority)),
+            };
+            ((member_id, priority), group)
+        })
+        .collect()
+}
+
+/// Rows by member code, then priority.
+fn rows(members: &[MemberRef], groups: BTreeMap<(i64, i32), Group>, year: i32) -> ServiceLevels {
     let by_id: BTreeMap<i64, &MemberRef> = members.iter().map(|m| (m.id, m)).collect();
     let mut rows: Vec<ServiceLevelRow> = groups
         .into_iter()
@@ -91,8 +111,8 @@ pub fn service_levels(
                 member_name: member.name.clone(),
                 priority,
                 tickets: group.tickets,
-                acknowledge: durations(&group.acknowledge, targets.acknowledge_for(priority)),
-                resolve: durations(&group.resolve, targets.resolve_for(priority)),
+                acknowledge: group.acknowledge,
+                resolve: group.resolve,
             })
         })
         .collect();
@@ -102,6 +122,79 @@ pub fn service_levels(
             .then(a.priority.cmp(&b.priority))
     });
     ServiceLevels { year, rows }
+}
+
+/// Rows by member code, then priority, from the aggregates of one year (all origins given
+/// are added up).
+pub fn service_levels(
+    members: &[MemberRef],
+    counts: &[Row],
+    targets: &Targets,
+    year: i32,
+) -> ServiceLevels {
+    rows(members, groups(counts, targets, year), year)
+}
+
+/// The figures already computed of each member, priority, year and origin asked for, with the
+/// revisions of the rows they were computed from. A year of a million tickets has histograms
+/// of hundreds of buckets per row: reading and adding them up took most of a request, while
+/// the figures of a past year seldom change. Entries are a few hundred bytes, one per member
+/// and priority of each year and origin asked for.
+#[derive(Default)]
+pub struct Cache {
+    groups: Mutex<HashMap<(i32, Option<String>, i64, i32), Group>>,
+}
+
+impl Cache {
+    /// The service levels of a year from the revisions of its rows: only the rows of members
+    /// whose figures are not known at these revisions are read (`read_rows`).
+    pub fn service_levels<E>(
+        &self,
+        members: &[MemberRef],
+        revisions: &[(Key, i64)],
+        read_rows: impl FnOnce(&[i64]) -> Result<Vec<Row>, E>,
+        targets: &Targets,
+        year: i32,
+        origin: Option<&str>,
+    ) -> Result<ServiceLevels, E> {
+        let mut wanted: BTreeMap<(i64, i32), Vec<(String, i64)>> = BTreeMap::new();
+        for (key, revision) in revisions.iter().filter(|(key, _)| key.year == year) {
+            wanted
+                .entry((key.member_id, key.priority))
+                .or_default()
+                .push((key.origin.clone(), *revision));
+        }
+        let origin = origin.map(str::to_string);
+        let mut found: BTreeMap<(i64, i32), Group> = BTreeMap::new();
+        let mut stale: Vec<i64> = Vec::new();
+        {
+            let cached = self.groups.lock().unwrap_or_else(|e| e.into_inner());
+            for ((member_id, priority), revisions) in &mut wanted {
+                revisions.sort_unstable();
+                match cached.get(&(year, origin.clone(), *member_id, *priority)) {
+                    Some(group) if group.revisions == *revisions => {
+                        found.insert((*member_id, *priority), group.clone());
+                    }
+                    _ => stale.push(*member_id),
+                }
+            }
+        }
+        if !stale.is_empty() {
+            stale.dedup();
+            let computed = groups(&read_rows(&stale)?, targets, year);
+            let mut cached = self.groups.lock().unwrap_or_else(|e| e.into_inner());
+            for (&(member_id, priority), group) in &computed {
+                cached.insert((year, origin.clone(), member_id, priority), group.clone());
+            }
+            // What was just read is at least as recent as the revisions read before it.
+            for (place, group) in computed {
+                if wanted.contains_key(&place) {
+                    found.insert(place, group);
+                }
+            }
+        }
+        Ok(rows(members, found, year))
+    }
 }
 
 #[cfg(test)]
@@ -133,6 +226,7 @@ mod tests {
             acknowledge_histogram: acknowledge.encode(),
             resolved: 0,
             resolve_histogram: Vec::new(),
+            revision: 0,
         };
         let counts = [
             row("hotline", 4, &acknowledge),

@@ -1,0 +1,1 @@
+ALTER TABLE service_level_counts DROP COLUMN revision;
