@@ -142,8 +142,11 @@ pub fn service_levels(
 /// and priority of each year and origin asked for.
 #[derive(Default)]
 pub struct Cache {
-    groups: Mutex<HashMap<(i32, Option<String>, i64, i32), Group>>,
+    groups: Mutex<HashMap<CacheKey, Group>>,
 }
+
+/// Year, origin (none: all), member and priority.
+type CacheKey = (i32, Option<String>, i64, i32);
 
 impl Cache {
     /// The service levels of a year from the revisions of its rows: only the rows of members
