@@ -175,15 +175,17 @@ def work_log_batch(rng, members, technicians, count, years):
 
 
 def settle(svc):
-    """Waits for the service's maintenance after an import (on PostgreSQL, a VACUUM (ANALYZE) of
-    the tickets once imports pause) and returns how long it took, so that the measures that
-    follow read the loaded database as it then stays, not while it is being vacuumed."""
+    """Waits for the maintenance that follows an import (on PostgreSQL, the service's VACUUM
+    (ANALYZE) of the tickets once imports pause, and autovacuum's of the other tables) and
+    returns how long it took, so that the measures that follow read the loaded database as it
+    then stays, not while it is being vacuumed."""
     if svc.backend != "postgres":
         return 0.0
     started = time.monotonic()
     time.sleep(1.5)  # the service starts it once no import has come for a second
-    query = ("select count(*) from pg_stat_activity where datname = '%s' and query ilike 'vacuum%%' "
-             "and state = 'active'" % svc.dbname)
+    # The service's VACUUM, and PostgreSQL's own autovacuum of the freshly loaded tables.
+    query = ("select count(*) from pg_stat_activity where datname = '%s' and state = 'active' "
+             "and (query ilike 'vacuum%%' or backend_type = 'autovacuum worker')" % svc.dbname)
     while time.monotonic() - started < 600:
         out = subprocess.run(["psql", PG_SERVER, "-tAc", query], capture_output=True, text=True).stdout.strip()
         if out == "0":
