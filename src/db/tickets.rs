@@ -841,17 +841,7 @@ pub fn list(
                     .load::<(NaiveDateTime, i64)>(conn)?,
             );
         }
-        keys.sort_unstable_by_key(|&key| std::cmp::Reverse(key));
-        keys.truncate(usize::try_from(limit).unwrap_or(0));
-        let ids: Vec<i64> = keys.iter().map(|&(_, id)| id).collect();
-        // The filters again: a ticket changed in between is left out rather than shown with a
-        // status that was not asked for.
-        let mut rows: Vec<Ticket> = filtered(filter, after)
-            .filter(tickets::id.eq_any(ids))
-            .select(Ticket::as_select())
-            .load(conn)?;
-        rows.sort_unstable_by_key(|t| std::cmp::Reverse((t.created_at, t.id)));
-        return Ok(rows);
+        return page_of(conn, filter, after, keys, limit);
     }
     if statuses.len() > 1 {
         // With `q`, each status is searched as above and the pages merged.
@@ -915,15 +905,7 @@ pub fn list(
                         .load::<(NaiveDateTime, i64)>(conn)?,
                 );
             }
-            keys.sort_unstable_by_key(|&key| std::cmp::Reverse(key));
-            keys.truncate(usize::try_from(limit).unwrap_or(0));
-            let ids: Vec<i64> = keys.iter().map(|&(_, id)| id).collect();
-            let mut rows: Vec<Ticket> = filtered(filter, after)
-                .filter(tickets::id.eq_any(ids))
-                .select(Ticket::as_select())
-                .load(conn)?;
-            rows.sort_unstable_by_key(|t| std::cmp::Reverse((t.created_at, t.id)));
-            rows
+            page_of(conn, filter, after, keys, limit)?
         }
         _ => newest_first(recent(), limit)
             .select(Ticket::as_select())
@@ -951,6 +933,27 @@ pub fn list(
                 .load(conn)?,
         );
     }
+    Ok(rows)
+}
+
+/// The page named by the newest `limit` of `keys` (`(created_at, id)` read from indexes),
+/// newest first. The filters are applied again: a ticket changed since its key was read is left
+/// out rather than shown with a status that was not asked for.
+fn page_of(
+    conn: &mut DbConn,
+    filter: &TicketFilter,
+    after: Option<(NaiveDateTime, i64)>,
+    mut keys: Vec<(NaiveDateTime, i64)>,
+    limit: i64,
+) -> QueryResult<Vec<Ticket>> {
+    keys.sort_unstable_by_key(|&key| std::cmp::Reverse(key));
+    keys.truncate(usize::try_from(limit).unwrap_or(0));
+    let ids: Vec<i64> = keys.iter().map(|&(_, id)| id).collect();
+    let mut rows: Vec<Ticket> = filtered(filter, after)
+        .filter(tickets::id.eq_any(ids))
+        .select(Ticket::as_select())
+        .load(conn)?;
+    rows.sort_unstable_by_key(|t| std::cmp::Reverse((t.created_at, t.id)));
     Ok(rows)
 }
 
