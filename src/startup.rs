@@ -17,10 +17,10 @@ use diesel::connection::SimpleConnection;
 use crate::api;
 use crate::auth::{password, JwtKeys, LoginThrottle, UserCache};
 use crate::config::Settings;
-use crate::db::tickets::Policy;
+use crate::db::tickets::{Filed, IdempotencyKey, Policy, TicketDraft};
 use crate::db::{self, DatabaseUrl, DbConn, Pool};
 use crate::domain::time::now;
-use crate::domain::user::Role;
+use crate::domain::user::{Actor, Role};
 use crate::error::{AppError, Problem, PROBLEM_JSON};
 use crate::metrics::Metrics;
 use crate::notify;
@@ -61,6 +61,28 @@ impl AppState {
                 conn.mark_broken();
             }
             result
+        })
+        .await
+        .map_err(AppError::internal)?
+    }
+
+    /// Files a ticket: on SQLite with the next group of the filing queue, on PostgreSQL in a
+    /// transaction of its own.
+    pub async fn file_ticket(
+        state: &web::Data<Self>,
+        draft: TicketDraft,
+        actor: Actor,
+        key: Option<IdempotencyKey>,
+    ) -> Result<Filed, AppError> {
+        let app = state.clone();
+        if state.filings.is_none() {
+            return state
+                .run(move |conn| db::tickets::file(conn, &draft, &actor, key.as_ref(), &app.policy))
+                .await;
+        }
+        web::block(move || match &app.filings {
+            Some(queue) => queue.file(draft, actor, key),
+            None => Err(AppError::internal("no filing queue")),
         })
         .await
         .map_err(AppError::internal)?
@@ -243,7 +265,6 @@ pub fn data_dir(settings: &Settings, url: &DatabaseUrl) -> PathBuf {
         .unwrap_or_else(|| url.data_dir())
 }
 
-/// The pool, once migrations are applied.
 /// How often the write-ahead log of a SQLite file is copied back into it.
 const CHECKPOINT_EVERY: Duration = Duration::from_millis(250);
 
@@ -271,6 +292,7 @@ fn checkpoint_in_background(state: std::sync::Weak<AppState>) -> std::io::Result
         .map(|_| ())
 }
 
+/// The pool, once migrations are applied.
 pub fn open_database(settings: &Settings, url: &DatabaseUrl) -> anyhow::Result<Pool> {
     if let DatabaseUrl::Sqlite(path) = url {
         if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {

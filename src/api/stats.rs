@@ -274,18 +274,13 @@ pub async fn service_levels(
         .run(move |conn| {
             db::read(conn, |conn| {
                 let members = member_refs(conn)?;
-                let revisions = db::service_levels::revisions_for_year(conn, year, origin)?;
-                app.service_levels.service_levels(
+                Ok(app.service_levels.service_levels(
+                    conn,
                     &members,
-                    &revisions,
-                    |stale| {
-                        db::service_levels::for_year_of(conn, year, origin, stale)
-                            .map_err(AppError::from)
-                    },
                     &app.policy.clock.targets,
                     year,
                     origin,
-                )
+                )?)
             })
         })
         .await?;

@@ -398,19 +398,7 @@ pub async fn file_ticket(
     let member_id = member_id.unwrap_or_default();
     let requester_id = (actor.role == Role::Agent).then_some(actor.id);
     let draft = parsed.into_draft(member_id, requester_id, input.category_id);
-    let app = state.clone();
-    let filed = if state.filings.is_some() {
-        web::block(move || match &app.filings {
-            Some(queue) => queue.file(draft, actor, key),
-            None => Err(AppError::internal("no filing queue")),
-        })
-        .await
-        .map_err(AppError::internal)??
-    } else {
-        state
-            .run(move |conn| db::tickets::file(conn, &draft, &actor, key.as_ref(), &app.policy))
-            .await?
-    };
+    let filed = AppState::file_ticket(&state, draft, actor, key).await?;
     match filed {
         Filed::Created(ticket) => {
             state.metrics.ticket_filed();
@@ -604,7 +592,7 @@ pub async fn import_tickets(
         .run(move |conn| db::tickets::import(conn, &batch, &actor, &app.policy))
         .await?;
     if state.is_postgres() {
-        db::refresh_ticket_statistics(&state.pool);
+        db::vacuum_after_import(&state.pool);
     }
     state.metrics.tickets_imported(ids.len() as u64);
     Ok(HttpResponse::Created().json(ImportResult {

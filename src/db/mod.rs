@@ -351,7 +351,7 @@ pub fn with_bulk_cache<T>(conn: &mut DbConn, work: impl FnOnce(&mut DbConn) -> T
 /// it. It runs once no import has come for `SETTLE` (an import of many batches is not slowed
 /// by vacuums between them), one at a time; imports made meanwhile get one more afterwards.
 /// SQLite plans without statistics and reads its indexes alone.
-pub fn refresh_ticket_statistics(pool: &Pool) {
+pub fn vacuum_after_import(pool: &Pool) {
     use std::sync::atomic::{AtomicBool, Ordering};
     const SETTLE: Duration = Duration::from_secs(1);
     static RUNNING: AtomicBool = AtomicBool::new(false);

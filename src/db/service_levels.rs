@@ -145,24 +145,7 @@ pub fn add_all(conn: &mut DbConn, tickets: &[Contribution]) -> QueryResult<()> {
                     .on_conflict_do_nothing()
                     .execute(pg)?;
             }
-            DbConn::Sqlite(sqlite) => {
-                let sql = super::sqlite_multi_row(
-                    "INSERT INTO service_level_counts (member_id, year, priority, origin, \
-                     tickets, acknowledged, acknowledge_histogram, resolved, resolve_histogram)",
-                    "(?, ?, ?, ?, 0, 0, x'', 0, x'')",
-                    chunk.len(),
-                    "ON CONFLICT DO NOTHING",
-                );
-                let mut query = diesel::sql_query(sql).into_boxed::<Sqlite>();
-                for row in chunk {
-                    query = query
-                        .bind::<BigInt, _>(row.member_id)
-                        .bind::<Integer, _>(row.year)
-                        .bind::<Integer, _>(row.priority)
-                        .bind::<Text, _>(&row.origin);
-                }
-                query.execute(sqlite)?;
-            }
+            DbConn::Sqlite(sqlite) => sqlite_insert_rows(sqlite, chunk, "ON CONFLICT DO NOTHING")?,
         }
     }
     let mut members: Vec<i64> = keys.iter().map(|k| k.member_id).collect();
@@ -210,38 +193,49 @@ pub fn add_all(conn: &mut DbConn, tickets: &[Contribution]) -> QueryResult<()> {
                     ))
                     .execute(pg)?;
             }
-            DbConn::Sqlite(sqlite) => {
-                let sql = super::sqlite_multi_row(
-                    "INSERT INTO service_level_counts (member_id, year, priority, origin, \
-                     tickets, acknowledged, acknowledge_histogram, resolved, resolve_histogram, \
-                     revision)",
-                    "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    chunk.len(),
-                    "ON CONFLICT (member_id, year, priority, origin) DO UPDATE SET \
-                     tickets = excluded.tickets, acknowledged = excluded.acknowledged, \
-                     acknowledge_histogram = excluded.acknowledge_histogram, \
-                     resolved = excluded.resolved, resolve_histogram = excluded.resolve_histogram, \
-                     revision = excluded.revision",
-                );
-                let mut query = diesel::sql_query(sql).into_boxed::<Sqlite>();
-                for row in chunk {
-                    query = query
-                        .bind::<BigInt, _>(row.member_id)
-                        .bind::<Integer, _>(row.year)
-                        .bind::<Integer, _>(row.priority)
-                        .bind::<Text, _>(&row.origin)
-                        .bind::<BigInt, _>(row.tickets)
-                        .bind::<BigInt, _>(row.acknowledged)
-                        .bind::<Binary, _>(&row.acknowledge_histogram)
-                        .bind::<BigInt, _>(row.resolved)
-                        .bind::<Binary, _>(&row.resolve_histogram)
-                        .bind::<BigInt, _>(row.revision);
-                }
-                query.execute(sqlite)?;
-            }
+            DbConn::Sqlite(sqlite) => sqlite_insert_rows(
+                sqlite,
+                chunk,
+                "ON CONFLICT (member_id, year, priority, origin) DO UPDATE SET \
+                 tickets = excluded.tickets, acknowledged = excluded.acknowledged, \
+                 acknowledge_histogram = excluded.acknowledge_histogram, \
+                 resolved = excluded.resolved, resolve_histogram = excluded.resolve_histogram, \
+                 revision = excluded.revision",
+            )?,
         }
     }
     Ok(())
+}
+
+/// Inserts whole rows into SQLite in one statement ending with `conflict` (what to do with a
+/// row already there): diesel cannot build a multi-row insert with that clause for SQLite.
+fn sqlite_insert_rows(
+    sqlite: &mut diesel::SqliteConnection,
+    rows: &[Row],
+    conflict: &str,
+) -> QueryResult<()> {
+    let sql = super::sqlite_multi_row(
+        "INSERT INTO service_level_counts (member_id, year, priority, origin, tickets, \
+         acknowledged, acknowledge_histogram, resolved, resolve_histogram, revision)",
+        "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        rows.len(),
+        conflict,
+    );
+    let mut query = diesel::sql_query(sql).into_boxed::<Sqlite>();
+    for row in rows {
+        query = query
+            .bind::<BigInt, _>(row.member_id)
+            .bind::<Integer, _>(row.year)
+            .bind::<Integer, _>(row.priority)
+            .bind::<Text, _>(&row.origin)
+            .bind::<BigInt, _>(row.tickets)
+            .bind::<BigInt, _>(row.acknowledged)
+            .bind::<Binary, _>(&row.acknowledge_histogram)
+            .bind::<BigInt, _>(row.resolved)
+            .bind::<Binary, _>(&row.resolve_histogram)
+            .bind::<BigInt, _>(row.revision);
+    }
+    query.execute(sqlite).map(|_| ())
 }
 
 /// Rows of one multi-row statement: ten values each, within SQLite's limit of bound values.

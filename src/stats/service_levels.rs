@@ -8,7 +8,10 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use super::MemberRef;
-use crate::db::service_levels::{Key, Row};
+use diesel::QueryResult;
+
+use crate::db::service_levels::Row;
+use crate::db::{self, DbConn};
 use crate::domain::service_level::{Histogram, Targets};
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -149,17 +152,17 @@ pub struct Cache {
 type CacheKey = (i32, Option<String>, i64, i32);
 
 impl Cache {
-    /// The service levels of a year from the revisions of its rows: only the rows of members
-    /// whose figures are not known at these revisions are read (`read_rows`).
-    pub fn service_levels<E>(
+    /// The service levels of a year, from the revisions of its rows: only the rows of members
+    /// whose figures are not known at these revisions are read.
+    pub fn service_levels(
         &self,
+        conn: &mut DbConn,
         members: &[MemberRef],
-        revisions: &[(Key, i64)],
-        read_rows: impl FnOnce(&[i64]) -> Result<Vec<Row>, E>,
         targets: &Targets,
         year: i32,
         origin: Option<&str>,
-    ) -> Result<ServiceLevels, E> {
+    ) -> QueryResult<ServiceLevels> {
+        let revisions = db::service_levels::revisions_for_year(conn, year, origin)?;
         let mut wanted: BTreeMap<(i64, i32), Vec<(String, i64)>> = BTreeMap::new();
         for (key, revision) in revisions.iter().filter(|(key, _)| key.year == year) {
             wanted
@@ -184,7 +187,8 @@ impl Cache {
         }
         if !stale.is_empty() {
             stale.dedup();
-            let computed = groups(&read_rows(&stale)?, targets, year);
+            let rows_read = db::service_levels::for_year_of(conn, year, origin.as_deref(), &stale)?;
+            let computed = groups(&rows_read, targets, year);
             let mut cached = self.groups.lock().unwrap_or_else(|e| e.into_inner());
             for (&(member_id, priority), group) in &computed {
                 cached.insert((year, origin.clone(), member_id, priority), group.clone());
