@@ -17,6 +17,7 @@ use diesel::connection::SimpleConnection;
 use crate::api;
 use crate::auth::{password, JwtKeys, LoginThrottle, UserCache};
 use crate::config::Settings;
+use crate::db::filing_queue::NotQueued;
 use crate::db::tickets::{Filed, IdempotencyKey, Policy, TicketDraft};
 use crate::db::{self, DatabaseUrl, DbConn, Pool};
 use crate::domain::time::now;
@@ -40,8 +41,8 @@ pub struct AppState {
     pub user_cache: Arc<UserCache>,
     /// The database is an SQLite file opened by this process.
     pub embedded: bool,
-    /// On SQLite, the queue whose thread commits concurrent filings together.
-    pub filings: Option<db::filing_queue::FilingQueue>,
+    /// The queue whose thread commits concurrent filings together.
+    pub filings: db::filing_queue::FilingQueue,
     /// Service levels already computed, by the revisions of the rows they come from.
     pub service_levels: crate::stats::service_levels::Cache,
 }
@@ -66,26 +67,43 @@ impl AppState {
         .map_err(AppError::internal)?
     }
 
-    /// Files a ticket: on SQLite with the next group of the filing queue, on PostgreSQL in a
-    /// transaction of its own.
+    /// Files a ticket with the next group of the filing queue; on PostgreSQL, one with an
+    /// `Idempotency-Key` in a transaction of its own (see `db::filing_queue`).
     pub async fn file_ticket(
         state: &web::Data<Self>,
         draft: TicketDraft,
         actor: Actor,
         key: Option<IdempotencyKey>,
     ) -> Result<Filed, AppError> {
+        let alone = if key.is_some() && state.is_postgres() {
+            NotQueued { draft, actor, key }
+        } else {
+            match state.filings.submit(draft, actor, key) {
+                Ok(answer) => {
+                    return answer.await.unwrap_or_else(|_| {
+                        Err(AppError::internal(
+                            "the filing thread stopped before it answered",
+                        ))
+                    })
+                }
+                Err(alone) => {
+                    log::warn!("the filing thread is gone: filing on its own");
+                    alone
+                }
+            }
+        };
         let app = state.clone();
-        if state.filings.is_none() {
-            return state
-                .run(move |conn| db::tickets::file(conn, &draft, &actor, key.as_ref(), &app.policy))
-                .await;
-        }
-        web::block(move || match &app.filings {
-            Some(queue) => queue.file(draft, actor, key),
-            None => Err(AppError::internal("no filing queue")),
-        })
-        .await
-        .map_err(AppError::internal)?
+        state
+            .run(move |conn| {
+                db::tickets::file(
+                    conn,
+                    &alone.draft,
+                    &alone.actor,
+                    alone.key.as_ref(),
+                    &app.policy,
+                )
+            })
+            .await
     }
 
     /// Runs a read of a few rows by key at once on this worker when the database is an SQLite
@@ -148,14 +166,8 @@ impl Application {
         let blocking_threads = (settings.database.pool_size as usize)
             .div_ceil(workers)
             .max(1);
-        let filings = if url.is_postgres() {
-            None
-        } else {
-            Some(
-                db::filing_queue::FilingQueue::start(pool.clone(), settings.policy())
-                    .context("cannot start the filing thread")?,
-            )
-        };
+        let filings = db::filing_queue::FilingQueue::start(pool.clone(), settings.policy())
+            .context("cannot start the filing thread")?;
         let state = web::Data::new(AppState {
             filings,
             service_levels: Default::default(),

@@ -31,6 +31,15 @@ pub fn find(conn: &mut DbConn, id: i64) -> QueryResult<Option<Category>> {
         .optional()
 }
 
+/// Which of these category ids exist.
+pub fn existing(conn: &mut DbConn, ids: &[i64]) -> QueryResult<std::collections::HashSet<i64>> {
+    categories::table
+        .filter(categories::id.eq_any(ids))
+        .select(categories::id)
+        .load::<i64>(conn)
+        .map(|found| found.into_iter().collect())
+}
+
 pub fn list(conn: &mut DbConn, before_id: Option<i64>, limit: i64) -> QueryResult<Vec<Category>> {
     let mut query = categories::table.select(Category::as_select()).into_boxed();
     if let Some(id) = before_id {

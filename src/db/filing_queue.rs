@@ -1,21 +1,27 @@
-//! Filings on SQLite committed in groups.
+//! Filings committed in groups.
 //!
-//! SQLite lets one writer at a time, and a commit writes every page the transaction changed to
-//! the write-ahead log, then syncs it: a new ticket changes a leaf of each of the table's
-//! indexes and adds a segment to the trigram index. Filings that arrive while another commits
+//! A filing writes a ticket, its history, its mail and its month's counts: on SQLite, where
+//! one writer at a time commits and each commit syncs the write-ahead log, and on PostgreSQL,
+//! where each of those statements is a round trip and the server spends about as much on a
+//! statement of one row as on one of many. Filings that arrive while another group commits
 //! wait in this queue; one thread takes all that are waiting and files them in one
-//! transaction, each in a savepoint of its own (one that fails is undone alone and answered
-//! with its error), puts them in the trigram index in one statement, and commits once. Nobody
-//! is answered before that commit: what is acknowledged is on disk.
+//! transaction: those without an `Idempotency-Key` together, in the same few statements
+//! whatever their number (one whose member or category is not valid is answered with its
+//! error, the others are filed), those with a key each in a savepoint of its own; it puts them
+//! in the trigram index in one statement and commits once. Nobody is answered before that
+//! commit: what is acknowledged is on disk. Should the group fail to commit for another
+//! reason than a lost database, each of its filings is tried again alone.
 //!
-//! PostgreSQL takes concurrent writers and commits them together by itself: filings go
-//! straight to it.
+//! On PostgreSQL, filings with a key are not queued: two of them with one key may race, and
+//! the loser waits on the winner's key, which must not hold up the group.
 
 use std::sync::mpsc;
-use std::sync::Mutex;
+
+use tokio::sync::oneshot;
 
 use super::tickets::{self, Filed, IdempotencyKey, Policy, TicketDraft};
 use super::Pool;
+use crate::domain::time::now;
 use crate::domain::user::Actor;
 use crate::error::AppError;
 
@@ -26,70 +32,54 @@ struct Job {
     draft: TicketDraft,
     actor: Actor,
     key: Option<IdempotencyKey>,
-    reply: mpsc::SyncSender<Result<Filed, AppError>>,
+    reply: oneshot::Sender<Result<Filed, AppError>>,
+}
+
+/// A filing the queue could not take: its committing thread is gone.
+pub struct NotQueued {
+    pub draft: TicketDraft,
+    pub actor: Actor,
+    pub key: Option<IdempotencyKey>,
 }
 
 pub struct FilingQueue {
-    jobs: Mutex<mpsc::Sender<Job>>,
-    pool: Pool,
-    policy: Policy,
+    jobs: mpsc::Sender<Job>,
 }
 
 impl FilingQueue {
     /// Starts the thread that commits the queued filings.
     pub fn start(pool: Pool, policy: Policy) -> std::io::Result<FilingQueue> {
         let (jobs, queued) = mpsc::channel::<Job>();
-        let (worker_pool, worker_policy) = (pool.clone(), policy.clone());
         std::thread::Builder::new()
             .name("filing".into())
-            .spawn(move || commit_groups(&worker_pool, &worker_policy, &queued))?;
-        Ok(FilingQueue {
-            jobs: Mutex::new(jobs),
-            pool,
-            policy,
-        })
+            .spawn(move || commit_groups(&pool, &policy, &queued))?;
+        Ok(FilingQueue { jobs })
     }
 
-    /// Files a ticket with the next group and waits for its commit. Blocks: call it from a
-    /// blocking thread. Should the committing thread be gone, the ticket is filed on its own.
-    pub fn file(
+    /// Puts a ticket in the next group: the answer comes after that group's commit. Waiting
+    /// for it holds no thread, so that as many filings as arrive can join one group.
+    #[allow(clippy::result_large_err)]
+    pub fn submit(
         &self,
         draft: TicketDraft,
         actor: Actor,
         key: Option<IdempotencyKey>,
-    ) -> Result<Filed, AppError> {
-        let (reply, answer) = mpsc::sync_channel(1);
+    ) -> Result<oneshot::Receiver<Result<Filed, AppError>>, NotQueued> {
+        let (reply, answer) = oneshot::channel();
         let job = Job {
             draft,
             actor,
             key,
             reply,
         };
-        let sent = self
-            .jobs
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .send(job);
-        let job = match sent {
-            Ok(()) => match answer.recv() {
-                Ok(outcome) => return outcome,
-                Err(_) => {
-                    return Err(AppError::internal(
-                        "the filing thread stopped before it answered",
-                    ))
-                }
-            },
-            Err(mpsc::SendError(job)) => job,
-        };
-        log::warn!("the filing thread is gone: filing on its own");
-        let mut conn = self.pool.get()?;
-        tickets::file(
-            &mut conn,
-            &job.draft,
-            &job.actor,
-            job.key.as_ref(),
-            &self.policy,
-        )
+        match self.jobs.send(job) {
+            Ok(()) => Ok(answer),
+            Err(mpsc::SendError(job)) => Err(NotQueued {
+                draft: job.draft,
+                actor: job.actor,
+                key: job.key,
+            }),
+        }
     }
 }
 
@@ -123,15 +113,31 @@ fn commit_group(pool: &Pool, policy: &Policy, group: &[Job]) -> Vec<Result<Filed
         Ok(conn) => conn,
         Err(e) => return unavailable(format!("no database connection: {e}")),
     };
-    let mut outcomes = Vec::with_capacity(group.len());
+    let at = now();
+    let together: Vec<usize> = (0..group.len())
+        .filter(|&i| group[i].key.is_none())
+        .collect();
+    let mut outcomes: Vec<Option<Result<Filed, AppError>>> = group.iter().map(|_| None).collect();
     let committed = super::write(&mut conn, |conn| {
-        for job in group {
-            outcomes.push(super::write(conn, |conn| {
-                tickets::file_once(conn, &job.draft, &job.actor, job.key.as_ref(), policy)
-            }));
+        if !together.is_empty() {
+            let filings: Vec<(&TicketDraft, &Actor)> = together
+                .iter()
+                .map(|&i| (&group[i].draft, &group[i].actor))
+                .collect();
+            let filed = tickets::file_many(conn, &filings, at, policy)?;
+            for (&i, outcome) in together.iter().zip(filed) {
+                outcomes[i] = Some(outcome.map(Filed::Created));
+            }
+        }
+        for (i, job) in group.iter().enumerate() {
+            if job.key.is_some() {
+                outcomes[i] = Some(super::write(conn, |conn| {
+                    tickets::file_once(conn, &job.draft, &job.actor, job.key.as_ref(), policy)
+                }));
+            }
         }
         let created = outcomes.iter().filter_map(|outcome| match outcome {
-            Ok(Filed::Created(ticket)) => Some(ticket.id),
+            Some(Ok(Filed::Created(ticket))) => Some(ticket.id),
             _ => None,
         });
         let (first, last) = created.fold((i64::MAX, i64::MIN), |(lo, hi), id| {
@@ -143,13 +149,26 @@ fn commit_group(pool: &Pool, policy: &Policy, group: &[Job]) -> Vec<Result<Filed
         Ok::<(), AppError>(())
     });
     match committed {
-        Ok(()) => outcomes,
+        Ok(()) => outcomes
+            .into_iter()
+            .map(|outcome| outcome.unwrap_or_else(|| Err(AppError::internal("a filing left out"))))
+            .collect(),
+        Err(AppError::Unavailable(why)) => {
+            conn.mark_broken();
+            log::error!("a group of {} filings failed to commit: {why}", group.len());
+            unavailable(format!("the filings could not be committed: {why}"))
+        }
         Err(e) => {
-            if let AppError::Unavailable(_) = e {
-                conn.mark_broken();
-            }
-            log::error!("a group of {} filings failed to commit: {e}", group.len());
-            unavailable(format!("the filings could not be committed: {e}"))
+            log::warn!(
+                "a group of {} filings failed ({e}): filing each alone",
+                group.len()
+            );
+            group
+                .iter()
+                .map(|job| {
+                    tickets::file(&mut conn, &job.draft, &job.actor, job.key.as_ref(), policy)
+                })
+                .collect()
         }
     }
 }

@@ -61,6 +61,14 @@ pub fn find(conn: &mut DbConn, id: i64) -> QueryResult<Option<Member>> {
         .optional()
 }
 
+/// The members of these ids that exist.
+pub fn find_many(conn: &mut DbConn, ids: &[i64]) -> QueryResult<Vec<Member>> {
+    members::table
+        .filter(members::id.eq_any(ids))
+        .select(Member::as_select())
+        .load(conn)
+}
+
 pub fn find_by_code(conn: &mut DbConn, code: &str) -> QueryResult<Option<Member>> {
     members::table
         .filter(members::code.eq(code))

@@ -32,6 +32,38 @@ pub struct OutboxRow {
     pub sent_at: Option<NaiveDateTime>,
 }
 
+#[derive(Insertable)]
+#[diesel(table_name = outbox)]
+struct NewMessage<'a> {
+    kind: &'a str,
+    ticket_id: Option<i64>,
+    recipient: &'a str,
+    subject: &'a str,
+    body_text: &'a str,
+    body_html: &'a str,
+    status: &'a str,
+    attempts: i32,
+    next_attempt_at: NaiveDateTime,
+    created_at: NaiveDateTime,
+}
+
+impl<'a> NewMessage<'a> {
+    fn of(message: &'a Message, ticket_id: Option<i64>, at: NaiveDateTime) -> Self {
+        NewMessage {
+            kind: message.kind,
+            ticket_id,
+            recipient: &message.recipient,
+            subject: &message.subject,
+            body_text: &message.text,
+            body_html: &message.html,
+            status: QUEUED,
+            attempts: 0,
+            next_attempt_at: at,
+            created_at: at,
+        }
+    }
+}
+
 /// Queues a message; called inside the transaction of the change that causes it.
 pub fn enqueue(
     conn: &mut DbConn,
@@ -40,20 +72,34 @@ pub fn enqueue(
     at: NaiveDateTime,
 ) -> QueryResult<()> {
     diesel::insert_into(outbox::table)
-        .values((
-            outbox::kind.eq(message.kind),
-            outbox::ticket_id.eq(ticket_id),
-            outbox::recipient.eq(&message.recipient),
-            outbox::subject.eq(&message.subject),
-            outbox::body_text.eq(&message.text),
-            outbox::body_html.eq(&message.html),
-            outbox::status.eq(QUEUED),
-            outbox::attempts.eq(0),
-            outbox::next_attempt_at.eq(at),
-            outbox::created_at.eq(at),
-        ))
+        .values(NewMessage::of(message, ticket_id, at))
         .execute(conn)
         .map(|_| ())
+}
+
+/// Queues messages about tickets in one statement (per backend: the multi connection has no
+/// batch insert).
+pub fn enqueue_many(
+    conn: &mut DbConn,
+    messages: &[(Message, i64)],
+    at: NaiveDateTime,
+) -> QueryResult<()> {
+    if messages.is_empty() {
+        return Ok(());
+    }
+    let rows: Vec<NewMessage> = messages
+        .iter()
+        .map(|(message, ticket_id)| NewMessage::of(message, Some(*ticket_id), at))
+        .collect();
+    match conn {
+        DbConn::Postgresql(pg) => diesel::insert_into(outbox::table)
+            .values(&rows)
+            .execute(pg)?,
+        DbConn::Sqlite(sqlite) => diesel::insert_into(outbox::table)
+            .values(&rows)
+            .execute(sqlite)?,
+    };
+    Ok(())
 }
 
 /// Takes up to `limit` messages due now for this worker, locked for `lock_for`. A message is

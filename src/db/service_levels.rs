@@ -134,6 +134,12 @@ pub fn add_all(conn: &mut DbConn, tickets: &[Contribution]) -> QueryResult<()> {
     }
     let mut keys: Vec<&Key> = deltas.keys().collect();
     keys.sort_unstable();
+    if deltas
+        .values()
+        .all(|d| d.acknowledge.is_empty() && d.resolve.is_empty())
+    {
+        return add_counts(conn, &keys, &deltas);
+    }
     // Rows are created, locked and written in key order, so that two writers of overlapping
     // rows take their locks in the same order and never wait for each other.
     let empties: Vec<Row> = keys.iter().map(|key| Row::empty(key)).collect();
@@ -201,6 +207,41 @@ pub fn add_all(conn: &mut DbConn, tickets: &[Contribution]) -> QueryResult<()> {
                  acknowledge_histogram = excluded.acknowledge_histogram, \
                  resolved = excluded.resolved, resolve_histogram = excluded.resolve_histogram, \
                  revision = excluded.revision",
+            )?,
+        }
+    }
+    Ok(())
+}
+
+/// Adds tickets without measures (new ones) to their rows, in key order: their histograms do
+/// not change, so one upsert per chunk of rows creates them or adds to their counters.
+fn add_counts(conn: &mut DbConn, keys: &[&Key], deltas: &HashMap<Key, Delta>) -> QueryResult<()> {
+    let counted: Vec<Row> = keys
+        .iter()
+        .map(|&key| Row {
+            tickets: deltas[key].tickets,
+            revision: 1,
+            ..Row::empty(key)
+        })
+        .collect();
+    for chunk in counted.chunks(ROWS_PER_STATEMENT) {
+        match conn {
+            DbConn::Postgresql(pg) => {
+                diesel::insert_into(slc::table)
+                    .values(chunk)
+                    .on_conflict((slc::member_id, slc::year, slc::priority, slc::origin))
+                    .do_update()
+                    .set((
+                        slc::tickets.eq(slc::tickets + excluded(slc::tickets)),
+                        slc::revision.eq(slc::revision + 1),
+                    ))
+                    .execute(pg)?;
+            }
+            DbConn::Sqlite(sqlite) => sqlite_insert_rows(
+                sqlite,
+                chunk,
+                "ON CONFLICT (member_id, year, priority, origin) DO UPDATE SET \
+                 tickets = tickets + excluded.tickets, revision = revision + 1",
             )?,
         }
     }

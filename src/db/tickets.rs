@@ -296,12 +296,156 @@ pub(super) fn file_once(
             diesel::delete(idempotency_keys::table.find(row_id)).execute(conn)?;
         }
     }
+    let ticket = file_many(conn, &[(draft, actor)], at, policy)?
+        .pop()
+        .ok_or_else(|| AppError::internal("a filing without its outcome"))??;
+    if let Some(key) = idempotency {
+        diesel::insert_into(idempotency_keys::table)
+            .values((
+                idempotency_keys::user_id.eq(actor.id),
+                idempotency_keys::idempotency_key.eq(&key.key),
+                idempotency_keys::request_hash.eq(&key.request_hash),
+                idempotency_keys::ticket_id.eq(ticket.id),
+                idempotency_keys::created_at.eq(at),
+            ))
+            .execute(conn)?;
+    }
+    Ok(Filed::Created(ticket))
+}
 
+/// Files tickets filed at `at` within a transaction open on `conn`, in the same few statements
+/// whatever their number, but for the trigram index (see `file_once`): one outcome per filing,
+/// in order. A filing whose member or category is not valid gets its error and the others are
+/// filed; an error of the database is the whole call's.
+pub(super) fn file_many(
+    conn: &mut DbConn,
+    filings: &[(&TicketDraft, &Actor)],
+    at: NaiveDateTime,
+    policy: &Policy,
+) -> Result<Vec<Result<Ticket, AppError>>, AppError> {
     let today = local_date(at, policy.zone);
-    check_member_on(conn, draft.member_id, today, "member_id")?;
-    check_category(conn, draft.category_id, "category_id")?;
+    let mut member_ids: Vec<i64> = filings.iter().map(|(d, _)| d.member_id).collect();
+    member_ids.sort_unstable();
+    member_ids.dedup();
+    let found: HashMap<i64, members::Member> = members::find_many(conn, &member_ids)?
+        .into_iter()
+        .map(|m| (m.id, m))
+        .collect();
+    let mut category_ids: Vec<i64> = filings.iter().filter_map(|(d, _)| d.category_id).collect();
+    category_ids.sort_unstable();
+    category_ids.dedup();
+    let categories: HashSet<i64> = if category_ids.is_empty() {
+        HashSet::new()
+    } else {
+        super::categories::existing(conn, &category_ids)?
+    };
 
-    let new = NewTicket {
+    let mut outcomes: Vec<Option<Result<Ticket, AppError>>> = Vec::with_capacity(filings.len());
+    let mut rows = Vec::with_capacity(filings.len());
+    for (draft, _) in filings {
+        let member = member_problem(found.get(&draft.member_id), draft.member_id, today);
+        let category = draft
+            .category_id
+            .filter(|id| !categories.contains(id))
+            .map(category_problem);
+        let problems: Vec<FieldError> = [("member_id", member), ("category_id", category)]
+            .into_iter()
+            .filter_map(|(field, problem)| problem.map(|p| FieldError::new(field, p)))
+            .collect();
+        if problems.is_empty() {
+            rows.push(new_ticket(draft, at, today));
+            outcomes.push(None);
+        } else {
+            outcomes.push(Some(Err(AppError::Validation(problems))));
+        }
+    }
+    if rows.is_empty() {
+        return Ok(outcomes.into_iter().flatten().collect());
+    }
+    let mut filed: Vec<Ticket> = match conn {
+        DbConn::Postgresql(pg) => diesel::insert_into(tickets::table)
+            .values(&rows)
+            .returning(Ticket::as_returning())
+            .get_results(pg)?,
+        DbConn::Sqlite(sqlite) => diesel::insert_into(tickets::table)
+            .values(&rows)
+            .returning(Ticket::as_returning())
+            .get_results(sqlite)?,
+    };
+    // Ids are given in the order of the rows inserted.
+    filed.sort_unstable_by_key(|t| t.id);
+    let matches = filed.len() == rows.len()
+        && filed.iter().zip(&rows).all(|(ticket, row)| {
+            (ticket.member_id, &ticket.title, ticket.requester_id)
+                == (row.member_id, &row.title, row.requester_id)
+        });
+    if !matches {
+        return Err(AppError::internal(
+            "the tickets inserted do not match the filings",
+        ));
+    }
+
+    let mut asking: Vec<i64> = filed
+        .iter()
+        .filter(|t| t.requester_email.is_none())
+        .filter_map(|t| t.requester_id)
+        .collect();
+    asking.sort_unstable();
+    asking.dedup();
+    let emails: HashMap<i64, String> = user_rows::emails(conn, &asking)?.into_iter().collect();
+    let messages: Vec<(crate::notify::Message, i64)> = filed
+        .iter()
+        .filter_map(|ticket| {
+            let recipient = match (&ticket.requester_email, ticket.requester_id) {
+                (Some(email), _) => email,
+                (None, Some(id)) => emails.get(&id)?,
+                (None, None) => return None,
+            };
+            Some((policy.mail.filed(recipient, &ticket.facts()), ticket.id))
+        })
+        .collect();
+    outbox::enqueue_many(conn, &messages, at)?;
+
+    let waiting: Vec<usize> = (0..outcomes.len())
+        .filter(|&i| outcomes[i].is_none())
+        .collect();
+    let events: Vec<NewTicketEvent> = waiting
+        .iter()
+        .zip(&filed)
+        .map(|(&i, ticket)| {
+            NewTicketEvent::change(
+                ticket.id,
+                filings[i].1.id,
+                at,
+                "created",
+                None,
+                Some(ticket.status.clone()),
+            )
+        })
+        .collect();
+    record_events(conn, &events)?;
+    // The aggregates last: every filing of a member in a month updates the same rows, whose
+    // locks (on PostgreSQL) are then held only from here to the commit.
+    let mut monthly: HashMap<(i64, NaiveDate, String), i64> = HashMap::new();
+    for ticket in &filed {
+        let month = ticket.created_on.with_day0(0).unwrap_or(ticket.created_on);
+        *monthly
+            .entry((ticket.member_id, month, ticket.origin.clone()))
+            .or_default() += 1;
+    }
+    counts::add_tickets_many(conn, &monthly)?;
+    let contributions: Vec<Contribution> = filed.iter().map(Ticket::contribution).collect();
+    sla_counts::add_all(conn, &contributions)?;
+
+    for (i, ticket) in waiting.into_iter().zip(filed) {
+        outcomes[i] = Some(Ok(ticket));
+    }
+    Ok(outcomes.into_iter().flatten().collect())
+}
+
+/// The row of a new ticket, as filed at `at`.
+fn new_ticket(draft: &TicketDraft, at: NaiveDateTime, today: NaiveDate) -> NewTicket {
+    NewTicket {
         member_id: draft.member_id,
         requester_id: draft.requester_id,
         requester_name: draft.requester_name.clone(),
@@ -327,38 +471,7 @@ pub(super) fn file_once(
         acknowledge_minutes: None,
         resolve_minutes: None,
         overdue_notified_at: None,
-    };
-    let ticket = insert_returning!(conn, tickets::table, &new, Ticket)?;
-    if let Some(recipient) = requester_email(conn, &ticket)? {
-        let message = policy.mail.filed(&recipient, &ticket.facts());
-        outbox::enqueue(conn, &message, Some(ticket.id), at)?;
     }
-    diesel::insert_into(ticket_events::table)
-        .values(NewTicketEvent::change(
-            ticket.id,
-            actor.id,
-            at,
-            "created",
-            None,
-            Some(ticket.status.clone()),
-        ))
-        .execute(conn)?;
-    if let Some(key) = idempotency {
-        diesel::insert_into(idempotency_keys::table)
-            .values((
-                idempotency_keys::user_id.eq(actor.id),
-                idempotency_keys::idempotency_key.eq(&key.key),
-                idempotency_keys::request_hash.eq(&key.request_hash),
-                idempotency_keys::ticket_id.eq(ticket.id),
-                idempotency_keys::created_at.eq(at),
-            ))
-            .execute(conn)?;
-    }
-    // The aggregates last: every filing of a member in a month updates the same rows, whose
-    // locks (on PostgreSQL) are then held only from here to the commit.
-    counts::add_tickets(conn, ticket.member_id, today, &ticket.origin, 1)?;
-    sla_counts::add(conn, &ticket.contribution())?;
-    Ok(Filed::Created(ticket))
 }
 
 /// Where mail for the requester goes: the address given with the ticket, else the address of
@@ -380,16 +493,21 @@ fn check_member_on(
     day: NaiveDate,
     field: &str,
 ) -> Result<(), AppError> {
-    match members::find(conn, member_id)? {
-        None => Err(AppError::validation(
-            field,
-            format!("member {member_id} does not exist"),
-        )),
-        Some(member) if !member.membership().covers(day) => Err(AppError::validation(
-            field,
-            format!("{} was not a member on {day}", member.code),
-        )),
-        Some(_) => Ok(()),
+    let member = members::find(conn, member_id)?;
+    match member_problem(member.as_ref(), member_id, day) {
+        Some(problem) => Err(AppError::validation(field, problem)),
+        None => Ok(()),
+    }
+}
+
+/// What is wrong with filing for this member on that day, if anything.
+fn member_problem(member: Option<&members::Member>, id: i64, day: NaiveDate) -> Option<String> {
+    match member {
+        None => Some(format!("member {id} does not exist")),
+        Some(member) if !member.membership().covers(day) => {
+            Some(format!("{} was not a member on {day}", member.code))
+        }
+        Some(_) => None,
     }
 }
 
@@ -400,13 +518,14 @@ fn check_category(
 ) -> Result<(), AppError> {
     if let Some(id) = category_id {
         if super::categories::find(conn, id)?.is_none() {
-            return Err(AppError::validation(
-                field,
-                format!("category {id} does not exist"),
-            ));
+            return Err(AppError::validation(field, category_problem(id)));
         }
     }
     Ok(())
+}
+
+fn category_problem(id: i64) -> String {
+    format!("category {id} does not exist")
 }
 
 /// A user tickets may be assigned to: any active member of staff.
@@ -1122,22 +1241,15 @@ fn import_batch(
         for (index, row) in batch.iter().enumerate() {
             let field = |name: &str| format!("[{index}].{name}");
             let day = local_date(row.created_at, zone);
-            match members.get(&row.draft.member_id) {
-                None => errors.push(FieldError::new(
-                    field("member_id"),
-                    format!("member {} does not exist", row.draft.member_id),
-                )),
-                Some(member) if !member.membership().covers(day) => errors.push(FieldError::new(
-                    field("member_id"),
-                    format!("{} was not a member on {day}", member.code),
-                )),
-                Some(_) => {}
+            let member_id = row.draft.member_id;
+            if let Some(problem) = member_problem(members.get(&member_id), member_id, day) {
+                errors.push(FieldError::new(field("member_id"), problem));
             }
             if let Some(category) = row.draft.category_id {
                 if !categories.contains(&category) {
                     errors.push(FieldError::new(
                         field("category_id"),
-                        format!("category {category} does not exist"),
+                        category_problem(category),
                     ));
                 }
             }

@@ -144,6 +144,17 @@ pub fn names(conn: &mut DbConn, ids: &[i64]) -> QueryResult<Vec<(i64, String)>> 
         .load(conn)
 }
 
+/// The addresses of these users.
+pub fn emails(conn: &mut DbConn, ids: &[i64]) -> QueryResult<Vec<(i64, String)>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    users::table
+        .filter(users::id.eq_any(ids))
+        .select((users::id, users::email))
+        .load(conn)
+}
+
 /// Every member of staff (not agents), for checking many rows at once.
 pub fn all_staff(conn: &mut DbConn) -> QueryResult<Vec<User>> {
     users::table
