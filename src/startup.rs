@@ -88,7 +88,7 @@ impl AppState {
                 }
                 Err(alone) => {
                     log::warn!("the filing thread is gone: filing on its own");
-                    alone
+                    *alone
                 }
             }
         };

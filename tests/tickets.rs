@@ -1102,6 +1102,150 @@ async fn concurrent_filings_are_answered_each_on_its_own_and_all_counted() {
     assert_eq!(stats.body["total"], filed.len(), "{}", stats.body);
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn filings_arriving_together_each_get_their_own_mail_history_and_counts() {
+    let desk = desk().await;
+    let app = &desk.app;
+    let other = app.create_member("GENTILLY").await;
+    let agents = [
+        app.user("agent", Some(desk.member)).await,
+        app.user("agent", Some(other)).await,
+    ];
+    let url = format!("{}{TICKETS}", app.base);
+    // Agents' filings (mail to the agent), the hotline's for a named requester (mail to them)
+    // and without one (no mail), some with a key: all at once.
+    let mut tasks = Vec::new();
+    for n in 0..36usize {
+        let (token, body, expected) = match n % 3 {
+            0 | 1 => {
+                let agent = &agents[n % 2];
+                (
+                    agent.token.clone(),
+                    json!({"title": format!("Ensemble {n}"), "description": "", "priority": 1 + (n % 4) as i64}),
+                    (
+                        agent.member_id.unwrap(),
+                        agent.id,
+                        Some(agent.email.clone()),
+                    ),
+                )
+            }
+            _ => {
+                let member = if n % 2 == 0 { desk.member } else { other };
+                let email = (n % 4 == 2).then(|| format!("demandeur{n}@ville.fr"));
+                (
+                    desk.hotline.token.clone(),
+                    json!({"title": format!("Ensemble {n}"), "description": "", "member_id": member,
+                           "requester_email": email, "priority": 1 + (n % 4) as i64}),
+                    (member, desk.hotline.id, email),
+                )
+            }
+        };
+        let mut request = app.client.post(url.clone()).bearer_auth(&token).json(&body);
+        if n % 5 == 0 {
+            request = request.header("Idempotency-Key", format!("ensemble-{n}"));
+        }
+        tasks.push(tokio::spawn(async move {
+            let response = request.send().await.expect("the service answers");
+            let status = response.status().as_u16();
+            let body: Value = response.json().await.unwrap_or(Value::Null);
+            (n, status, body, expected)
+        }));
+    }
+    let mut filed = Vec::new();
+    for task in tasks {
+        let (n, status, body, expected) = task.await.unwrap();
+        assert_eq!(status, 201, "filing {n}: {body}");
+        assert_eq!(body["title"], format!("Ensemble {n}"), "{body}");
+        assert_eq!(body["member_id"], expected.0, "filing {n}: {body}");
+        assert_eq!(body["priority"], 1 + (n % 4) as i64, "filing {n}: {body}");
+        filed.push((body["id"].as_i64().unwrap(), n, expected));
+    }
+
+    let outbox = app
+        .get("/api/v1/outbox?limit=200", &app.admin.token)
+        .await
+        .expect(200);
+    let mut mail: Vec<(i64, String)> = outbox.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|m| m["kind"] == "ticket_filed")
+        .map(|m| {
+            (
+                m["ticket_id"].as_i64().unwrap(),
+                m["recipient"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    mail.sort();
+    let mut expected_mail: Vec<(i64, String)> = filed
+        .iter()
+        .filter_map(|(id, _, (_, _, email))| email.clone().map(|e| (*id, e)))
+        .collect();
+    expected_mail.sort();
+    assert_eq!(
+        mail, expected_mail,
+        "one message per filing, to its requester"
+    );
+
+    for (id, n, (_, actor, _)) in &filed {
+        let history = app
+            .get(&format!("{}/history", ticket_path(*id)), &app.admin.token)
+            .await
+            .expect(200);
+        let items = history.body["items"].as_array().unwrap();
+        assert_eq!(items.len(), 1, "filing {n}: {}", history.body);
+        assert_eq!(items[0]["field"], "created", "filing {n}");
+        assert_eq!(items[0]["actor_id"], *actor, "filing {n}");
+    }
+
+    let year = chrono::Datelike::year(&chrono::Utc::now().with_timezone(&chrono_tz::Europe::Paris));
+    let levels = app
+        .get(
+            &format!("/api/v1/stats/service-levels?year={year}"),
+            &desk.hotline.token,
+        )
+        .await
+        .expect(200);
+    let mut counted: Vec<(String, i64, i64)> = levels.body["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["member_code"].as_str().unwrap().to_string(),
+                r["priority"].as_i64().unwrap(),
+                r["tickets"].as_i64().unwrap(),
+            )
+        })
+        .collect();
+    counted.sort();
+    let mut expected_levels: std::collections::BTreeMap<(String, i64), i64> = Default::default();
+    for (_, n, (member, _, _)) in &filed {
+        let code = if *member == desk.member {
+            "VILLEJUIF"
+        } else {
+            "GENTILLY"
+        };
+        *expected_levels
+            .entry((code.to_string(), 1 + (*n % 4) as i64))
+            .or_default() += 1;
+    }
+    let expected_levels: Vec<(String, i64, i64)> = expected_levels
+        .into_iter()
+        .map(|((code, priority), tickets)| (code, priority, tickets))
+        .collect();
+    assert_eq!(counted, expected_levels, "{}", levels.body);
+    let by_member = app
+        .get(
+            &format!("/api/v1/stats/tickets-by-member?year={year}&origin=all"),
+            &desk.hotline.token,
+        )
+        .await
+        .expect(200);
+    assert_eq!(by_member.body["total"], filed.len(), "{}", by_member.body);
+}
+
 #[tokio::test]
 async fn an_idempotency_key_of_256_characters_is_refused_and_255_accepted() {
     let desk = desk().await;

@@ -58,13 +58,12 @@ impl FilingQueue {
 
     /// Puts a ticket in the next group: the answer comes after that group's commit. Waiting
     /// for it holds no thread, so that as many filings as arrive can join one group.
-    #[allow(clippy::result_large_err)]
     pub fn submit(
         &self,
         draft: TicketDraft,
         actor: Actor,
         key: Option<IdempotencyKey>,
-    ) -> Result<oneshot::Receiver<Result<Filed, AppError>>, NotQueued> {
+    ) -> Result<oneshot::Receiver<Result<Filed, AppError>>, Box<NotQueued>> {
         let (reply, answer) = oneshot::channel();
         let job = Job {
             draft,
@@ -74,11 +73,11 @@ impl FilingQueue {
         };
         match self.jobs.send(job) {
             Ok(()) => Ok(answer),
-            Err(mpsc::SendError(job)) => Err(NotQueued {
+            Err(mpsc::SendError(job)) => Err(Box::new(NotQueued {
                 draft: job.draft,
                 actor: job.actor,
                 key: job.key,
-            }),
+            })),
         }
     }
 }
