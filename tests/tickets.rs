@@ -2016,9 +2016,15 @@ async fn q_finds_rare_and_common_texts_among_thousands_of_tickets_newest_first()
     let token = &desk.hotline.token;
     let count = 4600;
     let needles = [0, 1, 2, 4597, 4599];
+    // Some descriptions are long (over 2,000 bytes), among the newest and the oldest.
+    let long = |text: &str| format!("{}{text}", "journal du serveur ".repeat(150));
     let rows = spread_rows(desk.member, count, |n, row| {
         if n % 2 == 0 {
             row["description"] = json!("panne commune du réseau");
+        }
+        if n == 10 || n == 4598 || n == 1 {
+            let before = row["description"].as_str().unwrap_or_default().to_string();
+            row["description"] = json!(long(&before));
         }
         if needles.contains(&n) {
             if n % 3 == 0 {
@@ -2053,11 +2059,33 @@ async fn q_finds_rare_and_common_texts_among_thousands_of_tickets_newest_first()
         rare
     );
 
+    let mut everywhere = vec![app
+        .get(&format!("{TICKETS}?limit=1"), token)
+        .await
+        .expect(200)
+        .body["items"][0]["id"]
+        .as_i64()
+        .unwrap()];
+    everywhere.extend(&rare);
+    assert_eq!(
+        list_ids(app, token, "q=aiguille").await,
+        everywhere,
+        "a rare text is found in every member's tickets, newest first"
+    );
+    assert_eq!(
+        pages(app, token, "q=AIGUILLE&limit=2").await.concat(),
+        everywhere
+    );
+
     let common: Vec<i64> = (0..count)
         .rev()
         .filter(|n| n % 2 == 0)
         .map(|n| ids[n])
         .collect();
+    assert!(
+        pages(app, token, "q=commune&limit=500").await.concat() == common,
+        "the pages of a common text in every member's tickets hold each once, newest first"
+    );
     assert_eq!(
         list_ids(app, token, "q=COMMUNE&limit=50").await,
         common[..50],

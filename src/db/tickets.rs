@@ -981,6 +981,9 @@ pub fn list(
             .select(Ticket::as_select())
             .load(conn);
     };
+    if let (DbConn::Postgresql(_), true) = (&*conn, filter.is_text_only()) {
+        return search_everything(conn, filter, q, after, limit);
+    }
     // The newest SEARCH_WINDOW tickets of the other filters are read in order first, ending at
     // `edge`; older matches, if the page is not full, come from the trigram index.
     let edge: Option<(NaiveDateTime, i64)> = newest_first(filtered(filter, after), 1)
@@ -988,71 +991,169 @@ pub fn list(
         .select((tickets::created_at, tickets::id))
         .first(conn)
         .optional()?;
-    let recent = || {
-        let mut recent = filtered(filter, after)
-            // `|| ''` keeps PostgreSQL from answering this bounded read through the trigram
-            // index.
-            .filter(
-                sql::<Text>("(tickets.search_text || '')")
-                    .like(like_pattern(q))
-                    .escape('\\'),
-            );
-        if let Some((created_at, id)) = edge {
-            // The first, redundant bound is the one PostgreSQL can read the index by.
-            recent = recent.filter(tickets::created_at.ge(created_at)).filter(
-                tickets::created_at
-                    .gt(created_at)
-                    .or(tickets::created_at.eq(created_at).and(tickets::id.ge(id))),
-            );
-        }
-        recent
-    };
-    let mut rows = match conn {
-        DbConn::Postgresql(_) if filter.is_text_only() => {
-            // The texts that fit an index entry ride in `tickets_newest_text`: their window is
-            // read from that index alone, and the few longer ones from their own index. Only
-            // the page's tickets are then read from the table. (SQLite reads the text from
-            // `tickets_newest` and looks up the matching rows by itself.)
-            let mut keys: Vec<(NaiveDateTime, i64)> = Vec::new();
-            for length in [
-                "octet_length(tickets.search_text) <= 2000",
-                "octet_length(tickets.search_text) > 2000",
-            ] {
-                keys.extend(
-                    newest_first(recent().filter(sql::<Bool>(length)), limit)
-                        .select((tickets::created_at, tickets::id))
-                        .load::<(NaiveDateTime, i64)>(conn)?,
-                );
-            }
-            page_of(conn, filter, after, keys, limit)?
-        }
-        _ => newest_first(recent(), limit)
-            .select(Ticket::as_select())
-            .load(conn)?,
-    };
-    let missing = limit - rows.len() as i64;
-    if let (Some(edge), true) = (edge, missing > 0) {
-        let older = filtered(filter, Some(edge));
-        let lowered = q.to_lowercase();
-        let older = match conn {
-            // The trigram index finds a text of three characters or more as a phrase; a
-            // shorter one is looked for in every ticket.
-            DbConn::Sqlite(_) if lowered.chars().count() >= 3 => older.filter(
-                sql::<Bool>(
-                    "tickets.id IN (SELECT rowid FROM tickets_search WHERE tickets_search MATCH ",
-                )
-                .bind::<Text, _>(format!("\"{}\"", lowered.replace('"', "\"\"")))
-                .sql(")"),
-            ),
-            _ => older.filter(tickets::search_text.like(like_pattern(q)).escape('\\')),
-        };
-        rows.extend(
-            newest_first(older, missing)
-                .select(Ticket::as_select())
-                .load(conn)?,
-        );
+    let mut recent = containing_unindexed(filtered(filter, after), q);
+    if let Some(edge) = edge {
+        recent = from_key(recent, edge);
+    }
+    let mut rows = newest_first(recent, limit)
+        .select(Ticket::as_select())
+        .load(conn)?;
+    if let Some(edge) = edge {
+        rows.extend(older_matches(
+            conn,
+            filter,
+            q,
+            edge,
+            limit - rows.len() as i64,
+        )?);
     }
     Ok(rows)
+}
+
+/// Texts up to this many bytes ride in PostgreSQL's `tickets_newest_text` index; the longer
+/// ones have `tickets_newest_long` (see its migration).
+const SHORT_TEXT: &str = "octet_length(tickets.search_text) <= 2000";
+const LONG_TEXT: &str = "octet_length(tickets.search_text) > 2000";
+
+/// A `q` search with no other filter, on PostgreSQL. The newest SEARCH_WINDOW short texts are
+/// read from `tickets_newest_text` alone, in order, until a page of them matches; long texts
+/// as recent as the last of those come from their own index; only the page's tickets are then
+/// read from the table. A window short of a page is followed, as in `list`, by the older
+/// matches from the trigram index.
+fn search_everything(
+    conn: &mut DbConn,
+    filter: &TicketFilter,
+    q: &str,
+    after: Option<(NaiveDateTime, i64)>,
+    limit: i64,
+) -> QueryResult<Vec<Ticket>> {
+    use diesel::pg::Pg;
+    use diesel::sql_types::{BigInt, Timestamp};
+
+    #[derive(QueryableByName)]
+    struct Key {
+        #[diesel(sql_type = Timestamp)]
+        created_at: NaiveDateTime,
+        #[diesel(sql_type = BigInt)]
+        id: i64,
+    }
+    let DbConn::Postgresql(pg) = conn else {
+        return Ok(Vec::new());
+    };
+    // A LIMIT in the subquery keeps the text condition out of it: the window is read from the
+    // index, never through the trigram index.
+    let window = format!(
+        "SELECT created_at, id FROM (SELECT created_at, id, search_text FROM tickets \
+         WHERE {SHORT_TEXT}{} ORDER BY created_at DESC, id DESC LIMIT $1) newest \
+         WHERE search_text LIKE $2 ESCAPE '\\' ORDER BY created_at DESC, id DESC LIMIT $3",
+        if after.is_some() {
+            " AND created_at <= $4 AND (created_at < $4 OR (created_at = $4 AND id < $5))"
+        } else {
+            ""
+        }
+    );
+    let mut query = diesel::sql_query(window)
+        .into_boxed::<Pg>()
+        .bind::<BigInt, _>(SEARCH_WINDOW)
+        .bind::<Text, _>(like_pattern(q))
+        .bind::<BigInt, _>(limit);
+    if let Some((created_at, id)) = after {
+        query = query.bind::<Timestamp, _>(created_at).bind::<BigInt, _>(id);
+    }
+    let mut keys: Vec<(NaiveDateTime, i64)> = query
+        .load::<Key>(pg)?
+        .into_iter()
+        .map(|k| (k.created_at, k.id))
+        .collect();
+    // Matches older than `bound` cannot be on the page: either a page of short texts is as
+    // recent, or the window ends there (then `edge`).
+    let (bound, edge) = if keys.len() as i64 >= limit {
+        (keys.last().copied(), None)
+    } else {
+        let edge = newest_first(filtered(filter, after).filter(sql::<Bool>(SHORT_TEXT)), 1)
+            .offset(SEARCH_WINDOW - 1)
+            .select((tickets::created_at, tickets::id))
+            .first(conn)
+            .optional()?;
+        (edge, edge)
+    };
+    let mut long = containing_unindexed(filtered(filter, after).filter(sql::<Bool>(LONG_TEXT)), q);
+    if let Some(bound) = bound {
+        long = from_key(long, bound);
+    }
+    keys.extend(
+        newest_first(long, limit)
+            .select((tickets::created_at, tickets::id))
+            .load::<(NaiveDateTime, i64)>(conn)?,
+    );
+    let mut rows = page_of(conn, filter, after, keys, limit)?;
+    if let Some(edge) = edge {
+        rows.extend(older_matches(
+            conn,
+            filter,
+            q,
+            edge,
+            limit - rows.len() as i64,
+        )?);
+    }
+    Ok(rows)
+}
+
+/// `q` found in the text, tested row by row: `|| ''` keeps PostgreSQL from answering a bounded
+/// read through the trigram index.
+fn containing_unindexed(
+    query: tickets::BoxedQuery<'static, Backend>,
+    q: &str,
+) -> tickets::BoxedQuery<'static, Backend> {
+    query.filter(
+        sql::<Text>("(tickets.search_text || '')")
+            .like(like_pattern(q))
+            .escape('\\'),
+    )
+}
+
+/// The tickets from `(created_at, id)` on, towards the newest.
+fn from_key(
+    query: tickets::BoxedQuery<'static, Backend>,
+    (created_at, id): (NaiveDateTime, i64),
+) -> tickets::BoxedQuery<'static, Backend> {
+    // The first, redundant bound is the one PostgreSQL can read the index by.
+    query.filter(tickets::created_at.ge(created_at)).filter(
+        tickets::created_at
+            .gt(created_at)
+            .or(tickets::created_at.eq(created_at).and(tickets::id.ge(id))),
+    )
+}
+
+/// Up to `missing` matches of `q` older than `edge`, newest first, found through the text
+/// index.
+fn older_matches(
+    conn: &mut DbConn,
+    filter: &TicketFilter,
+    q: &str,
+    edge: (NaiveDateTime, i64),
+    missing: i64,
+) -> QueryResult<Vec<Ticket>> {
+    if missing <= 0 {
+        return Ok(Vec::new());
+    }
+    let older = filtered(filter, Some(edge));
+    let lowered = q.to_lowercase();
+    let older = match conn {
+        // The trigram index finds a text of three characters or more as a phrase; a shorter
+        // one is looked for in every ticket.
+        DbConn::Sqlite(_) if lowered.chars().count() >= 3 => older.filter(
+            sql::<Bool>(
+                "tickets.id IN (SELECT rowid FROM tickets_search WHERE tickets_search MATCH ",
+            )
+            .bind::<Text, _>(format!("\"{}\"", lowered.replace('"', "\"\"")))
+            .sql(")"),
+        ),
+        _ => older.filter(tickets::search_text.like(like_pattern(q)).escape('\\')),
+    };
+    newest_first(older, missing)
+        .select(Ticket::as_select())
+        .load(conn)
 }
 
 /// The page named by the newest `limit` of `keys` (`(created_at, id)` read from indexes),
