@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-cargo build --release --bin helpdesk --example sqlite_insert_rate --example sqlite_read_rate
+cargo build --release --bin helpdesk --example sqlite_insert_rate --example sqlite_read_rate --example sqlite_bulk_rate
 if ! command -v wrk >/dev/null 2>&1; then
     apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null
 fi

@@ -281,19 +281,30 @@ pub fn data_dir(settings: &Settings, url: &DatabaseUrl) -> PathBuf {
 const CHECKPOINT_EVERY: Duration = Duration::from_millis(250);
 
 /// Copies the write-ahead log back into the SQLite file from a thread of its own, as long as
-/// the application lives. SQLite otherwise does it in the commit that makes the log reach a
-/// thousand pages, and that request waits for the copy and its sync to disk (tens of
-/// milliseconds, after an import more); run often, the copy is small and keeps the log under
-/// that size. A passive checkpoint waits for no reader nor writer.
+/// the application lives: no commit does it (`db::ConnectionManager`), so that no request waits
+/// for the copy and its sync to disk (tens of milliseconds, after an import more); run often,
+/// the copy is small. A passive checkpoint waits for no reader nor writer. It takes a free
+/// connection; after a second without one it waits for the next.
 fn checkpoint_in_background(state: std::sync::Weak<AppState>) -> std::io::Result<()> {
     std::thread::Builder::new()
         .name("checkpoint".into())
-        .spawn(move || loop {
-            std::thread::sleep(CHECKPOINT_EVERY);
-            let Some(state) = state.upgrade() else {
-                return;
-            };
-            if let Some(mut conn) = state.pool.try_get() {
+        .spawn(move || {
+            let mut missed = 0;
+            loop {
+                std::thread::sleep(CHECKPOINT_EVERY);
+                let Some(state) = state.upgrade() else {
+                    return;
+                };
+                let conn = match state.pool.try_get() {
+                    Some(conn) => Some(conn),
+                    None if missed >= 4 => state.pool.get().ok(),
+                    None => None,
+                };
+                let Some(mut conn) = conn else {
+                    missed += 1;
+                    continue;
+                };
+                missed = 0;
                 if let DbConn::Sqlite(sqlite) = &mut **conn {
                     if let Err(e) = sqlite.batch_execute("PRAGMA wal_checkpoint(PASSIVE)") {
                         log::debug!("checkpoint: {e}");

@@ -1247,6 +1247,48 @@ async fn filings_arriving_together_each_get_their_own_mail_history_and_counts() 
 }
 
 #[tokio::test]
+async fn on_sqlite_what_is_filed_reaches_the_database_file_while_the_service_runs() {
+    let desk = desk().await;
+    let app = &desk.app;
+    if app.is_postgres() {
+        return;
+    }
+    let path = std::path::PathBuf::from(
+        app.settings
+            .database
+            .url
+            .strip_prefix("sqlite://")
+            .expect("a SQLite URL"),
+    );
+    let before = std::fs::metadata(&path).unwrap().len();
+    let description = "journal du serveur ".repeat(200);
+    for n in 0..300 {
+        app.post(
+            TICKETS,
+            &desk.hotline.token,
+            json!({"title": format!("Volume {n}"), "description": description,
+                   "member_id": desk.member}),
+        )
+        .await
+        .expect(201);
+    }
+    // Commits write to the log only; the service copies it back into the file in the
+    // background.
+    let mut after = before;
+    for _ in 0..100 {
+        after = std::fs::metadata(&path).unwrap().len();
+        if after >= before + 1_000_000 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert!(
+        after >= before + 1_000_000,
+        "the file grew from {before} to {after} bytes for 300 tickets of 3.8 kB"
+    );
+}
+
+#[tokio::test]
 async fn an_idempotency_key_of_256_characters_is_refused_and_255_accepted() {
     let desk = desk().await;
     let app = &desk.app;
