@@ -166,8 +166,12 @@ impl Application {
         let blocking_threads = (settings.database.pool_size as usize)
             .div_ceil(workers)
             .max(1);
-        let filings = db::filing_queue::FilingQueue::start(pool.clone(), settings.policy())
-            .context("cannot start the filing thread")?;
+        let filings = db::filing_queue::FilingQueue::start(
+            pool.clone(),
+            settings.policy(),
+            db::filing_queue::threads_for(&url),
+        )
+        .context("cannot start the filing threads")?;
         let state = web::Data::new(AppState {
             filings,
             service_levels: Default::default(),

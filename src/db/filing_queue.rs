@@ -12,10 +12,13 @@
 //! commit: what is acknowledged is on disk. Should the group fail to commit for another
 //! reason than a lost database, each of its filings is tried again alone.
 //!
-//! On PostgreSQL, filings with a key are not queued: two of them with one key may race, and
-//! the loser waits on the winner's key, which must not hold up the group.
+//! On PostgreSQL, two threads commit groups: while one waits for its commit to reach the disk,
+//! the other writes the next group (their rows of counts are locked in one order, so neither
+//! waits for the other but for those rows). SQLite writes one transaction at a time: one
+//! thread. Filings with a key are not queued on PostgreSQL: two of them with one key may race,
+//! and the loser waits on the winner's key, which must not hold up a group.
 
-use std::sync::mpsc;
+use std::sync::{mpsc, Arc, Mutex};
 
 use tokio::sync::oneshot;
 
@@ -24,6 +27,15 @@ use super::Pool;
 use crate::domain::time::now;
 use crate::domain::user::Actor;
 use crate::error::AppError;
+
+/// How many threads commit groups on this database.
+pub fn threads_for(url: &super::DatabaseUrl) -> usize {
+    if url.is_postgres() {
+        2
+    } else {
+        1
+    }
+}
 
 /// At most this many filings in one commit.
 const MAX_GROUP: usize = 64;
@@ -48,11 +60,16 @@ pub struct FilingQueue {
 
 impl FilingQueue {
     /// Starts the thread that commits the queued filings.
-    pub fn start(pool: Pool, policy: Policy) -> std::io::Result<FilingQueue> {
+    /// Starts the threads that commit the queued filings, each a group at a time.
+    pub fn start(pool: Pool, policy: Policy, threads: usize) -> std::io::Result<FilingQueue> {
         let (jobs, queued) = mpsc::channel::<Job>();
-        std::thread::Builder::new()
-            .name("filing".into())
-            .spawn(move || commit_groups(&pool, &policy, &queued))?;
+        let queued = Arc::new(Mutex::new(queued));
+        for _ in 0..threads.max(1) {
+            let (pool, policy, queued) = (pool.clone(), policy.clone(), queued.clone());
+            std::thread::Builder::new()
+                .name("filing".into())
+                .spawn(move || commit_groups(&pool, &policy, &queued))?;
+        }
         Ok(FilingQueue { jobs })
     }
 
@@ -82,16 +99,23 @@ impl FilingQueue {
     }
 }
 
-fn commit_groups(pool: &Pool, policy: &Policy, queued: &mpsc::Receiver<Job>) {
+fn commit_groups(pool: &Pool, policy: &Policy, queued: &Mutex<mpsc::Receiver<Job>>) {
     // Ends when the queue is dropped with the application.
-    while let Ok(first) = queued.recv() {
-        let mut group = vec![first];
-        while group.len() < MAX_GROUP {
-            match queued.try_recv() {
-                Ok(job) => group.push(job),
-                Err(_) => break,
+    loop {
+        let group = {
+            let queued = queued.lock().unwrap_or_else(|e| e.into_inner());
+            let Ok(first) = queued.recv() else {
+                return;
+            };
+            let mut group = vec![first];
+            while group.len() < MAX_GROUP {
+                match queued.try_recv() {
+                    Ok(job) => group.push(job),
+                    Err(_) => break,
+                }
             }
-        }
+            group
+        };
         let outcomes = commit_group(pool, policy, &group);
         for (job, outcome) in group.into_iter().zip(outcomes) {
             // A caller that has gone away (its request cancelled) needs no answer.
