@@ -4,7 +4,7 @@
 //! one writer at a time commits and each commit syncs the write-ahead log, and on PostgreSQL,
 //! where each of those statements is a round trip and the server spends about as much on a
 //! statement of one row as on one of many. Filings that arrive while another group commits
-//! wait in this queue; one thread takes all that are waiting and files them in one
+//! wait in this queue; a thread takes all that are waiting and files them in one
 //! transaction: those without an `Idempotency-Key` together, in the same few statements
 //! whatever their number (one whose member or category is not valid is answered with its
 //! error, the others are filed), those with a key each in a savepoint of its own; it puts them
@@ -59,7 +59,6 @@ pub struct FilingQueue {
 }
 
 impl FilingQueue {
-    /// Starts the thread that commits the queued filings.
     /// Starts the threads that commit the queued filings, each a group at a time.
     pub fn start(pool: Pool, policy: Policy, threads: usize) -> std::io::Result<FilingQueue> {
         let (jobs, queued) = mpsc::channel::<Job>();
