@@ -999,13 +999,7 @@ pub fn list(
         .select(Ticket::as_select())
         .load(conn)?;
     if let Some(edge) = edge {
-        rows.extend(older_matches(
-            conn,
-            filter,
-            q,
-            edge,
-            limit - rows.len() as i64,
-        )?);
+        fill_with_older_matches(conn, filter, q, edge, limit, &mut rows)?;
     }
     Ok(rows)
 }
@@ -1088,13 +1082,7 @@ fn search_everything(
     );
     let mut rows = page_of(conn, filter, after, keys, limit)?;
     if let Some(edge) = edge {
-        rows.extend(older_matches(
-            conn,
-            filter,
-            q,
-            edge,
-            limit - rows.len() as i64,
-        )?);
+        fill_with_older_matches(conn, filter, q, edge, limit, &mut rows)?;
     }
     Ok(rows)
 }
@@ -1125,17 +1113,19 @@ fn from_key(
     )
 }
 
-/// Up to `missing` matches of `q` older than `edge`, newest first, found through the text
-/// index.
-fn older_matches(
+/// Fills `rows` up to `limit` with the matches of `q` older than `edge`, newest first, found
+/// through the text index.
+fn fill_with_older_matches(
     conn: &mut DbConn,
     filter: &TicketFilter,
     q: &str,
     edge: (NaiveDateTime, i64),
-    missing: i64,
-) -> QueryResult<Vec<Ticket>> {
+    limit: i64,
+    rows: &mut Vec<Ticket>,
+) -> QueryResult<()> {
+    let missing = limit - rows.len() as i64;
     if missing <= 0 {
-        return Ok(Vec::new());
+        return Ok(());
     }
     let older = filtered(filter, Some(edge));
     let lowered = q.to_lowercase();
@@ -1151,9 +1141,12 @@ fn older_matches(
         ),
         _ => older.filter(tickets::search_text.like(like_pattern(q)).escape('\\')),
     };
-    newest_first(older, missing)
-        .select(Ticket::as_select())
-        .load(conn)
+    rows.extend(
+        newest_first(older, missing)
+            .select(Ticket::as_select())
+            .load(conn)?,
+    );
+    Ok(())
 }
 
 /// The page named by the newest `limit` of `keys` (`(created_at, id)` read from indexes),
