@@ -100,11 +100,6 @@ pub struct Row {
     pub revision: i64,
 }
 
-/// Counts a new ticket.
-pub fn add(conn: &mut DbConn, ticket: &Contribution) -> QueryResult<()> {
-    apply(conn, &ticket.key, &ticket.delta(1))
-}
-
 /// Replaces a ticket's old contribution by its new one.
 pub fn replace(conn: &mut DbConn, old: &Contribution, new: &Contribution) -> QueryResult<()> {
     if old == new {

@@ -385,22 +385,11 @@ pub(super) fn file_many(
         ));
     }
 
-    let mut asking: Vec<i64> = filed
-        .iter()
-        .filter(|t| t.requester_email.is_none())
-        .filter_map(|t| t.requester_id)
-        .collect();
-    asking.sort_unstable();
-    asking.dedup();
-    let emails: HashMap<i64, String> = user_rows::emails(conn, &asking)?.into_iter().collect();
+    let recipients = requester_emails(conn, &filed)?;
     let messages: Vec<(crate::notify::Message, i64)> = filed
         .iter()
         .filter_map(|ticket| {
-            let recipient = match (&ticket.requester_email, ticket.requester_id) {
-                (Some(email), _) => email,
-                (None, Some(id)) => emails.get(&id)?,
-                (None, None) => return None,
-            };
+            let recipient = recipients.get(&ticket.id)?;
             Some((policy.mail.filed(recipient, &ticket.facts()), ticket.id))
         })
         .collect();
@@ -477,13 +466,31 @@ fn new_ticket(draft: &TicketDraft, at: NaiveDateTime, today: NaiveDate) -> NewTi
 /// Where mail for the requester goes: the address given with the ticket, else the address of
 /// the agent who filed it; none when neither is known.
 pub fn requester_email(conn: &mut DbConn, ticket: &Ticket) -> QueryResult<Option<String>> {
-    if let Some(email) = &ticket.requester_email {
-        return Ok(Some(email.clone()));
-    }
-    match ticket.requester_id {
-        Some(id) => Ok(user_rows::find(conn, id)?.map(|u| u.email)),
-        None => Ok(None),
-    }
+    Ok(requester_emails(conn, std::slice::from_ref(ticket))?.remove(&ticket.id))
+}
+
+/// Where mail for the requester of each of these tickets goes, by ticket id (as
+/// `requester_email`), in one read of the agents' addresses.
+fn requester_emails(conn: &mut DbConn, tickets: &[Ticket]) -> QueryResult<HashMap<i64, String>> {
+    let mut asking: Vec<i64> = tickets
+        .iter()
+        .filter(|t| t.requester_email.is_none())
+        .filter_map(|t| t.requester_id)
+        .collect();
+    asking.sort_unstable();
+    asking.dedup();
+    let agents: HashMap<i64, String> = user_rows::emails(conn, &asking)?.into_iter().collect();
+    Ok(tickets
+        .iter()
+        .filter_map(|ticket| {
+            let email = match (&ticket.requester_email, ticket.requester_id) {
+                (Some(email), _) => email.clone(),
+                (None, Some(id)) => agents.get(&id)?.clone(),
+                (None, None) => return None,
+            };
+            Some((ticket.id, email))
+        })
+        .collect())
 }
 
 /// The member must exist and have been a member on that day.
@@ -1032,7 +1039,9 @@ fn search_everything(
         id: i64,
     }
     let DbConn::Postgresql(pg) = conn else {
-        return Ok(Vec::new());
+        return Err(diesel::result::Error::QueryBuilderError(
+            "this search is written for PostgreSQL".into(),
+        ));
     };
     // A LIMIT in the subquery keeps the text condition out of it: the window is read from the
     // index, never through the trigram index.
