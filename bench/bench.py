@@ -285,25 +285,36 @@ def measure_backend(backend, args, workdir, scripts):
         result["db_bulk_per_s"] = db_bulk_rate(svc)
     finally:
         svc.stop()
-    result["db_insert_per_s"] = db_insert_rate(backend, args, workdir, scripts)
+    result["db_insert"] = db_insert_rate(backend, args, workdir, scripts)
+    result["db_insert_per_s"] = result["db_insert"]["rps"]
     return result
 
 
 def db_insert_rate(backend, args, workdir, scripts):
+    """The database's own one-row insert transactions: their rate, and the median and 99th
+    percentile of their times (for PostgreSQL from pgbench's log of every transaction)."""
     if backend == "sqlite":
         out = subprocess.run([INSERT_RATE, workdir, str(args.seconds)], capture_output=True, text=True, check=True).stdout
-        return json.loads(out)["per_second"]
+        got = json.loads(out)
+        return {"rps": got["per_second"], "p50_ms": got["p50_ms"], "p99_ms": got["p99_ms"]}
     db = "helpdesk_pgbench_%d" % os.getpid()
     url = PG_SERVER.rsplit("/", 1)[0] + "/" + db
     subprocess.run(["psql", PG_SERVER, "-qc", "create database " + db], check=True)
+    logs = tempfile.mkdtemp(prefix="pgbench-log-", dir=workdir)
     try:
         subprocess.run(["psql", url, "-qc", "create table rows (id bigserial primary key, title text not null, created_at timestamp not null)"], check=True)
         script = lua(os.path.join(scripts, "insert.sql"),
                      "INSERT INTO rows (title, created_at) VALUES ('one row', '2018-03-05 09:12:00');\n")
-        out = subprocess.run(["pgbench", "-n", "-c", "32", "-j", "2", "-T", str(args.seconds), "-f", script, url],
+        out = subprocess.run(["pgbench", "-n", "-c", "32", "-j", "2", "-T", str(args.seconds), "-f", script,
+                              "-l", "--log-prefix", os.path.join(logs, "tx"), url],
                              capture_output=True, text=True, check=True).stdout
-        return float(re.search(r"tps = ([\d.]+)", out).group(1))
+        # Each line of the log: client, transaction, time in microseconds, ...
+        times = sorted(int(line.split()[2]) for name in os.listdir(logs)
+                       for line in open(os.path.join(logs, name)) if line.strip())
+        at = lambda q: times[min(int(len(times) * q), len(times) - 1)] / 1000.0 if times else None
+        return {"rps": float(re.search(r"tps = ([\d.]+)", out).group(1)), "p50_ms": at(0.50), "p99_ms": at(0.99)}
     finally:
+        shutil.rmtree(logs, ignore_errors=True)
         subprocess.run(["psql", PG_SERVER, "-qc", "drop database if exists %s with (force)" % db])
 
 
@@ -362,9 +373,9 @@ def table(results, machine):
 
     def lat(m):
         return "%.0f/s, p50 %.2f ms, p99 %.2f ms%s" % (m["rps"], m["p50_ms"] or 0, m["p99_ms"] or 0,
-                                                        ", %d errors" % m["errors"] if m["errors"] else "")
+                                                        ", %d errors" % m["errors"] if m.get("errors") else "")
 
-    row("database one-row inserts (limit)", lambda r: "%.0f/s" % r["db_insert_per_s"], "")
+    row("database one-row inserts (limit)", lambda r: lat(r["db_insert"]), "")
     for c in (1, 8, 32):
         row("filing, concurrency %d" % c, lambda r, c=c: lat(r["file_c%d" % c]), "")
     row("filing c32 / database inserts", lambda r: "%.0f %%" % pct(r["file_c32"]["rps"], r["db_insert_per_s"]),

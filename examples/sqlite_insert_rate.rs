@@ -1,6 +1,7 @@
 //! The machine's limit for the benchmark: one-row insert transactions per second into SQLite
 //! through the bundled library, in WAL mode with the service's own settings
-//! (synchronous = FULL), one transaction per row.
+//! (synchronous = FULL), one transaction per row, with the median and 99th percentile of
+//! their times.
 //!
 //!     cargo run --release --example sqlite_insert_rate -- <folder> <seconds>
 
@@ -23,15 +24,30 @@ fn main() {
     .expect("prepare the table");
     let deadline = Instant::now() + Duration::from_secs(seconds);
     let started = Instant::now();
-    let mut rows = 0u64;
-    while Instant::now() < deadline {
+    let mut times = Vec::with_capacity(1 << 16);
+    loop {
+        let begun = Instant::now();
+        if begun >= deadline {
+            break;
+        }
         conn.batch_execute(
             "BEGIN IMMEDIATE; INSERT INTO rows (title, created_at) VALUES ('one row', '2018-03-05 09:12:00'); COMMIT;",
         )
         .expect("insert");
-        rows += 1;
+        times.push(begun.elapsed());
     }
-    let rate = rows as f64 / started.elapsed().as_secs_f64();
-    println!("{{\"rows\": {rows}, \"per_second\": {rate:.1}}}");
+    let rate = times.len() as f64 / started.elapsed().as_secs_f64();
+    times.sort_unstable();
+    let at = |q: f64| {
+        times
+            .get(((times.len() as f64 * q) as usize).min(times.len().saturating_sub(1)))
+            .map_or(0.0, |t| t.as_secs_f64() * 1000.0)
+    };
+    println!(
+        "{{\"rows\": {}, \"per_second\": {rate:.1}, \"p50_ms\": {:.3}, \"p99_ms\": {:.3}}}",
+        times.len(),
+        at(0.50),
+        at(0.99)
+    );
     let _ = std::fs::remove_file(&path);
 }
