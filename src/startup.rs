@@ -12,7 +12,6 @@ use actix_web::http::header::{HeaderMap, HeaderValue};
 use actix_web::middleware::{ErrorHandlerResponse, ErrorHandlers};
 use actix_web::{web, App, HttpServer};
 use anyhow::Context;
-use diesel::connection::SimpleConnection;
 
 use crate::api;
 use crate::auth::{password, JwtKeys, LoginThrottle, UserCache};
@@ -287,7 +286,7 @@ const CHECKPOINT_EVERY: Duration = Duration::from_millis(250);
 /// Copies the write-ahead log back into the SQLite file from a thread of its own, as long as
 /// the application lives: no commit does it (`db::ConnectionManager`), so that no request waits
 /// for the copy and its sync to disk (tens of milliseconds, after an import more); run often,
-/// the copy is small. A passive checkpoint waits for no reader nor writer. It takes a free
+/// the copy is small, and the log starts over (`db::checkpoint_sqlite`). It takes a free
 /// connection; after a second without one it waits for the next.
 fn checkpoint_in_background(state: std::sync::Weak<AppState>) -> std::io::Result<()> {
     std::thread::Builder::new()
@@ -310,7 +309,7 @@ fn checkpoint_in_background(state: std::sync::Weak<AppState>) -> std::io::Result
                 };
                 missed = 0;
                 if let DbConn::Sqlite(sqlite) = &mut **conn {
-                    if let Err(e) = sqlite.batch_execute("PRAGMA wal_checkpoint(PASSIVE)") {
+                    if let Err(e) = db::checkpoint_sqlite(sqlite) {
                         log::debug!("checkpoint: {e}");
                     }
                 }

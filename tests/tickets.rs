@@ -1288,6 +1288,76 @@ async fn on_sqlite_what_is_filed_reaches_the_database_file_while_the_service_run
     );
 }
 
+/// The checkpoint sequence number in an SQLite write-ahead log's header: it counts the times
+/// the log was started over from its beginning.
+fn log_restarts(database: &std::path::Path) -> u32 {
+    let mut wal = database.as_os_str().to_owned();
+    wal.push("-wal");
+    let header = std::fs::read(&wal)
+        .map(|b| b[..32.min(b.len())].to_vec())
+        .unwrap_or_default();
+    header
+        .get(12..16)
+        .map_or(0, |b| u32::from_be_bytes([b[0], b[1], b[2], b[3]]))
+}
+
+#[tokio::test]
+async fn on_sqlite_the_log_starts_over_while_filings_keep_coming() {
+    let desk = desk().await;
+    let app = &desk.app;
+    if app.is_postgres() {
+        return;
+    }
+    let path = std::path::PathBuf::from(
+        app.settings
+            .database
+            .url
+            .strip_prefix("sqlite://")
+            .expect("a SQLite URL"),
+    );
+    let url = format!("{}{TICKETS}", app.base);
+    let description = "journal du serveur ".repeat(200);
+    let before = log_restarts(&path);
+    // Eight clients file without a pause for two seconds: there is always a filing on its way
+    // to the database while the log is copied back.
+    let until = std::time::Instant::now() + std::time::Duration::from_secs(2);
+    let mut clients = Vec::new();
+    for client in 0..8 {
+        let request = app
+            .client
+            .post(url.clone())
+            .bearer_auth(&desk.hotline.token)
+            .json(
+                &json!({"title": format!("Sans pause {client}"), "description": description,
+                          "member_id": desk.member}),
+            );
+        clients.push(tokio::spawn(async move {
+            let mut filed = 0;
+            while std::time::Instant::now() < until {
+                let response = request
+                    .try_clone()
+                    .unwrap()
+                    .send()
+                    .await
+                    .expect("an answer");
+                assert_eq!(response.status().as_u16(), 201);
+                filed += 1;
+            }
+            filed
+        }));
+    }
+    let mut filed = 0;
+    for client in clients {
+        filed += client.await.unwrap();
+    }
+    let restarts = log_restarts(&path).wrapping_sub(before);
+    // Each restart reuses the log from its beginning: without them it grows by every filing.
+    assert!(
+        restarts >= 3,
+        "the log started over {restarts} times in two seconds of {filed} filings"
+    );
+}
+
 #[tokio::test]
 async fn an_idempotency_key_of_256_characters_is_refused_and_255_accepted() {
     let desk = desk().await;

@@ -163,8 +163,9 @@ impl ConnectionManager {
                 conn.batch_execute(&format!(
                     "PRAGMA busy_timeout = 10000; PRAGMA synchronous = FULL; \
                      PRAGMA foreign_keys = ON; PRAGMA temp_store = MEMORY; \
-                     PRAGMA wal_autocheckpoint = 0; PRAGMA cache_size = -{};",
-                    self.sqlite_cache_kib
+                     PRAGMA wal_autocheckpoint = 0; PRAGMA journal_size_limit = {}; \
+                     PRAGMA cache_size = -{};",
+                    SQLITE_LOG_KEPT_BYTES, self.sqlite_cache_kib
                 ))
                 .map_err(r2d2::Error::QueryError)?;
                 Ok(DbConn::Sqlite(conn))
@@ -304,6 +305,11 @@ pub fn sqlite_multi_row(head: &str, row: &str, rows: usize, tail: &str) -> Strin
 }
 
 /// Page cache a SQLite connection takes for the length of a bulk import, in KiB.
+/// The size a write-ahead log that grew is cut back to once started over (see
+/// `checkpoint_sqlite`): a few rounds of filings between two checkpoints, kept so that commits
+/// write into space already allocated.
+const SQLITE_LOG_KEPT_BYTES: i64 = 64 * 1024 * 1024;
+
 const SQLITE_BULK_CACHE_KIB: i64 = 128 * 1024;
 
 /// Runs `work` with a large page cache on SQLite, then gives the cache back. An import of
@@ -400,6 +406,23 @@ pub fn vacuum_after_import(pool: &Pool) {
     if spawned.is_err() {
         RUNNING.store(false, Ordering::SeqCst);
     }
+}
+
+/// Copies SQLite's write-ahead log back into the database file, and lets the next writer start
+/// the log over from its beginning.
+///
+/// SQLite starts the log over only when a writer finds all of it copied back; a plain passive
+/// checkpoint under steady filings never gets there (what was committed while it copied is
+/// still to copy), and the log grew by every commit: 2 GB after an import of 300,000 tickets,
+/// with each sync to disk of a commit slower for it (10 to 100 ms where 0.3 ms is usual). So
+/// the bulk is copied while writers go on, then the little they committed meanwhile while no
+/// writer of this process is between its `BEGIN` and its `COMMIT`. A reader still on an older
+/// state can hold the restart off; the next round tries again. `journal_size_limit` then cuts
+/// a log that grew (during a long read, say) back to a size that is reused.
+pub fn checkpoint_sqlite(sqlite: &mut SqliteConnection) -> diesel::QueryResult<()> {
+    sqlite.batch_execute("PRAGMA wal_checkpoint(PASSIVE)")?;
+    let _turn = SQLITE_WRITER.take();
+    sqlite.batch_execute("PRAGMA wal_checkpoint(PASSIVE)")
 }
 
 /// Writers of this process take turns before they ask SQLite for its write lock: SQLite lets
