@@ -4,6 +4,7 @@ use std::collections::{HashMap, HashSet};
 
 use chrono::{Datelike, Duration, NaiveDate, NaiveDateTime};
 use chrono_tz::Tz;
+use diesel::connection::SimpleConnection;
 use diesel::dsl::sql;
 use diesel::prelude::*;
 use diesel::sql_types::{Bool, Text};
@@ -313,6 +314,14 @@ pub(super) fn file_once(
     Ok(Filed::Created(ticket))
 }
 
+/// PostgreSQL's trigram index gathers new entries in a pending list and merges it into the
+/// index when it passes `gin_pending_list_limit` (4 MB by default); the insert that passes it
+/// waits for the whole merge. Under steady filings that held a group of filings 40 to 70 ms
+/// about once a second. With 256 kB the merges of filings are under 10 ms, for about as many
+/// filings a second (without a pending list at all, a third fewer). An import keeps the large
+/// list, whose merges cost it less in all (about a tenth, with 256 kB).
+const FILING_PENDING_LIST: &str = "SET LOCAL gin_pending_list_limit = 256";
+
 /// Files tickets filed at `at` within a transaction open on `conn`, in the same few statements
 /// whatever their number, but for the trigram index (see `file_once`): one outcome per filing,
 /// in order. A filing whose member or category is not valid gets its error and the others are
@@ -363,10 +372,13 @@ pub(super) fn file_many(
         return Ok(outcomes.into_iter().flatten().collect());
     }
     let mut filed: Vec<Ticket> = match conn {
-        DbConn::Postgresql(pg) => diesel::insert_into(tickets::table)
-            .values(&rows)
-            .returning(Ticket::as_returning())
-            .get_results(pg)?,
+        DbConn::Postgresql(pg) => {
+            pg.batch_execute(FILING_PENDING_LIST)?;
+            diesel::insert_into(tickets::table)
+                .values(&rows)
+                .returning(Ticket::as_returning())
+                .get_results(pg)?
+        }
         DbConn::Sqlite(sqlite) => diesel::insert_into(tickets::table)
             .values(&rows)
             .returning(Ticket::as_returning())
