@@ -37,13 +37,15 @@ pub fn configure(cfg: &mut web::ServiceConfig, settings: &Settings) {
         );
     ops::configure(cfg);
     openapi::configure(cfg);
+    // Paths are tried in this order, those with a parameter each by a regular expression: the
+    // tickets, asked for most, come first.
     cfg.service(
         web::scope("/api/v1")
+            .configure(|cfg| tickets::configure(cfg, settings))
             .configure(auth::configure)
             .configure(members::configure)
             .configure(users::configure)
             .configure(categories::configure)
-            .configure(|cfg| tickets::configure(cfg, settings))
             .configure(|cfg| work_logs::configure(cfg, settings))
             .configure(stats::configure)
             .configure(outbox::configure)
