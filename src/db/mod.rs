@@ -304,12 +304,12 @@ pub fn sqlite_multi_row(head: &str, row: &str, rows: usize, tail: &str) -> Strin
     sql
 }
 
-/// Page cache a SQLite connection takes for the length of a bulk import, in KiB.
 /// The size a write-ahead log that grew is cut back to once started over (see
 /// `checkpoint_sqlite`): a few rounds of filings between two checkpoints, kept so that commits
 /// write into space already allocated.
 const SQLITE_LOG_KEPT_BYTES: i64 = 64 * 1024 * 1024;
 
+/// Page cache a SQLite connection takes for the length of a bulk import, in KiB.
 const SQLITE_BULK_CACHE_KIB: i64 = 128 * 1024;
 
 /// Runs `work` with a large page cache on SQLite, then gives the cache back. An import of
