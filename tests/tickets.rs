@@ -1361,6 +1361,86 @@ async fn on_sqlite_the_log_starts_over_while_filings_keep_coming() {
     );
 }
 
+/// The segments of the trigram index in an SQLite file, and whether FTS5 finds levels of them
+/// to merge: it does so when asked to merge (`'merge'`), and changes rows only if it did.
+fn search_index_segments(database: &std::path::Path) -> (i64, bool) {
+    use diesel::connection::SimpleConnection;
+    use diesel::{Connection, RunQueryDsl};
+    let mut conn = diesel::SqliteConnection::establish(&database.to_string_lossy()).unwrap();
+    conn.batch_execute("PRAGMA busy_timeout = 10000").unwrap();
+    let number = |conn: &mut diesel::SqliteConnection, sql: &str| -> i64 {
+        diesel::select(diesel::dsl::sql::<diesel::sql_types::BigInt>(sql))
+            .get_result(conn)
+            .unwrap()
+    };
+    let segments = number(&mut conn, "count(DISTINCT segid) FROM tickets_search_idx");
+    let before = number(&mut conn, "total_changes()");
+    conn.batch_execute(
+        "INSERT INTO tickets_search (tickets_search, rank) VALUES ('merge', 100000)",
+    )
+    .unwrap();
+    let merged = number(&mut conn, "total_changes()") - before >= 2;
+    (segments, merged)
+}
+
+#[tokio::test]
+async fn on_sqlite_the_search_index_is_merged_between_filings() {
+    let desk = desk().await;
+    let app = &desk.app;
+    let Some(path) = sqlite_file(app) else {
+        return;
+    };
+    // Filed one after another, each ticket is a commit of its own and a segment of its own in
+    // the index, which a search reads through. Left to itself, FTS5 merges only sixteen
+    // segments of a level at once: seventy filings would leave ten segments, in two levels of
+    // four or more, still to merge.
+    for n in 0..70 {
+        app.post(
+            TICKETS,
+            &desk.hotline.token,
+            json!({"title": format!("Imprimante {n}"), "description": "bourrage papier",
+                   "member_id": desk.member}),
+        )
+        .await
+        .expect(201);
+    }
+    // The service merges them in the background: wait until it has stopped changing them.
+    let count = |path: std::path::PathBuf| {
+        use diesel::{Connection, RunQueryDsl};
+        let mut conn = diesel::SqliteConnection::establish(&path.to_string_lossy()).unwrap();
+        diesel::select(diesel::dsl::sql::<diesel::sql_types::BigInt>(
+            "count(DISTINCT segid) FROM tickets_search_idx",
+        ))
+        .get_result::<i64>(&mut conn)
+        .unwrap()
+    };
+    let mut seen = (count(path.clone()), std::time::Instant::now());
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while seen.1.elapsed() < std::time::Duration::from_millis(600)
+        && std::time::Instant::now() < deadline
+    {
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        let now = count(path.clone());
+        if now != seen.0 {
+            seen = (now, std::time::Instant::now());
+        }
+    }
+    let (segments, left_to_merge) = search_index_segments(&path);
+    assert!(
+        !left_to_merge,
+        "after seventy filings the index was left with {segments} segments, some to merge"
+    );
+    assert!(segments <= 6, "{segments} segments for seventy filings");
+    let found = app
+        .get(
+            &format!("{TICKETS}?q=imprimante&limit=100"),
+            &desk.hotline.token,
+        )
+        .await
+        .expect(200);
+    assert_eq!(found.body["items"].as_array().unwrap().len(), 70);
+}
+
 #[tokio::test]
 async fn an_idempotency_key_of_256_characters_is_refused_and_255_accepted() {
     let desk = desk().await;
