@@ -190,8 +190,6 @@ impl Application {
         if let DatabaseUrl::Sqlite(_) = url {
             checkpoint_in_background(Arc::downgrade(&state.clone().into_inner()))
                 .context("cannot start the checkpoint thread")?;
-            merge_search_in_background(Arc::downgrade(&state.clone().into_inner()))
-                .context("cannot start the search index's merging thread")?;
         }
         let server = HttpServer::new(move || {
             App::new()
@@ -315,46 +313,6 @@ fn checkpoint_in_background(state: std::sync::Weak<AppState>) -> std::io::Result
                         log::debug!("checkpoint: {e}");
                     }
                 }
-            }
-        })
-        .map(|_| ())
-}
-
-/// How long the search index's merging thread waits after merging before it looks for writes
-/// again. Woken after each write, it made one handover of the write lock more for each group
-/// of filings, and filed a sixth fewer at concurrency 32; twenty times a second, it merges
-/// the segments of several groups at once, and filings come to their rate without it.
-const SEARCH_MERGE_PAUSE: Duration = Duration::from_millis(50);
-
-/// Merges the segments of the SQLite search index from a thread of its own, after writes
-/// (`db::merge_search_index`), as long as the application lives; once at start too, for what
-/// an earlier run left.
-fn merge_search_in_background(state: std::sync::Weak<AppState>) -> std::io::Result<()> {
-    std::thread::Builder::new()
-        .name("search-merge".into())
-        .spawn(move || {
-            let mut seen = None;
-            loop {
-                let writes = db::wait_for_sqlite_writes(seen, Duration::from_secs(1));
-                let Some(state) = state.upgrade() else {
-                    return;
-                };
-                if seen == Some(writes) {
-                    continue;
-                }
-                seen = Some(writes);
-                let merged = state
-                    .pool
-                    .get()
-                    .map_err(|e| e.to_string())
-                    .and_then(|mut conn| {
-                        db::merge_search_index(&mut conn).map_err(|e| e.to_string())
-                    });
-                if let Err(e) = merged {
-                    log::warn!("cannot merge the search index: {e}");
-                }
-                drop(state);
-                std::thread::sleep(SEARCH_MERGE_PAUSE);
             }
         })
         .map(|_| ())

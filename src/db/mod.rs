@@ -425,97 +425,6 @@ pub fn checkpoint_sqlite(sqlite: &mut SqliteConnection) -> diesel::QueryResult<(
     sqlite.batch_execute("PRAGMA wal_checkpoint(PASSIVE)")
 }
 
-/// Pages of the trigram index one merge step writes, about: a step holds the write lock for
-/// a few milliseconds, so that a filing that comes meanwhile waits no longer than that.
-const SEARCH_MERGE_PAGES: u32 = 64;
-
-/// Merges the segments of SQLite's trigram index, a step at a time, until no level of the
-/// index holds enough segments to merge (FTS5's `usermerge`, four), and returns how many steps
-/// merged something.
-///
-/// Every write that puts tickets in the index adds a segment to it, and a search reads every
-/// segment. FTS5 would merge them inside that write (`automerge`), where a merge of large
-/// segments held the write lock, and with it a whole group of filings, for tens of
-/// milliseconds; it is turned off (migration `search_merged_between_writes`), and the
-/// service's merging thread calls this after writes. Each step is a transaction of its own,
-/// taken in turn with the writers (`SQLITE_WRITER`): a filing waits for one step at most, and
-/// a merge under way goes on at the next step. FTS5 still merges a level by itself, at once,
-/// should it reach sixteen segments (`crisismerge`). What a step writes is derived from
-/// committed tickets, so it is not synced to disk on its own: a step lost in a crash is merged
-/// again.
-pub fn merge_search_index(conn: &mut Pooled) -> diesel::QueryResult<u64> {
-    let DbConn::Sqlite(sqlite) = &mut conn.conn else {
-        return Ok(0);
-    };
-    fn total_changes(sqlite: &mut SqliteConnection) -> diesel::QueryResult<i64> {
-        let query = diesel::select(diesel::dsl::sql::<diesel::sql_types::BigInt>(
-            "total_changes()",
-        ));
-        diesel::RunQueryDsl::get_result(query, sqlite)
-    }
-    sqlite.batch_execute("PRAGMA synchronous = NORMAL")?;
-    let merged = (|| {
-        let mut steps = 0;
-        let mut before = total_changes(sqlite)?;
-        loop {
-            {
-                let _turn = SQLITE_WRITER.take();
-                sqlite.batch_execute(&format!(
-                    "INSERT INTO tickets_search (tickets_search, rank) \
-                     VALUES ('merge', {SEARCH_MERGE_PAGES})"
-                ))?;
-            }
-            let after = total_changes(sqlite)?;
-            // FTS5 changes no row but its own statement's when it finds nothing to merge.
-            if after - before < 2 {
-                return Ok(steps);
-            }
-            steps += 1;
-            before = after;
-        }
-    })();
-    if let Err(e) = sqlite.batch_execute("PRAGMA synchronous = FULL") {
-        // Not to be handed out to a filing that would then not be synced.
-        conn.mark_broken();
-        return Err(e);
-    }
-    merged
-}
-
-/// Counts the write transactions this process commits on SQLite, for the thread that merges
-/// the search index to wake after each (`wait_for_sqlite_writes`).
-static SQLITE_WRITES: Writes = Writes {
-    count: Mutex::new(0),
-    committed: std::sync::Condvar::new(),
-};
-
-struct Writes {
-    count: Mutex<u64>,
-    committed: std::sync::Condvar,
-}
-
-/// Waits until the count of SQLite write transactions committed by this process is other than
-/// `seen`, for `timeout` at most, and returns it.
-pub fn wait_for_sqlite_writes(seen: Option<u64>, timeout: Duration) -> u64 {
-    let count = SQLITE_WRITES
-        .count
-        .lock()
-        .unwrap_or_else(|e| e.into_inner());
-    let (count, _) = SQLITE_WRITES
-        .committed
-        .wait_timeout_while(count, timeout, |count| Some(*count) == seen)
-        .unwrap_or_else(|e| e.into_inner());
-    *count
-}
-
-fn sqlite_write_committed() {
-    *SQLITE_WRITES
-        .count
-        .lock()
-        .unwrap_or_else(|e| e.into_inner()) += 1;
-    SQLITE_WRITES.committed.notify_all();
-}
-
 /// Writers of this process take turns before they ask SQLite for its write lock: SQLite lets
 /// one writer at a time, and a writer that finds the lock taken sleeps in its busy handler for
 /// up to a hundred milliseconds at a time, where waiting here wakes it as soon as it is free.
@@ -576,7 +485,7 @@ where
         ),
         DbConn::Postgresql(_) => false,
     };
-    let turn = match conn {
+    let _turn = match conn {
         // Within a transaction already open on this connection: a savepoint, which undoes
         // this work alone if it fails.
         DbConn::Sqlite(_) if nested => {
@@ -596,9 +505,6 @@ where
     match work(conn) {
         Ok(value) => {
             <DbConn as TransactionManager<DbConn>>::commit_transaction(conn)?;
-            if turn.is_some() {
-                sqlite_write_committed();
-            }
             Ok(value)
         }
         Err(error) => {

@@ -1,1 +1,0 @@
-INSERT INTO tickets_search (tickets_search, rank) VALUES ('automerge', 4);
