@@ -10,6 +10,7 @@ pub mod outbox;
 pub mod privacy;
 pub mod schema;
 pub mod service_levels;
+pub mod stored;
 pub mod tickets;
 pub mod users;
 pub mod work_logs;

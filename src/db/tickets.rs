@@ -11,6 +11,7 @@ use diesel::sql_types::{Bool, Text};
 
 use super::schema::{idempotency_keys, ticket_events, tickets, users, work_logs};
 use super::service_levels::{self as sla_counts, Contribution};
+use super::stored::{StoredDate, StoredMaybeTime, StoredTime};
 use super::{counts, members, outbox, users as user_rows, DbConn};
 use crate::domain::service_level::{ServiceClock, TicketClock};
 use crate::domain::ticket::{Origin, Status};
@@ -39,14 +40,21 @@ pub struct Ticket {
     pub origin: String,
     pub channel: String,
     pub assignee_id: Option<i64>,
+    #[diesel(deserialize_as = StoredTime)]
     pub created_at: NaiveDateTime,
+    #[diesel(deserialize_as = StoredDate)]
     pub created_on: NaiveDate,
+    #[diesel(deserialize_as = StoredMaybeTime)]
     pub acknowledged_at: Option<NaiveDateTime>,
+    #[diesel(deserialize_as = StoredMaybeTime)]
     pub resolved_at: Option<NaiveDateTime>,
+    #[diesel(deserialize_as = StoredMaybeTime)]
     pub closed_at: Option<NaiveDateTime>,
+    #[diesel(deserialize_as = StoredTime)]
     pub updated_at: NaiveDateTime,
     pub version: i32,
     pub paused_minutes: i32,
+    #[diesel(deserialize_as = StoredMaybeTime)]
     pub waiting_since: Option<NaiveDateTime>,
     pub acknowledge_minutes: Option<i32>,
     pub resolve_minutes: Option<i32>,

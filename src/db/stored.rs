@@ -1,0 +1,231 @@
+//! Timestamps and days read back from the database.
+//!
+//! SQLite keeps them as text, and diesel reads each by trying chrono format strings in turn,
+//! parsing the format string itself on every value: for the six timestamps and the day of a
+//! ticket, a twentieth of the time of reading one. The text diesel writes for them
+//! (`YYYY-MM-DD HH:MM:SS` and `YYYY-MM-DD`) is read here by position; any other text SQLite may
+//! hold (fractions of a second, a `T`, a Julian day) goes to diesel's decoding as before.
+//! PostgreSQL sends them in binary: diesel decodes them there.
+
+use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
+use diesel::deserialize::{self, FromSql, FromSqlRow};
+use diesel::pg::Pg;
+use diesel::sql_types::{Date, Nullable, Timestamp};
+use diesel::sqlite::{Sqlite, SqliteType};
+use diesel::Connection;
+
+type Backend = <super::DbConn as Connection>::Backend;
+type RawValue<'a> = <Backend as diesel::backend::Backend>::RawValue<'a>;
+
+/// A timestamp column, read as [`NaiveDateTime`].
+#[derive(FromSqlRow)]
+pub struct StoredTime(pub NaiveDateTime);
+
+/// A nullable timestamp column, read as an optional [`NaiveDateTime`].
+#[derive(FromSqlRow)]
+pub struct StoredMaybeTime(pub Option<NaiveDateTime>);
+
+/// A day column, read as [`NaiveDate`].
+#[derive(FromSqlRow)]
+pub struct StoredDate(pub NaiveDate);
+
+impl From<StoredTime> for NaiveDateTime {
+    fn from(time: StoredTime) -> Self {
+        time.0
+    }
+}
+
+impl From<StoredMaybeTime> for Option<NaiveDateTime> {
+    fn from(time: StoredMaybeTime) -> Self {
+        time.0
+    }
+}
+
+impl From<StoredDate> for NaiveDate {
+    fn from(day: StoredDate) -> Self {
+        day.0
+    }
+}
+
+/// The number written in ASCII digits at `digits`, if they are all digits.
+fn number(digits: &[u8]) -> Option<u32> {
+    digits.iter().try_fold(0u32, |n, &b| {
+        b.is_ascii_digit().then(|| n * 10 + u32::from(b - b'0'))
+    })
+}
+
+/// `YYYY-MM-DD`.
+fn parse_day(text: &[u8]) -> Option<NaiveDate> {
+    if text.len() != 10 || text[4] != b'-' || text[7] != b'-' {
+        return None;
+    }
+    let year = i32::try_from(number(&text[0..4])?).ok()?;
+    NaiveDate::from_ymd_opt(year, number(&text[5..7])?, number(&text[8..10])?)
+}
+
+/// `YYYY-MM-DD HH:MM:SS`.
+fn parse_time(text: &[u8]) -> Option<NaiveDateTime> {
+    if text.len() != 19 || text[10] != b' ' || text[13] != b':' || text[16] != b':' {
+        return None;
+    }
+    let time = NaiveTime::from_hms_opt(
+        number(&text[11..13])?,
+        number(&text[14..16])?,
+        number(&text[17..19])?,
+    )?;
+    Some(parse_day(&text[0..10])?.and_time(time))
+}
+
+impl FromSql<Timestamp, Sqlite> for StoredTime {
+    fn from_sql(
+        mut value: <Sqlite as diesel::backend::Backend>::RawValue<'_>,
+    ) -> deserialize::Result<Self> {
+        if value.value_type() == Some(SqliteType::Text) {
+            if let Some(time) = parse_time(value.read_text().as_bytes()) {
+                return Ok(StoredTime(time));
+            }
+        }
+        <NaiveDateTime as FromSql<Timestamp, Sqlite>>::from_sql(value).map(StoredTime)
+    }
+}
+
+impl FromSql<Timestamp, Pg> for StoredTime {
+    fn from_sql(
+        value: <Pg as diesel::backend::Backend>::RawValue<'_>,
+    ) -> deserialize::Result<Self> {
+        <NaiveDateTime as FromSql<Timestamp, Pg>>::from_sql(value).map(StoredTime)
+    }
+}
+
+impl FromSql<Timestamp, Backend> for StoredTime {
+    fn from_sql(value: RawValue<'_>) -> deserialize::Result<Self> {
+        value.from_sql::<StoredTime, Timestamp>()
+    }
+}
+
+/// A nullable timestamp on each backend: null, or what [`StoredTime`] reads.
+impl<DB> FromSql<Nullable<Timestamp>, DB> for StoredMaybeTime
+where
+    DB: diesel::backend::Backend,
+    StoredTime: FromSql<Timestamp, DB>,
+{
+    fn from_sql(value: DB::RawValue<'_>) -> deserialize::Result<Self> {
+        let time = <StoredTime as FromSql<Timestamp, DB>>::from_sql(value)?;
+        Ok(StoredMaybeTime(Some(time.0)))
+    }
+
+    fn from_nullable_sql(value: Option<DB::RawValue<'_>>) -> deserialize::Result<Self> {
+        match value {
+            Some(value) => Self::from_sql(value),
+            None => Ok(StoredMaybeTime(None)),
+        }
+    }
+}
+
+impl FromSql<Date, Sqlite> for StoredDate {
+    fn from_sql(
+        mut value: <Sqlite as diesel::backend::Backend>::RawValue<'_>,
+    ) -> deserialize::Result<Self> {
+        if value.value_type() == Some(SqliteType::Text) {
+            if let Some(day) = parse_day(value.read_text().as_bytes()) {
+                return Ok(StoredDate(day));
+            }
+        }
+        <NaiveDate as FromSql<Date, Sqlite>>::from_sql(value).map(StoredDate)
+    }
+}
+
+impl FromSql<Date, Pg> for StoredDate {
+    fn from_sql(
+        value: <Pg as diesel::backend::Backend>::RawValue<'_>,
+    ) -> deserialize::Result<Self> {
+        <NaiveDate as FromSql<Date, Pg>>::from_sql(value).map(StoredDate)
+    }
+}
+
+impl FromSql<Date, Backend> for StoredDate {
+    fn from_sql(value: RawValue<'_>) -> deserialize::Result<Self> {
+        value.from_sql::<StoredDate, Date>()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_text_diesel_writes_is_read_by_position() {
+        let at = NaiveDate::from_ymd_opt(2024, 2, 29)
+            .unwrap()
+            .and_hms_opt(23, 59, 58)
+            .unwrap();
+        assert_eq!(parse_time(b"2024-02-29 23:59:58"), Some(at));
+        assert_eq!(parse_day(b"2024-02-29"), Some(at.date()));
+        // The same text as diesel writes it.
+        let written = at.format("%F %T%.f").to_string();
+        assert_eq!(parse_time(written.as_bytes()), Some(at));
+    }
+
+    #[test]
+    fn any_other_text_is_left_to_diesel() {
+        for text in [
+            "2024-02-29T23:59:58",
+            "2024-02-29 23:59:58.5",
+            "2024-02-29 23:59",
+            "2024-02-30 10:00:00",
+            "2024-13-01 10:00:00",
+            "2024-02-29 24:00:00",
+            "2024-02-29 23:60:00",
+            "2024-02-29 23:59:60",
+            "20a4-02-29 23:59:58",
+            "2024-02-29 23:59:5x",
+            "+2024-02-29 23:59:5",
+            "2460000.5",
+            "",
+        ] {
+            assert_eq!(parse_time(text.as_bytes()), None, "{text}");
+        }
+        for text in ["2023-02-29", "2024-2-29 ", "2024/02/29", "-024-02-29", ""] {
+            assert_eq!(parse_day(text.as_bytes()), None, "{text}");
+        }
+    }
+
+    #[test]
+    fn sqlite_values_in_other_forms_are_read_by_diesel() {
+        use diesel::{Connection, RunQueryDsl, SqliteConnection};
+        let mut conn = SqliteConnection::establish(":memory:").unwrap();
+        let read = |conn: &mut SqliteConnection, sql: &str| -> NaiveDateTime {
+            diesel::select(diesel::dsl::sql::<Timestamp>(sql))
+                .get_result::<StoredTime>(conn)
+                .unwrap()
+                .0
+        };
+        let at = NaiveDate::from_ymd_opt(2024, 2, 29)
+            .unwrap()
+            .and_hms_opt(23, 59, 58)
+            .unwrap();
+        assert_eq!(read(&mut conn, "'2024-02-29 23:59:58'"), at);
+        assert_eq!(read(&mut conn, "'2024-02-29T23:59:58'"), at);
+        assert_eq!(
+            read(&mut conn, "'2024-02-29 23:59:58.250'"),
+            at + chrono::Duration::milliseconds(250)
+        );
+        // A Julian day is a float: diesel's reading of it is within a millisecond.
+        let julian = read(&mut conn, "julianday('2024-02-29 23:59:58')");
+        assert!((julian - at).num_milliseconds().abs() < 1, "{julian}");
+        let day = diesel::select(diesel::dsl::sql::<Date>("'2024-02-29'"))
+            .get_result::<StoredDate>(&mut conn)
+            .unwrap();
+        assert_eq!(day.0, at.date());
+        let none = diesel::select(diesel::dsl::sql::<Nullable<Timestamp>>("NULL"))
+            .get_result::<StoredMaybeTime>(&mut conn)
+            .unwrap();
+        assert_eq!(none.0, None);
+        let some = diesel::select(diesel::dsl::sql::<Nullable<Timestamp>>(
+            "'2024-02-29 23:59:58'",
+        ))
+        .get_result::<StoredMaybeTime>(&mut conn)
+        .unwrap();
+        assert_eq!(some.0, Some(at));
+    }
+}
