@@ -151,6 +151,7 @@ impl ConnectionManager {
                 .map(DbConn::Postgresql)
                 .map_err(r2d2::Error::ConnectionError),
             DatabaseUrl::Sqlite(path) => {
+                leave_connections_unlocked();
                 plan_statements_without_bound_values();
                 let mut conn = SqliteConnection::establish(&path.to_string_lossy())
                     .map_err(r2d2::Error::ConnectionError)?;
@@ -173,6 +174,35 @@ impl ConnectionManager {
             }
         }
     }
+}
+
+/// Sets SQLite, before its first connection, to lock neither each connection on every call
+/// nor its memory statistics on every allocation (`SQLITE_CONFIG_MULTITHREAD`,
+/// `SQLITE_CONFIG_MEMSTATUS`).
+///
+/// A pooled connection is used by one thread at a time, so its own lock guards nothing; reading
+/// one ticket took and released it for each column of the row. The statistics, kept under one
+/// lock for the whole process, made every worker wait for the others at each allocation; no
+/// part of the service reads them. Should SQLite already be in use in the process (a test that
+/// opened a file itself), it keeps its defaults.
+fn leave_connections_unlocked() {
+    use libsqlite3_sys as ffi;
+    use std::ffi::c_int;
+
+    static CONFIGURE: std::sync::Once = std::sync::Once::new();
+    CONFIGURE.call_once(|| {
+        // SAFETY: both options are set before SQLite is initialized, or refused with
+        // SQLITE_MISUSE if it already is; the memory statistics one takes an int.
+        let (threads, statistics) = unsafe {
+            (
+                ffi::sqlite3_config(ffi::SQLITE_CONFIG_MULTITHREAD),
+                ffi::sqlite3_config(ffi::SQLITE_CONFIG_MEMSTATUS, 0 as c_int),
+            )
+        };
+        if threads != ffi::SQLITE_OK || statistics != ffi::SQLITE_OK {
+            log::debug!("SQLite was already in use: it keeps its locks ({threads}, {statistics})");
+        }
+    });
 }
 
 /// Makes every SQLite connection this process opens plan its statements without looking at the
