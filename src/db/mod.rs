@@ -181,9 +181,9 @@ impl ConnectionManager {
 /// `SQLITE_CONFIG_MEMSTATUS`).
 ///
 /// A pooled connection is used by one thread at a time, so its own lock guards nothing; reading
-/// one ticket took and released it for each column of the row. The statistics, kept under one
-/// lock for the whole process, made every worker wait for the others at each allocation; no
-/// part of the service reads them. Should SQLite already be in use in the process (a test that
+/// one ticket took and released it for each column of the row. The statistics are kept under
+/// one lock for the whole process, taken at each allocation by every worker; no part of the
+/// service reads them. Should SQLite already be in use in the process (a test that
 /// opened a file itself), it keeps its defaults.
 fn leave_connections_unlocked() {
     use libsqlite3_sys as ffi;
