@@ -76,32 +76,41 @@ fn parse_time(text: &[u8]) -> Option<NaiveDateTime> {
     Some(parse_day(&text[0..10])?.and_time(time))
 }
 
-impl FromSql<Timestamp, Sqlite> for StoredTime {
-    fn from_sql(
-        mut value: <Sqlite as diesel::backend::Backend>::RawValue<'_>,
-    ) -> deserialize::Result<Self> {
-        if value.value_type() == Some(SqliteType::Text) {
-            if let Some(time) = parse_time(value.read_text().as_bytes()) {
-                return Ok(StoredTime(time));
+/// Reads `$sql` into `$stored`: on SQLite its text by `$parse`, any other form by diesel's
+/// `$chrono`; on PostgreSQL by diesel; on the two-backend connection by the backend's own.
+macro_rules! read_by_position {
+    ($stored:ident, $chrono:ty, $sql:ty, $parse:ident) => {
+        impl FromSql<$sql, Sqlite> for $stored {
+            fn from_sql(
+                mut value: <Sqlite as diesel::backend::Backend>::RawValue<'_>,
+            ) -> deserialize::Result<Self> {
+                if value.value_type() == Some(SqliteType::Text) {
+                    if let Some(read) = $parse(value.read_text().as_bytes()) {
+                        return Ok($stored(read));
+                    }
+                }
+                <$chrono as FromSql<$sql, Sqlite>>::from_sql(value).map($stored)
             }
         }
-        <NaiveDateTime as FromSql<Timestamp, Sqlite>>::from_sql(value).map(StoredTime)
-    }
+
+        impl FromSql<$sql, Pg> for $stored {
+            fn from_sql(
+                value: <Pg as diesel::backend::Backend>::RawValue<'_>,
+            ) -> deserialize::Result<Self> {
+                <$chrono as FromSql<$sql, Pg>>::from_sql(value).map($stored)
+            }
+        }
+
+        impl FromSql<$sql, Backend> for $stored {
+            fn from_sql(value: RawValue<'_>) -> deserialize::Result<Self> {
+                value.from_sql::<$stored, $sql>()
+            }
+        }
+    };
 }
 
-impl FromSql<Timestamp, Pg> for StoredTime {
-    fn from_sql(
-        value: <Pg as diesel::backend::Backend>::RawValue<'_>,
-    ) -> deserialize::Result<Self> {
-        <NaiveDateTime as FromSql<Timestamp, Pg>>::from_sql(value).map(StoredTime)
-    }
-}
-
-impl FromSql<Timestamp, Backend> for StoredTime {
-    fn from_sql(value: RawValue<'_>) -> deserialize::Result<Self> {
-        value.from_sql::<StoredTime, Timestamp>()
-    }
-}
+read_by_position!(StoredTime, NaiveDateTime, Timestamp, parse_time);
+read_by_position!(StoredDate, NaiveDate, Date, parse_day);
 
 /// A nullable timestamp on each backend: null, or what [`StoredTime`] reads.
 impl<DB> FromSql<Nullable<Timestamp>, DB> for StoredMaybeTime
@@ -119,33 +128,6 @@ where
             Some(value) => Self::from_sql(value),
             None => Ok(StoredMaybeTime(None)),
         }
-    }
-}
-
-impl FromSql<Date, Sqlite> for StoredDate {
-    fn from_sql(
-        mut value: <Sqlite as diesel::backend::Backend>::RawValue<'_>,
-    ) -> deserialize::Result<Self> {
-        if value.value_type() == Some(SqliteType::Text) {
-            if let Some(day) = parse_day(value.read_text().as_bytes()) {
-                return Ok(StoredDate(day));
-            }
-        }
-        <NaiveDate as FromSql<Date, Sqlite>>::from_sql(value).map(StoredDate)
-    }
-}
-
-impl FromSql<Date, Pg> for StoredDate {
-    fn from_sql(
-        value: <Pg as diesel::backend::Backend>::RawValue<'_>,
-    ) -> deserialize::Result<Self> {
-        <NaiveDate as FromSql<Date, Pg>>::from_sql(value).map(StoredDate)
-    }
-}
-
-impl FromSql<Date, Backend> for StoredDate {
-    fn from_sql(value: RawValue<'_>) -> deserialize::Result<Self> {
-        value.from_sql::<StoredDate, Date>()
     }
 }
 
