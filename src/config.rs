@@ -32,6 +32,10 @@ pub struct Settings {
 pub struct ServerSettings {
     pub host: String,
     pub port: u16,
+    /// Addresses of the reverse proxies in front of the service: for a connection from one of
+    /// them, the client's address is the last one of `X-Forwarded-For` that is not itself a
+    /// trusted proxy. From any other peer the header is ignored. None by default.
+    pub trusted_proxies: Vec<std::net::IpAddr>,
     /// Largest JSON body accepted, except for the import endpoint.
     pub max_body_bytes: usize,
     /// Largest body of `POST /api/v1/tickets/import`.
@@ -48,6 +52,7 @@ impl Default for ServerSettings {
         Self {
             host: "127.0.0.1".into(),
             port: 8080,
+            trusted_proxies: Vec::new(),
             max_body_bytes: 256 * 1024,
             max_import_bytes: 64 * 1024 * 1024,
             workers: 0,
@@ -86,8 +91,12 @@ pub struct AuthSettings {
     pub token_ttl_minutes: u32,
     /// How long failed log-ins are remembered, in seconds.
     pub login_window_seconds: u64,
-    /// Failed log-ins for one e-mail within the window before it must wait (429).
+    /// Failed log-ins for one e-mail from one client address within the window before that
+    /// address must wait to try that e-mail again (429); the owner elsewhere is not concerned.
     pub max_failed_logins_per_account: u32,
+    /// Failed log-ins for one e-mail from every address together within the window before
+    /// the e-mail must wait, except from the addresses it logged in from before.
+    pub max_failed_logins_per_account_all_addresses: u32,
     /// Failed log-ins from one client address within the window before it must wait (429).
     pub max_failed_logins_per_address: u32,
     /// How long a caller's role, member and disabled flag are remembered between requests,
@@ -103,6 +112,7 @@ impl Default for AuthSettings {
             token_ttl_minutes: 480,
             login_window_seconds: 900,
             max_failed_logins_per_account: 5,
+            max_failed_logins_per_account_all_addresses: 50,
             max_failed_logins_per_address: 20,
             user_cache_seconds: 2,
         }
@@ -115,6 +125,7 @@ impl AuthSettings {
             window: std::time::Duration::from_secs(self.login_window_seconds),
             per_account: self.max_failed_logins_per_account,
             per_address: self.max_failed_logins_per_address,
+            per_account_all_addresses: self.max_failed_logins_per_account_all_addresses,
         }
     }
 }
@@ -231,6 +242,7 @@ impl Settings {
                     .list_separator(",")
                     .with_list_parse_key("calendar.closed_days")
                     .with_list_parse_key("server.cors_origins")
+                    .with_list_parse_key("server.trusted_proxies")
                     .with_list_parse_key("service_levels.acknowledge_minutes")
                     .with_list_parse_key("service_levels.resolve_minutes"),
             )

@@ -872,3 +872,50 @@ async fn the_openapi_document_describes_the_personal_data_and_audit_endpoints() 
         }
     }
 }
+
+#[tokio::test]
+async fn anonymization_takes_the_persons_email_out_of_the_audit_log_and_keeps_the_entries() {
+    let app = TestApp::spawn().await;
+    let member = app.create_member("FORGOTTEN").await;
+    let agent = app.user("agent", Some(member)).await;
+    app.login(&agent.email, "not-my-password").await.expect(401);
+    app.login(&agent.email, PASSWORD).await.expect(200);
+    let about_them = format!("?user_id={}&limit=500", agent.id);
+    let before = audit(&app, &about_them).await;
+    let logins_before = before
+        .iter()
+        .filter(|e| e["action"].as_str().unwrap().starts_with("login_"))
+        .count();
+    assert!(logins_before >= 3, "{before:?}");
+    assert!(serde_json::to_string(&before)
+        .unwrap()
+        .contains(&agent.email));
+
+    app.post(&anonymize_path(agent.id), &app.admin.token, json!({}))
+        .await
+        .expect(200);
+
+    let after = audit(&app, &about_them).await;
+    let everything = serde_json::to_string(&audit(&app, "?limit=500").await).unwrap();
+    assert!(
+        !everything.contains(&agent.email),
+        "the e-mail is still in the audit log: {everything}"
+    );
+    // Every entry is still there, with what happened, when and to whom.
+    let logins_after: Vec<&Value> = after
+        .iter()
+        .filter(|e| e["action"].as_str().unwrap().starts_with("login_"))
+        .collect();
+    assert_eq!(logins_after.len(), logins_before);
+    for entry in &logins_after {
+        assert_eq!(entry["subject_user_id"], agent.id);
+        assert_eq!(
+            entry["details"]["email"],
+            format!("anonymized-{}@invalid", agent.id)
+        );
+    }
+    assert!(logins_after
+        .iter()
+        .any(|e| e["details"]["reason"] == "wrong_password"));
+    assert_eq!(after.len(), before.len() + 1, "one more: the anonymization");
+}

@@ -306,8 +306,10 @@ async fn a_disabled_account_is_shut_out_until_enabled_again() {
     app.patch(&path, &app.admin.token, json!({"disabled": false}))
         .await
         .expect(200);
-    app.login(&hotline.email, PASSWORD).await.expect(200);
-    app.get("/api/v1/me", &hotline.token).await.expect(200);
+    let login = app.login(&hotline.email, PASSWORD).await.expect(200);
+    app.get("/api/v1/me", login.body["access_token"].as_str().unwrap())
+        .await
+        .expect(200);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -650,5 +652,254 @@ async fn an_origin_that_is_not_configured_gets_no_cors_answer() {
             answer.header("access-control-allow-origin").is_none(),
             "{origin}"
         );
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Accounts only those above them may change
+// ---------------------------------------------------------------------------------------------
+
+#[tokio::test]
+async fn a_manager_cannot_take_over_an_admin_nor_change_a_peer() {
+    let app = TestApp::spawn().await;
+    let manager = app.user("manager", None).await;
+    let other_manager = app.user("manager", None).await;
+    let admin_path = format!("/api/v1/users/{}", app.admin.id);
+    let admin_before = app.get(&admin_path, &app.admin.token).await.expect(200);
+
+    for change in [
+        json!({"password": "taken-over-password"}),
+        json!({"name": "Not the admin"}),
+        json!({"disabled": true}),
+        json!({"role": "agent"}),
+    ] {
+        let answer = app.patch(&admin_path, &manager.token, change.clone()).await;
+        assert_problem(&answer, 403, "forbidden");
+    }
+    // The manager cannot log in as the admin, whose password still works.
+    assert_problem(
+        &app.login(ADMIN_EMAIL, "taken-over-password").await,
+        401,
+        "unauthorized",
+    );
+    app.login(ADMIN_EMAIL, ADMIN_PASSWORD).await.expect(200);
+    let admin = app.get(&admin_path, &app.admin.token).await.expect(200);
+    assert_eq!(admin.body, admin_before.body);
+
+    // Nor a peer's account, nor give a role at or above their own.
+    let peer = format!("/api/v1/users/{}", other_manager.id);
+    assert_problem(
+        &app.patch(
+            &peer,
+            &manager.token,
+            json!({"password": "peer-password-1"}),
+        )
+        .await,
+        403,
+        "forbidden",
+    );
+    let technician = app.user("technician", None).await;
+    let tech_path = format!("/api/v1/users/{}", technician.id);
+    for role in ["manager", "admin"] {
+        assert_problem(
+            &app.patch(&tech_path, &manager.token, json!({"role": role}))
+                .await,
+            403,
+            "forbidden",
+        );
+        let created = app
+            .post(
+                "/api/v1/users",
+                &manager.token,
+                json!({"email": format!("new-{role}@test.local"), "name": "New",
+                       "role": role, "password": PASSWORD}),
+            )
+            .await;
+        assert_problem(&created, 403, "forbidden");
+    }
+
+    // What a manager may do: accounts below their own, and their own name and password.
+    app.patch(
+        &tech_path,
+        &manager.token,
+        json!({"role": "hotline", "name": "Renamed"}),
+    )
+    .await
+    .expect(200);
+    let own = format!("/api/v1/users/{}", manager.id);
+    app.patch(
+        &own,
+        &manager.token,
+        json!({"password": "my-own-new-password"}),
+    )
+    .await
+    .expect(200);
+    app.login(&manager.email, "my-own-new-password")
+        .await
+        .expect(200);
+    // An admin changes an admin.
+    let second_admin = app.user("admin", None).await;
+    app.patch(
+        &format!("/api/v1/users/{}", second_admin.id),
+        &app.admin.token,
+        json!({"name": "Second admin"}),
+    )
+    .await
+    .expect(200);
+}
+
+// ---------------------------------------------------------------------------------------------
+// A new password ends the tokens issued before it
+// ---------------------------------------------------------------------------------------------
+
+#[tokio::test]
+async fn a_password_change_ends_every_token_issued_before_it() {
+    let app = TestApp::spawn().await;
+    let hotline = app.user("hotline", None).await;
+    let second_login = app.login(&hotline.email, PASSWORD).await.expect(200);
+    let second_token = second_login.body["access_token"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    app.get("/api/v1/me", &hotline.token).await.expect(200);
+
+    app.patch(
+        &format!("/api/v1/users/{}", hotline.id),
+        &app.admin.token,
+        json!({"password": "a-changed-password"}),
+    )
+    .await
+    .expect(200);
+
+    for token in [&hotline.token, &second_token] {
+        assert_problem(&app.get("/api/v1/me", token).await, 401, "unauthorized");
+    }
+    let fresh = app
+        .login(&hotline.email, "a-changed-password")
+        .await
+        .expect(200);
+    let fresh = fresh.body["access_token"].as_str().unwrap();
+    app.get("/api/v1/me", fresh).await.expect(200);
+
+    // A name change ends nothing.
+    app.patch(
+        &format!("/api/v1/users/{}", hotline.id),
+        &app.admin.token,
+        json!({"name": "Renamed"}),
+    )
+    .await
+    .expect(200);
+    app.get("/api/v1/me", fresh).await.expect(200);
+}
+
+#[tokio::test]
+async fn tokens_of_a_disabled_account_stay_ended_once_it_is_enabled_again() {
+    let app = TestApp::spawn().await;
+    let technician = app.user("technician", None).await;
+    let path = format!("/api/v1/users/{}", technician.id);
+    app.patch(&path, &app.admin.token, json!({"disabled": true}))
+        .await
+        .expect(200);
+    app.patch(&path, &app.admin.token, json!({"disabled": false}))
+        .await
+        .expect(200);
+
+    assert_problem(
+        &app.get("/api/v1/me", &technician.token).await,
+        401,
+        "unauthorized",
+    );
+    let login = app.login(&technician.email, PASSWORD).await.expect(200);
+    app.get("/api/v1/me", login.body["access_token"].as_str().unwrap())
+        .await
+        .expect(200);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Failed log-ins hold back the guesser, never the owner
+// ---------------------------------------------------------------------------------------------
+
+/// A service behind a reverse proxy on 127.0.0.1, which says who the client is.
+async fn behind_a_proxy(per_account: u32, all_addresses: u32) -> TestApp {
+    TestApp::spawn_with(|s| {
+        s.server.trusted_proxies = vec!["127.0.0.1".parse().unwrap()];
+        s.auth.max_failed_logins_per_account = per_account;
+        s.auth.max_failed_logins_per_account_all_addresses = all_addresses;
+        s.auth.max_failed_logins_per_address = 100;
+    })
+    .await
+}
+
+async fn login_from(app: &TestApp, address: &str, email: &str, password: &str) -> Answer {
+    app.call(
+        Method::POST,
+        "/api/v1/auth/login",
+        None,
+        Some(&json!({"email": email, "password": password})),
+        &[("x-forwarded-for", address)],
+    )
+    .await
+}
+
+#[tokio::test]
+async fn failed_guesses_from_one_address_do_not_lock_the_owner_out() {
+    let app = behind_a_proxy(5, 50).await;
+    for _ in 0..5 {
+        assert_problem(
+            &login_from(&app, "203.0.113.66", ADMIN_EMAIL, "guess").await,
+            401,
+            "unauthorized",
+        );
+    }
+    // The guesser waits, even with the right password...
+    assert_too_many(
+        &login_from(&app, "203.0.113.66", ADMIN_EMAIL, ADMIN_PASSWORD).await,
+        900,
+    );
+    // ...while the owner, from their own address, logs in.
+    login_from(&app, "198.51.100.7", ADMIN_EMAIL, ADMIN_PASSWORD)
+        .await
+        .expect(200);
+}
+
+#[tokio::test]
+async fn a_guess_spread_over_many_addresses_spares_the_addresses_the_owner_used() {
+    let app = behind_a_proxy(5, 6).await;
+    login_from(&app, "198.51.100.7", ADMIN_EMAIL, ADMIN_PASSWORD)
+        .await
+        .expect(200);
+    for n in 1..=6 {
+        let answer = login_from(&app, &format!("203.0.113.{n}"), ADMIN_EMAIL, "guess").await;
+        assert_problem(&answer, 401, "unauthorized");
+    }
+    // A new address waits: the account is being guessed...
+    assert_too_many(
+        &login_from(&app, "203.0.113.99", ADMIN_EMAIL, ADMIN_PASSWORD).await,
+        900,
+    );
+    // ...but the owner's known address still gets in.
+    login_from(&app, "198.51.100.7", ADMIN_EMAIL, ADMIN_PASSWORD)
+        .await
+        .expect(200);
+}
+
+#[tokio::test]
+async fn a_clients_own_forwarded_for_header_is_ignored() {
+    // No trusted proxy: every request comes from 127.0.0.1, whatever the header claims.
+    let app = limited(3, 100, 900).await;
+    for n in 0..3 {
+        let answer = login_from(&app, &format!("203.0.113.{n}"), ADMIN_EMAIL, "guess").await;
+        assert_problem(&answer, 401, "unauthorized");
+    }
+    assert_too_many(
+        &login_from(&app, "198.51.100.7", ADMIN_EMAIL, ADMIN_PASSWORD).await,
+        900,
+    );
+    let failures = app
+        .get("/api/v1/audit?action=login_failed", &app.admin.token)
+        .await
+        .expect(200);
+    for entry in failures.body["items"].as_array().unwrap() {
+        assert_eq!(entry["ip"], "127.0.0.1", "{entry}");
     }
 }

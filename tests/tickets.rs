@@ -280,8 +280,7 @@ async fn an_agents_ticket_belongs_to_their_member_and_names_them_as_requester() 
             TICKETS,
             &agent.token,
             json!({"title": "Pas de réseau", "description": "salle 3", "type": "request",
-                   "priority": 1, "channel": "web", "requester_name": "Mme Durand",
-                   "requester_email": "Durand@Arcueil.FR", "requester_phone": "+33 1 45 12 34 56"}),
+                   "priority": 1, "channel": "web", "requester_phone": "+33 1 45 12 34 56"}),
         )
         .await
         .expect(201);
@@ -290,9 +289,50 @@ async fn an_agents_ticket_belongs_to_their_member_and_names_them_as_requester() 
     assert_eq!(filed.body["type"], "request");
     assert_eq!(filed.body["priority"], 1);
     assert_eq!(filed.body["channel"], "web");
-    assert_eq!(filed.body["requester_name"], "Mme Durand");
-    assert_eq!(filed.body["requester_email"], "durand@arcueil.fr");
+    assert_eq!(filed.body["requester_name"], Value::Null);
+    assert_eq!(filed.body["requester_email"], Value::Null);
     assert_eq!(filed.body["requester_phone"], "+33 1 45 12 34 56");
+}
+
+#[tokio::test]
+async fn an_agent_cannot_name_another_requester_nor_have_mail_sent_anywhere() {
+    let app = TestApp::spawn().await;
+    let member = app.create_member("CACHAN").await;
+    let agent = app.user("agent", Some(member)).await;
+    for (field, value) in [
+        ("requester_email", "victim@example.org"),
+        ("requester_name", "Mme Durand"),
+    ] {
+        let mut body = json!({"title": "Spam", "description": "mail them"});
+        body[field] = json!(value);
+        let refused = app.post(TICKETS, &agent.token, body).await;
+        assert_eq!(refused.status.as_u16(), 422, "{}", refused.body);
+        assert_eq!(refused.code(), "validation_failed");
+        assert!(
+            refused.body["errors"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|e| e["field"] == field),
+            "{}",
+            refused.body
+        );
+    }
+    let tickets = app.get(TICKETS, &agent.token).await.expect(200);
+    assert_eq!(tickets.body["items"], json!([]));
+    // Staff taking a call name the caller.
+    let hotline = app.user("hotline", None).await;
+    let filed = app
+        .post(
+            TICKETS,
+            &hotline.token,
+            json!({"title": "Appel", "description": "", "member_id": member,
+                   "requester_name": "Mme Durand", "requester_email": "Durand@Cachan.FR"}),
+        )
+        .await
+        .expect(201);
+    assert_eq!(filed.body["requester_email"], "durand@cachan.fr");
+    assert_eq!(filed.body["requester_name"], "Mme Durand");
 }
 
 #[tokio::test]

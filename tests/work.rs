@@ -1590,3 +1590,90 @@ async fn an_empty_database_gets_an_admin_whose_password_is_kept_in_a_private_fil
     assert_eq!(users["items"].as_array().unwrap().len(), 1, "{users}");
     served.handle.stop(true).await;
 }
+
+#[tokio::test]
+async fn only_its_technician_a_manager_or_an_admin_deletes_a_work_log_and_the_audit_log_says_so() {
+    let app = TestApp::spawn().await;
+    let member = app.create_member("BILLED").await;
+    let technician = app.user("technician", None).await;
+    let other_technician = app.user("technician", None).await;
+    let hotline = app.user("hotline", None).await;
+    let manager = app.user("manager", None).await;
+    let mut logs = Vec::new();
+    for _ in 0..2 {
+        logs.push(
+            log_work(&app, &technician.token, on_site(member))
+                .await
+                .expect(201)
+                .id(),
+        );
+    }
+
+    for someone_else in [&hotline, &other_technician] {
+        let refused = app.delete(&log_path(logs[0]), &someone_else.token).await;
+        assert_eq!(refused.status.as_u16(), 403, "{}", refused.body);
+        assert_eq!(refused.code(), "forbidden");
+    }
+    app.get(&log_path(logs[0]), &hotline.token)
+        .await
+        .expect(200);
+
+    // A change is recorded with what changed, by whom.
+    app.patch(
+        &log_path(logs[0]),
+        &hotline.token,
+        json!({"days": 1, "note": "corrected"}),
+    )
+    .await
+    .expect(200);
+    app.delete(&log_path(logs[0]), &technician.token)
+        .await
+        .expect(204);
+    app.delete(&log_path(logs[1]), &manager.token)
+        .await
+        .expect(204);
+
+    let audit = |action: &'static str| {
+        let app = &app;
+        async move {
+            app.get(&format!("/api/v1/audit?action={action}"), &app.admin.token)
+                .await
+                .expect(200)
+                .body["items"]
+                .as_array()
+                .unwrap()
+                .clone()
+        }
+    };
+    let updated = audit("work_log_updated").await;
+    assert_eq!(updated.len(), 1, "{updated:?}");
+    assert_eq!(updated[0]["actor_id"], hotline.id);
+    assert_eq!(updated[0]["subject_user_id"], technician.id);
+    assert_eq!(updated[0]["details"]["work_log_id"], logs[0]);
+    assert_eq!(
+        updated[0]["details"]["changes"]["minutes"],
+        json!({"from": 210, "to": 420})
+    );
+    assert_eq!(updated[0]["details"]["changes"]["note"], "changed");
+
+    let deleted = audit("work_log_deleted").await;
+    assert_eq!(deleted.len(), 2, "{deleted:?}");
+    let by_actor: Vec<(i64, i64)> = deleted
+        .iter()
+        .map(|e| {
+            (
+                e["actor_id"].as_i64().unwrap(),
+                e["details"]["work_log_id"].as_i64().unwrap(),
+            )
+        })
+        .collect();
+    assert!(by_actor.contains(&(technician.id, logs[0])), "{deleted:?}");
+    assert!(by_actor.contains(&(manager.id, logs[1])), "{deleted:?}");
+    let first = deleted
+        .iter()
+        .find(|e| e["details"]["work_log_id"] == logs[1])
+        .unwrap();
+    assert_eq!(first["details"]["work_log"]["kind"], "on_site");
+    assert_eq!(first["details"]["work_log"]["member_id"], member);
+    assert_eq!(first["details"]["work_log"]["minutes"], 210);
+}

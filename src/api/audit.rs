@@ -17,10 +17,55 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(web::resource("/audit").route(web::get().to(list_audit)));
 }
 
-/// The address the request came from: the peer of the connection, never a header a client
-/// could write.
+/// The address the request came from: the peer of the connection, or, when that peer is one
+/// of `server.trusted_proxies`, the last address of `X-Forwarded-For` that is not a trusted
+/// proxy itself. The header of any other peer is ignored: a client cannot choose its address.
 pub fn client_ip(req: &HttpRequest) -> Option<std::net::IpAddr> {
-    req.peer_addr().map(|addr| addr.ip())
+    let peer = req.peer_addr().map(|addr| addr.ip())?;
+    let trusted = req
+        .app_data::<actix_web::web::Data<AppState>>()
+        .map(|state| state.settings.server.trusted_proxies.as_slice())
+        .unwrap_or_default();
+    Some(forwarded_client(peer, trusted, req.headers()))
+}
+
+/// The client behind `peer` as the trusted proxies say, read from the right of
+/// `X-Forwarded-For` (each proxy appends the address it got the request from).
+fn forwarded_client(
+    peer: std::net::IpAddr,
+    trusted: &[std::net::IpAddr],
+    headers: &actix_web::http::header::HeaderMap,
+) -> std::net::IpAddr {
+    let is_trusted = |ip: &std::net::IpAddr| trusted.contains(&canonical(*ip));
+    if !is_trusted(&peer) {
+        return peer;
+    }
+    let mut client = peer;
+    let hops = headers
+        .get_all("x-forwarded-for")
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(str::trim)
+        .collect::<Vec<_>>();
+    for hop in hops.into_iter().rev() {
+        let Ok(ip) = hop.parse::<std::net::IpAddr>() else {
+            // A proxy we trust would not write this: stop at the last address we can vouch for.
+            break;
+        };
+        client = canonical(ip);
+        if !is_trusted(&client) {
+            break;
+        }
+    }
+    client
+}
+
+/// IPv4 addresses written as IPv6 (`::ffff:10.0.0.1`) are the IPv4 address.
+fn canonical(ip: std::net::IpAddr) -> std::net::IpAddr {
+    match ip {
+        std::net::IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(ip, std::net::IpAddr::V4),
+        v4 => v4,
+    }
 }
 
 /// The caller and their address, for the audit entries their request writes.
@@ -114,4 +159,57 @@ pub async fn list_audit(
         |e| e.id.to_string(),
         AuditEntryView::from,
     )))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use actix_web::http::header::{HeaderMap, HeaderName, HeaderValue};
+
+    fn forwarded(value: &str) -> HeaderMap {
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            HeaderName::from_static("x-forwarded-for"),
+            HeaderValue::from_str(value).unwrap(),
+        );
+        headers
+    }
+
+    fn ip(text: &str) -> std::net::IpAddr {
+        text.parse().unwrap()
+    }
+
+    #[test]
+    fn the_forwarded_address_counts_only_behind_a_trusted_proxy() {
+        let proxy = [ip("10.0.0.1")];
+        let headers = forwarded("203.0.113.9, 198.51.100.4");
+        assert_eq!(
+            forwarded_client(ip("10.0.0.1"), &proxy, &headers),
+            ip("198.51.100.4")
+        );
+        // Any other peer's header is ignored.
+        assert_eq!(
+            forwarded_client(ip("192.0.2.1"), &proxy, &headers),
+            ip("192.0.2.1")
+        );
+        assert_eq!(
+            forwarded_client(ip("10.0.0.1"), &[], &headers),
+            ip("10.0.0.1")
+        );
+    }
+
+    #[test]
+    fn a_chain_of_trusted_proxies_is_walked_from_the_right() {
+        let proxies = [ip("10.0.0.1"), ip("10.0.0.2")];
+        let headers = forwarded("6.6.6.6, 198.51.100.4, 10.0.0.2");
+        assert_eq!(
+            forwarded_client(ip("10.0.0.1"), &proxies, &headers),
+            ip("198.51.100.4")
+        );
+        let garbage = forwarded("not-an-address");
+        assert_eq!(
+            forwarded_client(ip("10.0.0.1"), &proxies, &garbage),
+            ip("10.0.0.1")
+        );
+    }
 }

@@ -121,9 +121,12 @@ pub async fn login(
             return Err(error);
         }
     };
-    let token = state
-        .keys
-        .issue(user.id, Role::from_stored(&user.role), user.member_id);
+    let token = state.keys.issue(
+        user.id,
+        Role::from_stored(&user.role),
+        user.member_id,
+        user.token_epoch,
+    );
     Ok(HttpResponse::Ok().json(LoginResponse {
         access_token: token,
         token_type: "Bearer".into(),

@@ -227,8 +227,13 @@ pub struct FileTicket {
     /// Default `api`.
     #[schema(value_type = Option<Channel>)]
     pub channel: Option<String>,
+    /// The caller, when staff file a call for someone; an agent files as themself and may not
+    /// give it (422).
     pub requester_name: Option<String>,
+    /// Where the requester's mails go, when staff file a call; an agent's go to their own
+    /// account's address and they may not give another (422).
     pub requester_email: Option<String>,
+    /// A call-back number.
     pub requester_phone: Option<String>,
 }
 
@@ -389,6 +394,23 @@ pub async fn file_ticket(
         }
         (_, given) => given,
     };
+    if actor.role == Role::Agent {
+        // An agent files as themself, and the service mails them at their account's address:
+        // a free-text requester is for staff taking a call (a call-back phone is welcome).
+        let free_text = [
+            ("requester_name", &input.requester_name),
+            ("requester_email", &input.requester_email),
+        ];
+        for (field, value) in free_text {
+            if value.as_deref().is_some_and(|v| !v.trim().is_empty()) {
+                checks.push(FieldError::new(
+                    field,
+                    "an agent files as themself: a requester's name or e-mail is for staff \
+                     taking a call",
+                ));
+            }
+        }
+    }
     if actor.role == Role::Agent && parsed.origin == Some(Origin::Posted) {
         return Err(AppError::forbidden(
             "posted tickets are logged by technicians, not agents",

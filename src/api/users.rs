@@ -8,7 +8,7 @@ use crate::api::{created, not_null, nullable, paginate, parse_id, path_id, Page,
 use crate::auth::{password, AuthUser};
 use crate::db;
 use crate::db::users::{NewUser, User, UserChanges, UserFilter};
-use crate::domain::user::{check_member_for_role, parse_password, Role};
+use crate::domain::user::{account_change_refused, check_member_for_role, parse_password, Role};
 use crate::domain::{text, Checks, FieldError};
 use crate::error::AppError;
 use crate::startup::AppState;
@@ -120,7 +120,7 @@ async fn check_member_exists(state: &AppState, member_id: Option<i64>) -> Result
     request_body = CreateUser,
     responses(
         (status = 201, description = "Created", body = UserView),
-        (status = 403, description = "Not a manager or admin", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not a manager or admin, or an account this caller may not manage (only an admin manages admins; a manager, roles below their own)", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 409, description = "E-mail already taken", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid field, or agent without member", body = crate::error::Problem, content_type = "application/problem+json"),
     )
@@ -140,8 +140,12 @@ pub async fn create_user(
     let password = checks.take(parse_password(&body.password));
     if let Some(role) = role {
         checks.take(check_member_for_role(role, body.member_id));
-        if role == Role::Admin && user.role() != Role::Admin {
-            return Err(AppError::forbidden("only an admin may create an admin"));
+        if !user.role().manages_accounts_of(role) {
+            return Err(AppError::forbidden(if role == Role::Admin {
+                "only an admin may create an admin"
+            } else {
+                "a manager may create only accounts of roles below their own"
+            }));
         }
     }
     checks.finish()?;
@@ -253,7 +257,7 @@ pub async fn get_user(
     request_body = UpdateUser,
     responses(
         (status = 200, description = "The changed user", body = UserView),
-        (status = 403, description = "Not a manager or admin", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not a manager or admin, or an account this caller may not manage (only an admin manages admins; a manager, roles below their own)", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such user", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid field", body = crate::error::Problem, content_type = "application/problem+json"),
     )
@@ -293,13 +297,10 @@ pub async fn update_user(
             "you cannot disable yourself or change your own role",
         ));
     }
-    checks.finish()?;
-    let touches_admin = current_role == Role::Admin || final_role == Role::Admin;
-    if touches_admin && user.role() != Role::Admin && (role.is_some() || disabled.is_some()) {
-        return Err(AppError::forbidden(
-            "only an admin may change an admin's rights",
-        ));
+    if let Some(why) = account_change_refused(&user.actor, id, current_role, role) {
+        return Err(AppError::forbidden(why));
     }
+    checks.finish()?;
     if body.member_id.is_some() {
         check_member_exists(&state, final_member).await?;
     }

@@ -1,6 +1,6 @@
 //! Work logs: the team's days, by kind and member.
 
-use actix_web::{web, HttpResponse};
+use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -369,7 +369,7 @@ pub async fn get_work_log(
     Ok(HttpResponse::Ok().json(view(log, state.settings.service.workday_minutes)))
 }
 
-/// Change a work log (staff).
+/// Change a work log (staff). What changed is in the audit log.
 #[utoipa::path(
     patch, path = "/api/v1/work-logs/{id}", tag = "work-logs",
     params(("id" = i64, Path, description = "Work log id")),
@@ -384,6 +384,7 @@ pub async fn get_work_log(
 pub async fn update_work_log(
     state: web::Data<AppState>,
     user: AuthUser,
+    req: HttpRequest,
     id: web::Path<String>,
     body: web::Json<UpdateWorkLog>,
 ) -> Result<HttpResponse, AppError> {
@@ -407,9 +408,10 @@ pub async fn update_work_log(
     };
     let note = body.note.map(|n| parse_note(&mut checks, n.as_deref()));
     checks.finish()?;
+    let source = crate::api::audit::source(&user, &req);
     let log = state
         .run(move |conn| {
-            db::work_logs::update(conn, id, |current| {
+            db::work_logs::update(conn, id, &source, |current| {
                 let mut fields = current.fields();
                 if let Some(technician_id) = technician_id {
                     fields.technician_id = technician_id;
@@ -442,25 +444,39 @@ pub async fn update_work_log(
     Ok(HttpResponse::Ok().json(view(log, workday)))
 }
 
-/// Delete a work log (staff).
+/// Delete a work log: its technician, a manager or an admin. The deletion is in the audit log.
 #[utoipa::path(
     delete, path = "/api/v1/work-logs/{id}", tag = "work-logs",
     params(("id" = i64, Path, description = "Work log id")),
     responses(
         (status = 204, description = "Deleted"),
-        (status = 403, description = "Agents may not delete work logs", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Only the work log's technician, a manager or an admin may delete it", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such work log", body = crate::error::Problem, content_type = "application/problem+json"),
     )
 )]
 pub async fn delete_work_log(
     state: web::Data<AppState>,
     user: AuthUser,
+    req: HttpRequest,
     id: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
     user.require_staff()?;
     let id = path_id(&id, "work log")?;
+    let source = crate::api::audit::source(&user, &req);
+    let actor = user.actor;
     state
-        .run(move |conn| db::work_logs::delete(conn, id))
+        .run(move |conn| {
+            db::work_logs::delete(conn, id, &source, |log| {
+                // Work logs feed billing: only their technician, a manager or an admin.
+                if log.technician_id == actor.id || actor.role.manages_directory() {
+                    Ok(())
+                } else {
+                    Err(AppError::forbidden(
+                        "only the work log's technician, a manager or an admin may delete it",
+                    ))
+                }
+            })
+        })
         .await?;
     Ok(HttpResponse::NoContent().finish())
 }

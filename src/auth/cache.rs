@@ -1,4 +1,4 @@
-//! The callers' rights (role, member, disabled, or no such user), remembered for a moment so
+//! The callers' rights (role, member, disabled, token epoch, or no such user), remembered for a moment so
 //! that an authenticated request need not ask the database first.
 //!
 //! Staleness: a user changed through this process (created, changed with `PATCH`, anonymized)
@@ -22,6 +22,8 @@ pub struct CachedUser {
     pub role: Role,
     pub member_id: Option<i64>,
     pub disabled: bool,
+    /// The epoch a token must carry to be valid (see `db::users::end_tokens`).
+    pub token_epoch: i64,
 }
 
 /// Taken when a lookup misses, and given back with what the database said: if a user changed
@@ -105,6 +107,7 @@ mod tests {
         role: Role::Hotline,
         member_id: None,
         disabled: false,
+        token_epoch: 0,
     };
 
     fn seen(cache: &UserCache, id: i64) -> Generation {

@@ -88,16 +88,18 @@ impl FromRequest for AuthUser {
                     let found = state
                         .run(move |conn| Ok(db::users::rights(conn, user_id)?))
                         .await?
-                        .map(|(role, member_id, disabled)| CachedUser {
+                        .map(|(role, member_id, disabled, token_epoch)| CachedUser {
                             role: Role::from_stored(&role),
                             member_id,
                             disabled,
+                            token_epoch,
                         });
                     state.user_cache.remember(user_id, found, generation);
                     found
                 }
             }
-            .filter(|user| !user.disabled)
+            // A token issued before the password changed or the account was disabled ends.
+            .filter(|user| !user.disabled && user.token_epoch == claims.ep)
             .ok_or_else(|| unauthorized("invalid or expired token"))?;
             Ok(AuthUser {
                 actor: Actor {

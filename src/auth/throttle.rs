@@ -1,4 +1,11 @@
-//! Limits on failed log-ins, per account and per client address, kept in memory.
+//! Limits on failed log-ins, kept in memory, made so that guessing is slow without letting
+//! anyone lock an owner out of their account:
+//!
+//! - per account and client address: a few failures, then that address waits before trying
+//!   that account again (the owner, elsewhere, is not concerned);
+//! - per client address: more failures, whatever the accounts, then the address waits;
+//! - per account from every address together: many failures (a guess spread over many
+//!   addresses), then the account waits, except from the addresses it logged in from before.
 //!
 //! Each process keeps its own counts: behind several instances an attacker gets the limit once
 //! per instance, which still bounds guessing to a handful of tries per window. An attempt is
@@ -15,12 +22,19 @@ use std::time::{Duration, Instant};
 const MAX_TRACKED: usize = 10_000;
 /// Longer e-mails than this do not exist; the key is cut so that memory stays bounded.
 const MAX_ACCOUNT_CHARS: usize = 254;
+/// Addresses an account is known to log in from, at most; past it the oldest is forgotten.
+const KNOWN_ADDRESSES_PER_ACCOUNT: usize = 8;
 
 #[derive(Debug, Clone, Copy)]
 pub struct LoginLimits {
     pub window: Duration,
+    /// Failures for one account from one address.
     pub per_account: u32,
+    /// Failures from one address, whatever the accounts.
     pub per_address: u32,
+    /// Failures for one account from every address together; addresses the account logged in
+    /// from before are not held back by it.
+    pub per_account_all_addresses: u32,
 }
 
 pub struct LoginThrottle {
@@ -28,9 +42,15 @@ pub struct LoginThrottle {
     tracks: Mutex<Tracks>,
 }
 
+/// An account, and the address it was tried from when it is known.
+type Pair = (String, Option<IpAddr>);
+
 struct Tracks {
-    accounts: Failures<String>,
+    pairs: Failures<Pair>,
     addresses: Failures<IpAddr>,
+    accounts: Failures<String>,
+    /// The addresses each account logged in from, newest last.
+    known: HashMap<String, VecDeque<IpAddr>>,
 }
 
 /// A log-in attempt under way, counted as failed until it is said to have succeeded.
@@ -46,8 +66,10 @@ impl LoginThrottle {
         Self {
             limits,
             tracks: Mutex::new(Tracks {
-                accounts: Failures::new(MAX_TRACKED),
+                pairs: Failures::new(MAX_TRACKED),
                 addresses: Failures::new(MAX_TRACKED),
+                accounts: Failures::new(MAX_TRACKED),
+                known: HashMap::new(),
             }),
         }
     }
@@ -67,22 +89,38 @@ impl LoginThrottle {
             window,
             per_account,
             per_address,
+            per_account_all_addresses,
         } = self.limits;
         let account: String = account.chars().take(MAX_ACCOUNT_CHARS).collect();
         let address = address.map(address_key);
+        let pair = (account.clone(), address);
         let mut tracks = self.lock();
-        let account_wait = tracks.accounts.wait(&account, per_account, window, now);
+        let known = address.is_some_and(|a| {
+            tracks
+                .known
+                .get(&account)
+                .is_some_and(|addresses| addresses.contains(&a))
+        });
+        let pair_wait = tracks.pairs.wait(&pair, per_account, window, now);
         let address_wait =
             address.and_then(|a| tracks.addresses.wait(&a, per_address, window, now));
-        if let Some(wait) = account_wait.max(address_wait) {
+        let account_wait = if known {
+            None
+        } else {
+            tracks
+                .accounts
+                .wait(&account, per_account_all_addresses, window, now)
+        };
+        if let Some(wait) = pair_wait.max(address_wait).max(account_wait) {
             return Err(whole_seconds(wait));
         }
-        tracks
-            .accounts
-            .push(account.clone(), per_account, window, now);
+        tracks.pairs.push(pair, per_account, window, now);
         if let Some(address) = address {
             tracks.addresses.push(address, per_address, window, now);
         }
+        tracks
+            .accounts
+            .push(account.clone(), per_account_all_addresses, window, now);
         Ok(Attempt {
             account,
             address,
@@ -90,12 +128,26 @@ impl LoginThrottle {
         })
     }
 
-    /// The right password: the account starts afresh, and the address is not charged.
+    /// The right password: the account starts afresh from this address, which becomes one it
+    /// is known to log in from; neither the address nor the account is charged for it.
     pub fn succeeded(&self, attempt: Attempt) {
         let mut tracks = self.lock();
-        tracks.accounts.clear(&attempt.account);
+        tracks
+            .pairs
+            .clear(&(attempt.account.clone(), attempt.address));
+        tracks.accounts.forget(&attempt.account, attempt.at);
         if let Some(address) = attempt.address {
             tracks.addresses.forget(&address, attempt.at);
+            if !tracks.known.contains_key(&attempt.account) && tracks.known.len() >= MAX_TRACKED {
+                // Forgetting an account's addresses only makes it wait like any other.
+                tracks.known.clear();
+            }
+            let known = tracks.known.entry(attempt.account).or_default();
+            known.retain(|a| *a != address);
+            known.push_back(address);
+            while known.len() > KNOWN_ADDRESSES_PER_ACCOUNT {
+                known.pop_front();
+            }
         }
     }
 
@@ -107,6 +159,9 @@ impl LoginThrottle {
     /// The attempt could not be judged (the database was unreachable): it does not count.
     pub fn cancelled(&self, attempt: Attempt) {
         let mut tracks = self.lock();
+        tracks
+            .pairs
+            .forget(&(attempt.account.clone(), attempt.address), attempt.at);
         tracks.accounts.forget(&attempt.account, attempt.at);
         if let Some(address) = attempt.address {
             tracks.addresses.forget(&address, attempt.at);
@@ -226,6 +281,7 @@ mod tests {
             window: Duration::from_secs(900),
             per_account,
             per_address,
+            per_account_all_addresses: 1000,
         })
     }
 
@@ -234,7 +290,7 @@ mod tests {
     }
 
     #[test]
-    fn an_account_is_refused_after_its_failures_until_the_oldest_leaves_the_window() {
+    fn an_account_is_refused_from_an_address_after_its_failures_there_not_elsewhere() {
         let throttle = throttle(3, 100);
         let start = Instant::now();
         for minute in 0..3 {
@@ -242,13 +298,39 @@ mod tests {
             let attempt = throttle.begin_at("a@x", ip("10.0.0.1"), at).unwrap();
             throttle.failed(attempt);
         }
-        let refused = throttle.begin_at("a@x", ip("10.0.0.2"), start + Duration::from_secs(180));
-        assert_eq!(refused.err(), Some(720));
-        assert!(throttle
-            .begin_at("b@x", ip("10.0.0.1"), start + Duration::from_secs(180))
-            .is_ok());
+        let now = start + Duration::from_secs(180);
+        assert_eq!(
+            throttle.begin_at("a@x", ip("10.0.0.1"), now).err(),
+            Some(720)
+        );
+        // The owner, from another address, is not locked out.
+        assert!(throttle.begin_at("a@x", ip("10.0.0.2"), now).is_ok());
+        assert!(throttle.begin_at("b@x", ip("10.0.0.1"), now).is_ok());
         let later = start + Duration::from_secs(900);
         assert!(throttle.begin_at("a@x", ip("10.0.0.1"), later).is_ok());
+    }
+
+    #[test]
+    fn a_guess_spread_over_addresses_holds_the_account_back_but_not_from_known_addresses() {
+        let throttle = LoginThrottle::new(LoginLimits {
+            window: Duration::from_secs(900),
+            per_account: 2,
+            per_address: 100,
+            per_account_all_addresses: 4,
+        });
+        let now = Instant::now();
+        let ok = throttle.begin_at("a@x", ip("192.0.2.7"), now).unwrap();
+        throttle.succeeded(ok);
+        for n in 1..=4 {
+            let attempt = throttle
+                .begin_at("a@x", ip(&format!("10.0.0.{n}")), now)
+                .unwrap();
+            throttle.failed(attempt);
+        }
+        assert!(throttle.begin_at("a@x", ip("10.0.0.9"), now).is_err());
+        let owner = throttle.begin_at("a@x", ip("192.0.2.7"), now).unwrap();
+        throttle.succeeded(owner);
+        assert!(throttle.begin_at("b@x", ip("10.0.0.9"), now).is_ok());
     }
 
     #[test]

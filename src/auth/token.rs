@@ -16,6 +16,10 @@ pub struct Claims {
     pub member_id: Option<i64>,
     pub iat: i64,
     pub exp: i64,
+    /// The user's token epoch when the token was issued; tokens issued before this field
+    /// existed carry none, read as 0, the epoch of every account until its first change.
+    #[serde(default)]
+    pub ep: i64,
 }
 
 pub struct JwtKeys {
@@ -56,7 +60,7 @@ impl JwtKeys {
         self.ttl_seconds
     }
 
-    pub fn issue(&self, user_id: i64, role: Role, member_id: Option<i64>) -> String {
+    pub fn issue(&self, user_id: i64, role: Role, member_id: Option<i64>, epoch: i64) -> String {
         let now = Utc::now().timestamp();
         let claims = Claims {
             sub: user_id.to_string(),
@@ -64,6 +68,7 @@ impl JwtKeys {
             member_id,
             iat: now,
             exp: now + self.ttl_seconds,
+            ep: epoch,
         };
         encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
             .expect("HS256 signing cannot fail")
@@ -109,7 +114,7 @@ mod tests {
     #[test]
     fn a_token_verifies_with_its_key_only() {
         let keys = JwtKeys::new(b"a secret of enough length for hs256", 10);
-        let token = keys.issue(7, Role::Technician, None);
+        let token = keys.issue(7, Role::Technician, None, 0);
         let claims = keys.verify(&token).unwrap();
         assert_eq!(claims.sub, "7");
         assert_eq!(claims.role, "technician");
@@ -121,7 +126,7 @@ mod tests {
     #[test]
     fn a_token_verified_before_is_refused_once_expired() {
         let keys = JwtKeys::new(b"a secret of enough length for hs256", 10);
-        let token = keys.issue(7, Role::Agent, Some(3));
+        let token = keys.issue(7, Role::Agent, Some(3), 0);
         let now = Utc::now().timestamp();
         assert_eq!(keys.verify_at(&token, now).unwrap().member_id, Some(3));
         assert_eq!(keys.verify_at(&token, now + 600).unwrap().sub, "7");

@@ -1,5 +1,7 @@
-//! The audit log: log-ins, rights changes, exports and anonymizations. Rows are only ever
-//! inserted and read; there is no update or delete here, and the database refuses both.
+//! The audit log: log-ins, rights changes, work-log changes, exports and anonymizations. Rows
+//! are inserted and read, never deleted; the one update is anonymization taking a person's
+//! personal data out of what the entries about them say (`redact_person`), and the database
+//! refuses any other.
 //!
 //! Also the writes to users whose audit row must commit with them, or not at all.
 
@@ -22,6 +24,8 @@ crate::domain::text_enum!(
         UserExported => "user_exported",
         UserAnonymized => "user_anonymized",
         TicketRequesterAnonymized => "ticket_requester_anonymized",
+        WorkLogUpdated => "work_log_updated",
+        WorkLogDeleted => "work_log_deleted",
     }
 );
 
@@ -79,6 +83,73 @@ pub fn record(conn: &mut DbConn, entry: &NewAuditEntry) -> QueryResult<()> {
         .values(entry)
         .execute(conn)
         .map(|_| ())
+}
+
+/// Takes an anonymized person's e-mail out of the log-in entries that name it (theirs, and the
+/// failed attempts typed with it), putting `replacement` in its place, and the address of
+/// their own successful log-ins; the entries stay, with who, what and when. Returns how many
+/// entries were rewritten.
+pub fn redact_person(
+    conn: &mut DbConn,
+    user_id: i64,
+    email: &str,
+    replacement: &str,
+) -> QueryResult<usize> {
+    let logins = [
+        AuditAction::LoginSucceeded.as_str(),
+        AuditAction::LoginFailed.as_str(),
+    ];
+    let entries: Vec<AuditEntry> = audit_log::table
+        .filter(audit_log::action.eq_any(logins))
+        .filter(
+            audit_log::subject_user_id.eq(user_id).or(audit_log::details
+                .like(format!("%{}%", like_escaped(email)))
+                .escape('\\')),
+        )
+        .select(AuditEntry::as_select())
+        .load(conn)?;
+    let mut rewritten = 0;
+    for entry in entries {
+        let Ok(Value::Object(mut details)) = serde_json::from_str::<Value>(&entry.details) else {
+            continue;
+        };
+        let names_them = details
+            .get("email")
+            .and_then(Value::as_str)
+            .is_some_and(|tried| tried.eq_ignore_ascii_case(email));
+        let theirs = entry.subject_user_id == Some(user_id);
+        if !names_them && !theirs {
+            continue;
+        }
+        if names_them || details.contains_key("email") {
+            details.insert("email".into(), json!(replacement));
+        }
+        let ip = if theirs && entry.action == AuditAction::LoginSucceeded.as_str() {
+            None
+        } else {
+            entry.ip.clone()
+        };
+        diesel::update(audit_log::table.find(entry.id))
+            .set((
+                audit_log::details.eq(Value::Object(details).to_string()),
+                audit_log::ip.eq(ip),
+            ))
+            .execute(conn)?;
+        rewritten += 1;
+    }
+    Ok(rewritten)
+}
+
+/// `text` for a LIKE pattern escaped with `\`.
+fn like_escaped(text: &str) -> String {
+    let mut escaped = String::with_capacity(text.len());
+    for c in text.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            escaped.push('\\');
+        }
+        escaped.push(c);
+    }
+    escaped
 }
 
 #[derive(Debug, Default)]
@@ -166,6 +237,9 @@ pub fn update_user(
         diesel::update(users::table.find(id))
             .set(changes)
             .execute(conn)?;
+        if super::users::ends_tokens(changes) {
+            super::users::end_tokens(conn, id)?;
+        }
         let after = find(conn, id)?.ok_or(diesel::result::Error::NotFound)?;
         let changed = user_changes(&before, &after, changes.password_hash.is_some());
         if !changed.is_empty() {

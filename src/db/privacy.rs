@@ -142,6 +142,7 @@ pub fn anonymize_user(
                 users::password_hash.eq(unusable_hash),
                 users::disabled.eq(true),
                 users::updated_at.eq(at),
+                users::token_epoch.eq(users::token_epoch + 1),
             ))
             .execute(conn)?;
 
@@ -163,6 +164,7 @@ pub fn anonymize_user(
             .select(outbox::id)
             .load(conn)?;
         let messages = readdress_mail(conn, &mail, &email)?;
+        audit::redact_person(conn, user_id, &user.email, &email)?;
 
         let details = json!({"tickets": tickets, "comments": comments, "messages": messages});
         audit::record(

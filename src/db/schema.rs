@@ -25,6 +25,7 @@ diesel::table! {
         disabled -> Bool,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        token_epoch -> BigInt,
     }
 }
 

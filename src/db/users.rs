@@ -18,6 +18,8 @@ pub struct User {
     pub disabled: bool,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    /// Moved on by each password change and disabling: tokens issued before carry an older one.
+    pub token_epoch: i64,
 }
 
 #[derive(Debug, Insertable)]
@@ -52,13 +54,34 @@ pub fn find(conn: &mut DbConn, id: i64) -> QueryResult<Option<User>> {
         .optional()
 }
 
-/// What a request needs of its caller: role, member and whether they are disabled.
-pub fn rights(conn: &mut DbConn, id: i64) -> QueryResult<Option<(String, Option<i64>, bool)>> {
+/// Role, member, disabled, and the token epoch.
+pub type Rights = (String, Option<i64>, bool, i64);
+
+/// What a request needs of its caller: role, member, whether they are disabled, and the
+/// epoch their token must carry.
+pub fn rights(conn: &mut DbConn, id: i64) -> QueryResult<Option<Rights>> {
     users::table
         .find(id)
-        .select((users::role, users::member_id, users::disabled))
+        .select((
+            users::role,
+            users::member_id,
+            users::disabled,
+            users::token_epoch,
+        ))
         .first(conn)
         .optional()
+}
+
+/// Ends every token issued to the user so far (a new password, a disabled account).
+pub fn end_tokens(conn: &mut DbConn, id: i64) -> QueryResult<usize> {
+    diesel::update(users::table.find(id))
+        .set(users::token_epoch.eq(users::token_epoch + 1))
+        .execute(conn)
+}
+
+/// Whether these changes end the user's tokens: a new password, or disabling.
+pub fn ends_tokens(changes: &UserChanges) -> bool {
+    changes.password_hash.is_some() || changes.disabled == Some(true)
 }
 
 pub fn find_by_email(conn: &mut DbConn, email: &str) -> QueryResult<Option<User>> {
@@ -118,6 +141,9 @@ pub fn update(conn: &mut DbConn, id: i64, changes: &UserChanges) -> QueryResult<
             .execute(conn)?;
         if updated == 0 {
             return Ok(None);
+        }
+        if ends_tokens(changes) {
+            end_tokens(conn, id)?;
         }
         find(conn, id)
     })

@@ -5,6 +5,7 @@ use std::collections::{HashMap, HashSet};
 use chrono::{Datelike, NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
+use super::audit::{self, AuditAction, AuditSource};
 use super::schema::work_logs;
 use super::tickets::insert_returning;
 use super::{categories, counts, members, tickets, users, DbConn};
@@ -13,6 +14,7 @@ use crate::domain::user::Role;
 use crate::domain::work_log::WorkKind;
 use crate::domain::FieldError;
 use crate::error::AppError;
+use serde_json::{json, Map, Value};
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = work_logs)]
@@ -204,6 +206,7 @@ pub fn insert(conn: &mut DbConn, fields: &WorkLogFields) -> Result<WorkLog, AppE
 pub fn update(
     conn: &mut DbConn,
     id: i64,
+    source: &AuditSource,
     change: impl FnOnce(&WorkLog) -> Result<WorkLogFields, AppError>,
 ) -> Result<WorkLog, AppError> {
     super::write(conn, |conn| {
@@ -216,18 +219,76 @@ pub fn update(
             .execute(conn)?;
         count(conn, &current.fields(), -1)?;
         count(conn, &fields, 1)?;
+        let changes = field_changes(&current.fields(), &fields);
+        if !changes.is_empty() {
+            let details = json!({"work_log_id": id, "changes": changes});
+            audit::record(
+                conn,
+                &source.entry(
+                    AuditAction::WorkLogUpdated,
+                    Some(current.technician_id),
+                    details,
+                ),
+            )?;
+        }
         find(conn, id)?.ok_or_else(|| AppError::internal("work log vanished during its update"))
     })
 }
 
-pub fn delete(conn: &mut DbConn, id: i64) -> Result<(), AppError> {
+/// Deletes a work log, once `allowed` has accepted it as it is, and records what it was.
+pub fn delete(
+    conn: &mut DbConn,
+    id: i64,
+    source: &AuditSource,
+    allowed: impl FnOnce(&WorkLog) -> Result<(), AppError>,
+) -> Result<(), AppError> {
     super::write(conn, |conn| {
         let current =
             find(conn, id)?.ok_or_else(|| AppError::not_found(format!("work log {id}")))?;
+        allowed(&current)?;
         diesel::delete(work_logs::table.find(id)).execute(conn)?;
         count(conn, &current.fields(), -1)?;
+        let details = json!({"work_log_id": id, "work_log": described(&current.fields())});
+        audit::record(
+            conn,
+            &source.entry(
+                AuditAction::WorkLogDeleted,
+                Some(current.technician_id),
+                details,
+            ),
+        )?;
         Ok(())
     })
+}
+
+/// A work log's content as the audit log keeps it (the note is only said to be there).
+fn described(fields: &WorkLogFields) -> Map<String, Value> {
+    let mut map = Map::new();
+    map.insert("technician_id".into(), json!(fields.technician_id));
+    map.insert("member_id".into(), json!(fields.member_id));
+    map.insert("date".into(), json!(fields.work_date.to_string()));
+    map.insert("kind".into(), json!(fields.kind));
+    map.insert("minutes".into(), json!(fields.minutes));
+    map.insert("ticket_id".into(), json!(fields.ticket_id));
+    map.insert("category_id".into(), json!(fields.category_id));
+    map.insert("note".into(), json!(fields.note.is_some()));
+    map
+}
+
+/// What a change did to a work log, as `{field: {from, to}}`; a note only as changed.
+fn field_changes(before: &WorkLogFields, after: &WorkLogFields) -> Map<String, Value> {
+    let (described_before, described_after) = (described(before), described(after));
+    let mut changes = Map::new();
+    for (field, from) in &described_before {
+        let to = &described_after[field];
+        if field != "note" && from != to {
+            changes.insert(field.clone(), json!({"from": from, "to": to}));
+        }
+    }
+    if before.note != after.note {
+        changes.insert("note".into(), json!("changed"));
+    }
+    changes
 }
 
 #[derive(Debug, Clone, Default)]

@@ -31,6 +31,39 @@ impl Role {
     pub fn logs_work(self) -> bool {
         self.is_staff()
     }
+
+    /// Whether someone of this role may create an account of `role`, or change one that has
+    /// it: an admin any account, a manager those of roles below their own; nobody else.
+    pub fn manages_accounts_of(self, role: Role) -> bool {
+        match self {
+            Role::Admin => true,
+            Role::Manager => role < Role::Manager,
+            _ => false,
+        }
+    }
+}
+
+/// Why `actor` may not make this change to the account `target_id` of role `target_role`
+/// (`new_role` being the role asked for, if any): only an admin touches an admin's account,
+/// a manager changes the accounts of roles below their own and their own name and password,
+/// and nobody gives a role above what they may manage.
+pub fn account_change_refused(
+    actor: &Actor,
+    target_id: i64,
+    target_role: Role,
+    new_role: Option<Role>,
+) -> Option<&'static str> {
+    let own = actor.id == target_id;
+    if target_role == Role::Admin && actor.role != Role::Admin {
+        return Some("only an admin may change an admin's account");
+    }
+    if !own && !actor.role.manages_accounts_of(target_role) {
+        return Some("a manager changes only the accounts of roles below their own");
+    }
+    if new_role.is_some_and(|role| role != target_role && !actor.role.manages_accounts_of(role)) {
+        return Some("a manager may give only roles below their own");
+    }
+    None
 }
 
 pub const MIN_PASSWORD_CHARS: usize = 8;
@@ -82,6 +115,32 @@ mod tests {
     fn passwords_have_a_minimum_length() {
         assert!(parse_password("short").is_err());
         assert!(parse_password("long enough").is_ok());
+    }
+
+    #[test]
+    fn only_an_admin_changes_an_admin_and_a_manager_changes_roles_below_their_own() {
+        let manager = Actor {
+            id: 1,
+            role: Role::Manager,
+            member_id: None,
+        };
+        let admin = Actor {
+            id: 2,
+            role: Role::Admin,
+            member_id: None,
+        };
+        assert!(account_change_refused(&manager, 9, Role::Admin, None).is_some());
+        assert!(account_change_refused(&manager, 9, Role::Manager, None).is_some());
+        assert!(account_change_refused(&manager, 9, Role::Technician, Some(Role::Admin)).is_some());
+        assert!(
+            account_change_refused(&manager, 9, Role::Technician, Some(Role::Manager)).is_some()
+        );
+        assert!(
+            account_change_refused(&manager, 9, Role::Hotline, Some(Role::Technician)).is_none()
+        );
+        // Their own name and password.
+        assert!(account_change_refused(&manager, 1, Role::Manager, None).is_none());
+        assert!(account_change_refused(&admin, 9, Role::Admin, Some(Role::Agent)).is_none());
     }
 
     #[test]
