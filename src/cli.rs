@@ -193,9 +193,28 @@ pub fn write_report(
         .into_iter()
         .map(|file| {
             let path = out.join(&file.name);
-            std::fs::write(&path, &file.bytes)
-                .with_context(|| format!("cannot write {}", path.display()))?;
+            write_whole(&path, &file.bytes)?;
             Ok(path)
         })
         .collect()
+}
+
+/// Writes a file beside its final place, synced, then renames it there: a run stopped midway
+/// leaves the earlier file whole, or none, never a truncated one.
+fn write_whole(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
+    use std::io::Write;
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let partial = path.with_file_name(format!(".{name}.partial-{}", std::process::id()));
+    let written = std::fs::File::create(&partial).and_then(|mut file| {
+        file.write_all(bytes)?;
+        file.sync_all()
+    });
+    if let Err(error) = written.and_then(|()| std::fs::rename(&partial, path)) {
+        let _ = std::fs::remove_file(&partial);
+        return Err(error).with_context(|| format!("cannot write {}", path.display()));
+    }
+    Ok(())
 }

@@ -196,10 +196,22 @@ impl Application {
                 .app_data(state.clone())
                 .configure(|cfg| api::configure(cfg, &state.settings))
                 .default_service(web::to(api::route_not_found))
-                .wrap_fn(|req, srv| -> RefusalOrCall {
+                .wrap_fn(|mut req, srv| -> RefusalOrCall {
                     use actix_web::dev::Service;
+                    // HEAD is answered as GET; the connection sends the headers alone (it knows
+                    // the request was HEAD whatever the method is now).
+                    if req.method() == actix_web::http::Method::HEAD {
+                        req.head_mut().method = actix_web::http::Method::GET;
+                    }
                     if has_foreign_body(&req) {
                         let response = req.error_response(AppError::UnsupportedMediaType);
+                        return Box::pin(async move { Ok(response) });
+                    }
+                    if let Some(field) =
+                        api::json::query_parameter_with_control_character(req.query_string())
+                    {
+                        let error = api::json::control_character_error(&field);
+                        let response = req.error_response(error);
                         return Box::pin(async move { Ok(response) });
                     }
                     let call = srv.call(req);

@@ -2353,3 +2353,195 @@ async fn a_list_of_statuses_pages_newest_first_across_the_statuses() {
         "a status named twice lists its tickets once"
     );
 }
+
+// ---------------------------------------------------------------- control characters, dates
+
+#[tokio::test]
+async fn control_characters_are_refused_in_every_text_by_field_and_nothing_is_stored() {
+    let desk = desk().await;
+    let app = &desk.app;
+    let id = desk.file("Propre").await;
+    let before = ticket(app, id).await;
+    for (case, text) in [
+        ("NUL", "a\u{0}b"),
+        ("escape", "\u{1b}[31mrouge"),
+        ("backspace", "x\u{8}"),
+        ("DEL", "x\u{7f}"),
+        ("C1", "x\u{85}"),
+    ] {
+        let filed = app
+            .post(
+                TICKETS,
+                &desk.hotline.token,
+                json!({"title": "T", "description": text, "member_id": desk.member}),
+            )
+            .await;
+        assert_invalid(&filed, "description", case);
+        let changed = app
+            .patch(
+                &ticket_path(id),
+                &desk.hotline.token,
+                json!({"title": text}),
+            )
+            .await;
+        assert_invalid(&changed, "title", case);
+        let comment = app
+            .post(
+                &format!("{}/comments", ticket_path(id)),
+                &desk.hotline.token,
+                json!({"body": text}),
+            )
+            .await;
+        assert_invalid(&comment, "body", case);
+        let member = app
+            .post(
+                "/api/v1/members",
+                &app.admin.token,
+                json!({"code": "NUL", "name": text, "kind": "city"}),
+            )
+            .await;
+        assert_invalid(&member, "name", case);
+        let login = app
+            .call(
+                Method::POST,
+                "/api/v1/auth/login",
+                None,
+                Some(&json!({"email": format!("x{text}@test.local"), "password": "whatever1"})),
+                &[],
+            )
+            .await;
+        assert_invalid(&login, "email", case);
+        let rows = vec![
+            import_row(desk.member, "Un", "2017-01-10T08:00:00Z"),
+            import_row(desk.member, text, "2017-01-11T08:00:00Z"),
+        ];
+        assert_invalid(&import(app, rows).await, "[1].title", case);
+        let search = app
+            .get(
+                &format!("{TICKETS}?q={}", encode(text)),
+                &desk.hotline.token,
+            )
+            .await;
+        assert_invalid(&search, "q", case);
+    }
+    // Tab and line breaks are text.
+    let kept = app
+        .post(
+            TICKETS,
+            &desk.hotline.token,
+            json!({"title": "Onglets", "description": "a\tb\r\nc\nd", "member_id": desk.member}),
+        )
+        .await
+        .expect(201);
+    assert_eq!(kept.body["description"], "a\tb\r\nc\nd");
+    assert_eq!(ticket(app, id).await, before);
+    assert_eq!(ticket_count(app).await, 2);
+}
+
+#[tokio::test]
+async fn instants_and_days_outside_1970_to_2100_are_refused_by_field() {
+    let desk = desk().await;
+    let app = &desk.app;
+    for (case, field, row) in [
+        (
+            "created in year 1",
+            "[0].created_at",
+            import_row(desk.member, "Ancien", "0001-01-01T00:10:00Z"),
+        ),
+        ("resolved in 9999", "[0].resolved_at", {
+            let mut row = import_row(desk.member, "Futur", "2017-01-10T08:00:00Z");
+            row["resolved_at"] = json!("9999-12-31T23:00:00Z");
+            row
+        }),
+        ("closed in 2101", "[0].closed_at", {
+            let mut row = import_row(desk.member, "Futur", "2017-01-10T08:00:00Z");
+            row["closed_at"] = json!("2101-01-01T00:00:00Z");
+            row
+        }),
+    ] {
+        assert_invalid(&import(app, vec![row]).await, field, case);
+    }
+    assert_eq!(ticket_count(app).await, 0);
+
+    for (case, query) in [
+        ("five-digit year", "created_from=%2B10000-01-01"),
+        ("year 10000", "created_to=10000-01-01"),
+        ("year 1", "created_from=0001-01-01"),
+    ] {
+        let field = query.split('=').next().unwrap();
+        let answer = app
+            .get(&format!("{TICKETS}?{query}"), &desk.hotline.token)
+            .await;
+        assert_invalid(&answer, field, case);
+    }
+    let log = app
+        .post(
+            "/api/v1/work-logs",
+            &desk.technician.token,
+            json!({"member_id": desk.member, "date": "+10000-01-01", "kind": "on_site", "days": 1}),
+        )
+        .await;
+    assert_eq!(log.status.as_u16(), 422, "{}", log.body);
+    let member = app
+        .post(
+            "/api/v1/members",
+            &app.admin.token,
+            json!({"code": "OLD", "name": "Old", "kind": "city", "joined_on": "0999-01-01"}),
+        )
+        .await;
+    assert_invalid(&member, "joined_on", "joined in 999");
+}
+
+#[tokio::test]
+async fn small_edges_bearer_in_any_case_head_invisible_titles_signed_ids_closed_imports() {
+    let desk = desk().await;
+    let app = &desk.app;
+    let id = desk.file("Visible").await;
+    let path = ticket_path(id);
+
+    for scheme in ["BEARER", "bearer", "Bearer", "bEaReR"] {
+        let auth = format!("{scheme} {}", desk.hotline.token);
+        let answer = app
+            .call(Method::GET, &path, None, None, &[("Authorization", &auth)])
+            .await;
+        assert_eq!(answer.status.as_u16(), 200, "{scheme}: {}", answer.body);
+    }
+
+    let head = app
+        .call(Method::HEAD, &path, Some(&desk.hotline.token), None, &[])
+        .await;
+    assert_eq!(head.status.as_u16(), 200);
+    assert_eq!(head.body, Value::Null, "HEAD has no body");
+    assert!(head.header("etag").is_some());
+    let health = app.call(Method::HEAD, "/health", None, None, &[]).await;
+    assert_eq!(health.status.as_u16(), 200);
+
+    for title in ["\u{200b}\u{200b}", "\u{feff}", " \u{2060} "] {
+        let answer = app
+            .post(
+                TICKETS,
+                &desk.hotline.token,
+                json!({"title": title, "description": "", "member_id": desk.member}),
+            )
+            .await;
+        assert_invalid(&answer, "title", "invisible title");
+    }
+
+    for signed in ["+1", &format!("+{id}"), &format!("%2B{id}"), " 1"] {
+        let answer = app
+            .get(&format!("{TICKETS}/{signed}"), &desk.hotline.token)
+            .await;
+        assert_eq!(answer.status.as_u16(), 404, "{signed}: {}", answer.body);
+    }
+
+    let mut closed = import_row(desk.member, "Fermé", "2017-01-10T08:00:00Z");
+    closed["status"] = json!("closed");
+    closed["resolved_at"] = json!("2017-01-11T08:00:00Z");
+    assert_invalid(
+        &import(app, vec![closed.clone()]).await,
+        "[0].closed_at",
+        "closed",
+    );
+    closed["closed_at"] = json!("2017-01-12T08:00:00Z");
+    import(app, vec![closed]).await.expect(201);
+}

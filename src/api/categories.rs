@@ -111,7 +111,7 @@ pub async fn get_category(
 pub async fn create_category(
     state: web::Data<AppState>,
     user: AuthUser,
-    body: web::Json<CreateCategory>,
+    body: crate::api::json::Json<CreateCategory>,
 ) -> Result<HttpResponse, AppError> {
     user.require_directory_manager()?;
     let name = text::required("name", &body.name, 100)?;

@@ -106,7 +106,7 @@ const NAME_MAX_CHARS: usize = 200;
 pub async fn create_member(
     state: web::Data<AppState>,
     user: AuthUser,
-    body: web::Json<CreateMember>,
+    body: crate::api::json::Json<CreateMember>,
 ) -> Result<HttpResponse, AppError> {
     user.require_directory_manager()?;
     let body = body.into_inner();
@@ -216,7 +216,7 @@ pub async fn update_member(
     state: web::Data<AppState>,
     user: AuthUser,
     id: web::Path<String>,
-    body: web::Json<UpdateMember>,
+    body: crate::api::json::Json<UpdateMember>,
 ) -> Result<HttpResponse, AppError> {
     let id = path_id(&id, "member")?;
     let current = visible_member(&state, &user, id).await?;

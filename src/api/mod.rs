@@ -3,6 +3,7 @@
 pub mod audit;
 pub mod auth;
 pub mod categories;
+pub mod json;
 pub mod members;
 pub mod openapi;
 pub mod ops;
@@ -185,24 +186,24 @@ pub fn not_null<T>(field: &str, value: Option<Option<T>>) -> Result<Option<T>, F
 }
 
 pub fn parse_id(field: &str, raw: &str) -> Result<i64, FieldError> {
-    raw.trim()
-        .parse::<i64>()
-        .ok()
-        .filter(|id| *id > 0)
-        .ok_or_else(|| FieldError::new(field, "must be a positive integer id"))
+    digits_id(raw.trim()).ok_or_else(|| FieldError::new(field, "must be a positive integer id"))
+}
+
+/// An id written as digits alone (no sign, no space), greater than zero.
+fn digits_id(raw: &str) -> Option<i64> {
+    if raw.is_empty() || !raw.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    raw.parse::<i64>().ok().filter(|id| *id > 0)
 }
 
 pub fn parse_date(field: &str, raw: &str) -> Result<NaiveDate, FieldError> {
-    NaiveDate::parse_from_str(raw.trim(), "%Y-%m-%d")
-        .map_err(|_| FieldError::new(field, "must be a date YYYY-MM-DD"))
+    crate::domain::time::parse_day(field, raw)
 }
 
 /// A record id from the path: anything that is not an id names no record.
 pub fn path_id(raw: &str, what: &str) -> Result<i64, AppError> {
-    raw.parse::<i64>()
-        .ok()
-        .filter(|id| *id > 0)
-        .ok_or_else(|| AppError::not_found(format!("{what} {raw}")))
+    digits_id(raw).ok_or_else(|| AppError::not_found(format!("{what} {raw}")))
 }
 
 pub fn created<T: Serialize>(location: String, body: &T) -> HttpResponse {

@@ -357,7 +357,7 @@ pub async fn file_ticket(
     state: web::Data<AppState>,
     user: AuthUser,
     req: HttpRequest,
-    body: web::Json<serde_json::Value>,
+    body: crate::api::json::Json<serde_json::Value>,
 ) -> Result<HttpResponse, AppError> {
     let raw = body.into_inner();
     let key = idempotency_key(&req, &raw)?;
@@ -513,7 +513,8 @@ pub fn parse_import(
         raw.and_then(|raw| {
             local.take(
                 parse_rfc3339(raw)
-                    .ok_or_else(|| FieldError::new(field, "must be an RFC 3339 timestamp")),
+                    .ok_or_else(|| FieldError::new(field, "must be an RFC 3339 timestamp"))
+                    .and_then(|at| crate::domain::time::check_instant(field, at)),
             )
         })
     };
@@ -548,6 +549,12 @@ pub fn parse_import(
             Status::New
         }),
     };
+    if status == Some(Status::Closed) && row.closed_at.is_none() {
+        local.push(FieldError::new(
+            "closed_at",
+            "is required for a closed ticket",
+        ));
+    }
     if status == Some(Status::Assigned) && row.assignee_id.is_none() {
         local.push(FieldError::new(
             "assignee_id",
@@ -588,7 +595,7 @@ pub fn parse_import(
 pub async fn import_tickets(
     state: web::Data<AppState>,
     user: AuthUser,
-    body: web::Json<Vec<ImportTicket>>,
+    body: crate::api::json::Json<Vec<ImportTicket>>,
 ) -> Result<HttpResponse, AppError> {
     user.require_admin()?;
     let rows = body.into_inner();
@@ -878,7 +885,7 @@ pub async fn update_ticket(
     user: AuthUser,
     req: HttpRequest,
     id: web::Path<String>,
-    body: web::Json<UpdateTicket>,
+    body: crate::api::json::Json<UpdateTicket>,
 ) -> Result<HttpResponse, AppError> {
     let id = path_id(&id, "ticket")?;
     require_staff_on_ticket(&state, &user, id).await?;
@@ -951,7 +958,7 @@ pub async fn assign_ticket(
     state: web::Data<AppState>,
     user: AuthUser,
     id: web::Path<String>,
-    body: web::Json<AssignRequest>,
+    body: crate::api::json::Json<AssignRequest>,
 ) -> Result<HttpResponse, AppError> {
     let id = path_id(&id, "ticket")?;
     require_staff_on_ticket(&state, &user, id).await?;
@@ -1043,7 +1050,7 @@ pub async fn add_comment(
     state: web::Data<AppState>,
     user: AuthUser,
     id: web::Path<String>,
-    body: web::Json<AddComment>,
+    body: crate::api::json::Json<AddComment>,
 ) -> Result<HttpResponse, AppError> {
     let id = path_id(&id, "ticket")?;
     let internal = body.internal.unwrap_or(false);

@@ -129,7 +129,7 @@ pub async fn create_user(
     state: web::Data<AppState>,
     user: AuthUser,
     req: HttpRequest,
-    body: web::Json<CreateUser>,
+    body: crate::api::json::Json<CreateUser>,
 ) -> Result<HttpResponse, AppError> {
     user.require_directory_manager()?;
     let body = body.into_inner();
@@ -267,7 +267,7 @@ pub async fn update_user(
     user: AuthUser,
     req: HttpRequest,
     id: web::Path<String>,
-    body: web::Json<UpdateUser>,
+    body: crate::api::json::Json<UpdateUser>,
 ) -> Result<HttpResponse, AppError> {
     user.require_directory_manager()?;
     let id = path_id(&id, "user")?;

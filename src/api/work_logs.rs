@@ -12,6 +12,7 @@ use crate::api::{
 use crate::auth::AuthUser;
 use crate::db;
 use crate::db::work_logs::{WorkLog, WorkLogFields, WorkLogFilter};
+use crate::domain::time::check_day;
 use crate::domain::work_log::{minutes_to_days, parse_duration, WorkKind};
 use crate::domain::{text, Checks, FieldError};
 use crate::error::AppError;
@@ -142,7 +143,7 @@ fn parse_note(checks: &mut Checks, note: Option<&str>) -> Option<String> {
 pub async fn create_work_log(
     state: web::Data<AppState>,
     user: AuthUser,
-    body: web::Json<CreateWorkLog>,
+    body: crate::api::json::Json<CreateWorkLog>,
 ) -> Result<HttpResponse, AppError> {
     if !user.role().logs_work() {
         return Err(AppError::forbidden("agents do not log work"));
@@ -151,6 +152,7 @@ pub async fn create_work_log(
     let workday = state.settings.service.workday_minutes;
     let mut checks = Checks::new();
     let kind = checks.take(WorkKind::parse(&body.kind));
+    checks.take(check_day("date", body.date));
     let minutes = checks.take(parse_duration(body.days, body.minutes, workday));
     let note = parse_note(&mut checks, body.note.as_deref());
     checks.finish()?;
@@ -198,7 +200,7 @@ pub const MAX_IMPORT: usize = 10_000;
 pub async fn import_work_logs(
     state: web::Data<AppState>,
     user: AuthUser,
-    body: web::Json<Vec<serde_json::Value>>,
+    body: crate::api::json::Json<Vec<serde_json::Value>>,
 ) -> Result<HttpResponse, AppError> {
     user.require_admin()?;
     let rows = body.into_inner();
@@ -228,6 +230,7 @@ pub async fn import_work_logs(
             Err(error) => row_checks.push(error),
             Ok((technician_id, row)) => {
                 let kind = row_checks.take(WorkKind::parse(&row.kind));
+                row_checks.take(check_day("date", row.date));
                 let minutes = row_checks.take(parse_duration(row.days, row.minutes, workday));
                 let note = parse_note(&mut row_checks, row.note.as_deref());
                 if let (Some(kind), Some(minutes)) = (kind, minutes) {
@@ -386,7 +389,7 @@ pub async fn update_work_log(
     user: AuthUser,
     req: HttpRequest,
     id: web::Path<String>,
-    body: web::Json<UpdateWorkLog>,
+    body: crate::api::json::Json<UpdateWorkLog>,
 ) -> Result<HttpResponse, AppError> {
     user.require_staff()?;
     let id = path_id(&id, "work log")?;
@@ -396,7 +399,10 @@ pub async fn update_work_log(
     let technician_id = checks
         .take(not_null("technician_id", body.technician_id))
         .flatten();
-    let date = checks.take(not_null("date", body.date)).flatten();
+    let date = checks
+        .take(not_null("date", body.date))
+        .flatten()
+        .and_then(|d| checks.take(check_day("date", d)));
     let kind = checks
         .take(not_null("kind", body.kind))
         .flatten()

@@ -69,10 +69,11 @@ impl FromRequest for AuthUser {
             let state = state.ok_or_else(|| AppError::internal("application state missing"))?;
             let header_value =
                 header_value.ok_or_else(|| unauthorized("send Authorization: Bearer <token>"))?;
+            // The scheme's name is case-insensitive (RFC 9110, 11.1).
             let token = header_value
-                .strip_prefix("Bearer ")
-                .or_else(|| header_value.strip_prefix("bearer "))
-                .map(str::trim)
+                .split_once(' ')
+                .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+                .map(|(_, token)| token.trim())
                 .ok_or_else(|| unauthorized("send Authorization: Bearer <token>"))?;
             let claims = state
                 .keys

@@ -35,6 +35,17 @@ struct DayIndex {
 }
 
 impl DayIndex {
+    fn last(&self) -> NaiveDate {
+        self.first + Duration::days(self.intervals.len() as i64 - 1)
+    }
+
+    /// The first indexed day's midnight, local time, as UTC.
+    fn start_instant(&self, zone: Tz) -> NaiveDateTime {
+        zone.from_local_datetime(&self.first.and_time(NaiveTime::MIN))
+            .earliest()
+            .map_or(self.first.and_time(NaiveTime::MIN), |t| t.naive_utc())
+    }
+
     fn position(&self, day: NaiveDate) -> Option<usize> {
         let offset = (day - self.first).num_days();
         (0..self.intervals.len() as i64)
@@ -43,7 +54,8 @@ impl DayIndex {
     }
 }
 
-const HOLIDAY_YEARS: std::ops::RangeInclusive<i32> = 1990..=2100;
+/// The years whose days are indexed: those of `time::SANE_YEARS`, which the service accepts.
+const HOLIDAY_YEARS: std::ops::RangeInclusive<i32> = super::time::SANE_YEARS;
 
 /// Parses `08:00-18:00`; an empty text means closed.
 pub fn parse_hours(field: &str, value: &str) -> Result<DayHours, FieldError> {
@@ -105,9 +117,6 @@ pub fn french_holidays(year: i32) -> Vec<NaiveDate> {
     days.sort();
     days
 }
-
-/// Longest span walked when adding business minutes, so a calendar that is never open ends.
-const MAX_DAYS_WALKED: i64 = 3 * 366;
 
 impl BusinessCalendar {
     pub fn new(
@@ -205,32 +214,30 @@ impl BusinessCalendar {
                 }
             })
         };
-        let seconds = match (index.position(first), index.position(last)) {
+        // Instants outside the indexed years are taken at the index's edge: no business time
+        // is counted outside it, and no span, however long, is walked day by day.
+        let clamp = |day: NaiveDate| day.clamp(index.first, index.last());
+        let (i, j) = (index.position(clamp(first)), index.position(clamp(last)));
+        let seconds = match (i, j) {
             (Some(i), Some(j)) if i == j => overlap(index.intervals[i]),
             (Some(i), Some(j)) => {
                 overlap(index.intervals[i])
                     + (index.before[j] - index.before[i + 1])
                     + overlap(index.intervals[j])
             }
-            _ => {
-                let mut seconds = 0;
-                let mut day = first;
-                while day <= last {
-                    seconds += overlap(self.open_interval(day));
-                    day += Duration::days(1);
-                }
-                seconds
-            }
+            _ => 0,
         };
         seconds / 60
     }
 
     /// The instant when `minutes` business minutes have passed since `from`; `None` if the
-    /// calendar is not open that long (beyond the indexed years, within three years).
+    /// calendar is not open that long within the indexed years.
     pub fn add_business_minutes(&self, from: NaiveDateTime, minutes: i64) -> Option<NaiveDateTime> {
         let wanted = Duration::minutes(minutes.max(0));
-        let first = self.local_day(from);
         let index = self.index();
+        // From before the indexed years, the clock starts with them.
+        let from = from.max(index.start_instant(self.zone));
+        let first = self.local_day(from);
         if let Some(i) = index.position(first) {
             let available = index.intervals[i].map_or(Duration::zero(), |(open, close)| {
                 (close - open.max(from)).max(Duration::zero())
@@ -248,21 +255,7 @@ impl BusinessCalendar {
                 return Some(open + Duration::seconds(target - index.before[day]));
             }
         }
-        let mut remaining = wanted;
-        let mut day = first;
-        for _ in 0..MAX_DAYS_WALKED {
-            if let Some((open, close)) = self.open_interval(day) {
-                let start = open.max(from);
-                if close > start {
-                    let available = close - start;
-                    if remaining <= available {
-                        return Some(start + remaining);
-                    }
-                    remaining -= available;
-                }
-            }
-            day += Duration::days(1);
-        }
+        // Beyond the indexed years (or never open that long): no due time.
         None
     }
 }
@@ -416,6 +409,35 @@ mod tests {
             let due = calendar.add_business_minutes(from, minutes).unwrap();
             assert_eq!(calendar.business_minutes(from, due), minutes);
         }
+    }
+
+    #[test]
+    fn spans_beyond_the_accepted_years_cost_two_look_ups_and_count_no_time_outside_them() {
+        let calendar = BusinessCalendar::office_hours(Paris);
+        let ancient = NaiveDate::from_ymd_opt(1, 1, 1)
+            .unwrap()
+            .and_hms_opt(0, 10, 0)
+            .unwrap();
+        let far = NaiveDate::from_ymd_opt(9999, 12, 31)
+            .unwrap()
+            .and_hms_opt(23, 0, 0)
+            .unwrap();
+        let start = utc("1970-01-01T00:00:00+01:00");
+        let end = utc("2101-01-01T00:00:00+01:00");
+        assert_eq!(
+            calendar.business_minutes(ancient, far),
+            calendar.business_minutes(start, end)
+        );
+        assert_eq!(calendar.business_minutes(far, far + Duration::days(3)), 0);
+        assert_eq!(
+            calendar.business_minutes(ancient, ancient + Duration::days(3)),
+            0
+        );
+        assert_eq!(calendar.add_business_minutes(far, 30), None);
+        assert_eq!(
+            calendar.add_business_minutes(ancient, 30),
+            Some(utc("1970-01-02T08:30:00+01:00"))
+        );
     }
 
     #[test]

@@ -51,6 +51,12 @@ impl Membership {
         joined_on: Option<NaiveDate>,
         left_on: Option<NaiveDate>,
     ) -> Result<Self, FieldError> {
+        if let Some(day) = joined_on {
+            super::time::check_day("joined_on", day)?;
+        }
+        if let Some(day) = left_on {
+            super::time::check_day("left_on", day)?;
+        }
         if let (Some(joined), Some(left)) = (joined_on, left_on) {
             if left < joined {
                 return Err(FieldError::new("left_on", "must not be before joined_on"));

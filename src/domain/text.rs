@@ -2,11 +2,25 @@
 
 use super::FieldError;
 
+/// Characters that show nothing: a text of these alone and white space is blank.
+fn is_invisible(c: char) -> bool {
+    c.is_whitespace()
+        || matches!(
+            c,
+            '\u{200B}'..='\u{200F}' | '\u{2060}'..='\u{2064}' | '\u{FEFF}' | '\u{00AD}' | '\u{180E}'
+        )
+}
+
+/// Whether a text shows nothing at all.
+pub fn is_blank(value: &str) -> bool {
+    value.chars().all(is_invisible)
+}
+
 /// Trims and checks the length in characters (not bytes) of a required text.
 pub fn required(field: &str, value: &str, max_chars: usize) -> Result<String, FieldError> {
     let trimmed = value.trim();
     let count = trimmed.chars().count();
-    if count == 0 {
+    if is_blank(trimmed) {
         return Err(FieldError::new(field, "must not be blank"));
     }
     if count > max_chars {
@@ -21,7 +35,7 @@ pub fn required(field: &str, value: &str, max_chars: usize) -> Result<String, Fi
 /// An optional text: blank becomes absent.
 pub fn optional(field: &str, value: &str, max_chars: usize) -> Result<Option<String>, FieldError> {
     let trimmed = value.trim();
-    if trimmed.is_empty() {
+    if is_blank(trimmed) {
         return Ok(None);
     }
     if trimmed.chars().count() > max_chars {
@@ -92,6 +106,16 @@ pub fn search_text(title: &str, description: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_text_of_invisible_characters_is_blank() {
+        assert!(required("title", "\u{200B}\u{200B} \u{FEFF}", 200).is_err());
+        assert_eq!(optional("note", "\u{2060}", 200).unwrap(), None);
+        assert_eq!(
+            required("title", "\u{200B}Écran", 200).unwrap(),
+            "\u{200B}Écran"
+        );
+    }
 
     #[test]
     fn required_text_is_trimmed_and_counted_in_characters() {

@@ -3,6 +3,8 @@
 use chrono::{DateTime, Datelike, NaiveDate, NaiveDateTime, SubsecRound, Utc};
 use chrono_tz::Tz;
 
+use super::FieldError;
+
 /// Now, to the second: what the service stores and shows.
 pub fn now() -> NaiveDateTime {
     Utc::now().naive_utc().trunc_subsecs(0)
@@ -28,11 +30,62 @@ pub fn to_rfc3339(utc: NaiveDateTime) -> String {
         .to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)
 }
 
+/// The years of the instants and days the service accepts: whatever lies outside is a typing
+/// or conversion error, and would cost every computation that spans it.
+pub const SANE_YEARS: std::ops::RangeInclusive<i32> = 1970..=2100;
+
 /// Parses an RFC 3339 timestamp with any offset into UTC, to the second.
 pub fn parse_rfc3339(value: &str) -> Option<NaiveDateTime> {
     DateTime::parse_from_rfc3339(value.trim())
         .ok()
         .map(|t| t.with_timezone(&Utc).naive_utc().trunc_subsecs(0))
+}
+
+/// An instant of the accepted years, or why not, for the field named.
+pub fn check_instant(field: &str, instant: NaiveDateTime) -> Result<NaiveDateTime, FieldError> {
+    if SANE_YEARS.contains(&instant.year()) {
+        Ok(instant)
+    } else {
+        Err(out_of_range(field))
+    }
+}
+
+/// A day of the accepted years, or why not, for the field named.
+pub fn check_day(field: &str, day: NaiveDate) -> Result<NaiveDate, FieldError> {
+    if SANE_YEARS.contains(&day.year()) {
+        Ok(day)
+    } else {
+        Err(out_of_range(field))
+    }
+}
+
+fn out_of_range(field: &str) -> FieldError {
+    FieldError::new(
+        field,
+        format!(
+            "must be between {} and {}",
+            SANE_YEARS.start(),
+            SANE_YEARS.end()
+        ),
+    )
+}
+
+/// A day written `YYYY-MM-DD`, four-digit year, within the accepted years.
+pub fn parse_day(field: &str, raw: &str) -> Result<NaiveDate, FieldError> {
+    let raw = raw.trim();
+    let shaped = raw.len() == 10
+        && raw.bytes().enumerate().all(|(i, b)| {
+            if i == 4 || i == 7 {
+                b == b'-'
+            } else {
+                b.is_ascii_digit()
+            }
+        });
+    let day = shaped
+        .then(|| NaiveDate::parse_from_str(raw, "%Y-%m-%d").ok())
+        .flatten()
+        .ok_or_else(|| FieldError::new(field, "must be a date YYYY-MM-DD"))?;
+    check_day(field, day)
 }
 
 #[cfg(test)]
@@ -70,6 +123,26 @@ mod tests {
             local_date(utc("2018-10-28T22:30:00Z"), paris).to_string(),
             "2018-10-28"
         );
+    }
+
+    #[test]
+    fn days_have_four_digit_years_within_the_accepted_ones() {
+        assert_eq!(
+            parse_day("d", "2018-03-05").unwrap().to_string(),
+            "2018-03-05"
+        );
+        for bad in [
+            "+10000-01-01",
+            "10000-01-01",
+            "2018-3-5",
+            "0001-01-01",
+            "2101-01-01",
+            "x",
+        ] {
+            assert!(parse_day("d", bad).is_err(), "{bad}");
+        }
+        assert!(check_instant("at", utc("2100-12-31T23:59:59Z")).is_ok());
+        assert!(check_instant("at", utc("1969-12-31T23:59:59Z")).is_err());
     }
 
     #[test]
