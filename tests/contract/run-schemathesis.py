@@ -3,11 +3,14 @@
 
 Usage: tests/contract/run-schemathesis.py PATH/TO/helpdesk [--roles agent,admin]
            [--max-examples N] [--max-time SECONDS_PER_ROLE] [--seed N]
+           [--postgres postgres://USER@HOST:PORT/DB]
 
 Needs `python3 -m pip install -r tests/contract/requirements.txt`.
 
 Builds nothing: it runs the given binary. For each role (agent, technician, hotline, manager,
-admin) it starts the service on a fresh SQLite database in a temporary folder, with an admin
+admin) it starts the service on a fresh SQLite database in a temporary folder (or, with
+`--postgres SERVER_URL`, a fresh PostgreSQL database on that server, made and dropped with
+`psql`), with an admin
 made by `create-admin` and a few records made through the API (two members, a user of each
 role, a category, tickets, a comment, a work log), logs in as that role and runs
 `schemathesis run` with every check, every operation and bounded examples and time. A fresh
@@ -64,14 +67,22 @@ def expect(answer, status, what):
 class Service:
     """`helpdesk serve` on a fresh SQLite database in a temporary folder."""
 
-    def __init__(self, binary, role):
+    def __init__(self, binary, role, postgres=None):
         self.dir = Path(tempfile.mkdtemp(prefix=f"helpdesk-contract-{role}-"))
+        self.postgres = postgres
+        self.database = None
+        database_url = f"sqlite://{self.dir / 'helpdesk.db'}"
+        if postgres:
+            self.database = f"helpdesk_contract_{role}_{os.getpid()}"
+            subprocess.run(["psql", postgres, "-qc", f"create database {self.database}"],
+                           check=True)
+            database_url = f"{postgres.rsplit('/', 1)[0]}/{self.database}"
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.env = {k: v for k, v in os.environ.items() if not k.startswith("HELPDESK")}
         self.env.update(
             {
-                "HELPDESK__DATABASE__URL": f"sqlite://{self.dir / 'helpdesk.db'}",
+                "HELPDESK__DATABASE__URL": database_url,
                 "HELPDESK__DATABASE__DATA_DIR": str(self.dir),
                 "HELPDESK__SERVER__HOST": "127.0.0.1",
                 "HELPDESK__SERVER__PORT": str(self.port),
@@ -118,6 +129,10 @@ class Service:
 
     def remove(self):
         shutil.rmtree(self.dir, ignore_errors=True)
+        if self.database:
+            subprocess.run(["psql", self.postgres, "-qc",
+                            f"drop database if exists {self.database} with (force)"],
+                           check=False)
 
 
 def login(base, email, password):
@@ -171,7 +186,7 @@ def seed(base):
 
 
 def run_role(binary, role, args):
-    service = Service(binary, role)
+    service = Service(binary, role, args.postgres)
     try:
         token = seed(service.base)[role]
         report_dir = Path(args.report_dir) / role
@@ -218,6 +233,8 @@ def main():
     parser.add_argument("--max-time", type=int, default=40, help="seconds per role")
     parser.add_argument("--workers", default="1")
     parser.add_argument("--seed", type=int, default=20180305)
+    parser.add_argument("--postgres", default=None,
+                        help="a PostgreSQL server URL where a database per role is made")
     parser.add_argument("--report-dir", default=tempfile.gettempdir() + "/helpdesk-schemathesis")
     args = parser.parse_args()
     binary = str(Path(args.binary).resolve())
