@@ -189,7 +189,7 @@ pub fn write_report(
         &settings.service_levels_targets(),
     );
     std::fs::create_dir_all(out).with_context(|| format!("cannot create {}", out.display()))?;
-    report::files(&report, lang)?
+    crate::stats::export::files(&report, lang)?
         .into_iter()
         .map(|file| {
             let path = out.join(&file.name);

@@ -10,8 +10,9 @@ use crate::auth::AuthUser;
 use crate::domain::Checks;
 use crate::error::AppError;
 use crate::startup::AppState;
+use crate::stats::export::{self, ReportFormat};
 use crate::stats::lang::Lang;
-use crate::stats::report::{self, Period, ReportFormat};
+use crate::stats::report::{self, Period};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(web::resource("/reports/{year}").route(web::get().to(download_report)));
@@ -86,7 +87,7 @@ pub async fn download_report(
         .run(move |conn| {
             let data = report::load(conn, year)?;
             let report = report::build(&data, period, workday_minutes, &targets);
-            report::render(&report, format, lang).map_err(AppError::internal)
+            export::render(&report, format, lang).map_err(AppError::internal)
         })
         .await?;
     let mut response = HttpResponse::Ok();

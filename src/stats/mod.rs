@@ -3,6 +3,7 @@
 
 pub mod allocation;
 pub mod csv;
+pub mod export;
 pub mod lang;
 pub mod report;
 pub mod service_levels;
