@@ -149,6 +149,9 @@ pub struct MailSettings {
     pub max_backoff_seconds: u64,
     /// How often tickets are checked against their taken-in-charge target, in seconds.
     pub overdue_scan_seconds: u64,
+    /// How long claimed messages stay reserved to their worker, should that worker die, in
+    /// seconds.
+    pub lease_seconds: u64,
 }
 
 impl Default for MailSettings {
@@ -160,6 +163,7 @@ impl Default for MailSettings {
             poll_interval_ms: 1000,
             max_backoff_seconds: 600,
             overdue_scan_seconds: 20,
+            lease_seconds: 300,
         }
     }
 }
@@ -268,6 +272,11 @@ impl Settings {
             return Err(config::ConfigError::Message(format!(
                 "server.cors_origins: {origin:?} is not an origin such as https://app.example.org"
             )));
+        }
+        if self.mail.lease_seconds == 0 {
+            return Err(config::ConfigError::Message(
+                "mail.lease_seconds must be at least 1".into(),
+            ));
         }
         if !["fr", "en"].contains(&self.mail.language.as_str()) {
             return Err(config::ConfigError::Message(

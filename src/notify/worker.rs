@@ -12,8 +12,6 @@ use crate::domain::time::now;
 use crate::error::AppError;
 use crate::startup::AppState;
 
-/// How long a claimed message stays reserved to its worker, should that worker die.
-const LOCK_SECONDS: i64 = 300;
 /// Messages taken at a time.
 const BATCH: i64 = 20;
 /// Tickets older than this raise no alert any more (imported or forgotten history).
@@ -78,7 +76,7 @@ fn deliver(app: &AppState, smtp: &SmtpTransport, worker_id: &str) -> Result<(), 
         &mut conn,
         worker_id,
         now(),
-        chrono::Duration::seconds(LOCK_SECONDS),
+        chrono::Duration::seconds(app.settings.mail.lease_seconds.min(i64::MAX as u64) as i64),
         BATCH,
     )?;
     for row in claimed {
