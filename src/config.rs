@@ -149,8 +149,9 @@ pub struct MailSettings {
     pub max_backoff_seconds: u64,
     /// How often tickets are checked against their taken-in-charge target, in seconds.
     pub overdue_scan_seconds: u64,
-    /// How long claimed messages stay reserved to their worker, should that worker die, in
-    /// seconds.
+    /// How long a message being delivered stays reserved to its sender, in seconds. The sender
+    /// renews it every third of this while the SMTP exchange goes on, however slow the server;
+    /// should the sender's process die, another sender takes the message after this.
     pub lease_seconds: u64,
 }
 
@@ -163,7 +164,7 @@ impl Default for MailSettings {
             poll_interval_ms: 1000,
             max_backoff_seconds: 600,
             overdue_scan_seconds: 20,
-            lease_seconds: 300,
+            lease_seconds: 60,
         }
     }
 }
