@@ -160,6 +160,10 @@ pub struct MailSettings {
     pub max_backoff_seconds: u64,
     /// How often tickets are checked against their taken-in-charge target, in seconds.
     pub overdue_scan_seconds: u64,
+    /// How long a message being delivered stays reserved to its sender, in seconds. The sender
+    /// renews it every third of this while the SMTP exchange goes on, however slow the server;
+    /// should the sender's process die, another sender takes the message after this.
+    pub lease_seconds: u64,
 }
 
 impl Default for MailSettings {
@@ -171,6 +175,7 @@ impl Default for MailSettings {
             poll_interval_ms: 1000,
             max_backoff_seconds: 600,
             overdue_scan_seconds: 20,
+            lease_seconds: 60,
         }
     }
 }
@@ -280,6 +285,11 @@ impl Settings {
             return Err(config::ConfigError::Message(format!(
                 "server.cors_origins: {origin:?} is not an origin such as https://app.example.org"
             )));
+        }
+        if self.mail.lease_seconds == 0 {
+            return Err(config::ConfigError::Message(
+                "mail.lease_seconds must be at least 1".into(),
+            ));
         }
         if !["fr", "en"].contains(&self.mail.language.as_str()) {
             return Err(config::ConfigError::Message(

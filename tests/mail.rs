@@ -383,3 +383,201 @@ async fn only_admins_read_the_outbox() {
         .await;
     assert_eq!(bad.status, 422);
 }
+
+/// The outbox's messages, newest first.
+async fn outbox(app: &TestApp, query: &str) -> Vec<serde_json::Value> {
+    app.get(
+        &format!("/api/v1/outbox?limit=100{query}"),
+        &app.admin.token,
+    )
+    .await
+    .expect(200)
+    .body["items"]
+        .as_array()
+        .unwrap()
+        .clone()
+}
+
+#[tokio::test]
+async fn a_slow_smtp_server_gets_each_message_once_from_two_processes() {
+    // The server takes 3 s to accept each message, longer than the 2 s lease: a sender keeps
+    // its message for as long as its delivery goes on, and the other process never sends it.
+    let delay = std::time::Duration::from_secs(3);
+    let sink = SmtpSink::start_slow(delay).await;
+    let url = sink.url();
+    let app = TestApp::spawn_with(move |s| {
+        s.mail.smtp_url = Some(url);
+        s.mail.poll_interval_ms = 50;
+        s.mail.max_backoff_seconds = 1;
+        s.mail.lease_seconds = 2;
+    })
+    .await;
+    let (_, second) = app.second_instance().await;
+    let member = app.create_member("LENT").await;
+    let hotline = app.user("hotline", None).await;
+    for n in 0..8 {
+        app.post(
+            "/api/v1/tickets",
+            &hotline.token,
+            json!({"title": format!("Lent {n}"), "description": "", "member_id": member,
+                   "requester_email": format!("r{n}@lent.fr")}),
+        )
+        .await
+        .expect(201);
+    }
+    let mut all_sent = false;
+    for _ in 0..600 {
+        if outbox(&app, "&status=sent").await.len() == 8 {
+            all_sent = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let shown: Vec<_> = outbox(&app, "")
+        .await
+        .iter()
+        .map(|i| (i["status"].clone(), i["attempts"].clone()))
+        .collect();
+    assert!(
+        all_sent,
+        "the eight messages are sent; the server received {} deliveries, the outbox shows {shown:?}",
+        sink.messages().len()
+    );
+    // Until the server holds nothing and nothing more arrives over more than one delivery's
+    // time: any delivery still on its way has landed.
+    let mut seen = sink.messages().len();
+    for _ in 0..20 {
+        tokio::time::sleep(delay + std::time::Duration::from_secs(1)).await;
+        let now = sink.messages().len();
+        if now == seen && sink.hanging() == 0 {
+            break;
+        }
+        seen = now;
+    }
+    let mail = sink.messages();
+    let items = outbox(&app, "").await;
+    assert_eq!(items.len(), 8);
+    let mut deliveries = Vec::new();
+    for n in 0..8 {
+        let to = format!("r{n}@lent.fr");
+        let received = mail
+            .iter()
+            .filter(|m| m.recipients == vec![to.clone()])
+            .count();
+        let item = items
+            .iter()
+            .find(|i| i["recipient"] == to)
+            .expect("in the outbox");
+        deliveries.push((
+            to,
+            received,
+            item["attempts"].clone(),
+            item["status"].clone(),
+        ));
+    }
+    // What the server received is what the outbox shows: one attempt, one delivery each.
+    for (to, received, attempts, status) in &deliveries {
+        assert_eq!(
+            (*received, attempts.as_i64(), status.as_str()),
+            (1, Some(1), Some("sent")),
+            "{to}; all: {deliveries:?}"
+        );
+    }
+    assert_eq!(mail.len(), 8, "{deliveries:?}");
+    second.stop(false).await;
+}
+
+#[tokio::test]
+async fn taken_in_charge_alerts_are_raised_while_the_smtp_server_never_answers() {
+    // The server holds every message for an hour: the sender waits on it until its timeout.
+    let sink = SmtpSink::start_slow(std::time::Duration::from_secs(3600)).await;
+    let url = sink.url();
+    let app = TestApp::spawn_with(move |s| {
+        s.mail.smtp_url = Some(url);
+        s.mail.poll_interval_ms = 50;
+        s.mail.overdue_scan_seconds = 1;
+        for day in [
+            &mut s.calendar.monday,
+            &mut s.calendar.tuesday,
+            &mut s.calendar.wednesday,
+            &mut s.calendar.thursday,
+            &mut s.calendar.friday,
+            &mut s.calendar.saturday,
+            &mut s.calendar.sunday,
+        ] {
+            *day = "00:00-23:59".into();
+        }
+    })
+    .await;
+    let member = app.create_member("MUET").await;
+    let hotline = app.user("hotline", None).await;
+    let critical = app
+        .post(
+            "/api/v1/tickets",
+            &hotline.token,
+            json!({"title": "Serveur arrêté", "description": "", "member_id": member, "priority": 1}),
+        )
+        .await
+        .expect(201)
+        .id();
+    for n in 0..3 {
+        app.post(
+            "/api/v1/tickets",
+            &hotline.token,
+            json!({"title": format!("Demande {n}"), "description": "", "member_id": member,
+                   "requester_email": format!("r{n}@muet.fr")}),
+        )
+        .await
+        .expect(201);
+    }
+    let mut held = false;
+    for _ in 0..200 {
+        if sink.hanging() > 0 {
+            held = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert!(held, "the server holds the first message");
+
+    // The critical ticket was filed two hours ago: far past its 30 minutes.
+    let past = (chrono::Utc::now() - chrono::Duration::hours(2))
+        .naive_utc()
+        .format("%Y-%m-%d %H:%M:%S")
+        .to_string();
+    app.execute_sql(&format!(
+        "UPDATE tickets SET created_at = '{past}' WHERE id = {critical}"
+    ))
+    .await;
+
+    let mut alerted = None;
+    for _ in 0..1200 {
+        let items = outbox(&app, "").await;
+        if items
+            .iter()
+            .any(|i| i["kind"] == "ticket_overdue" && i["ticket_id"] == critical)
+        {
+            alerted = Some((items, sink.hanging()));
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let (items, hanging) = alerted.expect("the overdue alert is raised");
+    // Raised while the server still held the first message: no attempt had ended yet.
+    let ended: Vec<_> = items
+        .iter()
+        .filter(|i| i["kind"] != "ticket_overdue")
+        .filter(|i| i["status"] != "queued" || !i["last_error"].is_null())
+        .collect();
+    assert!(
+        ended.is_empty(),
+        "alert raised after deliveries gave up: {ended:?}"
+    );
+    assert!(hanging > 0, "the server was holding a message");
+    assert!(sink.messages().is_empty());
+    // The outbox shows the attempt in progress.
+    let in_progress: Vec<_> = items.iter().filter(|i| i["sending"] == true).collect();
+    assert_eq!(in_progress.len(), 1, "{items:?}");
+    assert_eq!(in_progress[0]["attempts"], 1);
+    assert!(in_progress[0]["last_attempt_at"].is_string());
+}

@@ -8,7 +8,7 @@ use crate::api::{paginate, Page, PageQuery};
 use crate::auth::AuthUser;
 use crate::db;
 use crate::db::outbox::{OutboxRow, FAILED, FAILING, QUEUED, SENT};
-use crate::domain::time::to_rfc3339;
+use crate::domain::time::{now, to_rfc3339};
 use crate::domain::{Checks, FieldError};
 use crate::error::AppError;
 use crate::startup::AppState;
@@ -27,9 +27,16 @@ pub struct OutboxMessage {
     pub subject: String,
     /// queued (not tried yet), failing (will be tried again), failed (refused for good) or sent.
     pub status: String,
+    /// Attempts at delivering it so far, counted as each begins: one in progress, and one whose
+    /// sender stopped before it ended, are counted.
     pub attempts: i32,
     pub next_attempt_at: Option<String>,
+    /// The error of the last attempt that failed, until one succeeds.
     pub last_error: Option<String>,
+    /// When the last attempt began.
+    pub last_attempt_at: Option<String>,
+    /// Whether a sender is delivering it now (it holds the message's lease).
+    pub sending: bool,
     pub created_at: String,
     pub sent_at: Option<String>,
 }
@@ -37,6 +44,7 @@ pub struct OutboxMessage {
 impl From<OutboxRow> for OutboxMessage {
     fn from(row: OutboxRow) -> Self {
         let pending = row.status == QUEUED || row.status == FAILING;
+        let sending = pending && row.locked_until.is_some_and(|until| until >= now());
         OutboxMessage {
             id: row.id,
             kind: row.kind,
@@ -47,6 +55,8 @@ impl From<OutboxRow> for OutboxMessage {
             attempts: row.attempts,
             next_attempt_at: pending.then(|| to_rfc3339(row.next_attempt_at)),
             last_error: row.last_error,
+            last_attempt_at: row.last_attempt_at.map(to_rfc3339),
+            sending,
             created_at: to_rfc3339(row.created_at),
             sent_at: row.sent_at.map(to_rfc3339),
         }

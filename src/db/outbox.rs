@@ -1,4 +1,9 @@
-//! The outbox: mail waiting to be sent, claimed by one worker at a time.
+//! The outbox: mail waiting to be sent, claimed by one sender at a time.
+//!
+//! A sender claims one message when it begins delivering it, for a lease it renews while the
+//! SMTP exchange goes on: a message is never free while its sender may still be sending it.
+//! Attempts are counted as they begin, so that the outbox shows every one, including one in
+//! progress or one whose sender died.
 
 use chrono::{Duration, NaiveDateTime};
 use diesel::prelude::*;
@@ -30,6 +35,7 @@ pub struct OutboxRow {
     pub locked_until: Option<NaiveDateTime>,
     pub created_at: NaiveDateTime,
     pub sent_at: Option<NaiveDateTime>,
+    pub last_attempt_at: Option<NaiveDateTime>,
 }
 
 #[derive(Insertable)]
@@ -102,27 +108,27 @@ pub fn enqueue_many(
     Ok(())
 }
 
-/// Takes up to `limit` messages due now for this worker, locked for `lock_for`. A message is
-/// claimed by a conditional update, so two processes never take the same one.
-pub fn claim(
+/// Begins an attempt at the oldest message due now: it is reserved to `worker` until
+/// `now + lease` and its attempt counted. A message is claimed by a conditional update, so two
+/// senders never take the same one; `None` when nothing is due (or others took what was).
+pub fn claim_one(
     conn: &mut DbConn,
     worker: &str,
     now: NaiveDateTime,
-    lock_for: Duration,
-    limit: i64,
-) -> QueryResult<Vec<OutboxRow>> {
+    lease: Duration,
+) -> QueryResult<Option<OutboxRow>> {
     let free = outbox::locked_until
         .is_null()
         .or(outbox::locked_until.lt(now));
+    // A few candidates, should other senders take the first ones meanwhile.
     let candidates: Vec<i64> = outbox::table
         .filter(outbox::status.eq_any([QUEUED, FAILING]))
         .filter(outbox::next_attempt_at.le(now))
         .filter(free)
         .select(outbox::id)
         .order(outbox::id.asc())
-        .limit(limit)
+        .limit(8)
         .load(conn)?;
-    let mut claimed = Vec::with_capacity(candidates.len());
     for id in candidates {
         let free = outbox::locked_until
             .is_null()
@@ -132,21 +138,38 @@ pub fn claim(
                 outbox::table
                     .filter(outbox::id.eq(id))
                     .filter(outbox::status.eq_any([QUEUED, FAILING]))
+                    .filter(outbox::next_attempt_at.le(now))
                     .filter(free),
             )
             .set((
                 outbox::locked_by.eq(worker),
-                outbox::locked_until.eq(now + lock_for),
+                outbox::locked_until.eq(now + lease),
+                outbox::attempts.eq(outbox::attempts + 1),
+                outbox::last_attempt_at.eq(now),
             ))
             .execute(conn)
         })?;
         if taken == 1 {
-            if let Some(row) = find(conn, id)? {
-                claimed.push(row);
-            }
+            return find(conn, id);
         }
     }
-    Ok(claimed)
+    Ok(None)
+}
+
+/// Extends `worker`'s reservation of a message it is still delivering to `until`; false when
+/// it no longer holds it.
+pub fn renew(conn: &mut DbConn, id: i64, worker: &str, until: NaiveDateTime) -> QueryResult<bool> {
+    super::write(conn, |conn| {
+        diesel::update(
+            outbox::table
+                .filter(outbox::id.eq(id))
+                .filter(outbox::locked_by.eq(worker))
+                .filter(outbox::status.eq_any([QUEUED, FAILING])),
+        )
+        .set(outbox::locked_until.eq(until))
+        .execute(conn)
+    })
+    .map(|n| n == 1)
 }
 
 pub fn find(conn: &mut DbConn, id: i64) -> QueryResult<Option<OutboxRow>> {
@@ -157,25 +180,39 @@ pub fn find(conn: &mut DbConn, id: i64) -> QueryResult<Option<OutboxRow>> {
         .optional()
 }
 
+/// Records that `worker`'s attempt delivered the message at `at`, and frees it. Should the
+/// worker have lost the message meanwhile, it was delivered all the same: it is marked sent.
 pub fn mark_sent(conn: &mut DbConn, id: i64, worker: &str, at: NaiveDateTime) -> QueryResult<()> {
-    diesel::update(
-        outbox::table
-            .filter(outbox::id.eq(id))
-            .filter(outbox::locked_by.eq(worker)),
-    )
-    .set((
-        outbox::status.eq(SENT),
-        outbox::sent_at.eq(at),
-        outbox::attempts.eq(outbox::attempts + 1),
-        outbox::locked_by.eq(None::<String>),
-        outbox::locked_until.eq(None::<NaiveDateTime>),
-        outbox::last_error.eq(None::<String>),
-    ))
-    .execute(conn)
-    .map(|_| ())
+    super::write(conn, |conn| {
+        let held = diesel::update(
+            outbox::table
+                .filter(outbox::id.eq(id))
+                .filter(outbox::locked_by.eq(worker)),
+        )
+        .set((
+            outbox::status.eq(SENT),
+            outbox::sent_at.eq(at),
+            outbox::locked_by.eq(None::<String>),
+            outbox::locked_until.eq(None::<NaiveDateTime>),
+            outbox::last_error.eq(None::<String>),
+        ))
+        .execute(conn)?;
+        if held == 0 {
+            diesel::update(
+                outbox::table
+                    .filter(outbox::id.eq(id))
+                    .filter(outbox::status.ne(SENT)),
+            )
+            .set((outbox::status.eq(SENT), outbox::sent_at.eq(at)))
+            .execute(conn)?;
+        }
+        Ok(())
+    })
 }
 
-/// Records a failed attempt at `at`: retried at `retry_at`, or never again when it is `None`.
+/// Records that `worker`'s attempt failed at `at`: retried at `retry_at`, or never again when
+/// it is `None`. Should the worker have lost the message meanwhile, its error is still shown
+/// while the message waits.
 pub fn mark_failed(
     conn: &mut DbConn,
     id: i64,
@@ -185,21 +222,31 @@ pub fn mark_failed(
     retry_at: Option<NaiveDateTime>,
 ) -> QueryResult<()> {
     let status = if retry_at.is_some() { FAILING } else { FAILED };
-    diesel::update(
-        outbox::table
-            .filter(outbox::id.eq(id))
-            .filter(outbox::locked_by.eq(worker)),
-    )
-    .set((
-        outbox::status.eq(status),
-        outbox::attempts.eq(outbox::attempts + 1),
-        outbox::last_error.eq(error),
-        outbox::locked_by.eq(None::<String>),
-        outbox::locked_until.eq(None::<NaiveDateTime>),
-        outbox::next_attempt_at.eq(retry_at.unwrap_or(at)),
-    ))
-    .execute(conn)
-    .map(|_| ())
+    super::write(conn, |conn| {
+        let held = diesel::update(
+            outbox::table
+                .filter(outbox::id.eq(id))
+                .filter(outbox::locked_by.eq(worker)),
+        )
+        .set((
+            outbox::status.eq(status),
+            outbox::last_error.eq(error),
+            outbox::locked_by.eq(None::<String>),
+            outbox::locked_until.eq(None::<NaiveDateTime>),
+            outbox::next_attempt_at.eq(retry_at.unwrap_or(at)),
+        ))
+        .execute(conn)?;
+        if held == 0 {
+            diesel::update(
+                outbox::table
+                    .filter(outbox::id.eq(id))
+                    .filter(outbox::status.eq_any([QUEUED, FAILING])),
+            )
+            .set(outbox::last_error.eq(error))
+            .execute(conn)?;
+        }
+        Ok(())
+    })
 }
 
 /// Messages newest first, optionally of one status.

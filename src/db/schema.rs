@@ -158,6 +158,7 @@ diesel::table! {
         locked_until -> Nullable<Timestamp>,
         created_at -> Timestamp,
         sent_at -> Nullable<Timestamp>,
+        last_attempt_at -> Nullable<Timestamp>,
     }
 }
 

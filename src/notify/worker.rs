@@ -1,5 +1,7 @@
-//! The background worker: delivers the outbox over SMTP and raises taken-in-charge alerts.
+//! The background workers: one delivers the outbox over SMTP, the other raises
+//! taken-in-charge alerts, so that a slow or silent mail server never delays an alert.
 
+use std::sync::mpsc::{self, RecvTimeoutError};
 use std::sync::Weak;
 use std::time::{Duration, Instant};
 
@@ -12,28 +14,33 @@ use crate::domain::time::now;
 use crate::error::AppError;
 use crate::startup::AppState;
 
-/// How long a claimed message stays reserved to its worker, should that worker die.
-const LOCK_SECONDS: i64 = 300;
-/// Messages taken at a time.
-const BATCH: i64 = 20;
+/// Messages delivered one after the other before the worker looks whether the service is
+/// still there.
+const BATCH: usize = 20;
+/// How long the SMTP client waits for each step of an exchange.
+const SMTP_TIMEOUT: Duration = Duration::from_secs(15);
 /// Tickets older than this raise no alert any more (imported or forgotten history).
 const OVERDUE_LOOKBACK_DAYS: i64 = 30;
 
-/// Starts the worker on its own thread. It stops by itself once the application is gone.
-pub fn spawn(state: Weak<AppState>) -> std::io::Result<std::thread::JoinHandle<()>> {
+/// Starts the mail and alert threads. They stop by themselves once the application is gone.
+pub fn spawn(state: Weak<AppState>) -> std::io::Result<()> {
     let worker_id = format!(
         "{}-{}",
         std::process::id(),
         crate::auth::password::random_secret(8)
     );
+    let alerts = state.clone();
+    std::thread::Builder::new()
+        .name("helpdesk-alerts".into())
+        .spawn(move || run_alerts(alerts))?;
     std::thread::Builder::new()
         .name("helpdesk-mail".into())
-        .spawn(move || run(state, worker_id))
+        .spawn(move || run_mail(state, worker_id))?;
+    Ok(())
 }
 
-fn run(state: Weak<AppState>, worker_id: String) {
+fn run_alerts(state: Weak<AppState>) {
     let mut last_scan: Option<Instant> = None;
-    let mut transport: Option<(String, SmtpTransport)> = None;
     loop {
         let Some(app) = state.upgrade() else {
             return;
@@ -48,12 +55,24 @@ fn run(state: Weak<AppState>, worker_id: String) {
                 );
             }
         }
+        drop(app);
+        // Awake at least every second, so that the thread ends soon after the application.
+        let next = last_scan.map_or(Duration::ZERO, |t| scan_every.saturating_sub(t.elapsed()));
+        std::thread::sleep(next.clamp(Duration::from_millis(10), Duration::from_secs(1)));
+    }
+}
+
+fn run_mail(state: Weak<AppState>, worker_id: String) {
+    let mut transport: Option<(String, SmtpTransport)> = None;
+    loop {
+        let Some(app) = state.upgrade() else {
+            return;
+        };
+        let mut busy = false;
         if let Some(url) = app.settings.mail.smtp_url.clone() {
             if transport.as_ref().is_none_or(|(known, _)| *known != url) {
                 transport = match SmtpTransport::from_url(&url) {
-                    Ok(builder) => {
-                        Some((url, builder.timeout(Some(Duration::from_secs(15))).build()))
-                    }
+                    Ok(builder) => Some((url, builder.timeout(Some(SMTP_TIMEOUT)).build())),
                     Err(error) => {
                         log::error!("mail.smtp_url is not usable: {error}");
                         None
@@ -61,55 +80,117 @@ fn run(state: Weak<AppState>, worker_id: String) {
                 };
             }
             if let Some((_, smtp)) = &transport {
-                if let Err(error) = deliver(&app, smtp, &worker_id) {
-                    log::warn!("mail delivery: {}", crate::error::error_chain(&error));
+                for _ in 0..BATCH {
+                    match deliver_one(&app, smtp, &worker_id) {
+                        Ok(true) => busy = true,
+                        Ok(false) => break,
+                        Err(error) => {
+                            log::warn!("mail delivery: {}", crate::error::error_chain(&error));
+                            break;
+                        }
+                    }
                 }
             }
         }
         let pause = Duration::from_millis(app.settings.mail.poll_interval_ms.max(10));
         drop(app);
-        std::thread::sleep(pause);
+        if !busy {
+            std::thread::sleep(pause);
+        }
     }
 }
 
-fn deliver(app: &AppState, smtp: &SmtpTransport, worker_id: &str) -> Result<(), AppError> {
+/// Claims the oldest message due, delivers it while keeping its lease, and records the
+/// outcome. False when nothing was due.
+fn deliver_one(app: &AppState, smtp: &SmtpTransport, worker_id: &str) -> Result<bool, AppError> {
+    let lease = Duration::from_secs(app.settings.mail.lease_seconds.max(1));
+    let claimed = {
+        let mut conn = app.pool.get()?;
+        db::outbox::claim_one(&mut conn, worker_id, now(), lease_span(lease))?
+    };
+    let Some(row) = claimed else {
+        return Ok(false);
+    };
+    let outcome = build(&app.settings.mail.from, &row)
+        .map_err(|e| (e, true))
+        .and_then(|email| send_keeping_lease(app, smtp, &email, row.id, worker_id, lease));
+    let at = now();
     let mut conn = app.pool.get()?;
-    let claimed = db::outbox::claim(
-        &mut conn,
-        worker_id,
-        now(),
-        chrono::Duration::seconds(LOCK_SECONDS),
-        BATCH,
-    )?;
-    for row in claimed {
-        let outcome = build(&app.settings.mail.from, &row)
-            .map_err(|e| (e, true))
-            .and_then(|email| {
-                smtp.send(&email)
-                    .map(|_| ())
-                    .map_err(|e| (e.to_string(), e.is_permanent()))
-            });
-        let at = now();
-        match outcome {
-            Ok(()) => {
-                db::outbox::mark_sent(&mut conn, row.id, worker_id, at)?;
-                app.metrics.mail_sent();
-            }
-            Err((error, permanent)) => {
-                let retry_at = (!permanent)
-                    .then(|| at + backoff(row.attempts, app.settings.mail.max_backoff_seconds));
-                log::warn!(
-                    "mail {} to {} failed (attempt {}): {error}",
-                    row.id,
-                    row.recipient,
-                    row.attempts + 1
-                );
-                db::outbox::mark_failed(&mut conn, row.id, worker_id, &error, at, retry_at)?;
-                app.metrics.mail_failed();
-            }
+    match outcome {
+        Ok(()) => {
+            db::outbox::mark_sent(&mut conn, row.id, worker_id, at)?;
+            app.metrics.mail_sent();
+        }
+        Err((error, permanent)) => {
+            // `attempts` counts this attempt already.
+            let retry_at = (!permanent)
+                .then(|| at + backoff(row.attempts - 1, app.settings.mail.max_backoff_seconds));
+            log::warn!(
+                "mail {} to {} failed (attempt {}): {error}",
+                row.id,
+                row.recipient,
+                row.attempts
+            );
+            db::outbox::mark_failed(&mut conn, row.id, worker_id, &error, at, retry_at)?;
+            app.metrics.mail_failed();
         }
     }
-    Ok(())
+    Ok(true)
+}
+
+fn lease_span(lease: Duration) -> chrono::Duration {
+    chrono::Duration::from_std(lease).unwrap_or(chrono::Duration::seconds(60))
+}
+
+/// Sends on a thread of its own and, while the SMTP exchange goes on, renews the message's
+/// lease every third of it: however slow the server, no other sender takes the message.
+fn send_keeping_lease(
+    app: &AppState,
+    smtp: &SmtpTransport,
+    email: &lettre::Message,
+    id: i64,
+    worker_id: &str,
+    lease: Duration,
+) -> Result<(), (String, bool)> {
+    std::thread::scope(|scope| {
+        let (done, finished) = mpsc::channel::<()>();
+        let sender = scope.spawn(move || {
+            let result = smtp.send(email);
+            let _ = done.send(());
+            result
+        });
+        loop {
+            match finished.recv_timeout(lease / 3) {
+                Ok(()) | Err(RecvTimeoutError::Disconnected) => break,
+                Err(RecvTimeoutError::Timeout) => renew(app, id, worker_id, lease),
+            }
+        }
+        match sender.join() {
+            Ok(result) => result
+                .map(|_| ())
+                .map_err(|e| (e.to_string(), e.is_permanent())),
+            Err(_) => Err(("the SMTP client panicked".into(), false)),
+        }
+    })
+}
+
+fn renew(app: &AppState, id: i64, worker_id: &str, lease: Duration) {
+    let renewed = app.pool.get().map_err(AppError::from).and_then(|mut conn| {
+        Ok(db::outbox::renew(
+            &mut conn,
+            id,
+            worker_id,
+            now() + lease_span(lease),
+        )?)
+    });
+    match renewed {
+        Ok(true) => {}
+        Ok(false) => log::error!("mail {id}: lost its lease while being delivered"),
+        Err(error) => log::warn!(
+            "mail {id}: lease not renewed: {}",
+            crate::error::error_chain(&error)
+        ),
+    }
 }
 
 /// 2 s, 4 s, 8 s... up to `max_seconds` between attempts.

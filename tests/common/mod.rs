@@ -352,6 +352,8 @@ pub struct SmtpSink {
     pub port: u16,
     dir: PathBuf,
     process: Option<std::process::Child>,
+    /// How long the server holds each message before answering its DATA.
+    delay: Option<std::time::Duration>,
 }
 
 static AIOSMTPD: std::sync::Once = std::sync::Once::new();
@@ -397,7 +399,26 @@ impl SmtpSink {
             port: free_port(),
             dir,
             process: None,
+            delay: None,
         }
+    }
+
+    /// Starts a slow server: it holds each message `delay` before accepting it (a delay longer
+    /// than the test is a server that never answers).
+    pub async fn start_slow(delay: std::time::Duration) -> SmtpSink {
+        let mut sink = Self::stopped();
+        sink.delay = Some(delay);
+        sink.resume().await;
+        sink
+    }
+
+    /// How many messages the server is holding without an answer right now.
+    pub fn hanging(&self) -> usize {
+        std::fs::read_dir(&self.dir)
+            .unwrap()
+            .filter_map(|e| e.ok())
+            .filter(|e| e.file_name().to_string_lossy().starts_with("hanging-"))
+            .count()
     }
 
     pub fn url(&self) -> String {
@@ -407,11 +428,16 @@ impl SmtpSink {
     /// Starts (again) listening on the same port.
     pub async fn resume(&mut self) {
         let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/support/smtp_sink.py");
-        let child = std::process::Command::new("python3")
+        let mut command = std::process::Command::new("python3");
+        command
             .arg(script)
             .args(["--port", &self.port.to_string()])
             .arg("--dir")
-            .arg(&self.dir)
+            .arg(&self.dir);
+        if let Some(delay) = self.delay {
+            command.args(["--delay", &delay.as_secs_f64().to_string()]);
+        }
+        let child = command
             .stdout(std::process::Stdio::null())
             .spawn()
             .expect("start the SMTP server");
