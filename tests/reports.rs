@@ -851,3 +851,132 @@ async fn the_demo_report_of_2017_carries_the_activity_reports_ticket_table() {
         .filter(|n| n.has_tag_name("title"))
         .any(|n| n.text() == Some("Syndicat mixte du bassin versant de la Bièvre")));
 }
+
+// ---------------------------------------------------------------------------------------------
+// `helpdesk report --out` on a volume that fills up
+
+/// Runs the binary with the database of `dir`; returns whether it succeeded.
+fn helpdesk_command(dir: &std::path::Path, args: &[&str]) -> bool {
+    std::process::Command::new(env!("CARGO_BIN_EXE_helpdesk"))
+        .args(args)
+        .env(
+            "HELPDESK__DATABASE__URL",
+            format!("sqlite://{}", dir.join("h.db").display()),
+        )
+        .env("HELPDESK__DATABASE__DATA_DIR", dir)
+        .env(
+            "HELPDESK__AUTH__JWT_SECRET",
+            "report-secret-0123456789abcdef",
+        )
+        .env("RUST_LOG", "error")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status()
+        .expect("run helpdesk")
+        .success()
+}
+
+/// The room the files of a folder take on a volume of 4 KiB pages.
+fn folder_pages(dir: &std::path::Path) -> u64 {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().metadata().unwrap().len().div_ceil(4096))
+        .sum()
+}
+
+#[test]
+fn a_report_that_cannot_be_written_whole_leaves_the_earlier_files_whole() {
+    let is_root = std::process::Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0");
+    if !is_root {
+        eprintln!("skipped: mounting a small volume needs root");
+        return;
+    }
+    let dir =
+        std::env::temp_dir().join(format!("helpdesk-report-{}", uuid::Uuid::new_v4().simple()));
+    let (sizes, volume) = (dir.join("sizes"), dir.join("volume"));
+    std::fs::create_dir_all(&sizes).unwrap();
+    std::fs::create_dir_all(&volume).unwrap();
+    assert!(helpdesk_command(&dir, &["seed-demo"]));
+    let out = |folder: &std::path::Path| folder.display().to_string();
+    assert!(helpdesk_command(
+        &dir,
+        &[
+            "report",
+            "--year",
+            "2017",
+            "--month",
+            "2",
+            "--out",
+            &out(&sizes)
+        ]
+    ));
+    let month_pages = folder_pages(&sizes);
+    assert!(helpdesk_command(
+        &dir,
+        &["report", "--year", "2017", "--out", &out(&sizes)]
+    ));
+    let year_pages = folder_pages(&sizes);
+    assert!(year_pages > month_pages, "{month_pages} {year_pages}");
+
+    // A volume that holds the month's files exactly: the year's do not fit, and replacing a
+    // file runs out of room midway.
+    let room = month_pages * 4096;
+    let mounted = std::process::Command::new("mount")
+        .args([
+            "-t",
+            "tmpfs",
+            "-o",
+            &format!("size={room}"),
+            "tmpfs",
+            &out(&volume),
+        ])
+        .status()
+        .unwrap();
+    assert!(mounted.success());
+    let outcome = std::panic::catch_unwind(|| {
+        assert!(helpdesk_command(
+            &dir,
+            &[
+                "report",
+                "--year",
+                "2017",
+                "--month",
+                "2",
+                "--out",
+                &out(&volume)
+            ]
+        ));
+        let finished =
+            helpdesk_command(&dir, &["report", "--year", "2017", "--out", &out(&volume)]);
+        assert!(!finished, "the year's report should not fit");
+        // Every file there is whole: the month's or the year's, never a cut one.
+        let mut names = Vec::new();
+        for entry in std::fs::read_dir(&volume).unwrap() {
+            let path = entry.unwrap().path();
+            let name = path.file_name().unwrap().to_string_lossy().into_owned();
+            let bytes = std::fs::read(&path).unwrap();
+            if name.ends_with(".json") {
+                serde_json::from_slice::<Value>(&bytes)
+                    .unwrap_or_else(|e| panic!("{name} is cut: {e}"));
+            } else if name.ends_with(".xlsx") {
+                Xlsx::new(Cursor::new(bytes)).unwrap_or_else(|e| panic!("{name} is cut: {e}"));
+            } else if name.ends_with(".svg") {
+                let text = String::from_utf8(bytes).unwrap();
+                assert!(text.trim_end().ends_with("</svg>"), "{name} is cut");
+            } else if name.ends_with(".csv") {
+                assert!(bytes.is_empty() || bytes.ends_with(b"\n"), "{name} is cut");
+            }
+            names.push(name);
+        }
+        assert!(names.iter().all(|n| !n.contains("partial")), "{names:?}");
+        assert!(names.iter().any(|n| n.ends_with(".json")), "{names:?}");
+    });
+    let _ = std::process::Command::new("umount").arg(&volume).status();
+    let _ = std::fs::remove_dir_all(&dir);
+    if let Err(panic) = outcome {
+        std::panic::resume_unwind(panic);
+    }
+}
