@@ -501,12 +501,74 @@ impl Drop for Turn<'_> {
     }
 }
 
+/// Errors after which the same transaction, run again from its start, may succeed: on
+/// PostgreSQL a deadlock or a serialization failure, whose transaction the server undid.
+pub trait Contended {
+    fn is_contention(&self) -> bool;
+}
+
+impl Contended for diesel::result::Error {
+    fn is_contention(&self) -> bool {
+        crate::error::is_contention(self)
+    }
+}
+
+impl Contended for crate::error::AppError {
+    fn is_contention(&self) -> bool {
+        matches!(self, crate::error::AppError::Contention(_))
+    }
+}
+
+/// How many times a write transaction is run in all when PostgreSQL undoes it for a deadlock
+/// or a serialization failure; after the last, the caller answers 503.
+const WRITE_ATTEMPTS: u32 = 8;
+
 /// Runs `work` in one write transaction. On SQLite the transaction takes the write lock at
 /// once (`BEGIN IMMEDIATE`), so that a transaction that reads before it writes waits for other
-/// writers instead of failing when it upgrades its lock.
-pub fn write<T, E, F>(conn: &mut DbConn, work: F) -> Result<T, E>
+/// writers instead of failing when it upgrades its lock. On PostgreSQL a transaction the server
+/// undid for a deadlock or a serialization failure is run again (not a savepoint within one:
+/// the whole transaction is lost then, and its owner starts it over).
+pub fn write<T, E, F>(conn: &mut DbConn, mut work: F) -> Result<T, E>
 where
-    F: FnOnce(&mut DbConn) -> Result<T, E>,
+    F: FnMut(&mut DbConn) -> Result<T, E>,
+    E: From<diesel::result::Error> + Contended,
+{
+    let top_level_pg = match conn {
+        DbConn::Postgresql(pg) => matches!(
+            AnsiTransactionManager::transaction_manager_status_mut(pg).transaction_depth(),
+            Ok(None)
+        ),
+        DbConn::Sqlite(_) => false,
+    };
+    let mut attempt = 1;
+    loop {
+        match write_once(conn, &mut work) {
+            Err(error) if top_level_pg && attempt < WRITE_ATTEMPTS && error.is_contention() => {
+                // A short pause, longer each time and different for each thread, so that the
+                // transactions that collided do not collide again.
+                let jitter = u64::from(std::process::id() ^ thread_id_bits()) % 7;
+                std::thread::sleep(Duration::from_millis(
+                    (u64::from(attempt) * 5 + jitter) * u64::from(attempt),
+                ));
+                attempt += 1;
+            }
+            other => return other,
+        }
+    }
+}
+
+/// Some bits that differ between threads.
+fn thread_id_bits() -> u32 {
+    use std::hash::{Hash, Hasher};
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    std::thread::current().id().hash(&mut hasher);
+    Instant::now().hash(&mut hasher);
+    hasher.finish() as u32
+}
+
+fn write_once<T, E, F>(conn: &mut DbConn, work: &mut F) -> Result<T, E>
+where
+    F: FnMut(&mut DbConn) -> Result<T, E>,
     E: From<diesel::result::Error>,
 {
     let nested = match conn {

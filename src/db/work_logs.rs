@@ -204,7 +204,7 @@ pub fn insert(conn: &mut DbConn, fields: &WorkLogFields) -> Result<WorkLog, AppE
 pub fn update(
     conn: &mut DbConn,
     id: i64,
-    change: impl FnOnce(&WorkLog) -> Result<WorkLogFields, AppError>,
+    change: impl Fn(&WorkLog) -> Result<WorkLogFields, AppError>,
 ) -> Result<WorkLog, AppError> {
     super::write(conn, |conn| {
         let current =
