@@ -47,23 +47,52 @@ pub struct AppState {
 }
 
 impl AppState {
-    /// Runs database work on the blocking thread pool with a pooled connection.
+    /// Runs database work on the blocking thread pool with a pooled connection, and answers
+    /// 503 when it has not finished within `database.work_deadline()`: a database that takes
+    /// connections and statements but never answers (a frozen server) holds that work's
+    /// thread, not the request. The work itself goes on, and may still commit once the
+    /// database answers again: 503 says the outcome is unknown.
     pub async fn run<T, F>(&self, work: F) -> Result<T, AppError>
     where
         F: FnOnce(&mut DbConn) -> Result<T, AppError> + Send + 'static,
         T: Send + 'static,
     {
+        self.run_within(Some(self.settings.database.work_deadline()), work)
+            .await
+    }
+
+    /// `run` without its deadline, for work that takes long by nature (an import of thousands
+    /// of tickets), where a 503 before a later commit would make the client do it twice. Each
+    /// of its statements still has `database.statement_timeout_seconds`.
+    pub async fn run_unbounded<T, F>(&self, work: F) -> Result<T, AppError>
+    where
+        F: FnOnce(&mut DbConn) -> Result<T, AppError> + Send + 'static,
+        T: Send + 'static,
+    {
+        self.run_within(None, work).await
+    }
+
+    async fn run_within<T, F>(&self, deadline: Option<Duration>, work: F) -> Result<T, AppError>
+    where
+        F: FnOnce(&mut DbConn) -> Result<T, AppError> + Send + 'static,
+        T: Send + 'static,
+    {
         let pool = self.pool.clone();
-        web::block(move || {
+        let task = web::block(move || {
             let mut conn = pool.get()?;
             let result = work(&mut conn);
             if let Err(AppError::Unavailable(_)) = result {
                 conn.mark_broken();
             }
             result
-        })
-        .await
-        .map_err(AppError::internal)?
+        });
+        let done = match deadline {
+            Some(deadline) => tokio::time::timeout(deadline, task)
+                .await
+                .map_err(|_| unanswered(deadline))?,
+            None => task.await,
+        };
+        done.map_err(AppError::internal)?
     }
 
     /// Files a ticket with the next group of the filing queue; on PostgreSQL, one with an
@@ -79,11 +108,15 @@ impl AppState {
         } else {
             match state.filings.submit(draft, actor, key) {
                 Ok(answer) => {
-                    return answer.await.unwrap_or_else(|_| {
-                        Err(AppError::internal(
-                            "the filing thread stopped before it answered",
-                        ))
-                    })
+                    let deadline = state.settings.database.work_deadline();
+                    return match tokio::time::timeout(deadline, answer).await {
+                        Ok(answer) => answer.unwrap_or_else(|_| {
+                            Err(AppError::internal(
+                                "the filing thread stopped before it answered",
+                            ))
+                        }),
+                        Err(_) => Err(unanswered(deadline)),
+                    };
                 }
                 Err(alone) => {
                     log::warn!("the filing thread is gone: filing on its own");
@@ -129,6 +162,17 @@ impl AppState {
     pub fn zone(&self) -> chrono_tz::Tz {
         self.settings.service.timezone
     }
+}
+
+/// The answer to work the database has not finished within its deadline.
+fn unanswered(deadline: Duration) -> AppError {
+    AppError::Unavailable(
+        format!(
+            "the database did not answer within {} s",
+            deadline.as_secs_f32()
+        )
+        .into(),
+    )
 }
 
 pub struct Application {
@@ -326,7 +370,13 @@ pub fn open_database(settings: &Settings, url: &DatabaseUrl) -> anyhow::Result<P
                 .with_context(|| format!("cannot create {}", parent.display()))?;
         }
     }
+    // Migrations may rewrite large tables: their statements get more time than a request's.
+    let limits = db::Limits {
+        statement: Duration::from_secs(3600),
+        ..settings.database.limits()
+    };
     let mut conn = db::ConnectionManager::new(url.clone())
+        .with_limits(limits)
         .connect_once()
         .with_context(|| {
             format!(
@@ -347,7 +397,7 @@ pub fn open_database(settings: &Settings, url: &DatabaseUrl) -> anyhow::Result<P
     Ok(db::pool(
         url,
         settings.database.pool_size,
-        Duration::from_secs(settings.database.connect_timeout_seconds),
+        settings.database.limits(),
     ))
 }
 

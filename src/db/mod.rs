@@ -121,11 +121,28 @@ impl DatabaseUrl {
 /// 512 KiB each) and made no measured difference to reads, searches, statistics or imports.
 const SQLITE_POOL_CACHE_KIB: u32 = 8 * 1024;
 
+/// How long a connection may take to open, and one statement to run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    pub connect: Duration,
+    pub statement: Duration,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            connect: Duration::from_secs(5),
+            statement: Duration::from_secs(10),
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct ConnectionManager {
     url: DatabaseUrl,
     /// Page cache of each SQLite connection, in KiB.
     sqlite_cache_kib: u32,
+    limits: Limits,
 }
 
 impl ConnectionManager {
@@ -133,6 +150,7 @@ impl ConnectionManager {
         Self {
             url,
             sqlite_cache_kib: 2000,
+            limits: Limits::default(),
         }
     }
 
@@ -142,14 +160,29 @@ impl ConnectionManager {
         Self {
             url,
             sqlite_cache_kib: (SQLITE_POOL_CACHE_KIB / size.max(1)).clamp(256, 2000),
+            limits: Limits::default(),
         }
+    }
+
+    /// The same manager, its connections held to these limits.
+    pub fn with_limits(mut self, limits: Limits) -> Self {
+        self.limits = limits;
+        self
     }
 
     pub fn connect_once(&self) -> Result<DbConn, r2d2::Error> {
         match &self.url {
-            DatabaseUrl::Postgres(url) => PgConnection::establish(url)
-                .map(DbConn::Postgresql)
-                .map_err(r2d2::Error::ConnectionError),
+            DatabaseUrl::Postgres(url) => {
+                let mut conn = PgConnection::establish(&with_connect_timeout(url, self.limits))
+                    .map_err(r2d2::Error::ConnectionError)?;
+                // The server cancels a statement that runs longer, a wait for a lock included.
+                conn.batch_execute(&format!(
+                    "SET statement_timeout = {}",
+                    self.limits.statement.as_millis()
+                ))
+                .map_err(r2d2::Error::QueryError)?;
+                Ok(DbConn::Postgresql(conn))
+            }
             DatabaseUrl::Sqlite(path) => {
                 leave_connections_unlocked();
                 plan_statements_without_bound_values();
@@ -163,17 +196,33 @@ impl ConnectionManager {
                 // `startup`; a command when it closes the file): the import's commits spent a
                 // fourteenth of their time there, and a filing waited for it.
                 conn.batch_execute(&format!(
-                    "PRAGMA busy_timeout = 10000; PRAGMA synchronous = FULL; \
+                    "PRAGMA busy_timeout = {}; PRAGMA synchronous = FULL; \
                      PRAGMA foreign_keys = ON; PRAGMA temp_store = MEMORY; \
                      PRAGMA wal_autocheckpoint = 0; PRAGMA journal_size_limit = {}; \
                      PRAGMA cache_size = -{};",
-                    SQLITE_LOG_KEPT_BYTES, self.sqlite_cache_kib
+                    self.limits.statement.as_millis(),
+                    SQLITE_LOG_KEPT_BYTES,
+                    self.sqlite_cache_kib
                 ))
                 .map_err(r2d2::Error::QueryError)?;
                 Ok(DbConn::Sqlite(conn))
             }
         }
     }
+}
+
+/// The URL with libpq's `connect_timeout` (whole seconds, at least 2 as libpq wants), unless
+/// it names one: a server that takes the connection but never answers (a frozen process) would
+/// otherwise hold the connecting thread for ever.
+fn with_connect_timeout(url: &str, limits: Limits) -> String {
+    if url.contains("connect_timeout=") {
+        return url.to_string();
+    }
+    let separator = if url.contains('?') { '&' } else { '?' };
+    format!(
+        "{url}{separator}connect_timeout={}",
+        limits.connect.as_secs().max(2)
+    )
 }
 
 /// Sets SQLite, before its first connection, to lock neither each connection on every call
@@ -278,18 +327,18 @@ impl ManageConnection for ConnectionManager {
 }
 
 /// Builds the pool without waiting for the database: requests answer 503 until it is reachable.
-pub fn pool(url: &DatabaseUrl, size: u32, connect_timeout: Duration) -> Pool {
+pub fn pool(url: &DatabaseUrl, size: u32, limits: Limits) -> Pool {
     if let DatabaseUrl::Sqlite(path) = url {
         ensure_parent_dir(path);
     }
     r2d2::Pool::builder()
         .max_size(size)
         .min_idle(Some(1))
-        .connection_timeout(connect_timeout)
+        .connection_timeout(limits.connect)
         // `ConnectionManager::is_valid` pings a PostgreSQL connection that has been idle, so
         // that one broken by a server restart is replaced instead of failing a request.
         .test_on_check_out(url.is_postgres())
-        .build_unchecked(ConnectionManager::for_pool(url.clone(), size))
+        .build_unchecked(ConnectionManager::for_pool(url.clone(), size).with_limits(limits))
 }
 
 fn ensure_parent_dir(path: &Path) {
