@@ -311,7 +311,8 @@ impl Settings {
                 "service_levels targets must be positive minutes".into(),
             ));
         }
-        if self.database.connect_timeout_seconds == 0 || self.database.statement_timeout_seconds == 0
+        if self.database.connect_timeout_seconds == 0
+            || self.database.statement_timeout_seconds == 0
         {
             return Err(config::ConfigError::Message(
                 "database.connect_timeout_seconds and database.statement_timeout_seconds must be at least 1"

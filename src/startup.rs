@@ -44,6 +44,9 @@ pub struct AppState {
     pub filings: db::filing_queue::FilingQueue,
     /// Service levels already computed, by the revisions of the rows they come from.
     pub service_levels: crate::stats::service_levels::Cache,
+    /// The database has been reached, migrated and seeded; until then every request that
+    /// needs it answers 503 (see `prepare_in_background`).
+    pub prepared: Arc<std::sync::atomic::AtomicBool>,
 }
 
 impl AppState {
@@ -77,6 +80,7 @@ impl AppState {
         F: FnOnce(&mut DbConn) -> Result<T, AppError> + Send + 'static,
         T: Send + 'static,
     {
+        self.check_prepared()?;
         let pool = self.pool.clone();
         let task = web::block(move || {
             let mut conn = pool.get()?;
@@ -103,6 +107,7 @@ impl AppState {
         actor: Actor,
         key: Option<IdempotencyKey>,
     ) -> Result<Filed, AppError> {
+        state.check_prepared()?;
         let alone = if key.is_some() && state.is_postgres() {
             NotQueued { draft, actor, key }
         } else {
@@ -147,7 +152,7 @@ impl AppState {
         F: FnOnce(&mut DbConn) -> Result<T, AppError> + Send + 'static,
         T: Send + 'static,
     {
-        if self.embedded {
+        if self.embedded && self.prepared.load(std::sync::atomic::Ordering::Acquire) {
             if let Some(mut conn) = self.pool.try_get() {
                 return work(&mut conn);
             }
@@ -157,6 +162,17 @@ impl AppState {
 
     pub fn is_postgres(&self) -> bool {
         !self.embedded
+    }
+
+    /// 503 until the database has been prepared.
+    pub fn check_prepared(&self) -> Result<(), AppError> {
+        if self.prepared.load(std::sync::atomic::Ordering::Acquire) {
+            Ok(())
+        } else {
+            Err(AppError::Unavailable(
+                "the database has not been reached since the service started".into(),
+            ))
+        }
     }
 
     pub fn zone(&self) -> chrono_tz::Tz {
@@ -186,9 +202,32 @@ impl Application {
         crate::memory::return_large_blocks_to_the_system();
         let url = DatabaseUrl::parse(&settings.database.url).map_err(anyhow::Error::msg)?;
         let data_dir = data_dir(&settings, &url);
-        let pool = open_database(&settings, &url)?;
         let secret = jwt_secret(&settings, &url, &data_dir)?;
-        ensure_someone_can_log_in(&pool, &data_dir)?;
+        let pool = db::pool(
+            &url,
+            settings.database.pool_size,
+            settings.database.limits(),
+        );
+        // An SQLite file is opened now, and a failure is the service's to report. PostgreSQL
+        // may be down while the service starts: it is prepared when it comes.
+        let prepared = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        match prepare_database(&settings, &url)
+            .and_then(|()| ensure_someone_can_log_in(&pool, &data_dir))
+        {
+            Ok(()) => prepared.store(true, std::sync::atomic::Ordering::Release),
+            Err(e) if url.is_postgres() => {
+                log::warn!("starting without the database, which is not ready: {e:#}");
+                prepare_in_background(
+                    settings.clone(),
+                    url.clone(),
+                    pool.clone(),
+                    data_dir.clone(),
+                    prepared.clone(),
+                )
+                .context("cannot start the thread that prepares the database")?;
+            }
+            Err(e) => return Err(e),
+        }
 
         let listener = TcpListener::bind((settings.server.host.as_str(), settings.server.port))
             .with_context(|| {
@@ -228,6 +267,7 @@ impl Application {
             settings,
             metrics: Metrics::default(),
             embedded: !url.is_postgres(),
+            prepared,
         });
         notify::worker::spawn(Arc::downgrade(&state.clone().into_inner()))
             .context("cannot start the mail worker")?;
@@ -364,6 +404,17 @@ fn checkpoint_in_background(state: std::sync::Weak<AppState>) -> std::io::Result
 
 /// The pool, once migrations are applied.
 pub fn open_database(settings: &Settings, url: &DatabaseUrl) -> anyhow::Result<Pool> {
+    prepare_database(settings, url)?;
+    Ok(db::pool(
+        url,
+        settings.database.pool_size,
+        settings.database.limits(),
+    ))
+}
+
+/// Creates the SQLite file's folder, applies the migrations not applied yet and seeds what an
+/// empty database needs.
+fn prepare_database(settings: &Settings, url: &DatabaseUrl) -> anyhow::Result<()> {
     if let DatabaseUrl::Sqlite(path) = url {
         if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
             fs::create_dir_all(parent)
@@ -394,12 +445,42 @@ pub fn open_database(settings: &Settings, url: &DatabaseUrl) -> anyhow::Result<P
         log::info!("created the default category tree ({seeded} categories)");
     }
     drop(conn);
-    Ok(db::pool(
-        url,
-        settings.database.pool_size,
-        settings.database.limits(),
-    ))
+    Ok(())
 }
+
+/// Prepares a PostgreSQL database from a thread of its own, every `PREPARE_RETRY` until it
+/// succeeds: a service started while its server is down answers 503 and says it is not ready
+/// until then, instead of refusing to start.
+fn prepare_in_background(
+    settings: Settings,
+    url: DatabaseUrl,
+    pool: Pool,
+    data_dir: PathBuf,
+    prepared: Arc<std::sync::atomic::AtomicBool>,
+) -> std::io::Result<()> {
+    std::thread::Builder::new()
+        .name("prepare-database".into())
+        .spawn(move || loop {
+            std::thread::sleep(PREPARE_RETRY);
+            if Arc::strong_count(&prepared) == 1 {
+                return; // the application is gone
+            }
+            match prepare_database(&settings, &url)
+                .and_then(|()| ensure_someone_can_log_in(&pool, &data_dir))
+            {
+                Ok(()) => {
+                    log::info!("the database is reachable and prepared: serving");
+                    prepared.store(true, std::sync::atomic::Ordering::Release);
+                    return;
+                }
+                Err(e) => log::warn!("the database is not ready yet: {e:#}"),
+            }
+        })
+        .map(|_| ())
+}
+
+/// How often a service started without its database tries to reach it again.
+const PREPARE_RETRY: Duration = Duration::from_secs(1);
 
 /// The URL without its password, for messages.
 fn redact(url: &str) -> String {

@@ -1154,7 +1154,11 @@ impl PrivatePostgres {
             .expect("the postmaster's pid");
         let mut pids = vec![postmaster];
         for entry in std::fs::read_dir("/proc").expect("read /proc").flatten() {
-            let Some(pid) = entry.file_name().to_str().and_then(|n| n.parse::<u32>().ok()) else {
+            let Some(pid) = entry
+                .file_name()
+                .to_str()
+                .and_then(|n| n.parse::<u32>().ok())
+            else {
                 continue;
             };
             let Ok(stat) = std::fs::read_to_string(entry.path().join("stat")) else {
@@ -1217,10 +1221,16 @@ async fn while_postgresql_is_frozen_requests_answer_503_in_bounded_time_and_read
     let mut acknowledged = HashMap::new();
     for n in 0..3 {
         let title = format!("before the freeze {n}");
-        let reply = file_ticket(&http, &base, &admin, &ticket_body(&title, &admin, member), None)
-            .await
-            .expect("answers before the freeze")
-            .expect(201);
+        let reply = file_ticket(
+            &http,
+            &base,
+            &admin,
+            &ticket_body(&title, &admin, member),
+            None,
+        )
+        .await
+        .expect("answers before the freeze")
+        .expect(201);
         acknowledged.insert(title, reply.id());
     }
 
@@ -1257,7 +1267,7 @@ async fn while_postgresql_is_frozen_requests_answer_503_in_bounded_time_and_read
     for task in tasks {
         let (what, answer) = task.await.unwrap();
         let reply =
-            answer.unwrap_or_else(|e| panic!("{what}: no answer within {CLIENT_TIMEOUT:?}: {e}"));
+            answer.unwrap_or_else(|e| panic!("{what}: no answer within {CLIENT_TIMEOUT:?}: {e:?}"));
         reply.assert_unavailable(&what);
     }
     assert!(
@@ -1305,10 +1315,16 @@ async fn while_postgresql_is_frozen_requests_answer_503_in_bounded_time_and_read
     }
     for n in 0..3 {
         let title = format!("after the freeze {n}");
-        let reply = file_ticket(&http, &base, &admin, &ticket_body(&title, &admin, member), None)
-            .await
-            .expect("answers after the freeze")
-            .expect(201);
+        let reply = file_ticket(
+            &http,
+            &base,
+            &admin,
+            &ticket_body(&title, &admin, member),
+            None,
+        )
+        .await
+        .expect("answers after the freeze")
+        .expect(201);
         acknowledged.insert(title, reply.id());
     }
     let tickets = all_tickets(&http, &base, &admin).await;
@@ -1319,5 +1335,101 @@ async fn while_postgresql_is_frozen_requests_answer_503_in_bounded_time_and_read
         .collect();
     assert_each_acknowledged_ticket_once(&tickets, &acknowledged);
     assert!(service.is_alive(), "the service died");
+    drop(service);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Started while PostgreSQL is down.
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn started_while_postgresql_is_down_the_service_answers_503_and_serves_once_it_comes() {
+    let Some(bin) = postgres_binaries() else {
+        eprintln!("skipped: no PostgreSQL binaries (initdb, pg_ctl) on this machine");
+        return;
+    };
+    let postgres = tokio::task::spawn_blocking(move || {
+        let postgres = PrivatePostgres::start(bin);
+        postgres.pg_ctl_stop();
+        postgres
+    })
+    .await
+    .unwrap();
+    let scratch = Scratch::new("late-db");
+    let env = ServiceEnv::new(&postgres.url(), &scratch.dir);
+    // `start` waits for /health: the service must start without its database.
+    let mut service = env.start("late-db").await;
+    let http = Http::new();
+    let base = service.base.clone();
+    let ready = http
+        .send(Method::GET, &format!("{base}/ready"), None, None, &[])
+        .await
+        .expect("/ready answers while PostgreSQL is down");
+    ready.assert_unavailable("/ready before PostgreSQL came");
+    let login_body = json!({"email": "admin@helpdesk.local", "password": "whatever-it-is"});
+    let reply = http
+        .send(
+            Method::POST,
+            &format!("{base}/api/v1/auth/login"),
+            None,
+            Some(&login_body),
+            &[],
+        )
+        .await
+        .expect("login answers while PostgreSQL is down");
+    reply.assert_unavailable("login before PostgreSQL came");
+    assert!(
+        service.is_alive(),
+        "the service stopped without its database"
+    );
+
+    let cluster = Arc::new(postgres);
+    let starting = cluster.clone();
+    tokio::task::spawn_blocking(move || starting.pg_ctl_start())
+        .await
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let ready = http
+            .send(Method::GET, &format!("{base}/ready"), None, None, &[])
+            .await
+            .expect("/ready answers");
+        if ready.status == 200 {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "not ready 30 s after PostgreSQL came: {} {}\n{}",
+            ready.status,
+            ready.body,
+            service.log_text()
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    // Migrated, and the first start's admin created, as on a start with the database there.
+    let file = std::fs::read_to_string(scratch.dir.join("initial-admin-password.txt"))
+        .expect("the first admin's password file");
+    let password = file
+        .lines()
+        .find_map(|l| l.strip_prefix("password: "))
+        .expect("a password line")
+        .trim()
+        .to_string();
+    let admin = login(&http, &base, "admin@helpdesk.local", &password).await;
+    let member = create_member(&http, &base, &admin, "LATE").await;
+    let filed = file_ticket(
+        &http,
+        &base,
+        &admin,
+        &ticket_body("after the database came", &admin, member),
+        None,
+    )
+    .await
+    .expect("answers once PostgreSQL is there")
+    .expect(201);
+    let tickets = all_tickets(&http, &base, &admin).await;
+    assert_each_acknowledged_ticket_once(
+        &tickets,
+        &HashMap::from([("after the database came".to_string(), filed.id())]),
+    );
     drop(service);
 }

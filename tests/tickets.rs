@@ -985,7 +985,12 @@ async fn counted_by_statistics(app: &TestApp) -> (Vec<(String, i64, i64)>, Vec<(
         .as_array()
         .unwrap()
         .iter()
-        .map(|r| (r["member_id"].as_i64().unwrap(), r["tickets"].as_i64().unwrap()))
+        .map(|r| {
+            (
+                r["member_id"].as_i64().unwrap(),
+                r["tickets"].as_i64().unwrap(),
+            )
+        })
         .filter(|(_, tickets)| *tickets != 0)
         .collect();
     by_member.sort();
