@@ -212,6 +212,10 @@ impl From<diesel::result::Error> for AppError {
             | Error::DatabaseError(DatabaseErrorKind::UnableToSendCommand, _)
             | Error::BrokenTransactionManager => AppError::Unavailable(Box::new(error)),
             _ if is_contention(&error) => AppError::Contention(Box::new(error)),
+            // A full disk or a read-only database: the request is fine, the storage is not.
+            Error::DatabaseError(DatabaseErrorKind::ReadOnlyTransaction, _) => {
+                AppError::Unavailable(Box::new(error))
+            }
             Error::DatabaseError(DatabaseErrorKind::Unknown, info)
                 if is_unavailable_message(info.message()) =>
             {
@@ -247,6 +251,12 @@ fn is_unavailable_message(message: &str) -> bool {
         "connection refused",
         "the database system is",
         "no connection to the server",
+        "database or disk is full",
+        "readonly database",
+        "read-only transaction",
+        "no space left on device",
+        "could not extend file",
+        "disk i/o error",
     ]
     .iter()
     .any(|needle| message.contains(needle))

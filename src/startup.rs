@@ -47,7 +47,13 @@ pub struct AppState {
     /// The database has been reached, migrated and seeded; until then every request that
     /// needs it answers 503 (see `prepare_in_background`).
     pub prepared: Arc<std::sync::atomic::AtomicBool>,
+    /// When database work last answered 503 (a full disk, a read-only database, a server
+    /// gone): `/ready` says not ready for `NOT_READY_AFTER_FAILURE` after it.
+    pub last_unavailable: std::sync::Mutex<Option<Instant>>,
 }
+
+/// How long `/ready` says not ready after database work answered 503.
+pub const NOT_READY_AFTER_FAILURE: Duration = Duration::from_secs(5);
 
 impl AppState {
     /// Runs database work on the blocking thread pool with a pooled connection, and answers
@@ -96,7 +102,27 @@ impl AppState {
                 .map_err(|_| unanswered(deadline))?,
             None => task.await,
         };
-        done.map_err(AppError::internal)?
+        let result = done.map_err(AppError::internal)?;
+        self.note(result)
+    }
+
+    /// Remembers when database work answered 503, for `/ready`.
+    pub fn note<T>(&self, result: Result<T, AppError>) -> Result<T, AppError> {
+        if let Err(AppError::Unavailable(_)) = &result {
+            *self
+                .last_unavailable
+                .lock()
+                .unwrap_or_else(|e| e.into_inner()) = Some(Instant::now());
+        }
+        result
+    }
+
+    /// Database work answered 503 a moment ago.
+    pub fn failed_recently(&self) -> bool {
+        self.last_unavailable
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .is_some_and(|at| at.elapsed() < NOT_READY_AFTER_FAILURE)
     }
 
     /// Files a ticket with the next group of the filing queue; on PostgreSQL, one with an
@@ -114,14 +140,14 @@ impl AppState {
             match state.filings.submit(draft, actor, key) {
                 Ok(answer) => {
                     let deadline = state.settings.database.work_deadline();
-                    return match tokio::time::timeout(deadline, answer).await {
+                    return state.note(match tokio::time::timeout(deadline, answer).await {
                         Ok(answer) => answer.unwrap_or_else(|_| {
                             Err(AppError::internal(
                                 "the filing thread stopped before it answered",
                             ))
                         }),
                         Err(_) => Err(unanswered(deadline)),
-                    };
+                    });
                 }
                 Err(alone) => {
                     log::warn!("the filing thread is gone: filing on its own");
@@ -268,6 +294,7 @@ impl Application {
             metrics: Metrics::default(),
             embedded: !url.is_postgres(),
             prepared,
+            last_unavailable: Default::default(),
         });
         notify::worker::spawn(Arc::downgrade(&state.clone().into_inner()))
             .context("cannot start the mail worker")?;

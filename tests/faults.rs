@@ -1433,3 +1433,125 @@ async fn started_while_postgresql_is_down_the_service_answers_503_and_serves_onc
     );
     drop(service);
 }
+
+// ---------------------------------------------------------------------------------------------
+// A read-only database and a full disk.
+
+/// Runs `mount` with these arguments, as root.
+fn mount(args: &[&str]) {
+    let status = Command::new("mount")
+        .args(args)
+        .status()
+        .expect("run mount");
+    assert!(status.success(), "mount {args:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn on_a_full_volume_sqlite_answers_503_and_is_not_ready_until_there_is_room() {
+    if !running_as_root() {
+        eprintln!("skipped: mounting a small volume needs root");
+        return;
+    }
+    let scratch = Scratch::new("volume");
+    let volume = scratch.dir.join("volume");
+    std::fs::create_dir_all(&volume).unwrap();
+    mount(&[
+        "-t",
+        "tmpfs",
+        "-o",
+        "size=4m",
+        "tmpfs",
+        volume.to_str().unwrap(),
+    ]);
+    struct Unmount(PathBuf);
+    impl Drop for Unmount {
+        fn drop(&mut self) {
+            let _ = Command::new("umount").arg("-l").arg(&self.0).status();
+        }
+    }
+    let _unmount = Unmount(volume.clone());
+    let url = format!("sqlite://{}", volume.join("helpdesk.db").display());
+    let env = ServiceEnv::new(&url, &scratch.dir);
+    env.create_admin();
+    let service = env.start("volume").await;
+    let http = Http::new();
+    let base = service.base.clone();
+    let admin = login(&http, &base, ADMIN_EMAIL, ADMIN_PASSWORD).await;
+    let member = create_member(&http, &base, &admin, "VOLUME").await;
+    let mut acknowledged = HashMap::new();
+    let file = |title: String| {
+        let (http, base, admin) = (http.clone(), base.clone(), admin.clone());
+        async move {
+            file_ticket(
+                &http,
+                &base,
+                &admin,
+                &ticket_body(&title, &admin, member),
+                None,
+            )
+            .await
+            .expect("an answer")
+        }
+    };
+    let reply = file("before".into()).await.expect(201);
+    acknowledged.insert("before".to_string(), reply.id());
+
+    // Full: fill what is left of the volume, then file until a filing fails.
+    let filler = volume.join("filler");
+    let _ = Command::new("dd")
+        .args(["if=/dev/zero", "bs=64k"])
+        .arg(format!("of={}", filler.display()))
+        .stderr(Stdio::null())
+        .status();
+    let long = "x".repeat(20_000);
+    let mut refused = None;
+    for n in 0..400 {
+        let title = format!("full {n}");
+        let mut body = ticket_body(&title, &admin, member);
+        body["description"] = json!(long);
+        let reply = file_ticket(&http, &base, &admin, &body, None)
+            .await
+            .expect("an answer");
+        if reply.status == 201 {
+            acknowledged.insert(title, reply.id());
+        } else {
+            refused = Some(reply);
+            break;
+        }
+    }
+    let refused = refused.expect("a filing failed on the full volume");
+    refused.assert_unavailable("filing on a full volume");
+    let ready = http
+        .send(Method::GET, &format!("{base}/ready"), None, None, &[])
+        .await
+        .expect("/ready answers");
+    ready.assert_unavailable("/ready on a full volume");
+
+    // Room again: ready and filing by itself, nothing acknowledged lost.
+    std::fs::remove_file(&filler).unwrap();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let reply = file("after".into()).await;
+        if reply.status == 201 {
+            acknowledged.insert("after".to_string(), reply.id());
+            break;
+        }
+        assert!(Instant::now() < deadline, "still refused: {}", reply.body);
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    let tickets = all_tickets(&http, &base, &admin).await;
+    let tickets: Vec<Value> = tickets
+        .into_iter()
+        .filter(|t| t["title"] != refused_title(&t["title"]))
+        .collect();
+    assert_each_acknowledged_ticket_once(&tickets, &acknowledged);
+    drop(service);
+}
+
+/// Titles of filings answered 503 may or may not be there: 503 promises neither.
+fn refused_title(title: &Value) -> Value {
+    match title.as_str() {
+        Some(t) if t.starts_with("full ") => title.clone(),
+        _ => Value::Null,
+    }
+}

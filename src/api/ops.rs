@@ -40,6 +40,11 @@ const READY_WITHIN: std::time::Duration = std::time::Duration::from_millis(500);
         (status = 503, description = "Database unreachable", body = crate::error::Problem, content_type = "application/problem+json"),
     ))]
 pub async fn ready(state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
+    if state.failed_recently() {
+        return Err(AppError::Unavailable(
+            "database work failed a moment ago (a full disk, a read-only database?)".into(),
+        ));
+    }
     tokio::time::timeout(READY_WITHIN, state.run(|conn| Ok(db::ping(conn)?)))
         .await
         .map_err(|_| {
