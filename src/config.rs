@@ -66,8 +66,14 @@ impl Default for ServerSettings {
 pub struct DatabaseSettings {
     pub url: String,
     pub pool_size: u32,
-    /// How long a request waits for a connection before answering 503.
+    /// How long a request waits for a connection (its checkout from the pool, or a new one's
+    /// connection to the server) before answering 503.
     pub connect_timeout_seconds: u64,
+    /// How long one statement may run: PostgreSQL cancels it then (`statement_timeout`), and
+    /// SQLite waits this long for another writer's lock. A request whose database work has not
+    /// answered within the connection's and the statement's time together (a frozen server)
+    /// answers 503, whatever the database does.
+    pub statement_timeout_seconds: u64,
     /// Where the generated JWT secret and the initial admin password are kept.
     /// Defaults to the SQLite file's folder, or `data` for PostgreSQL.
     pub data_dir: Option<PathBuf>,
@@ -79,8 +85,27 @@ impl Default for DatabaseSettings {
             url: "sqlite://data/helpdesk.db".into(),
             pool_size: 8,
             connect_timeout_seconds: 5,
+            statement_timeout_seconds: 10,
             data_dir: None,
         }
+    }
+}
+
+impl DatabaseSettings {
+    /// The limits of one connection.
+    pub fn limits(&self) -> crate::db::Limits {
+        crate::db::Limits {
+            connect: std::time::Duration::from_secs(self.connect_timeout_seconds),
+            statement: std::time::Duration::from_secs(self.statement_timeout_seconds),
+        }
+    }
+
+    /// How long a request waits for its database work before it answers 503: a connection's
+    /// and a statement's time, and a second for the rest.
+    pub fn work_deadline(&self) -> std::time::Duration {
+        std::time::Duration::from_secs(
+            self.connect_timeout_seconds + self.statement_timeout_seconds + 1,
+        )
     }
 }
 
@@ -306,6 +331,14 @@ impl Settings {
         if targets.clone().any(|m| *m <= 0) {
             return Err(config::ConfigError::Message(
                 "service_levels targets must be positive minutes".into(),
+            ));
+        }
+        if self.database.connect_timeout_seconds == 0
+            || self.database.statement_timeout_seconds == 0
+        {
+            return Err(config::ConfigError::Message(
+                "database.connect_timeout_seconds and database.statement_timeout_seconds must be at least 1"
+                    .into(),
             ));
         }
         if self.database.pool_size == 0 {

@@ -36,6 +36,8 @@ pub enum AppError {
     RouteNotFound,
     #[error("too many requests")]
     TooManyRequests { retry_after_seconds: u64 },
+    #[error("database busy")]
+    Contention(#[source] Box<dyn std::error::Error + Send + Sync>),
     #[error("database unavailable")]
     Unavailable(#[source] Box<dyn std::error::Error + Send + Sync>),
     #[error("internal error")]
@@ -75,7 +77,7 @@ impl AppError {
             AppError::MethodNotAllowed => "method_not_allowed",
             AppError::RouteNotFound => "route_not_found",
             AppError::TooManyRequests { .. } => "too_many_requests",
-            AppError::Unavailable(_) => "service_unavailable",
+            AppError::Contention(_) | AppError::Unavailable(_) => "service_unavailable",
             AppError::Internal(_) => "internal_error",
         }
     }
@@ -90,6 +92,7 @@ impl AppError {
             // Never tell a client why the service failed: the log has it.
             AppError::Internal(_) => "the service could not complete the request".into(),
             AppError::Unavailable(_) => "the database cannot be reached; try again shortly".into(),
+            AppError::Contention(_) => "the database is busy; try again shortly".into(),
             other => other.to_string(),
         }
     }
@@ -144,7 +147,7 @@ impl ResponseError for AppError {
             AppError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             AppError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             AppError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
-            AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            AppError::Contention(_) | AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -164,6 +167,7 @@ impl ResponseError for AppError {
                 retry_after_seconds,
             } => Some(*retry_after_seconds),
             AppError::Unavailable(_) => Some(5),
+            AppError::Contention(_) => Some(1),
             _ => None,
         };
         if let Some(seconds) = retry_after {
@@ -207,6 +211,11 @@ impl From<diesel::result::Error> for AppError {
             Error::DatabaseError(DatabaseErrorKind::ClosedConnection, _)
             | Error::DatabaseError(DatabaseErrorKind::UnableToSendCommand, _)
             | Error::BrokenTransactionManager => AppError::Unavailable(Box::new(error)),
+            _ if is_contention(&error) => AppError::Contention(Box::new(error)),
+            // A full disk or a read-only database: the request is fine, the storage is not.
+            Error::DatabaseError(DatabaseErrorKind::ReadOnlyTransaction, _) => {
+                AppError::Unavailable(Box::new(error))
+            }
             Error::DatabaseError(DatabaseErrorKind::Unknown, info)
                 if is_unavailable_message(info.message()) =>
             {
@@ -214,6 +223,21 @@ impl From<diesel::result::Error> for AppError {
             }
             _ => AppError::Internal(Box::new(error)),
         }
+    }
+}
+
+/// A transaction the database undid because it collided with another (a deadlock, a
+/// serialization failure), or a statement cancelled after waiting too long for a lock: running
+/// it again may succeed.
+pub fn is_contention(error: &diesel::result::Error) -> bool {
+    use diesel::result::{DatabaseErrorKind, Error};
+    match error {
+        Error::DatabaseError(DatabaseErrorKind::SerializationFailure, _) => true,
+        Error::DatabaseError(DatabaseErrorKind::Unknown, info) => {
+            let message = info.message().to_ascii_lowercase();
+            message.contains("deadlock detected") || message.contains("could not serialize")
+        }
+        _ => false,
     }
 }
 
@@ -227,6 +251,12 @@ fn is_unavailable_message(message: &str) -> bool {
         "connection refused",
         "the database system is",
         "no connection to the server",
+        "database or disk is full",
+        "readonly database",
+        "read-only transaction",
+        "no space left on device",
+        "could not extend file",
+        "disk i/o error",
     ]
     .iter()
     .any(|needle| message.contains(needle))

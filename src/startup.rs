@@ -44,26 +44,85 @@ pub struct AppState {
     pub filings: db::filing_queue::FilingQueue,
     /// Service levels already computed, by the revisions of the rows they come from.
     pub service_levels: crate::stats::service_levels::Cache,
+    /// The database has been reached, migrated and seeded; until then every request that
+    /// needs it answers 503 (see `prepare_in_background`).
+    pub prepared: Arc<std::sync::atomic::AtomicBool>,
+    /// When database work last answered 503 (a full disk, a read-only database, a server
+    /// gone): `/ready` says not ready for `NOT_READY_AFTER_FAILURE` after it.
+    pub last_unavailable: std::sync::Mutex<Option<Instant>>,
 }
 
+/// How long `/ready` says not ready after database work answered 503.
+pub const NOT_READY_AFTER_FAILURE: Duration = Duration::from_secs(5);
+
 impl AppState {
-    /// Runs database work on the blocking thread pool with a pooled connection.
+    /// Runs database work on the blocking thread pool with a pooled connection, and answers
+    /// 503 when it has not finished within `database.work_deadline()`: a database that takes
+    /// connections and statements but never answers (a frozen server) holds that work's
+    /// thread, not the request. The work itself goes on, and may still commit once the
+    /// database answers again: 503 says the outcome is unknown.
     pub async fn run<T, F>(&self, work: F) -> Result<T, AppError>
     where
         F: FnOnce(&mut DbConn) -> Result<T, AppError> + Send + 'static,
         T: Send + 'static,
     {
+        self.run_within(Some(self.settings.database.work_deadline()), work)
+            .await
+    }
+
+    /// `run` without its deadline, for work that takes long by nature (an import of thousands
+    /// of tickets), where a 503 before a later commit would make the client do it twice. Each
+    /// of its statements still has `database.statement_timeout_seconds`.
+    pub async fn run_unbounded<T, F>(&self, work: F) -> Result<T, AppError>
+    where
+        F: FnOnce(&mut DbConn) -> Result<T, AppError> + Send + 'static,
+        T: Send + 'static,
+    {
+        self.run_within(None, work).await
+    }
+
+    async fn run_within<T, F>(&self, deadline: Option<Duration>, work: F) -> Result<T, AppError>
+    where
+        F: FnOnce(&mut DbConn) -> Result<T, AppError> + Send + 'static,
+        T: Send + 'static,
+    {
+        self.check_prepared()?;
         let pool = self.pool.clone();
-        web::block(move || {
+        let task = web::block(move || {
             let mut conn = pool.get()?;
             let result = work(&mut conn);
             if let Err(AppError::Unavailable(_)) = result {
                 conn.mark_broken();
             }
             result
-        })
-        .await
-        .map_err(AppError::internal)?
+        });
+        let done = match deadline {
+            Some(deadline) => tokio::time::timeout(deadline, task)
+                .await
+                .map_err(|_| unanswered(deadline))?,
+            None => task.await,
+        };
+        let result = done.map_err(AppError::internal)?;
+        self.note(result)
+    }
+
+    /// Remembers when database work answered 503, for `/ready`.
+    pub fn note<T>(&self, result: Result<T, AppError>) -> Result<T, AppError> {
+        if let Err(AppError::Unavailable(_)) = &result {
+            *self
+                .last_unavailable
+                .lock()
+                .unwrap_or_else(|e| e.into_inner()) = Some(Instant::now());
+        }
+        result
+    }
+
+    /// Database work answered 503 a moment ago.
+    pub fn failed_recently(&self) -> bool {
+        self.last_unavailable
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .is_some_and(|at| at.elapsed() < NOT_READY_AFTER_FAILURE)
     }
 
     /// Files a ticket with the next group of the filing queue; on PostgreSQL, one with an
@@ -74,16 +133,21 @@ impl AppState {
         actor: Actor,
         key: Option<IdempotencyKey>,
     ) -> Result<Filed, AppError> {
+        state.check_prepared()?;
         let alone = if key.is_some() && state.is_postgres() {
             NotQueued { draft, actor, key }
         } else {
             match state.filings.submit(draft, actor, key) {
                 Ok(answer) => {
-                    return answer.await.unwrap_or_else(|_| {
-                        Err(AppError::internal(
-                            "the filing thread stopped before it answered",
-                        ))
-                    })
+                    let deadline = state.settings.database.work_deadline();
+                    return state.note(match tokio::time::timeout(deadline, answer).await {
+                        Ok(answer) => answer.unwrap_or_else(|_| {
+                            Err(AppError::internal(
+                                "the filing thread stopped before it answered",
+                            ))
+                        }),
+                        Err(_) => Err(unanswered(deadline)),
+                    });
                 }
                 Err(alone) => {
                     log::warn!("the filing thread is gone: filing on its own");
@@ -114,7 +178,7 @@ impl AppState {
         F: FnOnce(&mut DbConn) -> Result<T, AppError> + Send + 'static,
         T: Send + 'static,
     {
-        if self.embedded {
+        if self.embedded && self.prepared.load(std::sync::atomic::Ordering::Acquire) {
             if let Some(mut conn) = self.pool.try_get() {
                 return work(&mut conn);
             }
@@ -126,9 +190,31 @@ impl AppState {
         !self.embedded
     }
 
+    /// 503 until the database has been prepared.
+    pub fn check_prepared(&self) -> Result<(), AppError> {
+        if self.prepared.load(std::sync::atomic::Ordering::Acquire) {
+            Ok(())
+        } else {
+            Err(AppError::Unavailable(
+                "the database has not been reached since the service started".into(),
+            ))
+        }
+    }
+
     pub fn zone(&self) -> chrono_tz::Tz {
         self.settings.service.timezone
     }
+}
+
+/// The answer to work the database has not finished within its deadline.
+fn unanswered(deadline: Duration) -> AppError {
+    AppError::Unavailable(
+        format!(
+            "the database did not answer within {} s",
+            deadline.as_secs_f32()
+        )
+        .into(),
+    )
 }
 
 pub struct Application {
@@ -142,9 +228,32 @@ impl Application {
         crate::memory::return_large_blocks_to_the_system();
         let url = DatabaseUrl::parse(&settings.database.url).map_err(anyhow::Error::msg)?;
         let data_dir = data_dir(&settings, &url);
-        let pool = open_database(&settings, &url)?;
         let secret = jwt_secret(&settings, &url, &data_dir)?;
-        ensure_someone_can_log_in(&pool, &data_dir)?;
+        let pool = db::pool(
+            &url,
+            settings.database.pool_size,
+            settings.database.limits(),
+        );
+        // An SQLite file is opened now, and a failure is the service's to report. PostgreSQL
+        // may be down while the service starts: it is prepared when it comes.
+        let prepared = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        match prepare_database(&settings, &url)
+            .and_then(|()| ensure_someone_can_log_in(&pool, &data_dir))
+        {
+            Ok(()) => prepared.store(true, std::sync::atomic::Ordering::Release),
+            Err(e) if url.is_postgres() => {
+                log::warn!("starting without the database, which is not ready: {e:#}");
+                prepare_in_background(
+                    settings.clone(),
+                    url.clone(),
+                    pool.clone(),
+                    data_dir.clone(),
+                    prepared.clone(),
+                )
+                .context("cannot start the thread that prepares the database")?;
+            }
+            Err(e) => return Err(e),
+        }
 
         let listener = TcpListener::bind((settings.server.host.as_str(), settings.server.port))
             .with_context(|| {
@@ -184,6 +293,8 @@ impl Application {
             settings,
             metrics: Metrics::default(),
             embedded: !url.is_postgres(),
+            prepared,
+            last_unavailable: Default::default(),
         });
         notify::worker::spawn(Arc::downgrade(&state.clone().into_inner()))
             .context("cannot start the mail worker")?;
@@ -332,13 +443,30 @@ fn checkpoint_in_background(state: std::sync::Weak<AppState>) -> std::io::Result
 
 /// The pool, once migrations are applied.
 pub fn open_database(settings: &Settings, url: &DatabaseUrl) -> anyhow::Result<Pool> {
+    prepare_database(settings, url)?;
+    Ok(db::pool(
+        url,
+        settings.database.pool_size,
+        settings.database.limits(),
+    ))
+}
+
+/// Creates the SQLite file's folder, applies the migrations not applied yet and seeds what an
+/// empty database needs.
+fn prepare_database(settings: &Settings, url: &DatabaseUrl) -> anyhow::Result<()> {
     if let DatabaseUrl::Sqlite(path) = url {
         if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
             fs::create_dir_all(parent)
                 .with_context(|| format!("cannot create {}", parent.display()))?;
         }
     }
+    // Migrations may rewrite large tables: their statements get more time than a request's.
+    let limits = db::Limits {
+        statement: Duration::from_secs(3600),
+        ..settings.database.limits()
+    };
     let mut conn = db::ConnectionManager::new(url.clone())
+        .with_limits(limits)
         .connect_once()
         .with_context(|| {
             format!(
@@ -356,12 +484,42 @@ pub fn open_database(settings: &Settings, url: &DatabaseUrl) -> anyhow::Result<P
         log::info!("created the default category tree ({seeded} categories)");
     }
     drop(conn);
-    Ok(db::pool(
-        url,
-        settings.database.pool_size,
-        Duration::from_secs(settings.database.connect_timeout_seconds),
-    ))
+    Ok(())
 }
+
+/// Prepares a PostgreSQL database from a thread of its own, every `PREPARE_RETRY` until it
+/// succeeds: a service started while its server is down answers 503 and says it is not ready
+/// until then, instead of refusing to start.
+fn prepare_in_background(
+    settings: Settings,
+    url: DatabaseUrl,
+    pool: Pool,
+    data_dir: PathBuf,
+    prepared: Arc<std::sync::atomic::AtomicBool>,
+) -> std::io::Result<()> {
+    std::thread::Builder::new()
+        .name("prepare-database".into())
+        .spawn(move || loop {
+            std::thread::sleep(PREPARE_RETRY);
+            if Arc::strong_count(&prepared) == 1 {
+                return; // the application is gone
+            }
+            match prepare_database(&settings, &url)
+                .and_then(|()| ensure_someone_can_log_in(&pool, &data_dir))
+            {
+                Ok(()) => {
+                    log::info!("the database is reachable and prepared: serving");
+                    prepared.store(true, std::sync::atomic::Ordering::Release);
+                    return;
+                }
+                Err(e) => log::warn!("the database is not ready yet: {e:#}"),
+            }
+        })
+        .map(|_| ())
+}
+
+/// How often a service started without its database tries to reach it again.
+const PREPARE_RETRY: Duration = Duration::from_secs(1);
 
 /// The URL without its password, for messages.
 fn redact(url: &str) -> String {

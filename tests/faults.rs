@@ -1138,3 +1138,420 @@ async fn two_processes_on_one_database_file_each_keyed_ticket_exactly_once() {
     }
     drop((first, second));
 }
+
+// ---------------------------------------------------------------------------------------------
+// PostgreSQL frozen.
+
+impl PrivatePostgres {
+    /// The server's processes: the postmaster and every process it started.
+    fn processes(&self) -> Vec<u32> {
+        let pid_file = std::fs::read_to_string(self.dir.join("data/postmaster.pid"))
+            .expect("read postmaster.pid");
+        let postmaster: u32 = pid_file
+            .lines()
+            .next()
+            .and_then(|line| line.trim().parse().ok())
+            .expect("the postmaster's pid");
+        let mut pids = vec![postmaster];
+        for entry in std::fs::read_dir("/proc").expect("read /proc").flatten() {
+            let Some(pid) = entry
+                .file_name()
+                .to_str()
+                .and_then(|n| n.parse::<u32>().ok())
+            else {
+                continue;
+            };
+            let Ok(stat) = std::fs::read_to_string(entry.path().join("stat")) else {
+                continue;
+            };
+            // `pid (name) state ppid ...`: the name may hold spaces, the fields after it not.
+            let parent = stat
+                .rsplit_once(')')
+                .and_then(|(_, rest)| rest.split_whitespace().nth(1))
+                .and_then(|ppid| ppid.parse::<u32>().ok());
+            if parent == Some(postmaster) {
+                pids.push(pid);
+            }
+        }
+        pids
+    }
+
+    /// Sends a signal (`STOP`, `CONT`) to each of the server's processes.
+    fn signal(&self, signal: &str) {
+        let pids: Vec<String> = self.processes().iter().map(u32::to_string).collect();
+        let status = Command::new("kill")
+            .arg(format!("-{signal}"))
+            .args(&pids)
+            .status()
+            .expect("run kill");
+        assert!(status.success(), "kill -{signal} {pids:?}");
+    }
+}
+
+/// Thaws the server when dropped, so that a failed test leaves nothing frozen behind.
+struct Frozen<'a>(&'a PrivatePostgres);
+
+impl Drop for Frozen<'_> {
+    fn drop(&mut self) {
+        self.0.signal("CONT");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn while_postgresql_is_frozen_requests_answer_503_in_bounded_time_and_ready_at_once() {
+    let Some(bin) = postgres_binaries() else {
+        eprintln!("skipped: no PostgreSQL binaries (initdb, pg_ctl) on this machine");
+        return;
+    };
+    let postgres = tokio::task::spawn_blocking(move || PrivatePostgres::start(bin))
+        .await
+        .unwrap();
+    let scratch = Scratch::new("frozen");
+    let mut env = ServiceEnv::new(&postgres.url(), &scratch.dir);
+    env.vars.push((
+        "HELPDESK__DATABASE__STATEMENT_TIMEOUT_SECONDS".into(),
+        "2".into(),
+    ));
+    env.create_admin();
+    let mut service = env.start("frozen").await;
+    let http = Http::new();
+    let base = service.base.clone();
+    let admin = login(&http, &base, ADMIN_EMAIL, ADMIN_PASSWORD).await;
+    let member = create_member(&http, &base, &admin, "FROZEN").await;
+    let mut acknowledged = HashMap::new();
+    for n in 0..3 {
+        let title = format!("before the freeze {n}");
+        let reply = file_ticket(
+            &http,
+            &base,
+            &admin,
+            &ticket_body(&title, &admin, member),
+            None,
+        )
+        .await
+        .expect("answers before the freeze")
+        .expect(201);
+        acknowledged.insert(title, reply.id());
+    }
+
+    let frozen = Frozen(&postgres);
+    postgres.signal("STOP");
+    // While it is frozen: every call that needs the database answers 503 with Retry-After
+    // within the connection's and the statement's time (2 s each here), and /ready within a
+    // second, each time it is asked.
+    let probe = ticket_body("during the freeze", &admin, member);
+    let calls: Vec<(Method, String, Option<Value>)> = vec![
+        (Method::GET, TICKETS.to_string(), None),
+        (Method::POST, TICKETS.to_string(), Some(probe)),
+        (Method::GET, "/api/v1/me".to_string(), None),
+        (
+            Method::GET,
+            format!("{TICKETS}/{}", acknowledged.values().next().unwrap()),
+            None,
+        ),
+    ];
+    let started = Instant::now();
+    let tasks: Vec<_> = calls
+        .into_iter()
+        .map(|(method, path, body)| {
+            let (http, url, token) = (http.clone(), format!("{base}{path}"), admin.token.clone());
+            let what = format!("{method} {path} while PostgreSQL is frozen");
+            tokio::spawn(async move {
+                let answer = http
+                    .send(method, &url, Some(&token), body.as_ref(), &[])
+                    .await;
+                (what, answer)
+            })
+        })
+        .collect();
+    for task in tasks {
+        let (what, answer) = task.await.unwrap();
+        let reply =
+            answer.unwrap_or_else(|e| panic!("{what}: no answer within {CLIENT_TIMEOUT:?}: {e:?}"));
+        reply.assert_unavailable(&what);
+    }
+    assert!(
+        started.elapsed() < Duration::from_secs(8),
+        "the calls took {:?} to answer",
+        started.elapsed()
+    );
+    for round in 0..3 {
+        let asked = Instant::now();
+        let ready = http
+            .send(Method::GET, &format!("{base}/ready"), None, None, &[])
+            .await
+            .expect("/ready answers while PostgreSQL is frozen");
+        let took = asked.elapsed();
+        ready.assert_unavailable(&format!("/ready {round} while PostgreSQL is frozen"));
+        assert!(
+            took < Duration::from_secs(1),
+            "/ready {round} took {took:?} while PostgreSQL is frozen"
+        );
+    }
+    let health = http
+        .send(Method::GET, &format!("{base}/health"), None, None, &[])
+        .await
+        .expect("/health answers while PostgreSQL is frozen");
+    assert_eq!(health.status, 200, "/health: {}", health.body);
+
+    drop(frozen);
+    // It recovers by itself once the server runs again.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let ready = http
+            .send(Method::GET, &format!("{base}/ready"), None, None, &[])
+            .await
+            .expect("/ready answers");
+        if ready.status == 200 {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "not ready 30 s after PostgreSQL was thawed: {} {}",
+            ready.status,
+            ready.body
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    for n in 0..3 {
+        let title = format!("after the freeze {n}");
+        let reply = file_ticket(
+            &http,
+            &base,
+            &admin,
+            &ticket_body(&title, &admin, member),
+            None,
+        )
+        .await
+        .expect("answers after the freeze")
+        .expect(201);
+        acknowledged.insert(title, reply.id());
+    }
+    let tickets = all_tickets(&http, &base, &admin).await;
+    // The filing answered 503 may or may not have been made: 503 promises neither.
+    let tickets: Vec<Value> = tickets
+        .into_iter()
+        .filter(|t| t["title"] != "during the freeze")
+        .collect();
+    assert_each_acknowledged_ticket_once(&tickets, &acknowledged);
+    assert!(service.is_alive(), "the service died");
+    drop(service);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Started while PostgreSQL is down.
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn started_while_postgresql_is_down_the_service_answers_503_and_serves_once_it_comes() {
+    let Some(bin) = postgres_binaries() else {
+        eprintln!("skipped: no PostgreSQL binaries (initdb, pg_ctl) on this machine");
+        return;
+    };
+    let postgres = tokio::task::spawn_blocking(move || {
+        let postgres = PrivatePostgres::start(bin);
+        postgres.pg_ctl_stop();
+        postgres
+    })
+    .await
+    .unwrap();
+    let scratch = Scratch::new("late-db");
+    let env = ServiceEnv::new(&postgres.url(), &scratch.dir);
+    // `start` waits for /health: the service must start without its database.
+    let mut service = env.start("late-db").await;
+    let http = Http::new();
+    let base = service.base.clone();
+    let ready = http
+        .send(Method::GET, &format!("{base}/ready"), None, None, &[])
+        .await
+        .expect("/ready answers while PostgreSQL is down");
+    ready.assert_unavailable("/ready before PostgreSQL came");
+    let login_body = json!({"email": "admin@helpdesk.local", "password": "whatever-it-is"});
+    let reply = http
+        .send(
+            Method::POST,
+            &format!("{base}/api/v1/auth/login"),
+            None,
+            Some(&login_body),
+            &[],
+        )
+        .await
+        .expect("login answers while PostgreSQL is down");
+    reply.assert_unavailable("login before PostgreSQL came");
+    assert!(
+        service.is_alive(),
+        "the service stopped without its database"
+    );
+
+    let cluster = Arc::new(postgres);
+    let starting = cluster.clone();
+    tokio::task::spawn_blocking(move || starting.pg_ctl_start())
+        .await
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let ready = http
+            .send(Method::GET, &format!("{base}/ready"), None, None, &[])
+            .await
+            .expect("/ready answers");
+        if ready.status == 200 {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "not ready 30 s after PostgreSQL came: {} {}\n{}",
+            ready.status,
+            ready.body,
+            service.log_text()
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    // Migrated, and the first start's admin created, as on a start with the database there.
+    let file = std::fs::read_to_string(scratch.dir.join("initial-admin-password.txt"))
+        .expect("the first admin's password file");
+    let password = file
+        .lines()
+        .find_map(|l| l.strip_prefix("password: "))
+        .expect("a password line")
+        .trim()
+        .to_string();
+    let admin = login(&http, &base, "admin@helpdesk.local", &password).await;
+    let member = create_member(&http, &base, &admin, "LATE").await;
+    let filed = file_ticket(
+        &http,
+        &base,
+        &admin,
+        &ticket_body("after the database came", &admin, member),
+        None,
+    )
+    .await
+    .expect("answers once PostgreSQL is there")
+    .expect(201);
+    let tickets = all_tickets(&http, &base, &admin).await;
+    assert_each_acknowledged_ticket_once(
+        &tickets,
+        &HashMap::from([("after the database came".to_string(), filed.id())]),
+    );
+    drop(service);
+}
+
+// ---------------------------------------------------------------------------------------------
+// A read-only database and a full disk.
+
+/// Runs `mount` with these arguments, as root.
+fn mount(args: &[&str]) {
+    let status = Command::new("mount")
+        .args(args)
+        .status()
+        .expect("run mount");
+    assert!(status.success(), "mount {args:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn on_a_full_volume_sqlite_answers_503_and_is_not_ready_until_there_is_room() {
+    if !running_as_root() {
+        eprintln!("skipped: mounting a small volume needs root");
+        return;
+    }
+    let scratch = Scratch::new("volume");
+    let volume = scratch.dir.join("volume");
+    std::fs::create_dir_all(&volume).unwrap();
+    mount(&[
+        "-t",
+        "tmpfs",
+        "-o",
+        "size=4m",
+        "tmpfs",
+        volume.to_str().unwrap(),
+    ]);
+    struct Unmount(PathBuf);
+    impl Drop for Unmount {
+        fn drop(&mut self) {
+            let _ = Command::new("umount").arg("-l").arg(&self.0).status();
+        }
+    }
+    let _unmount = Unmount(volume.clone());
+    let url = format!("sqlite://{}", volume.join("helpdesk.db").display());
+    let env = ServiceEnv::new(&url, &scratch.dir);
+    env.create_admin();
+    let service = env.start("volume").await;
+    let http = Http::new();
+    let base = service.base.clone();
+    let admin = login(&http, &base, ADMIN_EMAIL, ADMIN_PASSWORD).await;
+    let member = create_member(&http, &base, &admin, "VOLUME").await;
+    let mut acknowledged = HashMap::new();
+    let file = |title: String| {
+        let (http, base, admin) = (http.clone(), base.clone(), admin.clone());
+        async move {
+            file_ticket(
+                &http,
+                &base,
+                &admin,
+                &ticket_body(&title, &admin, member),
+                None,
+            )
+            .await
+            .expect("an answer")
+        }
+    };
+    let reply = file("before".into()).await.expect(201);
+    acknowledged.insert("before".to_string(), reply.id());
+
+    // Full: fill what is left of the volume, then file until a filing fails.
+    let filler = volume.join("filler");
+    let _ = Command::new("dd")
+        .args(["if=/dev/zero", "bs=64k"])
+        .arg(format!("of={}", filler.display()))
+        .stderr(Stdio::null())
+        .status();
+    let long = "x".repeat(20_000);
+    let mut refused = None;
+    for n in 0..400 {
+        let title = format!("full {n}");
+        let mut body = ticket_body(&title, &admin, member);
+        body["description"] = json!(long);
+        let reply = file_ticket(&http, &base, &admin, &body, None)
+            .await
+            .expect("an answer");
+        if reply.status == 201 {
+            acknowledged.insert(title, reply.id());
+        } else {
+            refused = Some(reply);
+            break;
+        }
+    }
+    let refused = refused.expect("a filing failed on the full volume");
+    refused.assert_unavailable("filing on a full volume");
+    let ready = http
+        .send(Method::GET, &format!("{base}/ready"), None, None, &[])
+        .await
+        .expect("/ready answers");
+    ready.assert_unavailable("/ready on a full volume");
+
+    // Room again: ready and filing by itself, nothing acknowledged lost.
+    std::fs::remove_file(&filler).unwrap();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let reply = file("after".into()).await;
+        if reply.status == 201 {
+            acknowledged.insert("after".to_string(), reply.id());
+            break;
+        }
+        assert!(Instant::now() < deadline, "still refused: {}", reply.body);
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    let tickets = all_tickets(&http, &base, &admin).await;
+    let tickets: Vec<Value> = tickets
+        .into_iter()
+        .filter(|t| t["title"] != refused_title(&t["title"]))
+        .collect();
+    assert_each_acknowledged_ticket_once(&tickets, &acknowledged);
+    drop(service);
+}
+
+/// Titles of filings answered 503 may or may not be there: 503 promises neither.
+fn refused_title(title: &Value) -> Value {
+    match title.as_str() {
+        Some(t) if t.starts_with("full ") => title.clone(),
+        _ => Value::Null,
+    }
+}

@@ -928,6 +928,178 @@ async fn of_two_concurrent_patches_with_one_if_match_exactly_one_wins() {
     assert_eq!(read["title"], winner.body["title"]);
 }
 
+/// PATCHes sent all at once, without `If-Match`: each `(token, ticket, body)`; the statuses and
+/// bodies in the same order.
+async fn patch_all_at_once(app: &TestApp, patches: Vec<(String, i64, Value)>) -> Vec<(u16, Value)> {
+    let tasks: Vec<_> = patches
+        .into_iter()
+        .map(|(token, id, body)| {
+            let request = app
+                .client
+                .patch(format!("{}{}", app.base, ticket_path(id)))
+                .bearer_auth(token)
+                .json(&body);
+            tokio::spawn(async move {
+                let response = request.send().await.expect("the service answers");
+                let status = response.status().as_u16();
+                let body: Value = response.json().await.unwrap_or(Value::Null);
+                (status, body)
+            })
+        })
+        .collect();
+    let mut answers = Vec::new();
+    for task in tasks {
+        answers.push(task.await.unwrap());
+    }
+    answers
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn forty_concurrent_patches_without_if_match_all_apply() {
+    let desk = desk().await;
+    let app = &desk.app;
+    let id = desk.file("Titre").await;
+    const WRITERS: usize = 40;
+    let patches = (0..WRITERS)
+        .map(|n| {
+            let token = if n % 2 == 0 {
+                &desk.hotline.token
+            } else {
+                &desk.technician.token
+            };
+            (token.clone(), id, json!({"title": format!("Titre {n}")}))
+        })
+        .collect();
+    for (n, (status, body)) in patch_all_at_once(app, patches).await.iter().enumerate() {
+        assert_eq!(*status, 200, "PATCH {n} without If-Match: {body}");
+    }
+    // Each change applied on top of the one before: one version and one history row each.
+    let read = ticket(app, id).await;
+    assert_eq!(read["version"], 1 + WRITERS as i64, "{read}");
+    let history = app
+        .get(&format!("{}/history", ticket_path(id)), &app.admin.token)
+        .await
+        .expect(200);
+    let titles = history.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["field"] == "title")
+        .count();
+    assert_eq!(titles, WRITERS, "{}", history.body);
+}
+
+/// `(member code, priority, tickets)` of the service-level statistics, and tickets per member
+/// id of `tickets-by-member`, this year.
+async fn counted_by_statistics(app: &TestApp) -> (Vec<(String, i64, i64)>, Vec<(i64, i64)>) {
+    let year = chrono::Datelike::year(&chrono::Utc::now().with_timezone(&chrono_tz::Europe::Paris));
+    let levels = app
+        .get(
+            &format!("/api/v1/stats/service-levels?year={year}&origin=all"),
+            &app.admin.token,
+        )
+        .await
+        .expect(200);
+    let mut by_level: Vec<(String, i64, i64)> = levels.body["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["member_code"].as_str().unwrap().to_string(),
+                r["priority"].as_i64().unwrap(),
+                r["tickets"].as_i64().unwrap(),
+            )
+        })
+        .filter(|(_, _, tickets)| *tickets != 0)
+        .collect();
+    by_level.sort();
+    let members = app
+        .get(
+            &format!("/api/v1/stats/tickets-by-member?year={year}&origin=all"),
+            &app.admin.token,
+        )
+        .await
+        .expect(200);
+    let mut by_member: Vec<(i64, i64)> = members.body["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["member_id"].as_i64().unwrap(),
+                r["tickets"].as_i64().unwrap(),
+            )
+        })
+        .filter(|(_, tickets)| *tickets != 0)
+        .collect();
+    by_member.sort();
+    (by_level, by_member)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_swaps_of_member_origin_and_priority_never_fail_and_keep_the_counts() {
+    let desk = desk().await;
+    let app = &desk.app;
+    let members = [desk.member, app.create_member("GENTILLY").await];
+    let codes = ["VILLEJUIF", "GENTILLY"];
+    let origins = ["hotline", "posted"];
+    let tickets = [desk.file("Premier").await, desk.file("Second").await];
+    // Two tickets moved in opposite directions at once, over and over: each change takes the
+    // old and the new rows of counts of both aggregates.
+    const SWAPS: usize = 120;
+    let patches = (0..SWAPS)
+        .flat_map(|n| {
+            let token = app.admin.token.clone();
+            tickets.iter().enumerate().map(move |(t, id)| {
+                let side = (n + t) % 2;
+                let body = json!({"member_id": members[side], "origin": origins[side],
+                                  "priority": 1 + side as i64});
+                (token.clone(), *id, body)
+            })
+        })
+        .collect();
+    for (n, (status, body)) in patch_all_at_once(app, patches).await.iter().enumerate() {
+        assert_eq!(*status, 200, "swap {n}: {body}");
+    }
+    let mut expected_levels = Vec::new();
+    let mut expected_members = Vec::new();
+    for id in tickets {
+        let read = ticket(app, id).await;
+        let side = members
+            .iter()
+            .position(|m| read["member_id"] == *m)
+            .unwrap();
+        assert_eq!(read["origin"], origins[side], "{read}");
+        assert_eq!(read["priority"], 1 + side as i64, "{read}");
+        expected_levels.push((codes[side].to_string(), 1 + side as i64, 1));
+        expected_members.push((members[side], 1));
+    }
+    let merge = |mut rows: Vec<(String, i64, i64)>| {
+        rows.sort();
+        rows.dedup_by(|b, a| {
+            let same = a.0 == b.0 && a.1 == b.1;
+            if same {
+                a.2 += b.2;
+            }
+            same
+        });
+        rows
+    };
+    let expected_levels = merge(expected_levels);
+    expected_members.sort();
+    expected_members.dedup_by(|b, a| {
+        let same = a.0 == b.0;
+        if same {
+            a.1 += b.1;
+        }
+        same
+    });
+    let (levels, by_member) = counted_by_statistics(app).await;
+    assert_eq!(levels, expected_levels, "service-level counts");
+    assert_eq!(by_member, expected_members, "tickets by member");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn concurrent_patches_without_if_match_on_different_fields_are_both_applied() {
     let desk = desk().await;

@@ -30,14 +30,28 @@ pub async fn health() -> HttpResponse {
     })
 }
 
-/// The database answers.
+/// How long `/ready` waits for the database before it says not ready.
+const READY_WITHIN: std::time::Duration = std::time::Duration::from_millis(500);
+
+/// The database answers, within half a second whatever it does.
 #[utoipa::path(get, path = "/ready", tag = "operations", security(()),
     responses(
         (status = 200, description = "Ready", body = Status),
         (status = 503, description = "Database unreachable", body = crate::error::Problem, content_type = "application/problem+json"),
     ))]
 pub async fn ready(state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
-    state.run(|conn| Ok(db::ping(conn)?)).await?;
+    if state.failed_recently() {
+        return Err(AppError::Unavailable(
+            "database work failed a moment ago (a full disk, a read-only database?)".into(),
+        ));
+    }
+    tokio::time::timeout(READY_WITHIN, state.run(|conn| Ok(db::ping(conn)?)))
+        .await
+        .map_err(|_| {
+            AppError::Unavailable(
+                format!("the database did not answer within {READY_WITHIN:?}").into(),
+            )
+        })??;
     Ok(HttpResponse::Ok().json(Status {
         status: "ready".into(),
     }))

@@ -618,7 +618,7 @@ pub async fn import_tickets(
     let actor = user.actor;
     let app = state.clone();
     let ids = state
-        .run(move |conn| db::tickets::import(conn, &batch, &actor, &app.policy))
+        .run_unbounded(move |conn| db::tickets::import(conn, &batch, &actor, &app.policy))
         .await?;
     if state.is_postgres() {
         db::vacuum_after_import(&state.pool);

@@ -440,8 +440,8 @@ pub async fn update_work_log(
                 if let Some(category_id) = body.category_id {
                     fields.category_id = category_id;
                 }
-                if let Some(note) = note {
-                    fields.note = note;
+                if let Some(note) = &note {
+                    fields.note = note.clone();
                 }
                 Ok(fields)
             })

@@ -121,11 +121,28 @@ impl DatabaseUrl {
 /// 512 KiB each) and made no measured difference to reads, searches, statistics or imports.
 const SQLITE_POOL_CACHE_KIB: u32 = 8 * 1024;
 
+/// How long a connection may take to open, and one statement to run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    pub connect: Duration,
+    pub statement: Duration,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            connect: Duration::from_secs(5),
+            statement: Duration::from_secs(10),
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct ConnectionManager {
     url: DatabaseUrl,
     /// Page cache of each SQLite connection, in KiB.
     sqlite_cache_kib: u32,
+    limits: Limits,
 }
 
 impl ConnectionManager {
@@ -133,6 +150,7 @@ impl ConnectionManager {
         Self {
             url,
             sqlite_cache_kib: 2000,
+            limits: Limits::default(),
         }
     }
 
@@ -142,14 +160,29 @@ impl ConnectionManager {
         Self {
             url,
             sqlite_cache_kib: (SQLITE_POOL_CACHE_KIB / size.max(1)).clamp(256, 2000),
+            limits: Limits::default(),
         }
+    }
+
+    /// The same manager, its connections held to these limits.
+    pub fn with_limits(mut self, limits: Limits) -> Self {
+        self.limits = limits;
+        self
     }
 
     pub fn connect_once(&self) -> Result<DbConn, r2d2::Error> {
         match &self.url {
-            DatabaseUrl::Postgres(url) => PgConnection::establish(url)
-                .map(DbConn::Postgresql)
-                .map_err(r2d2::Error::ConnectionError),
+            DatabaseUrl::Postgres(url) => {
+                let mut conn = PgConnection::establish(&with_connect_timeout(url, self.limits))
+                    .map_err(r2d2::Error::ConnectionError)?;
+                // The server cancels a statement that runs longer, a wait for a lock included.
+                conn.batch_execute(&format!(
+                    "SET statement_timeout = {}",
+                    self.limits.statement.as_millis()
+                ))
+                .map_err(r2d2::Error::QueryError)?;
+                Ok(DbConn::Postgresql(conn))
+            }
             DatabaseUrl::Sqlite(path) => {
                 leave_connections_unlocked();
                 plan_statements_without_bound_values();
@@ -163,17 +196,33 @@ impl ConnectionManager {
                 // `startup`; a command when it closes the file): the import's commits spent a
                 // fourteenth of their time there, and a filing waited for it.
                 conn.batch_execute(&format!(
-                    "PRAGMA busy_timeout = 10000; PRAGMA synchronous = FULL; \
+                    "PRAGMA busy_timeout = {}; PRAGMA synchronous = FULL; \
                      PRAGMA foreign_keys = ON; PRAGMA temp_store = MEMORY; \
                      PRAGMA wal_autocheckpoint = 0; PRAGMA journal_size_limit = {}; \
                      PRAGMA cache_size = -{};",
-                    SQLITE_LOG_KEPT_BYTES, self.sqlite_cache_kib
+                    self.limits.statement.as_millis(),
+                    SQLITE_LOG_KEPT_BYTES,
+                    self.sqlite_cache_kib
                 ))
                 .map_err(r2d2::Error::QueryError)?;
                 Ok(DbConn::Sqlite(conn))
             }
         }
     }
+}
+
+/// The URL with libpq's `connect_timeout` (whole seconds, at least 2 as libpq wants), unless
+/// it names one: a server that takes the connection but never answers (a frozen process) would
+/// otherwise hold the connecting thread for ever.
+fn with_connect_timeout(url: &str, limits: Limits) -> String {
+    if url.contains("connect_timeout=") {
+        return url.to_string();
+    }
+    let separator = if url.contains('?') { '&' } else { '?' };
+    format!(
+        "{url}{separator}connect_timeout={}",
+        limits.connect.as_secs().max(2)
+    )
 }
 
 /// Sets SQLite, before its first connection, to lock neither each connection on every call
@@ -278,18 +327,18 @@ impl ManageConnection for ConnectionManager {
 }
 
 /// Builds the pool without waiting for the database: requests answer 503 until it is reachable.
-pub fn pool(url: &DatabaseUrl, size: u32, connect_timeout: Duration) -> Pool {
+pub fn pool(url: &DatabaseUrl, size: u32, limits: Limits) -> Pool {
     if let DatabaseUrl::Sqlite(path) = url {
         ensure_parent_dir(path);
     }
     r2d2::Pool::builder()
         .max_size(size)
         .min_idle(Some(1))
-        .connection_timeout(connect_timeout)
+        .connection_timeout(limits.connect)
         // `ConnectionManager::is_valid` pings a PostgreSQL connection that has been idle, so
         // that one broken by a server restart is replaced instead of failing a request.
         .test_on_check_out(url.is_postgres())
-        .build_unchecked(ConnectionManager::for_pool(url.clone(), size))
+        .build_unchecked(ConnectionManager::for_pool(url.clone(), size).with_limits(limits))
 }
 
 fn ensure_parent_dir(path: &Path) {
@@ -501,12 +550,74 @@ impl Drop for Turn<'_> {
     }
 }
 
+/// Errors after which the same transaction, run again from its start, may succeed: on
+/// PostgreSQL a deadlock or a serialization failure, whose transaction the server undid.
+pub trait Contended {
+    fn is_contention(&self) -> bool;
+}
+
+impl Contended for diesel::result::Error {
+    fn is_contention(&self) -> bool {
+        crate::error::is_contention(self)
+    }
+}
+
+impl Contended for crate::error::AppError {
+    fn is_contention(&self) -> bool {
+        matches!(self, crate::error::AppError::Contention(_))
+    }
+}
+
+/// How many times a write transaction is run in all when PostgreSQL undoes it for a deadlock
+/// or a serialization failure; after the last, the caller answers 503.
+const WRITE_ATTEMPTS: u32 = 8;
+
 /// Runs `work` in one write transaction. On SQLite the transaction takes the write lock at
 /// once (`BEGIN IMMEDIATE`), so that a transaction that reads before it writes waits for other
-/// writers instead of failing when it upgrades its lock.
-pub fn write<T, E, F>(conn: &mut DbConn, work: F) -> Result<T, E>
+/// writers instead of failing when it upgrades its lock. On PostgreSQL a transaction the server
+/// undid for a deadlock or a serialization failure is run again (not a savepoint within one:
+/// the whole transaction is lost then, and its owner starts it over).
+pub fn write<T, E, F>(conn: &mut DbConn, mut work: F) -> Result<T, E>
 where
-    F: FnOnce(&mut DbConn) -> Result<T, E>,
+    F: FnMut(&mut DbConn) -> Result<T, E>,
+    E: From<diesel::result::Error> + Contended,
+{
+    let top_level_pg = match conn {
+        DbConn::Postgresql(pg) => matches!(
+            AnsiTransactionManager::transaction_manager_status_mut(pg).transaction_depth(),
+            Ok(None)
+        ),
+        DbConn::Sqlite(_) => false,
+    };
+    let mut attempt = 1;
+    loop {
+        match write_once(conn, &mut work) {
+            Err(error) if top_level_pg && attempt < WRITE_ATTEMPTS && error.is_contention() => {
+                // A short pause, longer each time and different for each thread, so that the
+                // transactions that collided do not collide again.
+                let jitter = u64::from(std::process::id() ^ thread_id_bits()) % 7;
+                std::thread::sleep(Duration::from_millis(
+                    (u64::from(attempt) * 5 + jitter) * u64::from(attempt),
+                ));
+                attempt += 1;
+            }
+            other => return other,
+        }
+    }
+}
+
+/// Some bits that differ between threads.
+fn thread_id_bits() -> u32 {
+    use std::hash::{Hash, Hasher};
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    std::thread::current().id().hash(&mut hasher);
+    Instant::now().hash(&mut hasher);
+    hasher.finish() as u32
+}
+
+fn write_once<T, E, F>(conn: &mut DbConn, work: &mut F) -> Result<T, E>
+where
+    F: FnMut(&mut DbConn) -> Result<T, E>,
     E: From<diesel::result::Error>,
 {
     let nested = match conn {

@@ -110,8 +110,14 @@ pub fn replace(conn: &mut DbConn, old: &Contribution, new: &Contribution) -> Que
         delta.merge(&old.delta(-1));
         return apply(conn, &new.key, &delta);
     }
-    apply(conn, &old.key, &old.delta(-1))?;
-    apply(conn, &new.key, &new.delta(1))
+    // In key order, as `add_all` does, so that two tickets moved in opposite directions at
+    // once do not each wait for the row the other holds.
+    let mut changes = [(&old.key, old.delta(-1)), (&new.key, new.delta(1))];
+    changes.sort_unstable_by(|a, b| a.0.cmp(b.0));
+    for (key, delta) in &changes {
+        apply(conn, key, delta)?;
+    }
+    Ok(())
 }
 
 /// Counts many tickets: each row they touch is read once and written once, in a few statements

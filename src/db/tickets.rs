@@ -651,6 +651,17 @@ fn change_once(
     actor: &Actor,
     policy: &Policy,
 ) -> Result<Ticket, AppError> {
+    // On PostgreSQL the ticket's row is locked before it is read, so that concurrent changes
+    // of one ticket apply one after the other, each to the version the one before left: only
+    // a stale `If-Match` is refused. SQLite's write transaction holds the whole file already.
+    if let DbConn::Postgresql(pg) = conn {
+        tickets::table
+            .find(id)
+            .select(tickets::id)
+            .for_update()
+            .first::<i64>(pg)
+            .optional()?;
+    }
     let current = find_visible(conn, id, actor)?;
     if let Some(expected) = expected_version {
         if expected != current.version {
@@ -856,14 +867,17 @@ fn change_once(
         });
     }
     if member_id != current.member_id || row.origin != current.origin {
-        counts::add_tickets(
-            conn,
-            current.member_id,
-            current.created_on,
-            &current.origin,
-            -1,
-        )?;
-        counts::add_tickets(conn, member_id, current.created_on, &row.origin, 1)?;
+        // Rows of counts are locked in key order, whichever way the ticket moves: two tickets
+        // moved in opposite directions at once would otherwise each hold the row the other
+        // needs (see `counts::add_tickets_many`).
+        let mut moves = [
+            (current.member_id, current.origin.as_str(), -1),
+            (member_id, row.origin.as_str(), 1),
+        ];
+        moves.sort_unstable();
+        for (member, origin, delta) in moves {
+            counts::add_tickets(conn, member, current.created_on, origin, delta)?;
+        }
     }
     record_events(conn, &events)?;
     let ticket =

@@ -207,7 +207,7 @@ pub fn update(
     conn: &mut DbConn,
     id: i64,
     source: &AuditSource,
-    change: impl FnOnce(&WorkLog) -> Result<WorkLogFields, AppError>,
+    change: impl Fn(&WorkLog) -> Result<WorkLogFields, AppError>,
 ) -> Result<WorkLog, AppError> {
     super::write(conn, |conn| {
         let current =
@@ -240,7 +240,7 @@ pub fn delete(
     conn: &mut DbConn,
     id: i64,
     source: &AuditSource,
-    allowed: impl FnOnce(&WorkLog) -> Result<(), AppError>,
+    allowed: impl Fn(&WorkLog) -> Result<(), AppError>,
 ) -> Result<(), AppError> {
     super::write(conn, |conn| {
         let current =
