@@ -44,6 +44,8 @@ pub struct AppState {
     pub filings: db::filing_queue::FilingQueue,
     /// Service levels already computed, by the revisions of the rows they come from.
     pub service_levels: crate::stats::service_levels::Cache,
+    /// The places of each user's requests (`server.max_concurrent_requests_per_user`).
+    pub user_limits: Arc<crate::limits::UserLimits>,
 }
 
 impl AppState {
@@ -181,6 +183,10 @@ impl Application {
             user_cache: Arc::new(UserCache::new(Duration::from_secs(
                 settings.auth.user_cache_seconds,
             ))),
+            user_limits: crate::limits::UserLimits::new(
+                settings.server.max_concurrent_requests_per_user,
+                settings.server.max_waiting_requests_per_user,
+            ),
             settings,
             metrics: Metrics::default(),
             embedded: !url.is_postgres(),
@@ -206,6 +212,20 @@ impl Application {
                     Box::pin(async move { Ok(call.await?.map_into_boxed_body()) })
                 })
                 .wrap(ErrorHandlers::new().default_handler(problem_for_bare_errors))
+                .wrap_fn(|mut req, srv| {
+                    use actix_web::dev::Service;
+                    let body_timeout = req
+                        .app_data::<web::Data<AppState>>()
+                        .map_or(Duration::from_secs(20), |state| {
+                            Duration::from_secs(state.settings.server.body_timeout_seconds)
+                        });
+                    let watch = crate::limits::before(&mut req, body_timeout);
+                    let call = srv.call(req);
+                    async move {
+                        let response = call.await?.map_into_boxed_body();
+                        Ok(crate::limits::after(watch, response))
+                    }
+                })
                 .wrap_fn(|req, srv| -> RefusalOrCall {
                     use actix_web::dev::Service;
                     let origin = allowed_origin(&req);

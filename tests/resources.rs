@@ -1,0 +1,336 @@
+//! No request may cost without bound: one user's requests cannot take every place of the
+//! service, a body trickled byte by byte cannot hold its connection, and pages that clients do
+//! not read cannot hold the service's memory.
+//!
+//! Some clients here speak HTTP over a bare socket, as the misbehaving ones do: they send a
+//! body slowly, or never read what they asked for.
+mod common;
+
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::time::{Duration, Instant};
+
+use common::{Answer, TestApp};
+use serde_json::json;
+
+// ---------------------------------------------------------------------------------------------
+// A client on a bare socket.
+
+/// Opens a connection to the service and sends a request's head (and `body`, if any).
+fn open(base: &str, head: &str, body: &[u8]) -> TcpStream {
+    let address = base.trim_start_matches("http://");
+    let mut stream = TcpStream::connect(address).expect("connect to the service");
+    stream.set_nodelay(true).unwrap();
+    stream.write_all(head.as_bytes()).expect("send the head");
+    stream.write_all(body).expect("send the body");
+    stream
+}
+
+/// The head of a request with a JSON body of `length` bytes.
+fn post_head(path: &str, token: Option<&str>, length: usize) -> String {
+    let auth = token
+        .map(|t| format!("Authorization: Bearer {t}\r\n"))
+        .unwrap_or_default();
+    format!(
+        "POST {path} HTTP/1.1\r\nHost: localhost\r\n{auth}Content-Type: application/json\r\n\
+         Content-Length: {length}\r\n\r\n"
+    )
+}
+
+/// What a client reading a connection until the service closes it sees, within `wait`.
+struct Received {
+    text: String,
+    closed: bool,
+}
+
+fn read_until_closed(stream: &mut TcpStream, wait: Duration) -> Received {
+    let until = Instant::now() + wait;
+    let mut received = Vec::new();
+    let mut buffer = [0u8; 8192];
+    loop {
+        let left = until.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return Received {
+                text: String::from_utf8_lossy(&received).into_owned(),
+                closed: false,
+            };
+        }
+        stream.set_read_timeout(Some(left)).unwrap();
+        match stream.read(&mut buffer) {
+            Ok(0) => {
+                return Received {
+                    text: String::from_utf8_lossy(&received).into_owned(),
+                    closed: true,
+                }
+            }
+            Ok(n) => received.extend_from_slice(&buffer[..n]),
+            Err(e) if e.kind() == std::io::ErrorKind::ConnectionReset => {
+                return Received {
+                    text: String::from_utf8_lossy(&received).into_owned(),
+                    closed: true,
+                }
+            }
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+                ) => {}
+            Err(e) => panic!("reading the answer: {e}"),
+        }
+    }
+}
+
+/// Sends `body` one byte every `every`, from a thread of its own, until it is all sent or the
+/// service closes the connection.
+fn trickle(stream: &TcpStream, body: Vec<u8>, every: Duration) -> std::thread::JoinHandle<usize> {
+    let mut writer = stream.try_clone().unwrap();
+    std::thread::spawn(move || {
+        let mut sent = 0;
+        for byte in body {
+            std::thread::sleep(every);
+            if writer.write_all(&[byte]).is_err() {
+                break;
+            }
+            sent += 1;
+        }
+        sent
+    })
+}
+
+/// Sends a body one byte every 100 ms and reads what the service answers within 12 s.
+async fn trickled(app: &TestApp, path: &str, token: Option<&str>, body: String) -> Received {
+    let (base, path, token) = (
+        app.base.clone(),
+        path.to_string(),
+        token.map(str::to_string),
+    );
+    tokio::task::spawn_blocking(move || {
+        let body = body.into_bytes();
+        let mut stream = open(&base, &post_head(&path, token.as_deref(), body.len()), &[]);
+        let writer = trickle(&stream, body, Duration::from_millis(100));
+        let read = read_until_closed(&mut stream, Duration::from_secs(12));
+        drop(stream);
+        let _ = writer.join();
+        read
+    })
+    .await
+    .unwrap()
+}
+
+#[track_caller]
+fn assert_timed_out(read: &Received, what: &str) {
+    let status_line = read.text.lines().next().unwrap_or("");
+    assert!(
+        status_line.starts_with("HTTP/1.1 408"),
+        "{what}: expected 408 within the time limit, got {:?}",
+        read.text
+    );
+    let lower = read.text.to_ascii_lowercase();
+    assert!(
+        lower.contains("content-type: application/problem+json"),
+        "{what}: {:?}",
+        read.text
+    );
+    assert!(
+        lower.contains("\"code\":\"request_timeout\""),
+        "{what}: {:?}",
+        read.text
+    );
+    assert!(
+        lower.contains("connection: close"),
+        "{what}: {:?}",
+        read.text
+    );
+    assert!(read.closed, "{what}: the connection stays open after 408");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Item 8: a request body must arrive within a time limit.
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_body_trickled_byte_by_byte_is_answered_408_and_its_connection_closed() {
+    let app = TestApp::spawn_with(|s| s.server.body_timeout_seconds = 2).await;
+    let agent_member = app.create_member("TRICKLE").await;
+    let hotline = app.user("hotline", None).await;
+
+    // Unauthenticated: a log-in whose 80 bytes would take 8 s.
+    let login = json!({"email": "nobody@test.local", "password": "x".repeat(40)}).to_string();
+    let started = Instant::now();
+    let read = trickled(&app, "/api/v1/auth/login", None, format!("{login:<80}")).await;
+    assert_timed_out(&read, "log-in");
+    assert!(
+        started.elapsed() < Duration::from_secs(8),
+        "the answer waited for the whole body"
+    );
+
+    // Authenticated: a filing.
+    let filing = json!({"title": "Lent", "description": "x".repeat(60), "member_id": agent_member})
+        .to_string();
+    let read = trickled(&app, "/api/v1/tickets", Some(&hotline.token), filing).await;
+    assert_timed_out(&read, "filing");
+
+    // Nothing was filed, and the service answers others as before.
+    let list = app.get("/api/v1/tickets", &hotline.token).await.expect(200);
+    assert_eq!(list.body["items"], json!([]), "{}", list.body);
+    let health = app
+        .client
+        .get(format!("{}/health", app.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(health.status().as_u16(), 200);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_body_sent_in_time_is_served_even_in_slow_pieces() {
+    let app = TestApp::spawn_with(|s| s.server.body_timeout_seconds = 5).await;
+    let member = app.create_member("PIECES").await;
+    let hotline = app.user("hotline", None).await;
+    // 20 bytes at 100 ms: 2 s, within the limit.
+    let filing = json!({"title": "Pas à pas", "description": "", "member_id": member}).to_string();
+    let body = format!("{filing:<60}");
+    let (base, token) = (app.base.clone(), hotline.token.clone());
+    let read = tokio::task::spawn_blocking(move || {
+        let (first, last) = body.as_bytes().split_at(body.len() - 20);
+        let mut stream = open(
+            &base,
+            &post_head("/api/v1/tickets", Some(&token), body.len()),
+            first,
+        );
+        let writer = trickle(&stream, last.to_vec(), Duration::from_millis(100));
+        stream
+            .set_read_timeout(Some(Duration::from_secs(10)))
+            .unwrap();
+        let mut buffer = [0u8; 4096];
+        let n = stream.read(&mut buffer).unwrap_or(0);
+        let _ = writer.join();
+        String::from_utf8_lossy(&buffer[..n]).into_owned()
+    })
+    .await
+    .unwrap();
+    assert!(read.starts_with("HTTP/1.1 201"), "{read:?}");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Item 10: one user's requests must not take every place.
+
+/// Holds requests of `token` in the service: each sends the head of a filing and half its body,
+/// then waits for the rest. Returns once none of them has been answered for 300 ms, that is once
+/// all are inside, served or in line.
+fn hold_requests(base: &str, token: &str, count: usize) -> Vec<TcpStream> {
+    let hold = || {
+        open(
+            base,
+            &post_head("/api/v1/tickets", Some(token), 100),
+            b"{\"title\":",
+        )
+    };
+    let mut held: Vec<TcpStream> = (0..count).map(|_| hold()).collect();
+    for _ in 0..20 {
+        std::thread::sleep(Duration::from_millis(300));
+        let mut all_in = true;
+        for stream in &mut held {
+            stream.set_nonblocking(true).unwrap();
+            let mut byte = [0u8; 1];
+            let answered = !matches!(
+                stream.peek(&mut byte),
+                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock
+            );
+            stream.set_nonblocking(false).unwrap();
+            if answered {
+                *stream = hold();
+                all_in = false;
+            }
+        }
+        if all_in {
+            return held;
+        }
+    }
+    panic!("the held requests keep being answered");
+}
+
+/// Asks `/api/v1/me` as `token` until the answer has `status`, for at most `wait`.
+async fn me_until(app: &TestApp, token: &str, status: u16, wait: Duration) -> Answer {
+    let until = Instant::now() + wait;
+    loop {
+        let answer = app.get("/api/v1/me", token).await;
+        if answer.status.as_u16() == status || Instant::now() > until {
+            return answer;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_user_over_the_limit_gets_429_with_retry_after_while_another_is_served() {
+    let app = TestApp::spawn_with(|s| {
+        s.server.max_concurrent_requests_per_user = 2;
+        s.server.max_waiting_requests_per_user = 1;
+        s.server.body_timeout_seconds = 60;
+    })
+    .await;
+    let member = app.create_member("BUSY").await;
+    let greedy = app.user("hotline", None).await;
+    let other = app.user("agent", Some(member)).await;
+    app.file_ticket(&other.token, None, "Imprimante")
+        .await
+        .expect(201);
+
+    // Three requests of one user that stay in the service: two served, one waiting.
+    let base = app.base.clone();
+    let token = greedy.token.clone();
+    let held = tokio::task::spawn_blocking(move || hold_requests(&base, &token, 3))
+        .await
+        .unwrap();
+
+    let refused = me_until(&app, &greedy.token, 429, Duration::from_secs(5)).await;
+    assert_eq!(
+        refused.status.as_u16(),
+        429,
+        "the user's fourth request at once: {}",
+        refused.body
+    );
+    assert!(refused.is_problem(), "{:?}", refused.headers);
+    assert_eq!(refused.code(), "too_many_requests");
+    let retry: u64 = refused
+        .header("retry-after")
+        .expect("a Retry-After header")
+        .parse()
+        .expect("Retry-After in seconds");
+    assert!((1..=60).contains(&retry), "Retry-After: {retry}");
+
+    // Meanwhile another user is served at once.
+    let list = app.get("/api/v1/tickets", &other.token).await.expect(200);
+    assert_eq!(list.body["items"].as_array().unwrap().len(), 1);
+    app.get("/api/v1/me", &other.token).await.expect(200);
+
+    // Once the held requests are gone, the user's places come back.
+    drop(held);
+    let served = me_until(&app, &greedy.token, 200, Duration::from_secs(5)).await;
+    assert_eq!(served.status.as_u16(), 200, "{}", served.body);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn requests_past_a_users_places_wait_their_turn_and_are_served() {
+    let app = TestApp::spawn_with(|s| {
+        s.server.max_concurrent_requests_per_user = 2;
+        s.server.max_waiting_requests_per_user = 16;
+    })
+    .await;
+    let member = app.create_member("TURNS").await;
+    let hotline = app.user("hotline", None).await;
+    let mut tasks = Vec::new();
+    for n in 0..12 {
+        let request = app
+            .client
+            .post(format!("{}/api/v1/tickets", app.base))
+            .bearer_auth(&hotline.token)
+            .json(&json!({"title": format!("Tour {n}"), "description": "", "member_id": member}));
+        tasks.push(tokio::spawn(async move {
+            request.send().await.expect("an answer").status().as_u16()
+        }));
+    }
+    for task in tasks {
+        assert_eq!(task.await.unwrap(), 201);
+    }
+}
