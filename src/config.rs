@@ -50,6 +50,8 @@ pub struct ServerSettings {
     /// Time a request's body has to arrive, counted from its head; then 408 and the
     /// connection is closed.
     pub body_timeout_seconds: u64,
+    /// Bytes of items past which a page of tickets ends early, its `next_cursor` leading on.
+    pub max_page_bytes: usize,
 }
 
 impl Default for ServerSettings {
@@ -64,6 +66,7 @@ impl Default for ServerSettings {
             max_concurrent_requests_per_user: 4,
             max_waiting_requests_per_user: 64,
             body_timeout_seconds: 20,
+            max_page_bytes: 1024 * 1024,
         }
     }
 }

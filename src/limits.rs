@@ -169,7 +169,8 @@ pub async fn enter(
 /// A response body that holds its request's place until it has been sent or dropped.
 struct Holding {
     body: BoxBody,
-    _place: UserPlace,
+    _place: Option<UserPlace>,
+    _large: Option<crate::memory::LargeBody>,
 }
 
 impl MessageBody for Holding {
@@ -266,13 +267,20 @@ pub fn after(watch: Watch, response: ServiceResponse<BoxBody>) -> ServiceRespons
         response
     };
     let place = response.request().extensions_mut().remove::<UserPlace>();
-    match place {
-        None => response,
-        Some(place) => response.map_body(|_, body| {
-            BoxBody::new(Holding {
-                body,
-                _place: place,
-            })
-        }),
+    let large = match response.response().body().size() {
+        BodySize::Sized(n) if n >= crate::memory::LARGE_BODY_BYTES => {
+            Some(crate::memory::LargeBody::new())
+        }
+        _ => None,
+    };
+    if place.is_none() && large.is_none() {
+        return response;
     }
+    response.map_body(|_, body| {
+        BoxBody::new(Holding {
+            body,
+            _place: place,
+            _large: large,
+        })
+    })
 }

@@ -270,6 +270,9 @@ impl Application {
                 })
         })
         .listen(listener)?
+        // A client that closes its connection gives up its request: whatever is still waiting
+        // for a place or running for it is dropped, not finished for nobody.
+        .h1_allow_half_closed(false)
         .workers(workers)
         .worker_max_blocking_threads(blocking_threads);
         Ok(Application {

@@ -334,3 +334,328 @@ async fn requests_past_a_users_places_wait_their_turn_and_are_served() {
         assert_eq!(task.await.unwrap(), 201);
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// Item 7: pages that clients do not read cannot hold the service's memory.
+
+const BINARY: &str = env!("CARGO_BIN_EXE_helpdesk");
+const ADMIN: (&str, &str) = ("admin@resources.local", "admin-password-1");
+
+/// The `helpdesk` binary serving a database of its own, killed when dropped.
+struct Process {
+    child: std::process::Child,
+    base: String,
+    dir: std::path::PathBuf,
+    postgres: Option<(String, String)>,
+}
+
+impl Process {
+    /// `helpdesk serve` on a fresh database (PostgreSQL when `TEST_DATABASE_URL` names a
+    /// server), with an admin, once it answers `/health`.
+    async fn start(settings: &[(&str, &str)]) -> Process {
+        use diesel::{Connection, RunQueryDsl};
+        let id = uuid::Uuid::new_v4().simple().to_string();
+        let dir = std::env::temp_dir().join(format!("helpdesk-resources-{id}"));
+        std::fs::create_dir_all(&dir).unwrap();
+        let (url, postgres) = match std::env::var("TEST_DATABASE_URL") {
+            Ok(server) if !server.is_empty() => {
+                let name = format!("helpdesk_test_{id}");
+                let mut conn = diesel::PgConnection::establish(&server).unwrap();
+                diesel::sql_query(format!("CREATE DATABASE {name}"))
+                    .execute(&mut conn)
+                    .unwrap();
+                let base = server
+                    .rsplit_once('/')
+                    .map_or(server.clone(), |(b, _)| b.into());
+                (format!("{base}/{name}"), Some((server, name)))
+            }
+            _ => (
+                format!("sqlite://{}", dir.join("helpdesk.db").display()),
+                None,
+            ),
+        };
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .unwrap()
+            .port();
+        let command = |args: &[&str]| {
+            let mut command = std::process::Command::new(BINARY);
+            command.current_dir(&dir).args(args);
+            for (name, _) in std::env::vars() {
+                if name.starts_with("HELPDESK") {
+                    command.env_remove(name);
+                }
+            }
+            command
+                .env("RUST_LOG", "warn")
+                .env("HELPDESK__DATABASE__URL", &url)
+                .env("HELPDESK__DATABASE__DATA_DIR", &dir)
+                .env("HELPDESK__DATABASE__POOL_SIZE", "6")
+                .env(
+                    "HELPDESK__AUTH__JWT_SECRET",
+                    "resources-secret-0123456789abcdef",
+                )
+                .env("HELPDESK__SERVER__HOST", "127.0.0.1")
+                .env("HELPDESK__SERVER__PORT", port.to_string())
+                .env("HELPDESK__SERVER__WORKERS", "2");
+            for (name, value) in settings {
+                command.env(name, value);
+            }
+            command
+        };
+        let created = command(&["create-admin", "--email", ADMIN.0, "--password", ADMIN.1])
+            .output()
+            .unwrap();
+        assert!(created.status.success(), "{created:?}");
+        let child = command(&["serve"])
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        let process = Process {
+            child,
+            base: format!("http://127.0.0.1:{port}"),
+            dir,
+            postgres,
+        };
+        let until = Instant::now() + Duration::from_secs(30);
+        while Instant::now() < until {
+            if let Ok(r) = reqwest::get(format!("{}/health", process.base)).await {
+                if r.status().is_success() {
+                    return process;
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("the service did not answer /health");
+    }
+
+    /// Resident memory of the process, in MiB.
+    fn rss_mib(&self) -> u64 {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).unwrap();
+        let line = status.lines().find(|l| l.starts_with("VmRSS:")).unwrap();
+        line.split_whitespace()
+            .nth(1)
+            .unwrap()
+            .parse::<u64>()
+            .unwrap()
+            / 1024
+    }
+
+    async fn call(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<serde_json::Value>,
+    ) -> (u16, serde_json::Value) {
+        let client = reqwest::Client::new();
+        let mut request = client.request(method, format!("{}{path}", self.base));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        let response = request.send().await.expect("an answer");
+        let status = response.status().as_u16();
+        (
+            status,
+            response.json().await.unwrap_or(serde_json::Value::Null),
+        )
+    }
+
+    async fn login(&self, email: &str, password: &str) -> String {
+        let (status, body) = self
+            .call(
+                reqwest::Method::POST,
+                "/api/v1/auth/login",
+                None,
+                Some(json!({"email": email, "password": password})),
+            )
+            .await;
+        assert_eq!(status, 200, "{body}");
+        body["access_token"].as_str().unwrap().to_string()
+    }
+}
+
+impl Drop for Process {
+    fn drop(&mut self) {
+        use diesel::{Connection, RunQueryDsl};
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = std::fs::remove_dir_all(&self.dir);
+        if let Some((server, name)) = &self.postgres {
+            if let Ok(mut conn) = diesel::PgConnection::establish(server) {
+                let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                    .execute(&mut conn);
+            }
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unread_pages_of_long_tickets_hold_bounded_memory_that_comes_back() {
+    use reqwest::Method;
+    let service = Process::start(&[]).await;
+    let admin = service.login(ADMIN.0, ADMIN.1).await;
+    let (status, member) = service
+        .call(
+            Method::POST,
+            "/api/v1/members",
+            Some(&admin),
+            Some(
+                json!({"code": "LONG", "name": "Long", "kind": "city", "joined_on": "2000-01-01"}),
+            ),
+        )
+        .await;
+    assert_eq!(status, 201, "{member}");
+    let member = member["id"].as_i64().unwrap();
+    // 500 tickets of 20,000 two-byte characters each: 20 MB of JSON in one page of 500.
+    let description = "é".repeat(20_000);
+    let rows: Vec<_> = (0..500)
+        .map(|n| json!({"title": format!("Long {n}"), "description": description, "member_id": member,
+                        "created_at": format!("2024-03-{:02}T{:02}:{:02}:00Z", 1 + n / 100, 8 + (n / 10) % 10, n % 60)}))
+        .collect();
+    let (status, body) = service
+        .call(
+            Method::POST,
+            "/api/v1/tickets/import",
+            Some(&admin),
+            Some(json!(rows)),
+        )
+        .await;
+    assert_eq!(status, 201, "{body}");
+    drop(rows);
+    // Ten users, each asking for the whole page on ten connections and never reading.
+    let mut tokens = Vec::new();
+    for n in 0..10 {
+        let email = format!("reader{n}@resources.local");
+        let (status, body) = service
+            .call(Method::POST, "/api/v1/users", Some(&admin),
+                  Some(json!({"email": email, "name": format!("Reader {n}"), "role": "hotline", "password": "a-good-password"})))
+            .await;
+        assert_eq!(status, 201, "{body}");
+        tokens.push(service.login(&email, "a-good-password").await);
+    }
+    // One page read to the end, as a client that reads does: the service's memory at rest.
+    let (status, page) = service
+        .call(
+            Method::GET,
+            "/api/v1/tickets?limit=500",
+            Some(&tokens[0]),
+            None,
+        )
+        .await;
+    assert_eq!(status, 200);
+    assert!(!page["items"].as_array().unwrap().is_empty());
+    drop(page);
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let at_rest = service.rss_mib();
+
+    let base = service.base.clone();
+    let unread = tokio::task::spawn_blocking(move || {
+        let mut streams = Vec::new();
+        for token in &tokens {
+            for _ in 0..10 {
+                let head = format!(
+                    "GET /api/v1/tickets?limit=500 HTTP/1.1\r\nHost: localhost\r\n\
+                     Authorization: Bearer {token}\r\n\r\n"
+                );
+                let stream = open(&base, &head, &[]);
+                // A small receive window, as a client that does not read soon has.
+                streams.push(stream);
+            }
+        }
+        streams
+    })
+    .await
+    .unwrap();
+    let mut peak = 0;
+    for _ in 0..40 {
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        peak = peak.max(service.rss_mib());
+    }
+    drop(unread);
+    let until = Instant::now() + Duration::from_secs(15);
+    let mut after = service.rss_mib();
+    while Instant::now() < until && after > at_rest + 32 {
+        tokio::time::sleep(Duration::from_millis(250)).await;
+        after = service.rss_mib();
+    }
+    eprintln!("resident memory: {at_rest} MiB at rest, {peak} MiB at most under 100 unread pages, {after} MiB after");
+    assert!(
+        peak <= at_rest + 256,
+        "100 unread pages took the service from {at_rest} MiB to {peak} MiB"
+    );
+    assert!(
+        after <= at_rest + 32,
+        "after the unread pages were dropped the service kept {after} MiB (at rest: {at_rest} MiB)"
+    );
+    // And it still serves.
+    let (status, _) = service
+        .call(Method::GET, "/api/v1/tickets?limit=5", Some(&admin), None)
+        .await;
+    assert_eq!(status, 200);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_page_past_its_byte_budget_ends_early_and_its_cursor_leads_to_every_ticket_once() {
+    let app = TestApp::spawn_with(|s| s.server.max_page_bytes = 64 * 1024).await;
+    let member = app.create_member("PAGES").await;
+    let hotline = app.user("hotline", None).await;
+    let mut filed = Vec::new();
+    for n in 0..40 {
+        // Long and short tickets mixed: 5,000 to 10,000 bytes, or a few.
+        let description = match n % 3 {
+            0 => "x".repeat(5_000 + 100 * n),
+            1 => "é".repeat(2_500 + 50 * n),
+            _ => "court".to_string(),
+        };
+        let answer = app
+            .post(
+                "/api/v1/tickets",
+                &hotline.token,
+                json!({"title": format!("Page {n} imprimante"), "description": description,
+                       "member_id": member}),
+            )
+            .await
+            .expect(201);
+        filed.push(answer.id());
+    }
+    filed.reverse(); // newest first
+    for query in ["", "&q=imprimante"] {
+        let mut seen = Vec::new();
+        let mut cursor: Option<String> = None;
+        let mut pages = 0;
+        loop {
+            let path = match &cursor {
+                None => format!("/api/v1/tickets?limit=500{query}"),
+                Some(c) => format!("/api/v1/tickets?limit=500{query}&cursor={c}"),
+            };
+            let answer = app.get(&path, &hotline.token).await.expect(200);
+            let bytes = answer.body.to_string().len();
+            let items = answer.body["items"].as_array().unwrap();
+            assert!(!items.is_empty(), "an empty page with a cursor before it");
+            // Past the budget by one item at most.
+            assert!(bytes < 64 * 1024 + 40_000, "a page of {bytes} bytes");
+            seen.extend(items.iter().map(|t| t["id"].as_i64().unwrap()));
+            pages += 1;
+            match answer.body["next_cursor"].as_str() {
+                Some(next) => cursor = Some(next.to_string()),
+                None => break,
+            }
+        }
+        assert_eq!(seen, filed, "every ticket once, newest first ({query})");
+        assert!(
+            pages > 2,
+            "{pages} pages for 40 tickets of 5 to 10 kB ({query})"
+        );
+    }
+    // A page within the budget is as long as asked.
+    let answer = app
+        .get("/api/v1/tickets?limit=2", &hotline.token)
+        .await
+        .expect(200);
+    assert_eq!(answer.body["items"].as_array().unwrap().len(), 2);
+    assert!(answer.body["next_cursor"].is_string());
+}
