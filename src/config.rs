@@ -52,6 +52,8 @@ pub struct ServerSettings {
     pub body_timeout_seconds: u64,
     /// Bytes of items past which a page of tickets ends early, its `next_cursor` leading on.
     pub max_page_bytes: usize,
+    /// Time a client may take nothing of a large answer before its connection is shut.
+    pub write_timeout_seconds: u64,
 }
 
 impl Default for ServerSettings {
@@ -67,6 +69,7 @@ impl Default for ServerSettings {
             max_waiting_requests_per_user: 64,
             body_timeout_seconds: 20,
             max_page_bytes: 1024 * 1024,
+            write_timeout_seconds: 30,
         }
     }
 }
@@ -301,9 +304,10 @@ impl Settings {
                 "service_levels targets must be positive minutes".into(),
             ));
         }
-        if self.server.body_timeout_seconds == 0 {
+        if self.server.body_timeout_seconds == 0 || self.server.write_timeout_seconds == 0 {
             return Err(config::ConfigError::Message(
-                "server.body_timeout_seconds must be at least 1".into(),
+                "server.body_timeout_seconds and server.write_timeout_seconds must be at least 1"
+                    .into(),
             ));
         }
         if self.database.pool_size == 0 {

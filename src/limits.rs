@@ -10,6 +10,10 @@
 //! - **A body's deadline** (`server.body_timeout_seconds`): the framework bounds the wait for a
 //!   request's head only; the body must arrive within this time, or the request is answered 408
 //!   and its connection closed, whoever sends it (log-ins included).
+//! - **A reader's pace** (`server.write_timeout_seconds`): a response body is handed to the
+//!   connection in slices of 64 KiB, each as the client takes the previous ones; a large body
+//!   of which the client takes nothing for that long has its connection shut, and its memory
+//!   and place come back.
 
 use std::cell::Cell;
 use std::collections::HashMap;
@@ -18,7 +22,7 @@ use std::pin::Pin;
 use std::rc::Rc;
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use actix_web::body::{BodySize, BoxBody, MessageBody};
 use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
@@ -166,11 +170,24 @@ pub async fn enter(
     Ok(())
 }
 
-/// A response body that holds its request's place until it has been sent or dropped.
+/// The slices a response body is handed to the connection in.
+const SLICE_BYTES: usize = 64 * 1024;
+
+/// A response body that holds its request's place until it has been sent or dropped, handed
+/// to the connection a slice at a time: the connection copies what it is given into its own
+/// buffer, and a slice taken says the client reads.
 struct Holding {
     body: BoxBody,
+    pending: Bytes,
+    progress: Option<Rc<Progress>>,
     _place: Option<UserPlace>,
     _large: Option<crate::memory::LargeBody>,
+}
+
+/// When a body last gave the connection something, and whether it is gone.
+struct Progress {
+    last: Cell<Instant>,
+    done: Cell<bool>,
 }
 
 impl MessageBody for Holding {
@@ -184,7 +201,74 @@ impl MessageBody for Holding {
         mut self: Pin<&mut Self>,
         cx: &mut Context<'_>,
     ) -> Poll<Option<Result<Bytes, Self::Error>>> {
-        Pin::new(&mut self.body).poll_next(cx)
+        if let Some(progress) = &self.progress {
+            progress.last.set(Instant::now());
+        }
+        loop {
+            if !self.pending.is_empty() {
+                let n = self.pending.len().min(SLICE_BYTES);
+                return Poll::Ready(Some(Ok(self.pending.split_to(n))));
+            }
+            match Pin::new(&mut self.body).poll_next(cx) {
+                Poll::Ready(Some(Ok(bytes))) => self.pending = bytes,
+                other => return other,
+            }
+        }
+    }
+}
+
+impl Drop for Holding {
+    fn drop(&mut self) {
+        if let Some(progress) = &self.progress {
+            progress.done.set(true);
+        }
+    }
+}
+
+/// The socket of a connection, noted when it opens (`HttpServer::on_connect`), to shut it
+/// when its client stops reading.
+#[derive(Clone, Copy)]
+pub struct Socket(#[cfg(unix)] std::os::fd::RawFd);
+
+/// For `HttpServer::on_connect`.
+pub fn note_socket(connection: &dyn std::any::Any, data: &mut actix_web::dev::Extensions) {
+    #[cfg(unix)]
+    if let Some(stream) = connection.downcast_ref::<actix_web::rt::net::TcpStream>() {
+        use std::os::fd::AsRawFd;
+        data.insert(Socket(stream.as_raw_fd()));
+    }
+}
+
+/// Shuts the connection of a body that `progress` says its client has not taken anything
+/// of for `timeout`; the connection then ends, dropping the body.
+fn watch_reader(socket: Socket, progress: Rc<Progress>, timeout: Duration) {
+    actix_web::rt::spawn(async move {
+        loop {
+            let due = progress.last.get() + timeout;
+            actix_web::rt::time::sleep_until(due.into()).await;
+            // The body, and with it the connection and its socket, may be gone: this task runs
+            // on the connection's thread, so while `done` is false the socket is open.
+            if progress.done.get() {
+                return;
+            }
+            if progress.last.get() + timeout <= Instant::now() {
+                log::info!("a client read nothing of its answer for {timeout:?}: connection shut");
+                shut(socket);
+                return;
+            }
+        }
+    });
+}
+
+fn shut(socket: Socket) {
+    #[cfg(unix)]
+    {
+        use std::os::fd::FromRawFd;
+        // SAFETY: the descriptor is the open socket of a connection whose body is alive (see
+        // `watch_reader`); ManuallyDrop leaves it open for the connection, which closes it.
+        let stream =
+            std::mem::ManuallyDrop::new(unsafe { std::net::TcpStream::from_raw_fd(socket.0) });
+        let _ = stream.shutdown(std::net::Shutdown::Both);
     }
 }
 
@@ -252,7 +336,11 @@ pub fn before(req: &mut ServiceRequest, body_timeout: Duration) -> Watch {
 
 /// After it: 408 and the connection closed if its body came too late, whatever the handler
 /// made of the missing bytes; the user's place held by the response's body.
-pub fn after(watch: Watch, response: ServiceResponse<BoxBody>) -> ServiceResponse<BoxBody> {
+pub fn after(
+    watch: Watch,
+    response: ServiceResponse<BoxBody>,
+    write_timeout: Duration,
+) -> ServiceResponse<BoxBody> {
     let response = if watch.expired.is_some_and(|e| e.get()) {
         let (req, _) = response.into_parts();
         let mut answer = Problem::new(
@@ -267,18 +355,30 @@ pub fn after(watch: Watch, response: ServiceResponse<BoxBody>) -> ServiceRespons
         response
     };
     let place = response.request().extensions_mut().remove::<UserPlace>();
-    let large = match response.response().body().size() {
-        BodySize::Sized(n) if n >= crate::memory::LARGE_BODY_BYTES => {
-            Some(crate::memory::LargeBody::new())
-        }
-        _ => None,
+    let size = match response.response().body().size() {
+        BodySize::Sized(n) => n,
+        _ => 0,
     };
-    if place.is_none() && large.is_none() {
+    let large = (size >= crate::memory::LARGE_BODY_BYTES).then(crate::memory::LargeBody::new);
+    // A body that fits in the connection's buffer is handed over at once: only longer ones
+    // can wait for their reader.
+    let socket = response.request().conn_data::<Socket>().copied();
+    let progress = socket.filter(|_| size > SLICE_BYTES as u64).map(|socket| {
+        let progress = Rc::new(Progress {
+            last: Cell::new(Instant::now()),
+            done: Cell::new(false),
+        });
+        watch_reader(socket, progress.clone(), write_timeout);
+        progress
+    });
+    if place.is_none() && large.is_none() && progress.is_none() {
         return response;
     }
     response.map_body(|_, body| {
         BoxBody::new(Holding {
             body,
+            pending: Bytes::new(),
+            progress,
             _place: place,
             _large: large,
         })

@@ -214,16 +214,18 @@ impl Application {
                 .wrap(ErrorHandlers::new().default_handler(problem_for_bare_errors))
                 .wrap_fn(|mut req, srv| {
                     use actix_web::dev::Service;
-                    let body_timeout = req
+                    let (body_timeout, write_timeout) = req
                         .app_data::<web::Data<AppState>>()
-                        .map_or(Duration::from_secs(20), |state| {
-                            Duration::from_secs(state.settings.server.body_timeout_seconds)
+                        .map_or((20, 30), |state| {
+                            let server = &state.settings.server;
+                            (server.body_timeout_seconds, server.write_timeout_seconds)
                         });
-                    let watch = crate::limits::before(&mut req, body_timeout);
+                    let watch = crate::limits::before(&mut req, Duration::from_secs(body_timeout));
                     let call = srv.call(req);
                     async move {
                         let response = call.await?.map_into_boxed_body();
-                        Ok(crate::limits::after(watch, response))
+                        let write_timeout = Duration::from_secs(write_timeout);
+                        Ok(crate::limits::after(watch, response, write_timeout))
                     }
                 })
                 .wrap_fn(|req, srv| -> RefusalOrCall {
@@ -269,6 +271,7 @@ impl Application {
                     }
                 })
         })
+        .on_connect(crate::limits::note_socket)
         .listen(listener)?
         // A client that closes its connection gives up its request: whatever is still waiting
         // for a place or running for it is dropped, not finished for nobody.

@@ -659,3 +659,77 @@ async fn a_page_past_its_byte_budget_ends_early_and_its_cursor_leads_to_every_ti
     assert_eq!(answer.body["items"].as_array().unwrap().len(), 2);
     assert!(answer.body["next_cursor"].is_string());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_client_that_reads_nothing_of_a_large_answer_has_its_connection_shut() {
+    let app = TestApp::spawn_with(|s| {
+        s.server.write_timeout_seconds = 2;
+        s.server.max_page_bytes = 64 * 1024 * 1024;
+        s.server.max_concurrent_requests_per_user = 1;
+        s.server.max_waiting_requests_per_user = 0;
+    })
+    .await;
+    let member = app
+        .create_member_with(json!({"code": "STALL", "name": "Stall", "kind": "city",
+                                   "joined_on": "2000-01-01"}))
+        .await;
+    let hotline = app.user("hotline", None).await;
+    // 300 tickets of 40 kB: a page of 12 MB, more than the sockets' buffers take.
+    let description = "é".repeat(20_000);
+    let rows: Vec<_> = (0..300)
+        .map(|n| {
+            json!({"title": format!("Long {n}"), "description": description, "member_id": member,
+                   "created_at": format!("2024-03-{:02}T10:{:02}:00Z", 1 + n / 60, n % 60)})
+        })
+        .collect();
+    app.post("/api/v1/tickets/import", &app.admin.token, json!(rows))
+        .await
+        .expect(201);
+    // The page, asked for and not read but for its status line.
+    let (base, token) = (app.base.clone(), hotline.token.clone());
+    let mut stream = tokio::task::spawn_blocking(move || {
+        let mut stream = open(
+            &base,
+            &format!(
+                "GET /api/v1/tickets?limit=500 HTTP/1.1\r\nHost: localhost\r\n\
+                 Authorization: Bearer {token}\r\n\r\n"
+            ),
+            &[],
+        );
+        let mut status = [0u8; 12];
+        stream.read_exact(&mut status).unwrap();
+        assert_eq!(&status, b"HTTP/1.1 200");
+        stream
+    })
+    .await
+    .unwrap();
+    // While it waits for its reader it holds the user's one place.
+    let busy = me_until(&app, &hotline.token, 429, Duration::from_secs(3)).await;
+    assert_eq!(busy.status.as_u16(), 429, "{}", busy.body);
+    // Past the write timeout the connection is shut: a client reading now gets the rest of the
+    // head and
+    // what the sockets held of the page, then the end of the connection.
+    tokio::time::sleep(Duration::from_secs(4)).await;
+    let read =
+        tokio::task::spawn_blocking(move || read_until_closed(&mut stream, Duration::from_secs(5)))
+            .await
+            .unwrap();
+    assert!(read.closed, "the connection is still open");
+    let length: usize = read
+        .text
+        .lines()
+        .find_map(|l| {
+            l.to_ascii_lowercase()
+                .strip_prefix("content-length: ")
+                .map(|v| v.trim().parse().unwrap())
+        })
+        .expect("a Content-Length");
+    let body = read.text.split_once("\r\n\r\n").unwrap().1.len();
+    assert!(
+        body < length,
+        "the whole page ({length} bytes) was sent to a client that did not read"
+    );
+    // And the user's place came back.
+    let served = me_until(&app, &hotline.token, 200, Duration::from_secs(5)).await;
+    assert_eq!(served.status.as_u16(), 200, "{}", served.body);
+}
