@@ -384,3 +384,42 @@ pub fn after(
         })
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_users_places_are_taken_in_turn_refused_past_the_line_and_forgotten_when_free() {
+        let limits = UserLimits::new(1, 1);
+        let first = limits.enter(7).await.unwrap().unwrap();
+        // Another user is not concerned.
+        let other = limits.enter(8).await.unwrap().unwrap();
+        let waiting = {
+            let limits = limits.clone();
+            tokio::spawn(async move { limits.enter(7).await.map(|p| p.is_some()) })
+        };
+        while limits.in_service(7) < 2 {
+            tokio::task::yield_now().await;
+        }
+        match limits.enter(7).await {
+            Err(AppError::TooManyRequests {
+                retry_after_seconds,
+            }) => assert!(retry_after_seconds >= 1),
+            other => panic!("expected 429, got {:?}", other.map(|p| p.is_some())),
+        }
+        drop(first);
+        assert!(waiting.await.unwrap().unwrap());
+        drop(other);
+        assert_eq!(limits.in_service(7), 0);
+        assert!(limits.users.lock().unwrap().is_empty());
+    }
+
+    #[tokio::test]
+    async fn no_limit_takes_no_place() {
+        let limits = UserLimits::new(0, 0);
+        for _ in 0..100 {
+            assert!(limits.enter(1).await.unwrap().is_none());
+        }
+    }
+}
