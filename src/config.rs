@@ -45,6 +45,19 @@ pub struct ServerSettings {
     /// Web origins (`https://app.example.org`) whose pages may call the API from a browser;
     /// none by default, and then no CORS header is sent.
     pub cors_origins: Vec<String>,
+    /// Requests of one user (counted by the authenticated user id) served at once, each until
+    /// its response is sent or dropped; 0 for no limit.
+    pub max_concurrent_requests_per_user: usize,
+    /// Requests of one user waiting for one of those places, in arrival order; past them,
+    /// 429 with `Retry-After`.
+    pub max_waiting_requests_per_user: usize,
+    /// Time a request's body has to arrive, counted from its head; then 408 and the
+    /// connection is closed.
+    pub body_timeout_seconds: u64,
+    /// Bytes of items past which a page of tickets ends early, its `next_cursor` leading on.
+    pub max_page_bytes: usize,
+    /// Time a client may take nothing of a large answer before its connection is shut.
+    pub write_timeout_seconds: u64,
 }
 
 impl Default for ServerSettings {
@@ -57,6 +70,11 @@ impl Default for ServerSettings {
             max_import_bytes: 64 * 1024 * 1024,
             workers: 0,
             cors_origins: Vec::new(),
+            max_concurrent_requests_per_user: 4,
+            max_waiting_requests_per_user: 64,
+            body_timeout_seconds: 20,
+            max_page_bytes: 1024 * 1024,
+            write_timeout_seconds: 30,
         }
     }
 }
@@ -338,6 +356,12 @@ impl Settings {
         {
             return Err(config::ConfigError::Message(
                 "database.connect_timeout_seconds and database.statement_timeout_seconds must be at least 1"
+                    .into(),
+            ));
+        }
+        if self.server.body_timeout_seconds == 0 || self.server.write_timeout_seconds == 0 {
+            return Err(config::ConfigError::Message(
+                "server.body_timeout_seconds and server.write_timeout_seconds must be at least 1"
                     .into(),
             ));
         }

@@ -6,6 +6,7 @@ pub mod db;
 pub mod demo;
 pub mod domain;
 pub mod error;
+pub mod limits;
 pub mod memory;
 pub mod metrics;
 pub mod notify;

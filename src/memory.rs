@@ -44,3 +44,36 @@ pub fn release_free_memory() {
         }
     }
 }
+
+/// Large response bodies alive now (see `LargeBody`).
+static LARGE_BODIES: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+/// Bytes from which a response body counts as large.
+pub const LARGE_BODY_BYTES: u64 = 256 * 1024;
+
+/// Held by a large response body while it lives. When the last of them goes, the memory that
+/// made them (rows read, pages written, in every thread's arena) is handed back to the system:
+/// after a burst of big pages, many of them never read by their clients, the process comes
+/// back to its size at rest instead of keeping the burst's peak.
+pub struct LargeBody(());
+
+impl LargeBody {
+    pub fn new() -> LargeBody {
+        LARGE_BODIES.fetch_add(1, std::sync::atomic::Ordering::AcqRel);
+        LargeBody(())
+    }
+}
+
+impl Default for LargeBody {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Drop for LargeBody {
+    fn drop(&mut self) {
+        if LARGE_BODIES.fetch_sub(1, std::sync::atomic::Ordering::AcqRel) == 1 {
+            release_free_memory();
+        }
+    }
+}

@@ -50,6 +50,8 @@ pub struct AppState {
     /// When database work last answered 503 (a full disk, a read-only database, a server
     /// gone): `/ready` says not ready for `NOT_READY_AFTER_FAILURE` after it.
     pub last_unavailable: std::sync::Mutex<Option<Instant>>,
+    /// The places of each user's requests (`server.max_concurrent_requests_per_user`).
+    pub user_limits: Arc<crate::limits::UserLimits>,
 }
 
 /// How long `/ready` says not ready after database work answered 503.
@@ -290,6 +292,10 @@ impl Application {
             user_cache: Arc::new(UserCache::new(Duration::from_secs(
                 settings.auth.user_cache_seconds,
             ))),
+            user_limits: crate::limits::UserLimits::new(
+                settings.server.max_concurrent_requests_per_user,
+                settings.server.max_waiting_requests_per_user,
+            ),
             settings,
             metrics: Metrics::default(),
             embedded: !url.is_postgres(),
@@ -329,6 +335,22 @@ impl Application {
                     Box::pin(async move { Ok(call.await?.map_into_boxed_body()) })
                 })
                 .wrap(ErrorHandlers::new().default_handler(problem_for_bare_errors))
+                .wrap_fn(|mut req, srv| {
+                    use actix_web::dev::Service;
+                    let (body_timeout, write_timeout) = req
+                        .app_data::<web::Data<AppState>>()
+                        .map_or((20, 30), |state| {
+                            let server = &state.settings.server;
+                            (server.body_timeout_seconds, server.write_timeout_seconds)
+                        });
+                    let watch = crate::limits::before(&mut req, Duration::from_secs(body_timeout));
+                    let call = srv.call(req);
+                    async move {
+                        let response = call.await?.map_into_boxed_body();
+                        let write_timeout = Duration::from_secs(write_timeout);
+                        Ok(crate::limits::after(watch, response, write_timeout))
+                    }
+                })
                 .wrap_fn(|req, srv| -> RefusalOrCall {
                     use actix_web::dev::Service;
                     let origin = allowed_origin(&req);
@@ -372,7 +394,11 @@ impl Application {
                     }
                 })
         })
+        .on_connect(crate::limits::note_socket)
         .listen(listener)?
+        // A client that closes its connection gives up its request: whatever is still waiting
+        // for a place or running for it is dropped, not finished for nobody.
+        .h1_allow_half_closed(false)
         .workers(workers)
         .worker_max_blocking_threads(blocking_threads);
         Ok(Application {

@@ -108,7 +108,8 @@ pub const MAX_LIMIT: i64 = 500;
 #[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct PageQuery {
-    /// Items per page, 1 to 500 (default 50).
+    /// Items per page, 1 to 500 (default 50). A page of tickets may hold fewer when its items
+    /// pass `server.max_page_bytes` (1 MiB by default): its `next_cursor` leads to the rest.
     #[param(value_type = Option<i64>, minimum = 1, maximum = 500)]
     pub limit: Option<String>,
     /// The `next_cursor` of the previous page.
@@ -164,6 +165,61 @@ pub fn paginate<R, T>(
     Page {
         items: rows.into_iter().map(view).collect(),
         next_cursor,
+    }
+}
+
+/// A page written item by item that ends early once its items pass a budget of bytes
+/// (`server.max_page_bytes`): its `next_cursor` then points after the last item written, so
+/// that a client following the cursors gets every item once, however long they are.
+pub struct PageWriter {
+    json: Vec<u8>,
+    budget: usize,
+    items: usize,
+}
+
+impl PageWriter {
+    pub fn new(budget: usize) -> PageWriter {
+        let mut json = Vec::with_capacity(budget.min(64 * 1024));
+        json.extend_from_slice(b"{\"items\":[");
+        PageWriter {
+            json,
+            budget,
+            items: 0,
+        }
+    }
+
+    pub fn push<T: Serialize>(&mut self, item: &T) -> Result<(), AppError> {
+        if self.items > 0 {
+            self.json.push(b',');
+        }
+        serde_json::to_writer(&mut self.json, item).map_err(AppError::internal)?;
+        self.items += 1;
+        Ok(())
+    }
+
+    /// Bytes written so far.
+    pub fn len(&self) -> usize {
+        self.json.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.items == 0
+    }
+
+    /// Whether the items written have passed the budget: the page ends here. A page holds at
+    /// least one item, however long.
+    pub fn is_full(&self) -> bool {
+        self.items > 0 && self.json.len() >= self.budget
+    }
+
+    /// The page, with the cursor of the next one when there is more.
+    pub fn finish(mut self, next_cursor: Option<String>) -> Result<HttpResponse, AppError> {
+        self.json.extend_from_slice(b"],\"next_cursor\":");
+        serde_json::to_writer(&mut self.json, &next_cursor).map_err(AppError::internal)?;
+        self.json.push(b'}');
+        Ok(HttpResponse::Ok()
+            .content_type(mime::APPLICATION_JSON)
+            .body(self.json))
     }
 }
 

@@ -102,9 +102,10 @@ impl Modify for BearerAuth {
 }
 
 /// The answers any operation can give besides its own, documented once here rather than on
-/// every handler: 401 without a valid token, 400, 413 and 415 for a body that is not acceptable
-/// JSON, 422 for an invalid query parameter, and 503 with `Retry-After` while the database is
-/// unreachable.
+/// every handler: 401 without a valid token, 429 with `Retry-After` for a user with too many
+/// requests at once, 400, 413 and 415 for a body that is not acceptable JSON, 408 for one that
+/// does not arrive in time, 422 for an invalid query parameter, and 503 with `Retry-After` while
+/// the database is unreachable.
 struct CommonResponses;
 
 impl Modify for CommonResponses {
@@ -139,9 +140,19 @@ impl Modify for CommonResponses {
                 };
                 if authenticated {
                     add("401", "Missing, invalid or expired token", false);
+                    add(
+                        "429",
+                        "Too many requests of this user at once: try again after Retry-After",
+                        true,
+                    );
                 }
                 if has_body {
                     add("400", "Malformed JSON", false);
+                    add(
+                        "408",
+                        "Body not received in time (server.body_timeout_seconds); the connection is closed",
+                        false,
+                    );
                     add("413", "Body too large", false);
                     add("415", "Body not sent as application/json", false);
                 }

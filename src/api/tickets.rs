@@ -11,7 +11,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::api::{
     created, invalid_cursor, json_config, not_null, nullable, paginate, parse_date, parse_id,
-    path_id, Page, PageQuery,
+    path_id, Page, PageQuery, PageWriter,
 };
 use crate::auth::AuthUser;
 use crate::config::Settings;
@@ -655,6 +655,9 @@ pub struct TicketQuery {
     pub q: Option<String>,
 }
 
+/// Rows of the first read of a ticket page longer than this.
+const FIRST_SLICE: i64 = 50;
+
 fn ticket_cursor(ticket: &Ticket) -> String {
     format!("{}_{}", ticket.created_at.and_utc().timestamp(), ticket.id)
 }
@@ -747,7 +750,7 @@ pub fn parse_ticket_query(
     get, path = "/api/v1/tickets", tag = "tickets",
     params(PageQuery, TicketQuery),
     responses(
-        (status = 200, description = "Newest first", body = Page<TicketView>),
+        (status = 200, description = "Newest first; a page ends early, with its next_cursor, once its items pass server.max_page_bytes", body = Page<TicketView>),
         (status = 422, description = "Invalid filter", body = crate::error::Problem, content_type = "application/problem+json"),
     )
 )]
@@ -757,17 +760,41 @@ pub async fn list_tickets(
     page: web::Query<PageQuery>,
     query: web::Query<TicketQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let (filter, after, limit) = parse_ticket_query(&page, &query, user.actor.member_scope())?;
-    let rows = state
-        .run(move |conn| Ok(db::tickets::list(conn, &filter, after, limit + 1)?))
-        .await?;
+    let (filter, mut after, limit) = parse_ticket_query(&page, &query, user.actor.member_scope())?;
     let now = crate::domain::time::now();
     let clock = &state.policy.clock;
-    Ok(
-        HttpResponse::Ok().json(paginate(rows, limit, ticket_cursor, |t| {
-            TicketView::new(t, clock, now)
-        })),
-    )
+    let budget = state.settings.server.max_page_bytes;
+    let mut written = PageWriter::new(budget);
+    let mut left = limit;
+    // Rows are read a slice at a time, the next slice sized by the bytes the first took: a
+    // page of long tickets reads few more rows than it sends.
+    let mut slice = limit.min(FIRST_SLICE);
+    loop {
+        let filter = filter.clone();
+        let rows = state
+            .run(move |conn| Ok(db::tickets::list(conn, &filter, after, slice + 1)?))
+            .await?;
+        let more = rows.len() as i64 > slice;
+        if rows.is_empty() {
+            // Only when the list is empty, or its next rows went away since the last slice.
+            return written.finish(None);
+        }
+        let mut rows = rows.into_iter().take(slice as usize).peekable();
+        while let Some(ticket) = rows.next() {
+            let cursor = (ticket.created_at, ticket.id);
+            let next = ticket_cursor(&ticket);
+            written.push(&TicketView::new(ticket, clock, now))?;
+            left -= 1;
+            after = Some(cursor);
+            let rest = rows.peek().is_some() || more;
+            if written.is_full() || left == 0 || !rest {
+                return written.finish(rest.then_some(next));
+            }
+        }
+        let per_item = (written.len() / (limit - left) as usize).max(1);
+        let room = (budget.saturating_sub(written.len()) / per_item) as i64 + 1;
+        slice = room.clamp(1, left);
+    }
 }
 
 async fn visible_ticket(state: &AppState, actor: Actor, id: i64) -> Result<Ticket, AppError> {

@@ -60,6 +60,7 @@ impl FromRequest for AuthUser {
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let state = req.app_data::<web::Data<AppState>>().cloned();
+        let req = req.clone();
         let header_value = req
             .headers()
             .get(header::AUTHORIZATION)
@@ -83,6 +84,9 @@ impl FromRequest for AuthUser {
                 .sub
                 .parse()
                 .map_err(|_| unauthorized("invalid or expired token"))?;
+            // The place is taken before the user is read: a request refused for lack of one
+            // costs nothing of the database.
+            crate::limits::enter(&req, &state.user_limits, user_id).await?;
             let user = match state.user_cache.get(user_id) {
                 Ok(remembered) => remembered,
                 Err(generation) => {
