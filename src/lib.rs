@@ -1,5 +1,6 @@
 pub mod api;
 pub mod auth;
+pub mod bootstrap;
 pub mod cli;
 pub mod config;
 pub mod db;
@@ -11,4 +12,5 @@ pub mod memory;
 pub mod metrics;
 pub mod notify;
 pub mod startup;
+pub mod state;
 pub mod stats;

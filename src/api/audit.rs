@@ -11,7 +11,7 @@ use crate::db::audit::{AuditAction, AuditEntry, AuditFilter, AuditSource};
 use crate::domain::time::to_rfc3339;
 use crate::domain::Checks;
 use crate::error::AppError;
-use crate::startup::AppState;
+use crate::state::AppState;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(web::resource("/audit").route(web::get().to(list_audit)));

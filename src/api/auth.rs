@@ -12,7 +12,7 @@ use crate::db;
 use crate::db::audit::{AuditAction, AuditSource};
 use crate::domain::user::Role;
 use crate::error::AppError;
-use crate::startup::AppState;
+use crate::state::AppState;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(web::resource("/auth/login").route(web::post().to(login)))

@@ -10,7 +10,7 @@ use crate::db;
 use crate::db::categories::{Category, Inserted, NewCategory};
 use crate::domain::{text, Checks};
 use crate::error::AppError;
-use crate::startup::AppState;
+use crate::state::AppState;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(

@@ -12,7 +12,7 @@ use crate::db::members::{Member, MemberChanges, NewMember};
 use crate::domain::member::{parse_code, MemberKind, Membership};
 use crate::domain::{text, Checks};
 use crate::error::AppError;
-use crate::startup::AppState;
+use crate::state::AppState;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(

@@ -5,6 +5,7 @@ pub mod auth;
 pub mod categories;
 pub mod json;
 pub mod members;
+pub mod middleware;
 pub mod openapi;
 pub mod ops;
 pub mod outbox;

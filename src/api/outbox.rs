@@ -11,7 +11,7 @@ use crate::db::outbox::{OutboxRow, FAILED, FAILING, QUEUED, SENT};
 use crate::domain::time::{now, to_rfc3339};
 use crate::domain::{Checks, FieldError};
 use crate::error::AppError;
-use crate::startup::AppState;
+use crate::state::AppState;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(web::resource("/outbox").route(web::get().to(list_outbox)));

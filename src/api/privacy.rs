@@ -17,7 +17,7 @@ use crate::db::privacy::PersonalData;
 use crate::domain::time::{now, to_rfc3339};
 use crate::domain::work_log::{minutes_to_days, WorkKind};
 use crate::error::AppError;
-use crate::startup::AppState;
+use crate::state::AppState;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(web::resource("/users/{id}/export").route(web::get().to(export_user)))

@@ -9,7 +9,7 @@ use utoipa::IntoParams;
 use crate::auth::AuthUser;
 use crate::domain::Checks;
 use crate::error::AppError;
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::stats::export::{self, ReportFormat};
 use crate::stats::lang::Lang;
 use crate::stats::report::{self, Period};

@@ -9,7 +9,7 @@ use crate::auth::AuthUser;
 use crate::db;
 use crate::domain::{Checks, FieldError};
 use crate::error::AppError;
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::stats::{self, MemberRef, OriginFilter};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {

@@ -11,7 +11,7 @@ use crate::db::users::{NewUser, User, UserChanges, UserFilter};
 use crate::domain::user::{account_change_refused, check_member_for_role, parse_password, Role};
 use crate::domain::{text, Checks, FieldError};
 use crate::error::AppError;
-use crate::startup::AppState;
+use crate::state::AppState;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(

@@ -16,7 +16,7 @@ use crate::domain::time::check_day;
 use crate::domain::work_log::{minutes_to_days, parse_duration, WorkKind};
 use crate::domain::{text, Checks, FieldError};
 use crate::error::AppError;
-use crate::startup::AppState;
+use crate::state::AppState;
 
 pub fn configure(cfg: &mut web::ServiceConfig, settings: &crate::config::Settings) {
     cfg.service(

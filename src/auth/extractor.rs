@@ -9,7 +9,7 @@ use crate::auth::cache::CachedUser;
 use crate::db;
 use crate::domain::user::{Actor, Role};
 use crate::error::AppError;
-use crate::startup::AppState;
+use crate::state::AppState;
 
 /// The caller, as the database knows them: role, member and disabled flag are read at most
 /// `auth.user_cache_seconds` ago (see `auth::cache`). A user changed through this process is

@@ -2,17 +2,28 @@
 //! taken-in-charge alerts, so that a slow or silent mail server never delays an alert.
 
 use std::sync::mpsc::{self, RecvTimeoutError};
-use std::sync::Weak;
+use std::sync::{Arc, Weak};
 use std::time::{Duration, Instant};
 
 use chrono::NaiveDateTime;
 use lettre::message::{header::ContentType, Mailbox, MultiPart, SinglePart};
 use lettre::{SmtpTransport, Transport};
 
-use crate::db::{self, outbox::OutboxRow};
+use crate::config::MailSettings;
+use crate::db::tickets::Policy;
+use crate::db::{self, outbox::OutboxRow, Pool};
 use crate::domain::time::now;
 use crate::error::AppError;
-use crate::startup::AppState;
+use crate::metrics::Metrics;
+
+/// What the mail and alert threads use.
+#[derive(Clone)]
+pub struct Workers {
+    pub pool: Pool,
+    pub mail: MailSettings,
+    pub policy: Policy,
+    pub metrics: Arc<Metrics>,
+}
 
 /// Messages delivered one after the other before the worker looks whether the service is
 /// still there.
@@ -22,54 +33,48 @@ const SMTP_TIMEOUT: Duration = Duration::from_secs(15);
 /// Tickets older than this raise no alert any more (imported or forgotten history).
 const OVERDUE_LOOKBACK_DAYS: i64 = 30;
 
-/// Starts the mail and alert threads. They stop by themselves once the application is gone.
-pub fn spawn(state: Weak<AppState>) -> std::io::Result<()> {
+/// Starts the mail and alert threads. They stop by themselves once `alive` is gone (the
+/// application that started them).
+pub fn spawn(workers: Workers, alive: Weak<()>) -> std::io::Result<()> {
     let worker_id = format!(
         "{}-{}",
         std::process::id(),
         crate::auth::password::random_secret(8)
     );
-    let alerts = state.clone();
+    let (alerts, alerts_alive) = (workers.clone(), alive.clone());
     std::thread::Builder::new()
         .name("helpdesk-alerts".into())
-        .spawn(move || run_alerts(alerts))?;
+        .spawn(move || run_alerts(&alerts, &alerts_alive))?;
     std::thread::Builder::new()
         .name("helpdesk-mail".into())
-        .spawn(move || run_mail(state, worker_id))?;
+        .spawn(move || run_mail(&workers, &alive, worker_id))?;
     Ok(())
 }
 
-fn run_alerts(state: Weak<AppState>) {
+fn run_alerts(app: &Workers, alive: &Weak<()>) {
     let mut last_scan: Option<Instant> = None;
-    loop {
-        let Some(app) = state.upgrade() else {
-            return;
-        };
-        let scan_every = Duration::from_secs(app.settings.mail.overdue_scan_seconds.max(1));
+    while alive.strong_count() > 0 {
+        let scan_every = Duration::from_secs(app.mail.overdue_scan_seconds.max(1));
         if last_scan.is_none_or(|t| t.elapsed() >= scan_every) {
             last_scan = Some(Instant::now());
-            if let Err(error) = raise_overdue_alerts(&app) {
+            if let Err(error) = raise_overdue_alerts(app) {
                 log::warn!(
                     "taken-in-charge alerts: {}",
                     crate::error::error_chain(&error)
                 );
             }
         }
-        drop(app);
         // Awake at least every second, so that the thread ends soon after the application.
         let next = last_scan.map_or(Duration::ZERO, |t| scan_every.saturating_sub(t.elapsed()));
         std::thread::sleep(next.clamp(Duration::from_millis(10), Duration::from_secs(1)));
     }
 }
 
-fn run_mail(state: Weak<AppState>, worker_id: String) {
+fn run_mail(app: &Workers, alive: &Weak<()>, worker_id: String) {
     let mut transport: Option<(String, SmtpTransport)> = None;
-    loop {
-        let Some(app) = state.upgrade() else {
-            return;
-        };
+    while alive.strong_count() > 0 {
         let mut busy = false;
-        if let Some(url) = app.settings.mail.smtp_url.clone() {
+        if let Some(url) = app.mail.smtp_url.clone() {
             if transport.as_ref().is_none_or(|(known, _)| *known != url) {
                 transport = match SmtpTransport::from_url(&url) {
                     Ok(builder) => Some((url, builder.timeout(Some(SMTP_TIMEOUT)).build())),
@@ -81,7 +86,7 @@ fn run_mail(state: Weak<AppState>, worker_id: String) {
             }
             if let Some((_, smtp)) = &transport {
                 for _ in 0..BATCH {
-                    match deliver_one(&app, smtp, &worker_id) {
+                    match deliver_one(app, smtp, &worker_id) {
                         Ok(true) => busy = true,
                         Ok(false) => break,
                         Err(error) => {
@@ -92,8 +97,7 @@ fn run_mail(state: Weak<AppState>, worker_id: String) {
                 }
             }
         }
-        let pause = Duration::from_millis(app.settings.mail.poll_interval_ms.max(10));
-        drop(app);
+        let pause = Duration::from_millis(app.mail.poll_interval_ms.max(10));
         if !busy {
             std::thread::sleep(pause);
         }
@@ -102,8 +106,8 @@ fn run_mail(state: Weak<AppState>, worker_id: String) {
 
 /// Claims the oldest message due, delivers it while keeping its lease, and records the
 /// outcome. False when nothing was due.
-fn deliver_one(app: &AppState, smtp: &SmtpTransport, worker_id: &str) -> Result<bool, AppError> {
-    let lease = Duration::from_secs(app.settings.mail.lease_seconds.max(1));
+fn deliver_one(app: &Workers, smtp: &SmtpTransport, worker_id: &str) -> Result<bool, AppError> {
+    let lease = Duration::from_secs(app.mail.lease_seconds.max(1));
     let claimed = {
         let mut conn = app.pool.get()?;
         db::outbox::claim_one(&mut conn, worker_id, now(), lease_span(lease))?
@@ -111,7 +115,7 @@ fn deliver_one(app: &AppState, smtp: &SmtpTransport, worker_id: &str) -> Result<
     let Some(row) = claimed else {
         return Ok(false);
     };
-    let outcome = build(&app.settings.mail.from, &row)
+    let outcome = build(&app.mail.from, &row)
         .map_err(|e| (e, true))
         .and_then(|email| send_keeping_lease(app, smtp, &email, row.id, worker_id, lease));
     let at = now();
@@ -123,8 +127,8 @@ fn deliver_one(app: &AppState, smtp: &SmtpTransport, worker_id: &str) -> Result<
         }
         Err((error, permanent)) => {
             // `attempts` counts this attempt already.
-            let retry_at = (!permanent)
-                .then(|| at + backoff(row.attempts - 1, app.settings.mail.max_backoff_seconds));
+            let retry_at =
+                (!permanent).then(|| at + backoff(row.attempts - 1, app.mail.max_backoff_seconds));
             log::warn!(
                 "mail {} to {} failed (attempt {}): {error}",
                 row.id,
@@ -145,7 +149,7 @@ fn lease_span(lease: Duration) -> chrono::Duration {
 /// Sends on a thread of its own and, while the SMTP exchange goes on, renews the message's
 /// lease every third of it: however slow the server, no other sender takes the message.
 fn send_keeping_lease(
-    app: &AppState,
+    app: &Workers,
     smtp: &SmtpTransport,
     email: &lettre::Message,
     id: i64,
@@ -174,7 +178,7 @@ fn send_keeping_lease(
     })
 }
 
-fn renew(app: &AppState, id: i64, worker_id: &str, lease: Duration) {
+fn renew(app: &Workers, id: i64, worker_id: &str, lease: Duration) {
     let renewed = app.pool.get().map_err(AppError::from).and_then(|mut conn| {
         Ok(db::outbox::renew(
             &mut conn,
@@ -229,7 +233,7 @@ fn build(from: &str, row: &OutboxRow) -> Result<lettre::Message, String> {
         .map_err(|e| e.to_string())
 }
 
-fn raise_overdue_alerts(app: &AppState) -> Result<(), AppError> {
+fn raise_overdue_alerts(app: &Workers) -> Result<(), AppError> {
     let mut conn = app.pool.get()?;
     let at = now();
     let since: NaiveDateTime = at - chrono::Duration::days(OVERDUE_LOOKBACK_DAYS);

@@ -1,0 +1,181 @@
+//! A ticket's comments and its history.
+
+use super::*;
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CommentView {
+    pub id: i64,
+    pub ticket_id: i64,
+    pub author_id: Option<i64>,
+    pub author_name: Option<String>,
+    pub body: String,
+    pub internal: bool,
+    pub created_at: String,
+}
+
+pub(in crate::api) fn comment_view(comment: Comment, names: &HashMap<i64, String>) -> CommentView {
+    CommentView {
+        id: comment.id,
+        ticket_id: comment.ticket_id,
+        author_name: comment.author_id.and_then(|id| names.get(&id).cloned()),
+        author_id: comment.author_id,
+        body: comment.body,
+        internal: comment.internal,
+        created_at: to_rfc3339(comment.created_at),
+    }
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct AddComment {
+    pub body: String,
+    /// Internal notes are for staff only; default false.
+    pub internal: Option<bool>,
+}
+
+/// Comment on a ticket (agents: public comments on their member's tickets).
+#[utoipa::path(
+    post, path = "/api/v1/tickets/{id}/comments", tag = "tickets",
+    params(("id" = i64, Path, description = "Ticket id")),
+    request_body = AddComment,
+    responses(
+        (status = 201, description = "Added", body = CommentView),
+        (status = 403, description = "An agent writing an internal comment", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such ticket, or not visible to the caller", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Blank or too long body", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn add_comment(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    id: web::Path<String>,
+    body: crate::api::json::Json<AddComment>,
+) -> Result<HttpResponse, AppError> {
+    let id = path_id(&id, "ticket")?;
+    let internal = body.internal.unwrap_or(false);
+    if internal && !user.role().is_staff() {
+        visible_ticket(&state, user.actor, id).await?;
+        return Err(AppError::forbidden("internal comments are for staff"));
+    }
+    let text = parse_comment_body(&body.body)?;
+    let actor = user.actor;
+    let app = state.clone();
+    let (comment, names) = state
+        .run(move |conn| {
+            let comment = db::comments::add(conn, id, &text, internal, &actor, &app.policy)?;
+            let names = db::users::names(conn, &[actor.id])?;
+            Ok((comment, names))
+        })
+        .await?;
+    let names = names.into_iter().collect();
+    Ok(created(
+        format!("/api/v1/tickets/{id}/comments/{}", comment.id),
+        &comment_view(comment, &names),
+    ))
+}
+
+/// A ticket's comments, newest first (agents: public ones only).
+#[utoipa::path(
+    get, path = "/api/v1/tickets/{id}/comments", tag = "tickets",
+    params(("id" = i64, Path, description = "Ticket id"), PageQuery),
+    responses(
+        (status = 200, description = "Newest first", body = Page<CommentView>),
+        (status = 404, description = "No such ticket, or not visible to the caller", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn list_comments(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    id: web::Path<String>,
+    page: web::Query<PageQuery>,
+) -> Result<HttpResponse, AppError> {
+    let id = path_id(&id, "ticket")?;
+    let mut checks = Checks::new();
+    let limit = checks.take(page.limit()).unwrap_or_default();
+    let before = checks.take(page.id_cursor()).flatten();
+    checks.finish()?;
+    let actor = user.actor;
+    let (rows, names) = state
+        .run(move |conn| {
+            db::tickets::find_visible(conn, id, &actor)?;
+            let rows = db::comments::list(conn, id, !actor.role.is_staff(), before, limit + 1)?;
+            let authors: Vec<i64> = rows.iter().filter_map(|c| c.author_id).collect();
+            Ok((rows, db::users::names(conn, &authors)?))
+        })
+        .await?;
+    let names: HashMap<i64, String> = names.into_iter().collect();
+    Ok(HttpResponse::Ok().json(paginate(
+        rows,
+        limit,
+        |c| c.id.to_string(),
+        |c| comment_view(c, &names),
+    )))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct HistoryEntry {
+    pub id: i64,
+    /// RFC 3339, UTC.
+    pub at: String,
+    /// Who made the change.
+    pub actor_id: Option<i64>,
+    pub actor_name: Option<String>,
+    /// The field that changed, or `created`, `imported`, `comment`.
+    pub field: String,
+    pub from: Option<String>,
+    pub to: Option<String>,
+}
+
+pub(in crate::api) fn history_entry(
+    event: TicketEvent,
+    names: &HashMap<i64, String>,
+) -> HistoryEntry {
+    HistoryEntry {
+        id: event.id,
+        at: to_rfc3339(event.at),
+        actor_name: event.actor_id.and_then(|id| names.get(&id).cloned()),
+        actor_id: event.actor_id,
+        field: event.field,
+        from: event.from_value,
+        to: event.to_value,
+    }
+}
+
+/// Every change of a ticket, newest first: who, when, what, from and to.
+#[utoipa::path(
+    get, path = "/api/v1/tickets/{id}/history", tag = "tickets",
+    params(("id" = i64, Path, description = "Ticket id"), PageQuery),
+    responses(
+        (status = 200, description = "Newest first", body = Page<HistoryEntry>),
+        (status = 403, description = "Agents may not read history", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such ticket", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn ticket_history(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    id: web::Path<String>,
+    page: web::Query<PageQuery>,
+) -> Result<HttpResponse, AppError> {
+    let id = path_id(&id, "ticket")?;
+    require_staff_on_ticket(&state, &user, id).await?;
+    let mut checks = Checks::new();
+    let limit = checks.take(page.limit()).unwrap_or_default();
+    let before = checks.take(page.id_cursor()).flatten();
+    checks.finish()?;
+    let actor = user.actor;
+    let (rows, names) = state
+        .run(move |conn| {
+            db::tickets::find_visible(conn, id, &actor)?;
+            let rows = db::tickets::history(conn, id, before, limit + 1)?;
+            let actors: Vec<i64> = rows.iter().filter_map(|e| e.actor_id).collect();
+            Ok((rows, db::users::names(conn, &actors)?))
+        })
+        .await?;
+    let names: HashMap<i64, String> = names.into_iter().collect();
+    Ok(HttpResponse::Ok().json(paginate(
+        rows,
+        limit,
+        |e| e.id.to_string(),
+        |e| history_entry(e, &names),
+    )))
+}

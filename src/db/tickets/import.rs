@@ -1,0 +1,183 @@
+//! Importing past tickets in bounded transactions, with their service levels measured.
+
+use super::*;
+
+/// A past ticket to import, already parsed field by field.
+#[derive(Debug, Clone)]
+pub struct ImportedTicket {
+    pub draft: TicketDraft,
+    pub status: Status,
+    pub assignee_id: Option<i64>,
+    pub created_at: NaiveDateTime,
+    pub acknowledged_at: Option<NaiveDateTime>,
+    pub resolved_at: Option<NaiveDateTime>,
+    pub closed_at: Option<NaiveDateTime>,
+}
+
+/// Business minutes from an imported ticket's creation to one of its moments (its waiting
+/// periods are not known: nothing is paused).
+pub(in crate::db) fn measure(
+    policy: &Policy,
+    row: &ImportedTicket,
+    until: Option<NaiveDateTime>,
+) -> Option<i32> {
+    let clock = TicketClock {
+        created_at: row.created_at,
+        paused_minutes: 0,
+        waiting_since: None,
+    };
+    until.map(|at| policy.clock.elapsed(&clock, at) as i32)
+}
+
+/// Imports past tickets, all or none: every row is checked against the members, categories and
+/// users before anything is written, and the whole batch is one transaction.
+pub fn import(
+    conn: &mut DbConn,
+    batch: &[ImportedTicket],
+    actor: &Actor,
+    policy: &Policy,
+) -> Result<Vec<i64>, AppError> {
+    crate::db::with_bulk_cache(conn, |conn| import_batch(conn, batch, actor, policy))
+}
+
+pub(in crate::db) fn import_batch(
+    conn: &mut DbConn,
+    batch: &[ImportedTicket],
+    actor: &Actor,
+    policy: &Policy,
+) -> Result<Vec<i64>, AppError> {
+    let zone = policy.zone;
+    crate::db::write(conn, |conn| {
+        let members: HashMap<i64, members::Member> =
+            members::all(conn)?.into_iter().map(|m| (m.id, m)).collect();
+        let categories: HashSet<i64> = crate::db::categories::all(conn)?
+            .into_iter()
+            .map(|c| c.id)
+            .collect();
+        let staff: HashSet<i64> = users::table
+            .filter(users::role.ne("agent"))
+            .select(users::id)
+            .load::<i64>(conn)?
+            .into_iter()
+            .collect();
+
+        let mut errors = Vec::new();
+        for (index, row) in batch.iter().enumerate() {
+            let field = |name: &str| format!("[{index}].{name}");
+            let day = local_date(row.created_at, zone);
+            let member_id = row.draft.member_id;
+            if let Some(problem) = member_problem(members.get(&member_id), member_id, day) {
+                errors.push(FieldError::new(field("member_id"), problem));
+            }
+            if let Some(category) = row.draft.category_id {
+                if !categories.contains(&category) {
+                    errors.push(FieldError::new(
+                        field("category_id"),
+                        category_problem(category),
+                    ));
+                }
+            }
+            if let Some(assignee) = row.assignee_id {
+                if !staff.contains(&assignee) {
+                    errors.push(FieldError::new(
+                        field("assignee_id"),
+                        format!("user {assignee} is not a member of staff"),
+                    ));
+                }
+            }
+        }
+        if !errors.is_empty() {
+            return Err(AppError::Validation(errors));
+        }
+
+        let at = now();
+        let mut monthly: HashMap<(i64, NaiveDate, String), i64> = HashMap::new();
+        let mut contributions: Vec<Contribution> = Vec::with_capacity(batch.len());
+        let mut ids = Vec::with_capacity(batch.len());
+        for chunk in batch.chunks(500) {
+            let rows: Vec<NewTicket> = chunk
+                .iter()
+                .map(|row| {
+                    let created_on = local_date(row.created_at, zone);
+                    let first_of_month = created_on.with_day0(0).unwrap_or(created_on);
+                    *monthly
+                        .entry((
+                            row.draft.member_id,
+                            first_of_month,
+                            row.draft.origin.clone(),
+                        ))
+                        .or_default() += 1;
+                    let acknowledge_minutes = measure(policy, row, row.acknowledged_at);
+                    let resolve_minutes = measure(policy, row, row.resolved_at);
+                    contributions.push(Contribution::new(
+                        row.draft.member_id,
+                        created_on,
+                        row.draft.priority,
+                        &row.draft.origin,
+                        acknowledge_minutes,
+                        resolve_minutes,
+                    ));
+                    NewTicket {
+                        member_id: row.draft.member_id,
+                        requester_id: row.draft.requester_id,
+                        requester_name: row.draft.requester_name.clone(),
+                        requester_email: row.draft.requester_email.clone(),
+                        requester_phone: row.draft.requester_phone.clone(),
+                        title: row.draft.title.clone(),
+                        description: row.draft.description.clone(),
+                        search_text: crate::domain::text::search_text(
+                            &row.draft.title,
+                            &row.draft.description,
+                        ),
+                        ticket_type: row.draft.ticket_type.clone(),
+                        category_id: row.draft.category_id,
+                        priority: row.draft.priority,
+                        status: row.status.as_str().to_string(),
+                        origin: row.draft.origin.clone(),
+                        channel: row.draft.channel.clone(),
+                        assignee_id: row.assignee_id,
+                        created_at: row.created_at,
+                        created_on,
+                        acknowledged_at: row.acknowledged_at,
+                        resolved_at: row.resolved_at,
+                        closed_at: row.closed_at,
+                        updated_at: at,
+                        version: 1,
+                        acknowledge_minutes,
+                        resolve_minutes,
+                        overdue_notified_at: Some(at),
+                    }
+                })
+                .collect();
+            let chunk_ids: Vec<i64> = match conn {
+                DbConn::Postgresql(pg) => diesel::insert_into(tickets::table)
+                    .values(&rows)
+                    .returning(tickets::id)
+                    .get_results(pg)?,
+                DbConn::Sqlite(sqlite) => diesel::insert_into(tickets::table)
+                    .values(&rows)
+                    .returning(tickets::id)
+                    .get_results(sqlite)?,
+            };
+            let events: Vec<NewTicketEvent> = chunk_ids
+                .iter()
+                .map(|&id| NewTicketEvent {
+                    ticket_id: id,
+                    actor_id: Some(actor.id),
+                    at,
+                    field: "imported".into(),
+                    from_value: None,
+                    to_value: None,
+                })
+                .collect();
+            record_events(conn, &events)?;
+            ids.extend(chunk_ids);
+        }
+        if let (Some(&first), Some(&last)) = (ids.iter().min(), ids.iter().max()) {
+            index_for_search(conn, first, last)?;
+        }
+        counts::add_tickets_many(conn, &monthly)?;
+        sla_counts::add_all(conn, &contributions)?;
+        Ok(ids)
+    })
+}

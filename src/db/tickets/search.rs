@@ -1,0 +1,345 @@
+//! Lists of tickets: filters, the cursor, and the text search on both backends.
+
+use super::*;
+
+/// Filters of the ticket list; `member_scope` confines an agent to their member.
+#[derive(Debug, Clone, Default)]
+pub struct TicketFilter {
+    pub member_scope: Option<i64>,
+    pub statuses: Vec<String>,
+    pub member_id: Option<i64>,
+    pub assignee_id: Option<i64>,
+    pub category_id: Option<i64>,
+    pub priority: Option<i32>,
+    pub origin: Option<String>,
+    pub created_from: Option<NaiveDate>,
+    pub created_to: Option<NaiveDate>,
+    pub q: Option<String>,
+}
+
+impl TicketFilter {
+    /// Whether `q` is the only filter.
+    fn is_text_only(&self) -> bool {
+        self.member_scope.is_none()
+            && self.statuses.is_empty()
+            && self.member_id.is_none()
+            && self.assignee_id.is_none()
+            && self.category_id.is_none()
+            && self.priority.is_none()
+            && self.origin.is_none()
+            && self.created_from.is_none()
+            && self.created_to.is_none()
+    }
+}
+
+/// Rows of the newest-first order that a `q` search reads before it turns to the trigram index.
+/// A text found in many tickets (a common word) fills a page within them, where the index would
+/// intersect long lists of places; a rare one leaves the window short of a page, and the index
+/// finds the older matches quickly.
+pub(in crate::db) const SEARCH_WINDOW: i64 = 4000;
+
+pub(in crate::db) type Backend = <DbConn as Connection>::Backend;
+
+/// Newest first, after the `(created_at, id)` of the previous page's last ticket.
+pub fn list(
+    conn: &mut DbConn,
+    filter: &TicketFilter,
+    after: Option<(NaiveDateTime, i64)>,
+    limit: i64,
+) -> QueryResult<Vec<Ticket>> {
+    let mut statuses = filter.statuses.clone();
+    statuses.sort_unstable();
+    statuses.dedup();
+    if statuses.len() > 1 && filter.q.is_none() {
+        // Each status is a range of an index in the list's order: the keys of one page from
+        // each, read from the index alone and merged, name the page's tickets, which are then
+        // the only rows read.
+        let mut keys: Vec<(NaiveDateTime, i64)> = Vec::new();
+        for status in statuses {
+            let one = TicketFilter {
+                statuses: vec![status],
+                ..filter.clone()
+            };
+            keys.extend(
+                newest_first(filtered(&one, after), limit)
+                    .select((tickets::created_at, tickets::id))
+                    .load::<(NaiveDateTime, i64)>(conn)?,
+            );
+        }
+        return page_of(conn, filter, after, keys, limit);
+    }
+    if statuses.len() > 1 {
+        // With `q`, each status is searched as above and the pages merged.
+        let mut rows = Vec::new();
+        for status in statuses {
+            let one = TicketFilter {
+                statuses: vec![status],
+                ..filter.clone()
+            };
+            rows.extend(list(conn, &one, after, limit)?);
+        }
+        rows.sort_unstable_by_key(|t| std::cmp::Reverse((t.created_at, t.id)));
+        rows.truncate(usize::try_from(limit).unwrap_or(0));
+        return Ok(rows);
+    }
+    let Some(q) = &filter.q else {
+        return newest_first(filtered(filter, after), limit)
+            .select(Ticket::as_select())
+            .load(conn);
+    };
+    if let (DbConn::Postgresql(_), true) = (&*conn, filter.is_text_only()) {
+        return search_everything(conn, filter, q, after, limit);
+    }
+    // The newest SEARCH_WINDOW tickets of the other filters are read in order first, ending at
+    // `edge`; older matches, if the page is not full, come from the trigram index.
+    let edge: Option<(NaiveDateTime, i64)> = newest_first(filtered(filter, after), 1)
+        .offset(SEARCH_WINDOW - 1)
+        .select((tickets::created_at, tickets::id))
+        .first(conn)
+        .optional()?;
+    let mut recent = containing_unindexed(filtered(filter, after), q);
+    if let Some(edge) = edge {
+        recent = from_key(recent, edge);
+    }
+    let mut rows = newest_first(recent, limit)
+        .select(Ticket::as_select())
+        .load(conn)?;
+    if let Some(edge) = edge {
+        fill_with_older_matches(conn, filter, q, edge, limit, &mut rows)?;
+    }
+    Ok(rows)
+}
+
+/// Texts up to this many bytes ride in PostgreSQL's `tickets_newest_text` index; the longer
+/// ones have `tickets_newest_long` (see its migration).
+pub(in crate::db) const SHORT_TEXT: &str = "octet_length(tickets.search_text) <= 2000";
+pub(in crate::db) const LONG_TEXT: &str = "octet_length(tickets.search_text) > 2000";
+
+/// A `q` search with no other filter, on PostgreSQL. The newest SEARCH_WINDOW short texts are
+/// read from `tickets_newest_text` alone, in order, until a page of them matches; long texts
+/// as recent as the last of those come from their own index; only the page's tickets are then
+/// read from the table. A window short of a page is followed, as in `list`, by the older
+/// matches from the trigram index.
+pub(in crate::db) fn search_everything(
+    conn: &mut DbConn,
+    filter: &TicketFilter,
+    q: &str,
+    after: Option<(NaiveDateTime, i64)>,
+    limit: i64,
+) -> QueryResult<Vec<Ticket>> {
+    use diesel::pg::Pg;
+    use diesel::sql_types::{BigInt, Timestamp};
+
+    #[derive(QueryableByName)]
+    struct Key {
+        #[diesel(sql_type = Timestamp)]
+        created_at: NaiveDateTime,
+        #[diesel(sql_type = BigInt)]
+        id: i64,
+    }
+    let DbConn::Postgresql(pg) = conn else {
+        return Err(diesel::result::Error::QueryBuilderError(
+            "this search is written for PostgreSQL".into(),
+        ));
+    };
+    // A LIMIT in the subquery keeps the text condition out of it: the window is read from the
+    // index, never through the trigram index.
+    let window = format!(
+        "SELECT created_at, id FROM (SELECT created_at, id, search_text FROM tickets \
+         WHERE {SHORT_TEXT}{} ORDER BY created_at DESC, id DESC LIMIT $1) newest \
+         WHERE search_text LIKE $2 ESCAPE '\\' ORDER BY created_at DESC, id DESC LIMIT $3",
+        if after.is_some() {
+            " AND created_at <= $4 AND (created_at < $4 OR (created_at = $4 AND id < $5))"
+        } else {
+            ""
+        }
+    );
+    let mut query = diesel::sql_query(window)
+        .into_boxed::<Pg>()
+        .bind::<BigInt, _>(SEARCH_WINDOW)
+        .bind::<Text, _>(like_pattern(q))
+        .bind::<BigInt, _>(limit);
+    if let Some((created_at, id)) = after {
+        query = query.bind::<Timestamp, _>(created_at).bind::<BigInt, _>(id);
+    }
+    let mut keys: Vec<(NaiveDateTime, i64)> = query
+        .load::<Key>(pg)?
+        .into_iter()
+        .map(|k| (k.created_at, k.id))
+        .collect();
+    // Matches older than `bound` cannot be on the page: either a page of short texts is as
+    // recent, or the window ends there (then `edge`).
+    let (bound, edge) = if keys.len() as i64 >= limit {
+        (keys.last().copied(), None)
+    } else {
+        let edge = newest_first(filtered(filter, after).filter(sql::<Bool>(SHORT_TEXT)), 1)
+            .offset(SEARCH_WINDOW - 1)
+            .select((tickets::created_at, tickets::id))
+            .first(conn)
+            .optional()?;
+        (edge, edge)
+    };
+    let mut long = containing_unindexed(filtered(filter, after).filter(sql::<Bool>(LONG_TEXT)), q);
+    if let Some(bound) = bound {
+        long = from_key(long, bound);
+    }
+    keys.extend(
+        newest_first(long, limit)
+            .select((tickets::created_at, tickets::id))
+            .load::<(NaiveDateTime, i64)>(conn)?,
+    );
+    let mut rows = page_of(conn, filter, after, keys, limit)?;
+    if let Some(edge) = edge {
+        fill_with_older_matches(conn, filter, q, edge, limit, &mut rows)?;
+    }
+    Ok(rows)
+}
+
+/// `q` found in the text, tested row by row: `|| ''` keeps PostgreSQL from answering a bounded
+/// read through the trigram index.
+pub(in crate::db) fn containing_unindexed(
+    query: tickets::BoxedQuery<'static, Backend>,
+    q: &str,
+) -> tickets::BoxedQuery<'static, Backend> {
+    query.filter(
+        sql::<Text>("(tickets.search_text || '')")
+            .like(like_pattern(q))
+            .escape('\\'),
+    )
+}
+
+/// The tickets from `(created_at, id)` on, towards the newest.
+pub(in crate::db) fn from_key(
+    query: tickets::BoxedQuery<'static, Backend>,
+    (created_at, id): (NaiveDateTime, i64),
+) -> tickets::BoxedQuery<'static, Backend> {
+    // The first, redundant bound is the one PostgreSQL can read the index by.
+    query.filter(tickets::created_at.ge(created_at)).filter(
+        tickets::created_at
+            .gt(created_at)
+            .or(tickets::created_at.eq(created_at).and(tickets::id.ge(id))),
+    )
+}
+
+/// Fills `rows` up to `limit` with the matches of `q` older than `edge`, newest first, found
+/// through the text index.
+pub(in crate::db) fn fill_with_older_matches(
+    conn: &mut DbConn,
+    filter: &TicketFilter,
+    q: &str,
+    edge: (NaiveDateTime, i64),
+    limit: i64,
+    rows: &mut Vec<Ticket>,
+) -> QueryResult<()> {
+    let missing = limit - rows.len() as i64;
+    if missing <= 0 {
+        return Ok(());
+    }
+    let older = filtered(filter, Some(edge));
+    let lowered = q.to_lowercase();
+    let older = match conn {
+        // The trigram index finds a text of three characters or more as a phrase; a shorter
+        // one is looked for in every ticket.
+        DbConn::Sqlite(_) if lowered.chars().count() >= 3 => older.filter(
+            sql::<Bool>(
+                "tickets.id IN (SELECT rowid FROM tickets_search WHERE tickets_search MATCH ",
+            )
+            .bind::<Text, _>(format!("\"{}\"", lowered.replace('"', "\"\"")))
+            .sql(")"),
+        ),
+        _ => older.filter(tickets::search_text.like(like_pattern(q)).escape('\\')),
+    };
+    rows.extend(
+        newest_first(older, missing)
+            .select(Ticket::as_select())
+            .load(conn)?,
+    );
+    Ok(())
+}
+
+/// The page named by the newest `limit` of `keys` (`(created_at, id)` read from indexes),
+/// newest first. The filters are applied again: a ticket changed since its key was read is left
+/// out rather than shown with a status that was not asked for.
+pub(in crate::db) fn page_of(
+    conn: &mut DbConn,
+    filter: &TicketFilter,
+    after: Option<(NaiveDateTime, i64)>,
+    mut keys: Vec<(NaiveDateTime, i64)>,
+    limit: i64,
+) -> QueryResult<Vec<Ticket>> {
+    keys.sort_unstable_by_key(|&key| std::cmp::Reverse(key));
+    keys.truncate(usize::try_from(limit).unwrap_or(0));
+    let ids: Vec<i64> = keys.iter().map(|&(_, id)| id).collect();
+    let mut rows: Vec<Ticket> = filtered(filter, after)
+        .filter(tickets::id.eq_any(ids))
+        .select(Ticket::as_select())
+        .load(conn)?;
+    rows.sort_unstable_by_key(|t| std::cmp::Reverse((t.created_at, t.id)));
+    Ok(rows)
+}
+
+/// The tickets that pass every filter but `q`, after the cursor.
+pub(in crate::db) fn filtered(
+    filter: &TicketFilter,
+    after: Option<(NaiveDateTime, i64)>,
+) -> tickets::BoxedQuery<'static, Backend> {
+    let mut query = tickets::table.into_boxed();
+    if let Some(member) = filter.member_scope {
+        query = query.filter(tickets::member_id.eq(member));
+    }
+    if !filter.statuses.is_empty() {
+        query = query.filter(tickets::status.eq_any(filter.statuses.clone()));
+    }
+    if let Some(member) = filter.member_id {
+        query = query.filter(tickets::member_id.eq(member));
+    }
+    if let Some(assignee) = filter.assignee_id {
+        query = query.filter(tickets::assignee_id.eq(assignee));
+    }
+    if let Some(category) = filter.category_id {
+        query = query.filter(tickets::category_id.eq(category));
+    }
+    if let Some(priority) = filter.priority {
+        query = query.filter(tickets::priority.eq(priority));
+    }
+    if let Some(origin) = &filter.origin {
+        query = query.filter(tickets::origin.eq(origin.clone()));
+    }
+    if let Some(from) = filter.created_from {
+        query = query.filter(tickets::created_on.ge(from));
+    }
+    if let Some(to) = filter.created_to {
+        query = query.filter(tickets::created_on.le(to));
+    }
+    if let Some((created_at, id)) = after {
+        // The first, redundant bound is the one PostgreSQL can read the index by.
+        query = query.filter(tickets::created_at.le(created_at)).filter(
+            tickets::created_at
+                .lt(created_at)
+                .or(tickets::created_at.eq(created_at).and(tickets::id.lt(id))),
+        );
+    }
+    query
+}
+
+pub(in crate::db) fn newest_first(
+    query: tickets::BoxedQuery<'static, Backend>,
+    limit: i64,
+) -> tickets::BoxedQuery<'static, Backend> {
+    query
+        .order((tickets::created_at.desc(), tickets::id.desc()))
+        .limit(limit)
+}
+
+/// `%text%` with the text lower-cased like `search_text` and its wildcards escaped.
+pub(in crate::db) fn like_pattern(q: &str) -> String {
+    let mut pattern = String::from("%");
+    for c in q.to_lowercase().chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            pattern.push('\\');
+        }
+        pattern.push(c);
+    }
+    pattern.push('%');
+    pattern
+}
