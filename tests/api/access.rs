@@ -1,6 +1,6 @@
 //! Who may do what: logging in, bearer tokens and their forgeries, the role table, the wall
 //! between members, the error envelope and the operational endpoints.
-mod common;
+use crate::common;
 
 use chrono::Utc;
 use common::{Answer, TestApp, TestUser, ADMIN_EMAIL, ADMIN_PASSWORD, PASSWORD};

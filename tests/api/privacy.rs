@@ -1,6 +1,6 @@
 //! Personal data (RGPD): exporting everything held about a person, anonymizing a user or a
 //! ticket's requester without changing the statistics, and the append-only audit log.
-mod common;
+use crate::common;
 
 use chrono::Datelike;
 use common::{Answer, TestApp, TestUser, ADMIN_EMAIL, ADMIN_PASSWORD, PASSWORD};

@@ -1,6 +1,6 @@
 //! The report downloads (JSON, a zip of CSV files and SVG charts, XLSX with native charts) and
 //! the `report` command, read back and compared with the statistics endpoints.
-mod common;
+use crate::common;
 
 use std::collections::BTreeMap;
 use std::io::{Cursor, Read};

@@ -4,7 +4,7 @@
 //!
 //! Some clients here speak HTTP over a bare socket, as the misbehaving ones do: they send a
 //! body slowly, or never read what they asked for.
-mod common;
+use crate::common;
 
 use std::io::{Read, Write};
 use std::net::TcpStream;

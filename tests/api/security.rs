@@ -1,6 +1,6 @@
 //! Who gets in, and what every answer tells a browser: limits on failed log-ins, tokens of
 //! users who are gone, passwords and disabled accounts, security headers and CORS.
-mod common;
+use crate::common;
 
 use chrono::Utc;
 use common::{Answer, TestApp, ADMIN_EMAIL, ADMIN_PASSWORD, PASSWORD};

@@ -1,6 +1,6 @@
 //! Tickets over HTTP: filing and its validation, the status table, timestamps, optimistic
 //! concurrency, idempotent filing, the import, comments, history and the ticket list.
-mod common;
+use crate::common;
 
 use chrono::Duration;
 use common::{Answer, TestApp, TestUser};
@@ -2722,4 +2722,109 @@ async fn small_edges_bearer_in_any_case_head_invisible_titles_signed_ids_closed_
     );
     closed["closed_at"] = json!("2017-01-12T08:00:00Z");
     import(app, vec![closed]).await.expect(201);
+}
+
+// ---------------------------------------------------------------- a read-only database
+
+/// Runs SQL on the PostgreSQL server of the tests, outside the test's database.
+async fn on_the_server(sql: String) {
+    tokio::task::spawn_blocking(move || {
+        use diesel::{Connection, RunQueryDsl};
+        let server = std::env::var("TEST_DATABASE_URL").unwrap();
+        let mut conn = diesel::PgConnection::establish(&server).expect("reach the server");
+        diesel::sql_query(sql)
+            .execute(&mut conn)
+            .expect("run the SQL");
+    })
+    .await
+    .unwrap();
+}
+
+#[tokio::test]
+async fn on_a_read_only_database_writes_and_log_ins_answer_503_and_reads_go_on() {
+    let desk = desk().await;
+    let app = &desk.app;
+    if !app.is_postgres() {
+        eprintln!(
+            "skipped: PostgreSQL only (an SQLite file made read-only is the full-disk test's case)"
+        );
+        return;
+    }
+    let id = desk.file("Avant").await;
+    let name = app
+        .settings
+        .database
+        .url
+        .rsplit('/')
+        .next()
+        .unwrap()
+        .to_string();
+    let switch = |read_only: bool| {
+        let name = name.clone();
+        async move {
+            on_the_server(format!(
+                "ALTER DATABASE {name} SET default_transaction_read_only = {read_only}"
+            ))
+            .await;
+            // The service's sessions end; the ones it opens next are read-only, or not.
+            on_the_server(format!(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}'"
+            ))
+            .await;
+        }
+    };
+    switch(true).await;
+
+    for attempt in 0..3 {
+        let login = app.login(&desk.hotline.email, common::PASSWORD).await;
+        assert_eq!(
+            login.status.as_u16(),
+            503,
+            "log-in {attempt}: {}",
+            login.body
+        );
+        assert!(login.header("retry-after").is_some());
+    }
+    let filed = app
+        .file_ticket(&desk.hotline.token, Some(desk.member), "Pendant")
+        .await;
+    assert_eq!(filed.status.as_u16(), 503, "{}", filed.body);
+    let ready = app.call(Method::GET, "/ready", None, None, &[]).await;
+    assert_eq!(ready.status.as_u16(), 503, "{}", ready.body);
+    // What is stored can still be read (once past a session that was ended).
+    let mut read = app.get(&ticket_path(id), &desk.hotline.token).await;
+    for _ in 0..20 {
+        if read.status.as_u16() != 503 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        read = app.get(&ticket_path(id), &desk.hotline.token).await;
+    }
+    assert_eq!(read.expect(200).body["title"], "Avant");
+
+    switch(false).await;
+    // A session that was ended fails the one request that finds it so (503); the next ones
+    // get new sessions, writable again.
+    let mut login = app.login(&desk.hotline.email, common::PASSWORD).await;
+    for _ in 0..20 {
+        if login.status.as_u16() != 503 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        login = app.login(&desk.hotline.email, common::PASSWORD).await;
+    }
+    login.expect(200);
+    let mut filed = app
+        .file_ticket(&desk.hotline.token, Some(desk.member), "Après")
+        .await;
+    for _ in 0..20 {
+        if filed.status.as_u16() != 503 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        filed = app
+            .file_ticket(&desk.hotline.token, Some(desk.member), "Après")
+            .await;
+    }
+    filed.expect(201);
 }

@@ -1,6 +1,6 @@
 //! Work logs, assignment (by hand and automatic), the directory (members, users,
 //! categories), surviving a restart, and the initial admin of an empty database.
-mod common;
+use crate::common;
 
 use common::{Answer, TestApp, TestUser, PASSWORD};
 use reqwest::Method;
