@@ -6,7 +6,9 @@ use std::time::{Duration, Instant};
 
 use actix_web::web;
 
-use crate::auth::{JwtKeys, LoginThrottle, UserCache};
+use crate::auth::cache::UserCache;
+use crate::auth::throttle::LoginThrottle;
+use crate::auth::token::JwtKeys;
 use crate::config::Settings;
 use crate::db::filing_queue::NotQueued;
 use crate::db::tickets::{Filed, IdempotencyKey, Policy, TicketDraft};

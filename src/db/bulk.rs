@@ -1,12 +1,15 @@
 //! Large writes on SQLite: the page cache of an import, the write-ahead log copied back, and
 //! the statistics refreshed after an import (PostgreSQL vacuums and analyzes its own way).
 
-use super::*;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
 
-/// The size a write-ahead log that grew is cut back to once started over (see
-/// `checkpoint_sqlite`): a few rounds of filings between two checkpoints, kept so that commits
-/// write into space already allocated.
-pub(super) const SQLITE_LOG_KEPT_BYTES: i64 = 64 * 1024 * 1024;
+use diesel::connection::SimpleConnection;
+use diesel::SqliteConnection;
+
+use super::backends::*;
+use super::connections::*;
+use super::transactions::*;
 
 /// Page cache a SQLite connection takes for the length of a bulk import, in KiB.
 pub(super) const SQLITE_BULK_CACHE_KIB: i64 = 128 * 1024;

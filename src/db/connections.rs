@@ -1,7 +1,22 @@
 //! Connections and their pool: what each backend is set to on connecting, and when a pooled
 //! connection is checked before it is handed out.
 
-use super::*;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use diesel::connection::SimpleConnection;
+use diesel::r2d2::{self, ManageConnection, R2D2Connection};
+use diesel::{Connection, PgConnection, SqliteConnection};
+
+use super::backends::*;
+
+pub type Pool = r2d2::Pool<ConnectionManager>;
+pub type PooledConn = r2d2::PooledConnection<ConnectionManager>;
+
+/// The size a write-ahead log that grew is cut back to once started over (see
+/// `checkpoint_sqlite`): a few rounds of filings between two checkpoints, kept so that commits
+/// write into space already allocated.
+pub(super) const SQLITE_LOG_KEPT_BYTES: i64 = 64 * 1024 * 1024;
 
 /// A PostgreSQL connection back in the pool for less than this is handed out again without a
 /// ping: it answered a moment ago, and a ping would cost every request a round trip to the

@@ -1,7 +1,13 @@
 //! Transactions: writers taking turns on SQLite, and deadlocks or serialization failures
 //! retried on PostgreSQL.
 
-use super::*;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use diesel::connection::{AnsiTransactionManager, TransactionManager};
+use diesel::Connection;
+
+use super::backends::*;
 
 /// Writers of this process take turns before they ask SQLite for its write lock: SQLite lets
 /// one writer at a time, and a writer that finds the lock taken sleeps in its busy handler for

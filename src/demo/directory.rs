@@ -1,7 +1,15 @@
 //! The written records the generator draws from: members with their rules, categories,
 //! technicians.
 
-use super::*;
+use anyhow::{anyhow, bail, Context};
+use chrono::NaiveDate;
+
+use crate::domain::member::Membership;
+use crate::domain::ticket::TicketType::{self};
+use crate::domain::user::Role;
+
+use super::figures::*;
+use super::rng::*;
 
 /// The written records the generator needs: ids and the rules of each member.
 pub(super) struct Directory {

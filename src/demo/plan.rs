@@ -1,6 +1,19 @@
 //! The planners: which tickets and work logs each day of each year gets.
 
-use super::*;
+use std::collections::HashMap;
+
+use anyhow::{anyhow, bail, Context};
+use chrono::{Datelike, Duration, NaiveDate, NaiveTime, TimeZone, Weekday};
+use chrono_tz::Tz;
+
+use crate::db::tickets::{ImportedTicket, TicketDraft};
+use crate::db::work_logs::WorkLogFields;
+use crate::domain::ticket::{Channel, Origin, Status};
+use crate::domain::work_log::WorkKind;
+
+use super::directory::*;
+use super::figures::*;
+use super::rng::*;
 
 /// The working days of a year: weekdays that are not French public holidays.
 pub(super) fn working_days(year: i32) -> Vec<NaiveDate> {

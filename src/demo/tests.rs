@@ -1,7 +1,19 @@
 //! The demo data against the figures of the activity reports.
 
-use super::*;
-use chrono::Timelike;
+use std::collections::HashMap;
+
+use chrono::{Datelike, Timelike};
+use chrono_tz::Tz;
+
+use crate::db::tickets::ImportedTicket;
+use crate::domain::time::local_date;
+use crate::domain::user::Role;
+
+use super::directory::*;
+use super::figures::*;
+use super::plan::*;
+use super::records::*;
+use super::rng::*;
 
 const PARIS: Tz = chrono_tz::Europe::Paris;
 

@@ -11,10 +11,6 @@ pub mod svg;
 pub mod tables;
 pub mod xlsx;
 
-mod days;
-
-pub use days::*;
-
 use std::collections::{BTreeMap, HashMap};
 
 use serde::Serialize;
@@ -219,6 +215,136 @@ pub fn seasonality(
     }
 }
 
+/// Minutes with their value in days (two decimals).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, ToSchema)]
+pub struct Amount {
+    pub minutes: i64,
+    pub days: f64,
+}
+
+impl Amount {
+    fn new(minutes: i64, workday_minutes: u32) -> Self {
+        Amount {
+            minutes,
+            days: minutes_to_days(minutes, workday_minutes),
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct WorkDaysRow {
+    pub member_id: i64,
+    pub member_code: String,
+    pub member_name: String,
+    pub posted: Amount,
+    pub on_site: Amount,
+    pub project: Amount,
+    pub total: Amount,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct WorkTotals {
+    pub posted: Amount,
+    pub on_site: Amount,
+    pub project: Amount,
+    pub hotline_duty: Amount,
+    pub all: Amount,
+}
+
+/// Each kind's share of all the work, in percent with two decimals, adding up to 100.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct WorkShares {
+    pub posted: f64,
+    pub on_site: f64,
+    pub project: f64,
+    pub hotline_duty: f64,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct WorkDays {
+    pub year: i32,
+    pub workday_minutes: u32,
+    pub rows: Vec<WorkDaysRow>,
+    pub totals: WorkTotals,
+    pub shares_pct: WorkShares,
+}
+
+/// Work per member and kind, with totals and each kind's share.
+pub fn work_days(
+    members: &[MemberRef],
+    minutes: &[WorkMonthMinutes],
+    year: i32,
+    month: MonthFilter,
+    workday_minutes: u32,
+) -> WorkDays {
+    // [posted, on_site, project] per member; hotline duty apart.
+    let mut per_member: BTreeMap<i64, [i64; 3]> = BTreeMap::new();
+    let mut kinds = [0i64; 4];
+    for row in minutes {
+        if row.year != year || !in_period(row.month, month) {
+            continue;
+        }
+        let Ok(kind) = WorkKind::parse(&row.kind) else {
+            continue;
+        };
+        let slot = match kind {
+            WorkKind::Posted => 0,
+            WorkKind::OnSite => 1,
+            WorkKind::Project => 2,
+            WorkKind::HotlineDuty => 3,
+        };
+        kinds[slot] += row.minutes;
+        if slot < 3 && row.member_id != NO_MEMBER {
+            per_member.entry(row.member_id).or_insert([0; 3])[slot] += row.minutes;
+        }
+    }
+    let members = by_id(members);
+    let amount = |m: i64| Amount::new(m, workday_minutes);
+    let mut rows: Vec<WorkDaysRow> = per_member
+        .into_iter()
+        .filter(|(_, m)| m.iter().any(|n| *n != 0))
+        .filter_map(|(id, [posted, on_site, project])| {
+            members.get(&id).map(|member| WorkDaysRow {
+                member_id: id,
+                member_code: member.code.clone(),
+                member_name: member.name.clone(),
+                posted: amount(posted),
+                on_site: amount(on_site),
+                project: amount(project),
+                total: amount(posted + on_site + project),
+            })
+        })
+        .collect();
+    sort_rows(&mut rows, |r| (r.total.minutes, r.member_code.as_str()));
+    let all: i64 = kinds.iter().sum();
+    let weights: Vec<(usize, u64)> = kinds
+        .iter()
+        .enumerate()
+        .map(|(i, m)| (i, (*m).max(0) as u64))
+        .collect();
+    // Hundredths of a percent, shared so that the four shares add up to exactly 100.00.
+    let shares = allocation::largest_remainder(10_000, &weights);
+    let pct = |i: usize| shares[i] as f64 / 100.0;
+    WorkDays {
+        year,
+        workday_minutes,
+        rows,
+        totals: WorkTotals {
+            posted: amount(kinds[0]),
+            on_site: amount(kinds[1]),
+            project: amount(kinds[2]),
+            hotline_duty: amount(kinds[3]),
+            all: amount(all),
+        },
+        shares_pct: WorkShares {
+            posted: pct(0),
+            on_site: pct(1),
+            project: pct(2),
+            hotline_duty: pct(3),
+        },
+    }
+}
+
 #[derive(Debug, Serialize, ToSchema)]
 pub struct AllocationRow {
     pub member_id: i64,
@@ -296,133 +422,4 @@ pub fn hotline_allocation(
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn member(id: i64, code: &str) -> MemberRef {
-        MemberRef {
-            id,
-            code: code.into(),
-            name: format!("Member {code}"),
-        }
-    }
-
-    fn count(
-        member_id: i64,
-        year: i32,
-        month: i32,
-        origin: &str,
-        tickets: i64,
-    ) -> TicketMonthCount {
-        TicketMonthCount {
-            member_id,
-            year,
-            month,
-            origin: origin.into(),
-            tickets,
-        }
-    }
-
-    #[test]
-    fn tickets_are_counted_per_member_hotline_only_by_default() {
-        let members = [member(1, "A"), member(2, "B"), member(3, "C")];
-        let counts = [
-            count(1, 2017, 1, "hotline", 3),
-            count(1, 2017, 5, "hotline", 2),
-            count(1, 2017, 5, "posted", 7),
-            count(2, 2017, 2, "hotline", 5),
-            count(3, 2016, 2, "hotline", 4),
-        ];
-        let stats = tickets_by_member(
-            &members,
-            &counts,
-            2017,
-            Some(2016),
-            None,
-            OriginFilter::parse(None).unwrap(),
-        );
-        let rows: Vec<(&str, i64, Option<i64>)> = stats
-            .rows
-            .iter()
-            .map(|r| (r.member_code.as_str(), r.tickets, r.compare_tickets))
-            .collect();
-        // Ties on the main figure go to the smaller code.
-        assert_eq!(
-            rows,
-            vec![("A", 5, Some(0)), ("B", 5, Some(0)), ("C", 0, Some(4))]
-        );
-        assert_eq!((stats.total, stats.compare_total), (10, Some(4)));
-        let all = tickets_by_member(&members, &counts, 2017, None, None, OriginFilter::All);
-        assert_eq!(all.total, 17);
-    }
-
-    #[test]
-    fn seasonality_fills_the_member_by_month_matrix() {
-        let members = [member(1, "A"), member(2, "B")];
-        let counts = [
-            count(1, 2018, 1, "hotline", 3),
-            count(2, 2018, 1, "hotline", 1),
-            count(2, 2018, 12, "hotline", 2),
-        ];
-        let stats = seasonality(&members, &counts, 2018, None, OriginFilter::All);
-        assert_eq!(stats.months[0], 4);
-        assert_eq!(stats.months[11], 2);
-        assert_eq!(stats.total, 6);
-        assert_eq!(stats.by_member[0].member_code, "A");
-        assert_eq!(stats.by_member[1].months[11], 2);
-        let only_b = seasonality(&members, &counts, 2018, Some(2), OriginFilter::All);
-        assert_eq!(only_b.total, 3);
-        assert_eq!(only_b.by_member.len(), 1);
-    }
-
-    #[test]
-    fn work_days_share_all_the_work_by_kind() {
-        let members = [member(1, "A")];
-        let minutes = |kind: &str, member_id: i64, minutes: i64| WorkMonthMinutes {
-            member_id,
-            year: 2018,
-            month: 3,
-            kind: kind.into(),
-            minutes,
-        };
-        let rows = [
-            minutes("posted", 1, 700 * 420),
-            minutes("on_site", 1, 100 * 420),
-            minutes("project", 1, 50 * 420),
-            minutes("hotline_duty", NO_MEMBER, 150 * 420),
-        ];
-        let stats = work_days(&members, &rows, 2018, None, 420);
-        assert_eq!(stats.rows[0].total.days, 850.0);
-        assert_eq!(stats.totals.all.days, 1000.0);
-        assert_eq!(stats.totals.hotline_duty.minutes, 150 * 420);
-        assert_eq!(stats.shares_pct.posted, 70.0);
-        assert_eq!(stats.shares_pct.hotline_duty, 15.0);
-    }
-
-    #[test]
-    fn hotline_days_are_allocated_in_hundredths_adding_up() {
-        let members = [member(1, "A"), member(2, "B"), member(3, "C")];
-        let counts = [
-            count(1, 2018, 1, "hotline", 1),
-            count(2, 2018, 1, "hotline", 1),
-            count(3, 2018, 1, "hotline", 1),
-            count(3, 2018, 1, "posted", 50),
-        ];
-        let stats = hotline_allocation(&members, &counts, 2018, None, 35_000, true);
-        let shares: Vec<(&str, i64)> = stats
-            .rows
-            .iter()
-            .map(|r| (r.member_code.as_str(), r.hundredths))
-            .collect();
-        assert_eq!(shares, vec![("A", 11_667), ("B", 11_667), ("C", 11_666)]);
-        assert_eq!(stats.rows.iter().map(|r| r.hundredths).sum::<i64>(), 35_000);
-    }
-
-    #[test]
-    fn minutes_become_hundredths_of_a_day() {
-        assert_eq!(minutes_to_hundredths(350 * 420, 420), 35_000);
-        assert_eq!(minutes_to_hundredths(210, 420), 50);
-        assert_eq!(minutes_to_hundredths(1, 420), 0);
-        assert_eq!(minutes_to_hundredths(3, 420), 1);
-    }
-}
+mod tests;

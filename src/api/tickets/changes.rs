@@ -1,6 +1,23 @@
 //! Changing a ticket (triage, status, If-Match) and assigning it.
 
-use super::*;
+use actix_web::http::header;
+use actix_web::{web, HttpRequest, HttpResponse};
+use serde::Deserialize;
+use utoipa::ToSchema;
+
+use crate::api::{not_null, nullable, path_id};
+use crate::auth::AuthUser;
+use crate::db;
+use crate::db::tickets::TicketChanges;
+use crate::domain::ticket::{
+    parse_description, parse_priority, parse_title, Origin, Status, TicketType,
+};
+use crate::domain::Checks;
+use crate::error::AppError;
+use crate::state::AppState;
+
+use super::queries::*;
+use super::views::*;
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct UpdateTicket {

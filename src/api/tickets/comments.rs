@@ -1,6 +1,24 @@
 //! A ticket's comments and its history.
 
-use super::*;
+use std::collections::HashMap;
+
+use actix_web::{web, HttpResponse};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::api::{created, paginate, path_id, Page, PageQuery};
+use crate::auth::AuthUser;
+use crate::db;
+use crate::db::comments::Comment;
+use crate::db::tickets::TicketEvent;
+use crate::domain::ticket::parse_comment_body;
+use crate::domain::time::to_rfc3339;
+use crate::domain::Checks;
+use crate::error::AppError;
+use crate::state::AppState;
+
+use super::changes::*;
+use super::queries::*;
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct CommentView {

@@ -1,6 +1,23 @@
 //! Filing a ticket: its fields, parsed as importing parses them too, and idempotency keys.
 
-use super::*;
+use actix_web::http::header;
+use actix_web::{web, HttpRequest, HttpResponse};
+use serde::Deserialize;
+use sha2::{Digest, Sha256};
+use utoipa::ToSchema;
+
+use crate::auth::AuthUser;
+use crate::db::tickets::{Filed, IdempotencyKey, TicketDraft};
+use crate::domain::ticket::{
+    parse_description, parse_priority, parse_title, Channel, Origin, TicketType,
+    REQUESTER_NAME_MAX_CHARS,
+};
+use crate::domain::user::Role;
+use crate::domain::{text, Checks, FieldError};
+use crate::error::AppError;
+use crate::state::AppState;
+
+use super::views::*;
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct FileTicket {

@@ -1,6 +1,20 @@
 //! Importing past tickets (admin).
 
-use super::*;
+use actix_web::{web, HttpResponse};
+use chrono::NaiveDateTime;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::auth::AuthUser;
+use crate::db;
+use crate::db::tickets::ImportedTicket;
+use crate::domain::ticket::{Channel, Origin, Status, TicketType};
+use crate::domain::time::parse_rfc3339;
+use crate::domain::{Checks, FieldError};
+use crate::error::AppError;
+use crate::state::AppState;
+
+use super::filing::*;
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct ImportTicket {

@@ -1,6 +1,21 @@
 //! Reading tickets: the list with its filters and cursor, and one ticket.
 
-use super::*;
+use actix_web::{web, HttpResponse};
+use chrono::NaiveDateTime;
+use serde::Deserialize;
+use utoipa::IntoParams;
+
+use crate::api::{invalid_cursor, parse_date, parse_id, path_id, Page, PageQuery, PageWriter};
+use crate::auth::AuthUser;
+use crate::db;
+use crate::db::tickets::{Ticket, TicketFilter};
+use crate::domain::ticket::{parse_priority, Origin, Status};
+use crate::domain::user::Actor;
+use crate::domain::{Checks, FieldError};
+use crate::error::AppError;
+use crate::state::AppState;
+
+use super::views::*;
 
 #[derive(Debug, Default, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]

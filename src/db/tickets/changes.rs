@@ -1,7 +1,20 @@
 //! Changing a ticket: its fields, status, assignee, with the history, counts, service levels
 //! and mail each change brings; and choosing a technician.
 
-use super::*;
+use std::collections::HashMap;
+
+use chrono::{NaiveDate, NaiveDateTime};
+use diesel::prelude::*;
+
+use crate::db::schema::{tickets, users, work_logs};
+use crate::db::service_levels::{self as sla_counts};
+use crate::db::{counts, members, outbox, users as user_rows, DbConn};
+use crate::domain::ticket::{Origin, Status};
+use crate::domain::time::now;
+use crate::domain::user::Actor;
+use crate::error::AppError;
+
+use super::rows::*;
 
 /// The changes a `PATCH` asks for, already parsed. `None` leaves a field as it is.
 #[derive(Debug, Clone, Default)]

@@ -1,6 +1,21 @@
 //! Filing tickets: one, or a group in one transaction, with idempotency keys.
 
-use super::*;
+use std::collections::{HashMap, HashSet};
+
+use chrono::{Datelike, Duration, NaiveDate, NaiveDateTime};
+use diesel::connection::SimpleConnection;
+use diesel::prelude::*;
+
+use crate::db::schema::{idempotency_keys, tickets};
+use crate::db::service_levels::{self as sla_counts, Contribution};
+use crate::db::{counts, members, outbox, DbConn};
+use crate::domain::ticket::Status;
+use crate::domain::time::{local_date, now};
+use crate::domain::user::Actor;
+use crate::domain::FieldError;
+use crate::error::AppError;
+
+use super::rows::*;
 
 /// A new ticket as filed through the API, already parsed.
 #[derive(Debug, Clone)]

@@ -1,6 +1,22 @@
 //! Importing past tickets in bounded transactions, with their service levels measured.
 
-use super::*;
+use std::collections::{HashMap, HashSet};
+
+use chrono::{Datelike, NaiveDate, NaiveDateTime};
+use diesel::prelude::*;
+
+use crate::db::schema::{tickets, users};
+use crate::db::service_levels::{self as sla_counts, Contribution};
+use crate::db::{counts, members, DbConn};
+use crate::domain::service_level::TicketClock;
+use crate::domain::ticket::Status;
+use crate::domain::time::{local_date, now};
+use crate::domain::user::Actor;
+use crate::domain::FieldError;
+use crate::error::AppError;
+
+use super::filing::*;
+use super::rows::*;
 
 /// A past ticket to import, already parsed field by field.
 #[derive(Debug, Clone)]

@@ -1,6 +1,14 @@
 //! Lists of tickets: filters, the cursor, and the text search on both backends.
 
-use super::*;
+use chrono::{NaiveDate, NaiveDateTime};
+use diesel::dsl::sql;
+use diesel::prelude::*;
+use diesel::sql_types::{Bool, Text};
+
+use crate::db::schema::tickets;
+use crate::db::DbConn;
+
+use super::rows::*;
 
 /// Filters of the ticket list; `member_scope` confines an agent to their member.
 #[derive(Debug, Clone, Default)]
