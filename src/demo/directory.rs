@@ -8,6 +8,7 @@ use crate::domain::member::Membership;
 use crate::domain::ticket::TicketType::{self};
 use crate::domain::user::Role;
 
+use super::accounts::*;
 use super::figures::*;
 use super::rng::*;
 

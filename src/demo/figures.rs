@@ -5,7 +5,6 @@ use chrono::NaiveDate;
 
 use crate::domain::member::MemberKind;
 use crate::domain::ticket::TicketType::{self, Incident, Request};
-use crate::domain::user::Role;
 
 pub(super) type Ymd = (i32, u32, u32);
 
@@ -478,29 +477,6 @@ pub(super) const POSTED_SEASON: [u32; 12] = [9, 9, 9, 9, 8, 8, 7, 3, 9, 9, 9, 7]
 /// Priorities 1 (critical) to 4 (low), mostly 3.
 pub(super) const PRIORITY_WEIGHTS: [u32; 4] = [4, 16, 60, 20];
 
-pub(super) const FIRST_NAMES: &[&str] = &[
-    "Marie",
-    "Nathalie",
-    "Sylvie",
-    "Catherine",
-    "Sandrine",
-    "Christine",
-    "Laurent",
-    "Pascal",
-    "Olivier",
-    "Patrick",
-    "Nicolas",
-    "Fatima",
-    "Samir",
-    "Karine",
-    "David",
-    "Aurelie",
-];
-pub(super) const LAST_NAMES: &[&str] = &[
-    "Bernard", "Dubois", "Thomas", "Robert", "Richard", "Leroy", "Simon", "Laurent", "Michel",
-    "Garcia", "David", "Bertrand", "Roux", "Vincent", "Fournier", "Mercier", "Diallo", "Girard",
-];
-
 pub(in crate::demo) fn member_index(code: &str) -> Option<usize> {
     MEMBERS.iter().position(|spec| spec.code == code)
 }
@@ -508,64 +484,3 @@ pub(in crate::demo) fn member_index(code: &str) -> Option<usize> {
 pub(in crate::demo) fn ymd((year, month, day): Ymd) -> NaiveDate {
     NaiveDate::from_ymd_opt(year, month, day).expect("the demo tables hold valid dates")
 }
-
-/// The demo accounts: e-mail, password, role and, for agents, the code of their member.
-/// The four technicians are the workstation team.
-pub const DEMO_USERS: &[(&str, &str, Role, Option<&str>)] = &[
-    ("admin@demo.siim94.fr", "demo-admin-2018", Role::Admin, None),
-    (
-        "manager@demo.siim94.fr",
-        "demo-manager-2018",
-        Role::Manager,
-        None,
-    ),
-    (
-        "hotline@demo.siim94.fr",
-        "demo-hotline-2018",
-        Role::Hotline,
-        None,
-    ),
-    (
-        "technicien1@demo.siim94.fr",
-        "demo-technicien-2018",
-        Role::Technician,
-        None,
-    ),
-    (
-        "technicien2@demo.siim94.fr",
-        "demo-technicien-2018",
-        Role::Technician,
-        None,
-    ),
-    (
-        "technicien3@demo.siim94.fr",
-        "demo-technicien-2018",
-        Role::Technician,
-        None,
-    ),
-    (
-        "technicien4@demo.siim94.fr",
-        "demo-technicien-2018",
-        Role::Technician,
-        None,
-    ),
-    (
-        "agent@demo.siim94.fr",
-        "demo-agent-2018",
-        Role::Agent,
-        Some("OPH-VILLEJUIF"),
-    ),
-];
-
-/// Display names of `DEMO_USERS`, in the same order.
-pub(in crate::demo) const DEMO_USER_NAMES: &[&str] = &[
-    "Claire Martin",
-    "Philippe Durand",
-    "Nadia Benali",
-    "Karim Haddad",
-    "Julien Moreau",
-    "Sophie Lefebvre",
-    "Thomas Nguyen",
-    "Isabelle Petit",
-];
-const _: () = assert!(DEMO_USER_NAMES.len() == DEMO_USERS.len());

@@ -4,6 +4,7 @@
 //!
 //! Everything is drawn from a small seeded generator: every run writes the same data.
 
+mod accounts;
 mod directory;
 mod figures;
 mod plan;
@@ -12,5 +13,5 @@ mod rng;
 #[cfg(test)]
 mod tests;
 
-pub use figures::DEMO_USERS;
+pub use accounts::DEMO_USERS;
 pub use records::*;

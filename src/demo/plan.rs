@@ -11,6 +11,7 @@ use crate::db::work_logs::WorkLogFields;
 use crate::domain::ticket::{Channel, Origin, Status};
 use crate::domain::work_log::WorkKind;
 
+use super::accounts::*;
 use super::directory::*;
 use super::figures::*;
 use super::rng::*;

@@ -15,6 +15,7 @@ use crate::domain::time::{local_date, now};
 use crate::domain::user::{Actor, Role};
 use crate::error::AppError;
 
+use super::accounts::*;
 use super::directory::*;
 use super::figures::*;
 use super::plan::*;

@@ -9,6 +9,7 @@ use crate::db::tickets::ImportedTicket;
 use crate::domain::time::local_date;
 use crate::domain::user::Role;
 
+use super::accounts::*;
 use super::directory::*;
 use super::figures::*;
 use super::plan::*;
