@@ -7,6 +7,7 @@ pub mod service_level;
 pub mod text;
 pub mod ticket;
 pub mod time;
+pub mod transition;
 pub mod user;
 pub mod work_log;
 

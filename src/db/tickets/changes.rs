@@ -11,6 +11,7 @@ use crate::db::service_levels::{self as sla_counts};
 use crate::db::{counts, members, outbox, users as user_rows, DbConn};
 use crate::domain::ticket::{Origin, Status};
 use crate::domain::time::now;
+use crate::domain::transition::{assigns_someone, transition, Move, Progress};
 use crate::domain::user::Actor;
 use crate::error::AppError;
 
@@ -115,82 +116,37 @@ pub(in crate::db) fn change_once(
     };
 
     let current_status = Status::from_stored(&current.status);
-    let mut status = current_status;
-    let mut assignee_id = current.assignee_id;
-    let mut acknowledged_at = current.acknowledged_at;
-    let mut resolved_at = current.resolved_at;
-    let mut closed_at = current.closed_at;
-
-    if let Some(new_assignee) = changes.assignee_id {
-        if new_assignee != current.assignee_id {
-            match new_assignee {
-                Some(user_id) => {
-                    if !current_status.accepts_assignment() {
-                        return Err(AppError::InvalidTransition(format!(
-                            "a {current_status} ticket cannot be assigned"
-                        )));
-                    }
-                    check_assignee(conn, user_id, "assignee_id")?;
-                    status = current_status.after_assignment();
-                    acknowledged_at.get_or_insert(at);
-                }
-                None if current_status == Status::Assigned && changes.status.is_none() => {
-                    return Err(AppError::InvalidTransition(
-                        "an assigned ticket keeps an assignee: assign another or change its status"
-                            .into(),
-                    ));
-                }
-                None => {}
-            }
-            assignee_id = new_assignee;
-        }
+    let progress = Progress {
+        status: current_status,
+        assignee_id: current.assignee_id,
+        acknowledged_at: current.acknowledged_at,
+        resolved_at: current.resolved_at,
+        closed_at: current.closed_at,
+        created_at: current.created_at,
+        paused_minutes: i64::from(current.paused_minutes),
+        waiting_since: current.waiting_since,
+        acknowledge_minutes: current.acknowledge_minutes,
+        resolve_minutes: current.resolve_minutes,
+    };
+    let asked = Move {
+        assignee_id: changes.assignee_id,
+        status: changes.status,
+    };
+    if let Some(user_id) = assigns_someone(&progress, &asked) {
+        check_assignee(conn, user_id, "assignee_id")?;
     }
-
-    if let Some(target) = changes.status {
-        if target != status {
-            if target == Status::Assigned {
-                return Err(AppError::InvalidTransition(
-                    "a ticket becomes assigned by assigning it (assignee_id or /assign)".into(),
-                ));
-            }
-            if !status.may_move_to(target) {
-                return Err(AppError::InvalidTransition(format!(
-                    "a {status} ticket cannot move to {target}"
-                )));
-            }
-            status = target;
-        }
-    }
-    let mut clock = current.clock();
-    let mut acknowledge_minutes = current.acknowledge_minutes;
-    let mut resolve_minutes = current.resolve_minutes;
-    if status != current_status {
-        if status.acknowledges() {
-            acknowledged_at.get_or_insert(at);
-        }
-        // Waiting pauses the service-level clocks.
-        if let Some(since) = clock.waiting_since.take() {
-            clock.paused_minutes += policy.clock.calendar.business_minutes(since, at);
-        }
-        if status == Status::Waiting {
-            clock.waiting_since = Some(at);
-        }
-        match status {
-            Status::Resolved => {
-                resolved_at = Some(at);
-                resolve_minutes = Some(policy.clock.elapsed(&clock, at) as i32);
-            }
-            Status::Closed => closed_at = Some(at),
-            Status::InProgress if current_status == Status::Resolved => {
-                resolved_at = None;
-                resolve_minutes = None;
-            }
-            _ => {}
-        }
-    }
-    if current.acknowledged_at.is_none() && acknowledged_at.is_some() {
-        acknowledge_minutes = Some(policy.clock.elapsed(&clock, at) as i32);
-    }
+    let next =
+        transition(&progress, &asked, at, &policy.clock).map_err(AppError::InvalidTransition)?;
+    let Progress {
+        status,
+        assignee_id,
+        acknowledged_at,
+        resolved_at,
+        closed_at,
+        acknowledge_minutes,
+        resolve_minutes,
+        ..
+    } = next;
 
     let member_id = changes.member_id.unwrap_or(current.member_id);
     if member_id != current.member_id {
@@ -281,8 +237,8 @@ pub(in crate::db) fn change_once(
         closed_at,
         updated_at: at,
         version: current.version + 1,
-        paused_minutes: clock.paused_minutes as i32,
-        waiting_since: clock.waiting_since,
+        paused_minutes: next.paused_minutes as i32,
+        waiting_since: next.waiting_since,
         acknowledge_minutes,
         resolve_minutes,
     };
