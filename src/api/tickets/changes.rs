@@ -9,6 +9,8 @@ use crate::api::{not_null, nullable, path_id};
 use crate::auth::AuthUser;
 use crate::db;
 use crate::db::tickets::TicketChanges;
+use crate::desk;
+use crate::desk::tickets::Assignee;
 use crate::domain::ticket::{
     parse_description, parse_priority, parse_title, Origin, Status, TicketType,
 };
@@ -183,9 +185,9 @@ pub async fn assign_ticket(
     let id = path_id(&id, "ticket")?;
     require_staff_on_ticket(&state, &user, id).await?;
     let auto = body.auto.unwrap_or(false);
-    let technician_id = match (body.technician_id, auto) {
-        (Some(id), false) => Some(id),
-        (None, true) => None,
+    let assignee = match (body.technician_id, auto) {
+        (Some(id), false) => Assignee::Technician(id),
+        (None, true) => Assignee::Chosen,
         _ => {
             return Err(AppError::validation(
                 "technician_id",
@@ -197,24 +199,8 @@ pub async fn assign_ticket(
     let app = state.clone();
     let ticket = state
         .run(move |conn| {
-            let technician_id = match technician_id {
-                Some(id) => id,
-                None => {
-                    let ticket = db::tickets::find_visible(conn, id, &actor)?;
-                    let today = crate::domain::time::today(app.policy.zone);
-                    db::tickets::pick_technician(conn, ticket.member_id, today)?.ok_or(
-                        AppError::Conflict {
-                            code: "no_technician",
-                            message: "no active technician to assign".into(),
-                        },
-                    )?
-                }
-            };
-            let changes = TicketChanges {
-                assignee_id: Some(Some(technician_id)),
-                ..TicketChanges::default()
-            };
-            db::tickets::change(conn, id, &changes, None, &actor, &app.policy)
+            let today = crate::domain::time::today(app.policy.zone);
+            desk::tickets::assign(conn, id, assignee, &actor, &app.policy, today)
         })
         .await?;
     Ok(ticket_response(
