@@ -9,6 +9,7 @@ use super::tickets::{
 };
 use super::{outbox, DbConn};
 use crate::domain::time::{now, to_rfc3339};
+use crate::domain::transition::answer_takes_in_charge;
 use crate::domain::user::Actor;
 use crate::error::AppError;
 use crate::notify::compose::TicketFacts;
@@ -91,7 +92,7 @@ pub fn add(
                 outbox::enqueue(conn, &message, Some(ticket_id), at)?;
             }
         }
-        if actor.role.is_staff() && !internal && ticket.acknowledged_at.is_none() {
+        if answer_takes_in_charge(actor.role, internal, ticket.acknowledged_at) {
             let minutes = policy.clock.elapsed(&ticket.clock(), at) as i32;
             diesel::update(tickets::table.find(ticket_id))
                 .set((

@@ -5,6 +5,7 @@ use chrono::NaiveDateTime;
 
 use super::service_level::{ServiceClock, TicketClock};
 use super::ticket::Status;
+use super::user::Role;
 
 /// The part of a ticket that the status machine and the service-level clocks read and write.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -133,6 +134,16 @@ pub fn transition(
         next.acknowledge_minutes = Some(clock.elapsed(&next.clock(), at) as i32);
     }
     Ok(next)
+}
+
+/// The first-answer rule: a public comment by the cooperative's staff takes a ticket in charge
+/// when nothing did before (an internal note, or an agent's comment, does not).
+pub fn answer_takes_in_charge(
+    author: Role,
+    internal: bool,
+    acknowledged_at: Option<NaiveDateTime>,
+) -> bool {
+    author.is_staff() && !internal && acknowledged_at.is_none()
 }
 
 #[cfg(test)]
@@ -339,5 +350,15 @@ mod tests {
         )
         .unwrap();
         assert_eq!(same, closed);
+    }
+
+    #[test]
+    fn only_a_public_staff_answer_takes_a_ticket_in_charge_and_only_the_first() {
+        let taken = Some(at("2018-03-06T09:30:00Z"));
+        assert!(answer_takes_in_charge(Role::Hotline, false, None));
+        assert!(answer_takes_in_charge(Role::Technician, false, None));
+        assert!(!answer_takes_in_charge(Role::Hotline, true, None));
+        assert!(!answer_takes_in_charge(Role::Agent, false, None));
+        assert!(!answer_takes_in_charge(Role::Manager, false, taken));
     }
 }
