@@ -1,6 +1,7 @@
 //! Who may do what: logging in, bearer tokens and their forgeries, the role table, the wall
 //! between members, the error envelope and the operational endpoints.
 use crate::common;
+use crate::common::Role;
 
 use chrono::Utc;
 use common::{Answer, TestApp, TestUser, ADMIN_EMAIL, ADMIN_PASSWORD, PASSWORD};
@@ -165,7 +166,7 @@ fn has_secret_field(value: &Value) -> bool {
 async fn login_returns_a_bearer_token_and_the_user_without_any_password_or_hash() {
     let app = TestApp::spawn().await;
     let member = app.create_member("LOGIN").await;
-    let agent = app.user("agent", Some(member)).await;
+    let agent = app.agent_of(member).await;
 
     let login = app.login(&agent.email, PASSWORD).await.expect(200);
 
@@ -219,7 +220,7 @@ async fn login_with_an_unknown_email_answers_exactly_like_a_wrong_password() {
 #[tokio::test]
 async fn a_disabled_user_cannot_log_in() {
     let app = TestApp::spawn().await;
-    let hotline = app.user("hotline", None).await;
+    let hotline = app.staff(Role::Hotline).await;
     app.patch(
         &format!("/api/v1/users/{}", hotline.id),
         &app.admin.token,
@@ -235,8 +236,8 @@ async fn a_disabled_user_cannot_log_in() {
 async fn me_returns_the_caller_without_any_password_or_hash() {
     let app = TestApp::spawn().await;
     let member = app.create_member("ME").await;
-    let agent = app.user("agent", Some(member)).await;
-    let technician = app.user("technician", None).await;
+    let agent = app.agent_of(member).await;
+    let technician = app.staff(Role::Technician).await;
 
     let me = app.get("/api/v1/me", &agent.token).await.expect(200);
     assert_eq!(me.body["id"], agent.id);
@@ -365,7 +366,7 @@ async fn a_token_issued_in_the_future_is_unauthorized() {
 #[tokio::test]
 async fn a_token_whose_claims_were_altered_is_unauthorized() {
     let app = TestApp::spawn().await;
-    let technician = app.user("technician", None).await;
+    let technician = app.staff(Role::Technician).await;
     let parts: Vec<&str> = technician.token.split('.').collect();
     assert_eq!(parts.len(), 3);
     let payload_bytes = unbase64url(parts[1]);
@@ -401,7 +402,7 @@ async fn a_token_whose_claims_were_altered_is_unauthorized() {
 #[tokio::test]
 async fn the_token_of_a_user_disabled_afterwards_is_unauthorized() {
     let app = TestApp::spawn().await;
-    let hotline = app.user("hotline", None).await;
+    let hotline = app.staff(Role::Hotline).await;
     let member = app.create_member("DISABLED").await;
     app.get("/api/v1/me", &hotline.token).await.expect(200);
 
@@ -488,7 +489,7 @@ async fn check_role_table(role: &'static str) {
     let admin = app.admin.token.clone();
     let member = app.create_member("ALPHA").await;
     let other_member = app.create_member("BETA").await;
-    let technician = app.user("technician", None).await;
+    let technician = app.staff(Role::Technician).await;
     let category = app
         .post(
             "/api/v1/categories",
@@ -863,7 +864,7 @@ async fn two_members() -> TwoMembers {
     let app = TestApp::spawn().await;
     let a = app.create_member("AAA").await;
     let b = app.create_member("BBB").await;
-    let agent = app.user("agent", Some(a)).await;
+    let agent = app.agent_of(a).await;
     let ticket_a = app
         .file_ticket(&app.admin.token, Some(a), "Imprimante du membre A")
         .await
@@ -894,7 +895,7 @@ async fn an_agent_gets_404_for_every_action_on_another_members_ticket() {
     } = two_members().await;
     let t = agent.token.as_str();
     let path = format!("/api/v1/tickets/{ticket_b}");
-    let technician = app.user("technician", None).await;
+    let technician = app.staff(Role::Technician).await;
     let before = app.get(&path, &app.admin.token).await.expect(200);
 
     assert_problem(&app.get(&path, t).await, 404, "not_found");

@@ -7,6 +7,7 @@ use std::path::PathBuf;
 
 use diesel::{Connection, PgConnection, RunQueryDsl};
 use helpdesk::config::Settings;
+pub use helpdesk::domain::user::Role;
 use helpdesk::startup::Application;
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
@@ -305,6 +306,17 @@ impl TestApp {
             token: login.body["access_token"].as_str().unwrap().to_string(),
             member_id,
         }
+    }
+
+    /// A new account of that staff role, logged in.
+    pub async fn staff(&self, role: Role) -> TestUser {
+        assert!(role.is_staff(), "agents belong to a member: use agent_of");
+        self.user(role.as_str(), None).await
+    }
+
+    /// A new agent of that member, logged in.
+    pub async fn agent_of(&self, member_id: i64) -> TestUser {
+        self.user("agent", Some(member_id)).await
     }
 
     /// Files a ticket as that user; staff name the member.

@@ -1,4 +1,5 @@
 use crate::common;
+use crate::common::Role;
 
 use common::{SmtpSink, TestApp};
 use serde_json::json;
@@ -18,7 +19,7 @@ async fn the_requester_hears_when_a_ticket_is_filed_answered_and_resolved() {
     let sink = SmtpSink::start().await;
     let app = app_with_mail(&sink).await;
     let member = app.create_member("ARCUEIL").await;
-    let hotline = app.user("hotline", None).await;
+    let hotline = app.staff(Role::Hotline).await;
 
     let ticket = app
         .post(
@@ -91,8 +92,8 @@ async fn the_technician_hears_of_an_assignment_and_an_agent_of_their_own_ticket(
     let sink = SmtpSink::start().await;
     let app = app_with_mail(&sink).await;
     let member = app.create_member("IVRY").await;
-    let agent = app.user("agent", Some(member)).await;
-    let technician = app.user("technician", None).await;
+    let agent = app.agent_of(member).await;
+    let technician = app.staff(Role::Technician).await;
     let ticket = app
         .file_ticket(&agent.token, None, "Session Windows bloquée")
         .await
@@ -126,7 +127,7 @@ async fn no_mail_goes_to_a_requester_without_an_address() {
     let sink = SmtpSink::start().await;
     let app = app_with_mail(&sink).await;
     let member = app.create_member("GENTILLY").await;
-    let hotline = app.user("hotline", None).await;
+    let hotline = app.staff(Role::Hotline).await;
     let ticket = app
         .file_ticket(&hotline.token, Some(member), "Appel sans adresse")
         .await
@@ -151,7 +152,7 @@ async fn messages_wait_while_the_smtp_server_is_down_and_arrive_once_when_it_is_
     let mut sink = SmtpSink::stopped();
     let app = app_with_mail(&sink).await;
     let member = app.create_member("VITRY").await;
-    let hotline = app.user("hotline", None).await;
+    let hotline = app.staff(Role::Hotline).await;
     let mut ids = Vec::new();
     for n in 0..3 {
         let ticket = app
@@ -217,7 +218,7 @@ async fn queued_mail_survives_a_restart() {
     let mut sink = SmtpSink::stopped();
     let mut app = app_with_mail(&sink).await;
     let member = app.create_member("SAF94").await;
-    let hotline = app.user("hotline", None).await;
+    let hotline = app.staff(Role::Hotline).await;
     let ticket = app
         .post(
             "/api/v1/tickets",
@@ -242,7 +243,7 @@ async fn two_service_processes_on_one_database_send_each_message_once() {
     let app = app_with_mail(&sink).await;
     let (second_base, second) = app.second_instance().await;
     let member = app.create_member("OPALY").await;
-    let hotline = app.user("hotline", None).await;
+    let hotline = app.staff(Role::Hotline).await;
     let client = reqwest::Client::new();
     let mut tasks = Vec::new();
     for n in 0..20 {
@@ -312,9 +313,9 @@ async fn hotline_and_managers_hear_of_a_ticket_not_taken_in_charge_in_time() {
     })
     .await;
     let member = app.create_member("TAV").await;
-    let hotline = app.user("hotline", None).await;
-    let manager = app.user("manager", None).await;
-    let technician = app.user("technician", None).await;
+    let hotline = app.staff(Role::Hotline).await;
+    let manager = app.staff(Role::Manager).await;
+    let technician = app.staff(Role::Technician).await;
     let late = app
         .post("/api/v1/tickets", &hotline.token, json!({"title": "Serveur arrêté", "description": "", "member_id": member, "priority": 1}))
         .await
@@ -375,7 +376,7 @@ async fn hotline_and_managers_hear_of_a_ticket_not_taken_in_charge_in_time() {
 #[tokio::test]
 async fn only_admins_read_the_outbox() {
     let app = TestApp::spawn().await;
-    let manager = app.user("manager", None).await;
+    let manager = app.staff(Role::Manager).await;
     let answer = app.get("/api/v1/outbox", &manager.token).await;
     assert_eq!(answer.status, 403);
     let bad = app
@@ -414,7 +415,7 @@ async fn a_slow_smtp_server_gets_each_message_once_from_two_processes() {
     .await;
     let (_, second) = app.second_instance().await;
     let member = app.create_member("LENT").await;
-    let hotline = app.user("hotline", None).await;
+    let hotline = app.staff(Role::Hotline).await;
     for n in 0..8 {
         app.post(
             "/api/v1/tickets",
@@ -510,7 +511,7 @@ async fn taken_in_charge_alerts_are_raised_while_the_smtp_server_never_answers()
     })
     .await;
     let member = app.create_member("MUET").await;
-    let hotline = app.user("hotline", None).await;
+    let hotline = app.staff(Role::Hotline).await;
     let critical = app
         .post(
             "/api/v1/tickets",

@@ -1,6 +1,7 @@
 //! Personal data (RGPD): exporting everything held about a person, anonymizing a user or a
 //! ticket's requester without changing the statistics, and the append-only audit log.
 use crate::common;
+use crate::common::Role;
 
 use chrono::Datelike;
 use common::{Answer, TestApp, TestUser, ADMIN_EMAIL, ADMIN_PASSWORD, PASSWORD};
@@ -86,7 +87,7 @@ const PHONE: &str = "01 23 45 67 89";
 
 async fn story(app: &TestApp) -> Story {
     let member = app.create_member("PRIV").await;
-    let agent = app.user("agent", Some(member)).await;
+    let agent = app.agent_of(member).await;
     let agent_name = app
         .get(&format!("/api/v1/users/{}", agent.id), &app.admin.token)
         .await
@@ -95,8 +96,8 @@ async fn story(app: &TestApp) -> Story {
         .as_str()
         .unwrap()
         .to_string();
-    let hotline = app.user("hotline", None).await;
-    let technician = app.user("technician", None).await;
+    let hotline = app.staff(Role::Hotline).await;
+    let technician = app.staff(Role::Technician).await;
 
     let filed_by_agent = app
         .file_ticket(&agent.token, None, "Printer jammed")
@@ -183,7 +184,7 @@ fn has_secret(value: &Value) -> bool {
 async fn only_an_admin_may_export_anonymize_or_read_the_audit_log() {
     let app = TestApp::spawn().await;
     let member = app.create_member("ROLES").await;
-    let target = app.user("agent", Some(member)).await;
+    let target = app.agent_of(member).await;
     let ticket = app
         .file_ticket(&target.token, None, "mine")
         .await
@@ -642,7 +643,7 @@ async fn log_ins_are_audited_with_the_email_tried_and_never_the_password() {
 async fn rights_changes_are_audited_with_what_changed_but_no_password() {
     let app = TestApp::spawn().await;
     let member = app.create_member("RIGHTS").await;
-    let user = app.user("hotline", None).await;
+    let user = app.staff(Role::Hotline).await;
     let path = format!("/api/v1/users/{}", user.id);
 
     app.patch(
@@ -706,7 +707,7 @@ async fn rights_changes_are_audited_with_what_changed_but_no_password() {
 #[tokio::test]
 async fn a_refused_change_leaves_no_audit_entry() {
     let app = TestApp::spawn().await;
-    let user = app.user("hotline", None).await;
+    let user = app.staff(Role::Hotline).await;
     let path = format!("/api/v1/users/{}", user.id);
     let count = audit(&app, "?limit=500").await.len();
 
@@ -736,8 +737,8 @@ async fn a_refused_change_leaves_no_audit_entry() {
 #[tokio::test]
 async fn the_audit_log_is_paged_newest_first_and_filtered() {
     let app = TestApp::spawn().await;
-    let hotline = app.user("hotline", None).await;
-    let other = app.user("technician", None).await;
+    let hotline = app.staff(Role::Hotline).await;
+    let other = app.staff(Role::Technician).await;
 
     let mut seen = Vec::new();
     let mut cursor: Option<String> = None;
@@ -877,7 +878,7 @@ async fn the_openapi_document_describes_the_personal_data_and_audit_endpoints() 
 async fn anonymization_takes_the_persons_email_out_of_the_audit_log_and_keeps_the_entries() {
     let app = TestApp::spawn().await;
     let member = app.create_member("FORGOTTEN").await;
-    let agent = app.user("agent", Some(member)).await;
+    let agent = app.agent_of(member).await;
     app.login(&agent.email, "not-my-password").await.expect(401);
     app.login(&agent.email, PASSWORD).await.expect(200);
     let about_them = format!("?user_id={}&limit=500", agent.id);

@@ -1,6 +1,7 @@
 //! The report downloads (JSON, a zip of CSV files and SVG charts, XLSX with native charts) and
 //! the `report` command, read back and compared with the statistics endpoints.
 use crate::common;
+use crate::common::Role;
 
 use std::collections::BTreeMap;
 use std::io::{Cursor, Read};
@@ -109,7 +110,7 @@ async fn load_fixture(app: &TestApp) {
     )
     .await
     .expect(201);
-    let technician = app.user("technician", None).await;
+    let technician = app.staff(Role::Technician).await;
     for body in [
         json!({"member_id": gentilly, "date": "2018-02-05", "kind": "posted", "days": 1.0}),
         json!({"member_id": gentilly, "date": "2018-03-06", "kind": "posted", "days": 2.0}),
@@ -239,7 +240,7 @@ fn svg_texts(bytes: &[u8]) -> Vec<String> {
 async fn the_json_report_holds_each_statistic_as_its_endpoint_returns_it() {
     let app = TestApp::spawn().await;
     load_fixture(&app).await;
-    let manager = app.user("manager", None).await;
+    let manager = app.staff(Role::Manager).await;
     let token = &manager.token;
 
     let report = download_ok(&app, &format!("{REPORTS}/2018"), token).await;
@@ -279,7 +280,7 @@ async fn the_json_report_holds_each_statistic_as_its_endpoint_returns_it() {
 async fn the_xlsx_holds_the_json_figures_as_numbers_with_native_charts() {
     let app = TestApp::spawn().await;
     load_fixture(&app).await;
-    let token = &app.user("hotline", None).await.token;
+    let token = &app.staff(Role::Hotline).await.token;
     let report = download_ok(&app, &format!("{REPORTS}/2018"), token)
         .await
         .json();
@@ -437,7 +438,7 @@ async fn the_xlsx_holds_the_json_figures_as_numbers_with_native_charts() {
 async fn the_csv_zip_holds_one_file_per_table_and_the_svg_charts_in_french() {
     let app = TestApp::spawn().await;
     load_fixture(&app).await;
-    let token = &app.user("technician", None).await.token;
+    let token = &app.staff(Role::Technician).await.token;
     let report = download_ok(&app, &format!("{REPORTS}/2018"), token)
         .await
         .json();
@@ -653,7 +654,7 @@ async fn a_month_report_limits_the_tables_to_that_month() {
 async fn agents_may_not_download_reports_and_staff_may() {
     let app = TestApp::spawn().await;
     let member = app.create_member("IVRY").await;
-    let agent = app.user("agent", Some(member)).await;
+    let agent = app.agent_of(member).await;
     for format in ["json", "csv", "xlsx"] {
         let answer = download(
             &app,

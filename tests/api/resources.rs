@@ -5,6 +5,7 @@
 //! Some clients here speak HTTP over a bare socket, as the misbehaving ones do: they send a
 //! body slowly, or never read what they asked for.
 use crate::common;
+use crate::common::Role;
 
 use std::io::{Read, Write};
 use std::net::TcpStream;
@@ -151,7 +152,7 @@ fn assert_timed_out(read: &Received, what: &str) {
 async fn a_body_trickled_byte_by_byte_is_answered_408_and_its_connection_closed() {
     let app = TestApp::spawn_with(|s| s.server.body_timeout_seconds = 2).await;
     let agent_member = app.create_member("TRICKLE").await;
-    let hotline = app.user("hotline", None).await;
+    let hotline = app.staff(Role::Hotline).await;
 
     // Unauthenticated: a log-in whose 80 bytes would take 8 s.
     let login = json!({"email": "nobody@test.local", "password": "x".repeat(40)}).to_string();
@@ -185,7 +186,7 @@ async fn a_body_trickled_byte_by_byte_is_answered_408_and_its_connection_closed(
 async fn a_body_sent_in_time_is_served_even_in_slow_pieces() {
     let app = TestApp::spawn_with(|s| s.server.body_timeout_seconds = 5).await;
     let member = app.create_member("PIECES").await;
-    let hotline = app.user("hotline", None).await;
+    let hotline = app.staff(Role::Hotline).await;
     // 20 bytes at 100 ms: 2 s, within the limit.
     let filing = json!({"title": "Pas à pas", "description": "", "member_id": member}).to_string();
     let body = format!("{filing:<60}");
@@ -270,8 +271,8 @@ async fn a_user_over_the_limit_gets_429_with_retry_after_while_another_is_served
     })
     .await;
     let member = app.create_member("BUSY").await;
-    let greedy = app.user("hotline", None).await;
-    let other = app.user("agent", Some(member)).await;
+    let greedy = app.staff(Role::Hotline).await;
+    let other = app.agent_of(member).await;
     app.file_ticket(&other.token, None, "Imprimante")
         .await
         .expect(201);
@@ -318,7 +319,7 @@ async fn requests_past_a_users_places_wait_their_turn_and_are_served() {
     })
     .await;
     let member = app.create_member("TURNS").await;
-    let hotline = app.user("hotline", None).await;
+    let hotline = app.staff(Role::Hotline).await;
     let mut tasks = Vec::new();
     for n in 0..12 {
         let request = app
@@ -602,7 +603,7 @@ async fn unread_pages_of_long_tickets_hold_bounded_memory_that_comes_back() {
 async fn a_page_past_its_byte_budget_ends_early_and_its_cursor_leads_to_every_ticket_once() {
     let app = TestApp::spawn_with(|s| s.server.max_page_bytes = 64 * 1024).await;
     let member = app.create_member("PAGES").await;
-    let hotline = app.user("hotline", None).await;
+    let hotline = app.staff(Role::Hotline).await;
     let mut filed = Vec::new();
     for n in 0..40 {
         // Long and short tickets mixed: 5,000 to 10,000 bytes, or a few.
@@ -673,7 +674,7 @@ async fn a_client_that_reads_nothing_of_a_large_answer_has_its_connection_shut()
         .create_member_with(json!({"code": "STALL", "name": "Stall", "kind": "city",
                                    "joined_on": "2000-01-01"}))
         .await;
-    let hotline = app.user("hotline", None).await;
+    let hotline = app.staff(Role::Hotline).await;
     // 300 tickets of 40 kB: a page of 12 MB, more than the sockets' buffers take.
     let description = "é".repeat(20_000);
     let rows: Vec<_> = (0..300)

@@ -1,6 +1,7 @@
 //! Who gets in, and what every answer tells a browser: limits on failed log-ins, tokens of
 //! users who are gone, passwords and disabled accounts, security headers and CORS.
 use crate::common;
+use crate::common::Role;
 
 use chrono::Utc;
 use common::{Answer, TestApp, ADMIN_EMAIL, ADMIN_PASSWORD, PASSWORD};
@@ -97,7 +98,7 @@ async fn after_too_many_failed_logins_an_account_answers_429_even_to_the_right_p
     );
 
     // Other accounts are not locked out, and tokens already held still work.
-    let hotline = app.user("hotline", None).await;
+    let hotline = app.staff(Role::Hotline).await;
     app.login(&hotline.email, PASSWORD).await.expect(200);
     app.get("/api/v1/me", &app.admin.token).await.expect(200);
 }
@@ -236,7 +237,7 @@ async fn the_token_of_a_deleted_user_is_unauthorized() {
     // that remembers its callers sees that only after `auth.user_cache_seconds`.
     let app = TestApp::spawn_with(|s| s.auth.user_cache_seconds = 0).await;
     let member = app.create_member("GONE").await;
-    let hotline = app.user("hotline", None).await;
+    let hotline = app.staff(Role::Hotline).await;
     app.get("/api/v1/me", &hotline.token).await.expect(200);
 
     // A user with no ticket, comment or work log can be removed from the table.
@@ -264,7 +265,7 @@ async fn the_token_of_a_deleted_user_is_unauthorized() {
 #[tokio::test]
 async fn a_password_changed_to_fewer_than_eight_characters_is_refused_and_the_old_one_kept() {
     let app = TestApp::spawn().await;
-    let hotline = app.user("hotline", None).await;
+    let hotline = app.staff(Role::Hotline).await;
     let path = format!("/api/v1/users/{}", hotline.id);
 
     let refused = app
@@ -284,7 +285,7 @@ async fn a_password_changed_to_fewer_than_eight_characters_is_refused_and_the_ol
 #[tokio::test]
 async fn a_disabled_account_is_shut_out_until_enabled_again() {
     let app = TestApp::spawn().await;
-    let hotline = app.user("hotline", None).await;
+    let hotline = app.staff(Role::Hotline).await;
     let path = format!("/api/v1/users/{}", hotline.id);
 
     let disabled = app
@@ -389,7 +390,7 @@ async fn every_api_answer_carries_the_security_headers_and_is_never_cached() {
         ),
         ("forbidden", {
             let member = app.create_member("HDR").await;
-            let agent = app.user("agent", Some(member)).await;
+            let agent = app.agent_of(member).await;
             app.get("/api/v1/users", &agent.token).await.expect(403)
         }),
         (
@@ -662,8 +663,8 @@ async fn an_origin_that_is_not_configured_gets_no_cors_answer() {
 #[tokio::test]
 async fn a_manager_cannot_take_over_an_admin_nor_change_a_peer() {
     let app = TestApp::spawn().await;
-    let manager = app.user("manager", None).await;
-    let other_manager = app.user("manager", None).await;
+    let manager = app.staff(Role::Manager).await;
+    let other_manager = app.staff(Role::Manager).await;
     let admin_path = format!("/api/v1/users/{}", app.admin.id);
     let admin_before = app.get(&admin_path, &app.admin.token).await.expect(200);
 
@@ -698,7 +699,7 @@ async fn a_manager_cannot_take_over_an_admin_nor_change_a_peer() {
         403,
         "forbidden",
     );
-    let technician = app.user("technician", None).await;
+    let technician = app.staff(Role::Technician).await;
     let tech_path = format!("/api/v1/users/{}", technician.id);
     for role in ["manager", "admin"] {
         assert_problem(
@@ -738,7 +739,7 @@ async fn a_manager_cannot_take_over_an_admin_nor_change_a_peer() {
         .await
         .expect(200);
     // An admin changes an admin.
-    let second_admin = app.user("admin", None).await;
+    let second_admin = app.staff(Role::Admin).await;
     app.patch(
         &format!("/api/v1/users/{}", second_admin.id),
         &app.admin.token,
@@ -755,7 +756,7 @@ async fn a_manager_cannot_take_over_an_admin_nor_change_a_peer() {
 #[tokio::test]
 async fn a_password_change_ends_every_token_issued_before_it() {
     let app = TestApp::spawn().await;
-    let hotline = app.user("hotline", None).await;
+    let hotline = app.staff(Role::Hotline).await;
     let second_login = app.login(&hotline.email, PASSWORD).await.expect(200);
     let second_token = second_login.body["access_token"]
         .as_str()
@@ -795,7 +796,7 @@ async fn a_password_change_ends_every_token_issued_before_it() {
 #[tokio::test]
 async fn tokens_of_a_disabled_account_stay_ended_once_it_is_enabled_again() {
     let app = TestApp::spawn().await;
-    let technician = app.user("technician", None).await;
+    let technician = app.staff(Role::Technician).await;
     let path = format!("/api/v1/users/{}", technician.id);
     app.patch(&path, &app.admin.token, json!({"disabled": true}))
         .await

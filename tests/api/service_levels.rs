@@ -1,4 +1,5 @@
 use crate::common;
+use crate::common::Role;
 
 use common::TestApp;
 use serde_json::{json, Value};
@@ -68,7 +69,7 @@ async fn service_levels_give_count_median_p90_and_share_within_target_in_busines
     app.post("/api/v1/tickets/import", &app.admin.token, batch)
         .await
         .expect(201);
-    let hotline = app.user("hotline", None).await;
+    let hotline = app.staff(Role::Hotline).await;
     let levels = app
         .get("/api/v1/stats/service-levels?year=2018", &hotline.token)
         .await
@@ -131,7 +132,7 @@ async fn time_spent_waiting_is_not_counted() {
     })
     .await;
     let member = app.create_member("VITRY").await;
-    let hotline = app.user("hotline", None).await;
+    let hotline = app.staff(Role::Hotline).await;
     let ticket = app
         .file_ticket(&hotline.token, Some(member), "En attente du demandeur")
         .await
@@ -193,7 +194,7 @@ async fn time_spent_waiting_is_not_counted() {
 async fn a_new_ticket_shows_its_due_times_per_priority() {
     let app = TestApp::spawn().await;
     let member = app.create_member("GENTILLY").await;
-    let hotline = app.user("hotline", None).await;
+    let hotline = app.staff(Role::Hotline).await;
     let ticket = app
         .post(
             "/api/v1/tickets",
@@ -217,7 +218,7 @@ async fn a_new_ticket_shows_its_due_times_per_priority() {
 async fn service_levels_are_for_staff_and_need_a_year() {
     let app = TestApp::spawn().await;
     let member = app.create_member("SMBVB").await;
-    let agent = app.user("agent", Some(member)).await;
+    let agent = app.agent_of(member).await;
     assert_eq!(
         app.get("/api/v1/stats/service-levels?year=2018", &agent.token)
             .await

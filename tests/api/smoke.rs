@@ -1,4 +1,5 @@
 use crate::common;
+use crate::common::Role;
 
 use common::TestApp;
 use serde_json::json;
@@ -7,9 +8,9 @@ use serde_json::json;
 async fn an_agent_files_a_ticket_that_the_hotline_assigns() {
     let app = TestApp::spawn().await;
     let member = app.create_member("ARCUEIL").await;
-    let agent = app.user("agent", Some(member)).await;
-    let technician = app.user("technician", None).await;
-    let hotline = app.user("hotline", None).await;
+    let agent = app.agent_of(member).await;
+    let technician = app.staff(Role::Technician).await;
+    let hotline = app.staff(Role::Hotline).await;
 
     let filed = app
         .post(

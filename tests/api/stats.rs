@@ -1,4 +1,5 @@
 use crate::common;
+use crate::common::Role;
 
 use std::collections::HashMap;
 
@@ -183,7 +184,7 @@ async fn statistics_count_each_ticket_in_the_month_of_its_paris_date() {
     app.post("/api/v1/tickets/import", &app.admin.token, batch)
         .await
         .expect(201);
-    let manager = app.user("manager", None).await;
+    let manager = app.staff(Role::Manager).await;
 
     let season = app
         .get("/api/v1/stats/seasonality?year=2018", &manager.token)
@@ -249,7 +250,7 @@ async fn a_ticket_moved_to_another_member_is_counted_for_its_new_member() {
     let app = TestApp::spawn().await;
     let arcueil = app.create_member("ARCUEIL").await;
     let ivry = app.create_member("IVRY").await;
-    let hotline = app.user("hotline", None).await;
+    let hotline = app.staff(Role::Hotline).await;
     let ticket = app
         .file_ticket(&hotline.token, Some(arcueil), "Écran noir")
         .await
@@ -280,7 +281,7 @@ async fn work_days_add_up_per_member_and_kind_and_follow_changes() {
     let app = TestApp::spawn().await;
     let arcueil = app.create_member("ARCUEIL").await;
     let ivry = app.create_member("IVRY").await;
-    let tech = app.user("technician", None).await;
+    let tech = app.staff(Role::Technician).await;
     let log = |member: Option<i64>, date: &str, kind: &str, days: f64| {
         let mut body = json!({"date": date, "kind": kind, "days": days});
         if let Some(member) = member {
@@ -374,7 +375,7 @@ async fn hotline_presence_is_shared_by_tickets_with_ties_to_the_smaller_code() {
     app.post("/api/v1/tickets/import", &app.admin.token, json!(batch))
         .await
         .expect(201);
-    let hotline = app.user("hotline", None).await;
+    let hotline = app.staff(Role::Hotline).await;
     let allocation = app
         .get(
             "/api/v1/stats/hotline-allocation?year=2018&presence_days=350",
@@ -410,7 +411,7 @@ async fn hotline_presence_is_shared_by_tickets_with_ties_to_the_smaller_code() {
 async fn statistics_refuse_agents_and_bad_parameters() {
     let app = TestApp::spawn().await;
     let member = app.create_member("ARCUEIL").await;
-    let agent = app.user("agent", Some(member)).await;
+    let agent = app.agent_of(member).await;
     for path in [
         "/api/v1/stats/tickets-by-member?year=2018",
         "/api/v1/stats/seasonality?year=2018",

@@ -1,6 +1,7 @@
 //! Tickets over HTTP: filing and its validation, the status table, timestamps, optimistic
 //! concurrency, idempotent filing, the import, comments, history and the ticket list.
 use crate::common;
+use crate::common::Role;
 
 use chrono::Duration;
 use common::{Answer, TestApp, TestUser};
@@ -171,8 +172,8 @@ async fn desk() -> Desk {
 async fn desk_with(tune: impl FnOnce(&mut helpdesk::config::Settings)) -> Desk {
     let app = TestApp::spawn_with(tune).await;
     let member = app.create_member("VILLEJUIF").await;
-    let hotline = app.user("hotline", None).await;
-    let technician = app.user("technician", None).await;
+    let hotline = app.staff(Role::Hotline).await;
+    let technician = app.staff(Role::Technician).await;
     Desk {
         app,
         member,
@@ -279,7 +280,7 @@ async fn a_ticket_filed_with_only_title_and_description_gets_the_documented_defa
 async fn an_agents_ticket_belongs_to_their_member_and_names_them_as_requester() {
     let app = TestApp::spawn().await;
     let member = app.create_member("ARCUEIL").await;
-    let agent = app.user("agent", Some(member)).await;
+    let agent = app.agent_of(member).await;
     let filed = app
         .post(
             TICKETS,
@@ -303,7 +304,7 @@ async fn an_agents_ticket_belongs_to_their_member_and_names_them_as_requester() 
 async fn an_agent_cannot_name_another_requester_nor_have_mail_sent_anywhere() {
     let app = TestApp::spawn().await;
     let member = app.create_member("CACHAN").await;
-    let agent = app.user("agent", Some(member)).await;
+    let agent = app.agent_of(member).await;
     for (field, value) in [
         ("requester_email", "victim@example.org"),
         ("requester_name", "Mme Durand"),
@@ -326,7 +327,7 @@ async fn an_agent_cannot_name_another_requester_nor_have_mail_sent_anywhere() {
     let tickets = app.get(TICKETS, &agent.token).await.expect(200);
     assert_eq!(tickets.body["items"], json!([]));
     // Staff taking a call name the caller.
-    let hotline = app.user("hotline", None).await;
+    let hotline = app.staff(Role::Hotline).await;
     let filed = app
         .post(
             TICKETS,
@@ -664,7 +665,7 @@ async fn the_first_assignment_acknowledges_a_ticket_and_later_steps_keep_that_ti
 
     // Timestamps are kept to the second: later steps must happen in another second to show a change.
     tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
-    let other = app.user("technician", None).await;
+    let other = app.staff(Role::Technician).await;
     patch_ticket(
         app,
         &desk.hotline.token,
@@ -723,8 +724,8 @@ async fn an_imported_acknowledgement_time_survives_every_later_step() {
 async fn only_a_public_staff_comment_acknowledges_a_ticket() {
     let app = TestApp::spawn().await;
     let member = app.create_member("GENTILLY").await;
-    let agent = app.user("agent", Some(member)).await;
-    let hotline = app.user("hotline", None).await;
+    let agent = app.agent_of(member).await;
+    let hotline = app.staff(Role::Hotline).await;
     let id = app
         .file_ticket(&agent.token, None, "Messagerie")
         .await
@@ -1325,10 +1326,7 @@ async fn filings_arriving_together_each_get_their_own_mail_history_and_counts() 
     let desk = desk().await;
     let app = &desk.app;
     let other = app.create_member("GENTILLY").await;
-    let agents = [
-        app.user("agent", Some(desk.member)).await,
-        app.user("agent", Some(other)).await,
-    ];
+    let agents = [app.agent_of(desk.member).await, app.agent_of(other).await];
     let url = format!("{}{TICKETS}", app.base);
     // Agents' filings (mail to the agent), the hotline's for a named requester (mail to them)
     // and without one (no mail), some with a key: all at once.
@@ -1599,8 +1597,8 @@ async fn an_idempotency_key_of_256_characters_is_refused_and_255_accepted() {
 async fn only_an_admin_may_import() {
     let desk = desk().await;
     let app = &desk.app;
-    let manager = app.user("manager", None).await;
-    let agent = app.user("agent", Some(desk.member)).await;
+    let manager = app.staff(Role::Manager).await;
+    let agent = app.agent_of(desk.member).await;
     let rows = json!([import_row(desk.member, "Ancien", "2017-03-01T08:00:00Z")]);
     for (role, token) in [
         ("manager", &manager.token),
@@ -1758,8 +1756,8 @@ async fn an_import_of_more_than_10000_tickets_is_refused() {
 async fn agents_see_public_comments_but_never_internal_ones() {
     let app = TestApp::spawn().await;
     let member = app.create_member("CACHAN").await;
-    let agent = app.user("agent", Some(member)).await;
-    let hotline = app.user("hotline", None).await;
+    let agent = app.agent_of(member).await;
+    let hotline = app.staff(Role::Hotline).await;
     let id = app
         .file_ticket(&agent.token, None, "Téléphone muet")
         .await
@@ -1809,7 +1807,7 @@ async fn agents_see_public_comments_but_never_internal_ones() {
 async fn history_lists_every_change_newest_first_with_its_actor() {
     let desk = desk().await;
     let app = &desk.app;
-    let manager = app.user("manager", None).await;
+    let manager = app.staff(Role::Manager).await;
     let id = desk.file("Serveur lent").await;
     patch_ticket(
         app,
@@ -1967,7 +1965,7 @@ async fn the_list_filters_by_member_assignee_category_priority_and_origin() {
     let app = &desk.app;
     let token = &desk.hotline.token;
     let other_member = app.create_member("KREMLIN").await;
-    let other_tech = app.user("technician", None).await;
+    let other_tech = app.staff(Role::Technician).await;
     let category = app
         .post(
             "/api/v1/categories",

@@ -1,6 +1,7 @@
 //! Work logs, assignment (by hand and automatic), the directory (members, users,
 //! categories), surviving a restart, and the initial admin of an empty database.
 use crate::common;
+use crate::common::Role;
 
 use common::{Answer, TestApp, TestUser, PASSWORD};
 use reqwest::Method;
@@ -125,7 +126,7 @@ async fn ticket_held_by(app: &TestApp, member_id: i64, technician: i64, status: 
 async fn half_a_day_is_stored_as_210_minutes_and_read_back_as_half_a_day() {
     let app = TestApp::spawn().await;
     let member = app.create_member("CACHAN").await;
-    let technician = app.user("technician", None).await;
+    let technician = app.staff(Role::Technician).await;
 
     let created = log_work(&app, &technician.token, on_site(member))
         .await
@@ -237,7 +238,7 @@ async fn a_day_lasts_the_configured_workday() {
 async fn hotline_duty_is_logged_without_a_member_and_refused_with_one() {
     let app = TestApp::spawn().await;
     let member = app.create_member("CACHAN").await;
-    let hotline = app.user("hotline", None).await;
+    let hotline = app.staff(Role::Hotline).await;
 
     let refused = log_work(
         &app,
@@ -308,8 +309,8 @@ async fn work_is_logged_only_on_days_when_the_member_was_a_member() {
 async fn work_is_logged_for_the_caller_unless_another_technician_is_named() {
     let app = TestApp::spawn().await;
     let member = app.create_member("CACHAN").await;
-    let hotline = app.user("hotline", None).await;
-    let technician = app.user("technician", None).await;
+    let hotline = app.staff(Role::Hotline).await;
+    let technician = app.staff(Role::Technician).await;
 
     let own = log_work(&app, &hotline.token, on_site(member))
         .await
@@ -326,7 +327,7 @@ async fn work_is_logged_for_the_caller_unless_another_technician_is_named() {
 async fn work_cannot_be_logged_for_an_agent_or_an_unknown_user() {
     let app = TestApp::spawn().await;
     let member = app.create_member("CACHAN").await;
-    let agent = app.user("agent", Some(member)).await;
+    let agent = app.agent_of(member).await;
     for technician_id in [agent.id, 999_999] {
         let mut body = on_site(member);
         body["technician_id"] = json!(technician_id);
@@ -356,7 +357,7 @@ async fn work_on_an_unknown_ticket_is_refused_and_on_a_real_one_accepted() {
 async fn agents_can_neither_log_nor_read_nor_change_work() {
     let app = TestApp::spawn().await;
     let member = app.create_member("CACHAN").await;
-    let agent = app.user("agent", Some(member)).await;
+    let agent = app.agent_of(member).await;
     let log = log_work(&app, &app.admin.token, on_site(member))
         .await
         .expect(201)
@@ -399,8 +400,8 @@ async fn work_logs_are_listed_newest_day_first_and_filtered() {
     let app = TestApp::spawn().await;
     let cachan = app.create_member("CACHAN").await;
     let orly = app.create_member("ORLY").await;
-    let alice = app.user("technician", None).await;
-    let bob = app.user("technician", None).await;
+    let alice = app.staff(Role::Technician).await;
+    let bob = app.staff(Role::Technician).await;
 
     let mut made = Vec::new();
     for (who, member, date, kind) in [
@@ -565,7 +566,7 @@ async fn a_change_that_would_break_a_rule_is_refused_and_leaves_the_log_as_it_wa
         .create_member_with(json!({"code": "ORLY", "name": "Orly", "kind": "city",
                                    "joined_on": "2020-01-01", "left_on": "2024-12-31"}))
         .await;
-    let agent = app.user("agent", Some(member)).await;
+    let agent = app.agent_of(member).await;
     let id = log_work(&app, &app.admin.token, on_site(member))
         .await
         .expect(201)
@@ -605,7 +606,7 @@ async fn a_change_that_would_break_a_rule_is_refused_and_leaves_the_log_as_it_wa
 async fn a_deleted_work_log_is_gone() {
     let app = TestApp::spawn().await;
     let member = app.create_member("CACHAN").await;
-    let technician = app.user("technician", None).await;
+    let technician = app.staff(Role::Technician).await;
     let kept = log_work(&app, &technician.token, on_site(member))
         .await
         .expect(201)
@@ -636,7 +637,7 @@ async fn a_deleted_work_log_is_gone() {
 async fn assigning_a_named_technician_makes_the_ticket_assigned_to_him() {
     let app = TestApp::spawn().await;
     let member = app.create_member("CACHAN").await;
-    let technician = app.user("technician", None).await;
+    let technician = app.staff(Role::Technician).await;
     let ticket = new_ticket(&app, member, "Écran noir").await;
 
     let assigned = assign(&app, ticket, json!({"technician_id": technician.id}))
@@ -653,8 +654,8 @@ async fn assigning_a_named_technician_makes_the_ticket_assigned_to_him() {
 async fn assigning_to_an_agent_an_unknown_user_or_a_disabled_technician_is_refused() {
     let app = TestApp::spawn().await;
     let member = app.create_member("CACHAN").await;
-    let agent = app.user("agent", Some(member)).await;
-    let disabled = app.user("technician", None).await;
+    let agent = app.agent_of(member).await;
+    let disabled = app.staff(Role::Technician).await;
     app.patch(
         &format!("/api/v1/users/{}", disabled.id),
         &app.admin.token,
@@ -679,8 +680,8 @@ async fn assigning_to_an_agent_an_unknown_user_or_a_disabled_technician_is_refus
 async fn auto_assignment_prefers_the_technician_posted_at_the_member_today() {
     let app = TestApp::spawn().await;
     let member = app.create_member("CACHAN").await;
-    let idle = app.user("technician", None).await;
-    let posted = app.user("technician", None).await;
+    let idle = app.staff(Role::Technician).await;
+    let posted = app.staff(Role::Technician).await;
     ticket_held_by(&app, member, posted.id, "assigned").await;
     ticket_held_by(&app, member, posted.id, "in_progress").await;
     log_work(
@@ -703,8 +704,8 @@ async fn auto_assignment_prefers_the_technician_posted_at_the_member_today() {
 async fn a_technician_posted_there_yesterday_is_not_preferred_today() {
     let app = TestApp::spawn().await;
     let member = app.create_member("CACHAN").await;
-    let idle = app.user("technician", None).await;
-    let posted = app.user("technician", None).await;
+    let idle = app.staff(Role::Technician).await;
+    let posted = app.staff(Role::Technician).await;
     ticket_held_by(&app, member, posted.id, "assigned").await;
     let yesterday = paris_today().pred_opt().unwrap();
     log_work(
@@ -727,8 +728,8 @@ async fn a_technician_posted_at_another_member_today_is_not_preferred() {
     let app = TestApp::spawn().await;
     let member = app.create_member("CACHAN").await;
     let other = app.create_member("ORLY").await;
-    let idle = app.user("technician", None).await;
-    let posted = app.user("technician", None).await;
+    let idle = app.staff(Role::Technician).await;
+    let posted = app.staff(Role::Technician).await;
     ticket_held_by(&app, member, posted.id, "assigned").await;
     log_work(
         &app,
@@ -757,10 +758,10 @@ async fn a_technician_posted_at_another_member_today_is_not_preferred() {
 async fn auto_assignment_picks_the_technician_with_fewest_open_tickets() {
     let app = TestApp::spawn().await;
     let member = app.create_member("CACHAN").await;
-    let with_assigned = app.user("technician", None).await;
-    let with_in_progress = app.user("technician", None).await;
-    let with_waiting = app.user("technician", None).await;
-    let with_only_finished = app.user("technician", None).await;
+    let with_assigned = app.staff(Role::Technician).await;
+    let with_in_progress = app.staff(Role::Technician).await;
+    let with_waiting = app.staff(Role::Technician).await;
+    let with_only_finished = app.staff(Role::Technician).await;
     ticket_held_by(&app, member, with_assigned.id, "assigned").await;
     ticket_held_by(&app, member, with_in_progress.id, "in_progress").await;
     ticket_held_by(&app, member, with_waiting.id, "waiting").await;
@@ -780,8 +781,8 @@ async fn auto_assignment_picks_the_technician_with_fewest_open_tickets() {
 async fn technicians_with_as_many_open_tickets_go_by_smaller_user_id() {
     let app = TestApp::spawn().await;
     let member = app.create_member("CACHAN").await;
-    let first = app.user("technician", None).await;
-    let second = app.user("technician", None).await;
+    let first = app.staff(Role::Technician).await;
+    let second = app.staff(Role::Technician).await;
     assert!(first.id < second.id);
     ticket_held_by(&app, member, second.id, "assigned").await;
     ticket_held_by(&app, member, first.id, "waiting").await;
@@ -800,9 +801,9 @@ async fn technicians_with_as_many_open_tickets_go_by_smaller_user_id() {
 async fn auto_assignment_without_an_active_technician_is_refused() {
     let app = TestApp::spawn().await;
     let member = app.create_member("CACHAN").await;
-    app.user("hotline", None).await;
-    app.user("manager", None).await;
-    let disabled = app.user("technician", None).await;
+    app.staff(Role::Hotline).await;
+    app.staff(Role::Manager).await;
+    let disabled = app.staff(Role::Technician).await;
     app.patch(
         &format!("/api/v1/users/{}", disabled.id),
         &app.admin.token,
@@ -823,7 +824,7 @@ async fn auto_assignment_without_an_active_technician_is_refused() {
 async fn auto_assignment_of_a_resolved_ticket_is_an_invalid_transition() {
     let app = TestApp::spawn().await;
     let member = app.create_member("CACHAN").await;
-    app.user("technician", None).await;
+    app.staff(Role::Technician).await;
     let ticket = new_ticket(&app, member, "Réglé au téléphone").await;
     set_status(&app, ticket, "resolved").await;
     let before = get_ticket(&app, ticket).await;
@@ -840,7 +841,7 @@ async fn auto_assignment_of_a_resolved_ticket_is_an_invalid_transition() {
 async fn assignment_needs_exactly_one_of_a_technician_and_auto() {
     let app = TestApp::spawn().await;
     let member = app.create_member("CACHAN").await;
-    let technician = app.user("technician", None).await;
+    let technician = app.staff(Role::Technician).await;
     let ticket = new_ticket(&app, member, "Ambigu").await;
 
     for body in [
@@ -862,7 +863,7 @@ async fn assignment_needs_exactly_one_of_a_technician_and_auto() {
 #[tokio::test]
 async fn a_manager_creates_a_member_whose_code_is_upper_cased() {
     let app = TestApp::spawn().await;
-    let manager = app.user("manager", None).await;
+    let manager = app.staff(Role::Manager).await;
     let created = app
         .post(
             "/api/v1/members",
@@ -999,7 +1000,7 @@ async fn a_member_cannot_leave_before_it_joined() {
 #[tokio::test]
 async fn a_manager_renames_a_member_and_records_when_it_left() {
     let app = TestApp::spawn().await;
-    let manager = app.user("manager", None).await;
+    let manager = app.staff(Role::Manager).await;
     let id = app
         .create_member_with(json!({"code": "ORLY", "name": "Orly", "kind": "city",
                                    "joined_on": "2010-01-01"}))
@@ -1028,7 +1029,7 @@ async fn a_manager_renames_a_member_and_records_when_it_left() {
 #[tokio::test]
 async fn the_hotline_cannot_create_or_change_members() {
     let app = TestApp::spawn().await;
-    let hotline = app.user("hotline", None).await;
+    let hotline = app.staff(Role::Hotline).await;
     let id = app.create_member("CACHAN").await;
 
     let refused = app
@@ -1166,7 +1167,7 @@ async fn a_user_of_an_unknown_member_is_refused() {
 #[tokio::test]
 async fn a_new_password_logs_in_and_the_old_one_no_longer_does() {
     let app = TestApp::spawn().await;
-    let user = app.user("technician", None).await;
+    let user = app.staff(Role::Technician).await;
     let changed = app
         .patch(
             &format!("/api/v1/users/{}", user.id),
@@ -1195,7 +1196,7 @@ async fn a_new_password_logs_in_and_the_old_one_no_longer_does() {
 #[tokio::test]
 async fn a_disabled_user_can_no_longer_log_in() {
     let app = TestApp::spawn().await;
-    let user = app.user("hotline", None).await;
+    let user = app.staff(Role::Hotline).await;
     let changed = app
         .patch(
             &format!("/api/v1/users/{}", user.id),
@@ -1331,7 +1332,7 @@ async fn sibling_categories_have_different_names_but_cousins_may_share_one() {
 async fn categories_are_listed_newest_first_to_everyone() {
     let app = TestApp::spawn().await;
     let member = app.create_member("CACHAN").await;
-    let agent = app.user("agent", Some(member)).await;
+    let agent = app.agent_of(member).await;
     let a = create_category(&app, "Réseaux locaux", None)
         .await
         .expect(201)
@@ -1376,7 +1377,7 @@ async fn categories_are_listed_newest_first_to_everyone() {
 async fn tickets_comments_and_work_logs_survive_a_restart() {
     let mut app = TestApp::spawn().await;
     let member = app.create_member("CACHAN").await;
-    let technician: TestUser = app.user("technician", None).await;
+    let technician: TestUser = app.staff(Role::Technician).await;
     let first = new_ticket(&app, member, "Premier").await;
     let second = new_ticket(&app, member, "Second").await;
     assign(&app, second, json!({"technician_id": technician.id}))
@@ -1595,10 +1596,10 @@ async fn an_empty_database_gets_an_admin_whose_password_is_kept_in_a_private_fil
 async fn only_its_technician_a_manager_or_an_admin_deletes_a_work_log_and_the_audit_log_says_so() {
     let app = TestApp::spawn().await;
     let member = app.create_member("BILLED").await;
-    let technician = app.user("technician", None).await;
-    let other_technician = app.user("technician", None).await;
-    let hotline = app.user("hotline", None).await;
-    let manager = app.user("manager", None).await;
+    let technician = app.staff(Role::Technician).await;
+    let other_technician = app.staff(Role::Technician).await;
+    let hotline = app.staff(Role::Hotline).await;
+    let manager = app.staff(Role::Manager).await;
     let mut logs = Vec::new();
     for _ in 0..2 {
         logs.push(
