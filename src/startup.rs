@@ -18,7 +18,7 @@ use crate::api::middleware::{
 use crate::auth::{JwtKeys, LoginThrottle, UserCache};
 use crate::bootstrap::{ensure_someone_can_log_in, jwt_secret};
 use crate::config::Settings;
-use crate::db::{self, DatabaseUrl, DbConn, Pool};
+use crate::db::{self, DatabaseUrl, Pool};
 use crate::domain::time::now;
 use crate::error::AppError;
 use crate::metrics::Metrics;
@@ -251,7 +251,7 @@ const CHECKPOINT_EVERY: Duration = Duration::from_millis(250);
 /// Copies the write-ahead log back into the SQLite file from a thread of its own, as long as
 /// the application lives: no commit does it (`db::ConnectionManager`), so that no request waits
 /// for the copy and its sync to disk (tens of milliseconds, after an import more); run often,
-/// the copy is small, and the log starts over (`db::checkpoint_sqlite`). It takes a free
+/// the copy is small, and the log starts over (`db::checkpoint`). It takes a free
 /// connection; after a second without one it waits for the next.
 fn checkpoint_in_background(state: std::sync::Weak<AppState>) -> std::io::Result<()> {
     std::thread::Builder::new()
@@ -273,10 +273,8 @@ fn checkpoint_in_background(state: std::sync::Weak<AppState>) -> std::io::Result
                     continue;
                 };
                 missed = 0;
-                if let DbConn::Sqlite(sqlite) = &mut **conn {
-                    if let Err(e) = db::checkpoint_sqlite(sqlite) {
-                        log::debug!("checkpoint: {e}");
-                    }
+                if let Err(e) = db::checkpoint(&mut conn) {
+                    log::debug!("checkpoint: {e}");
                 }
             }
         })

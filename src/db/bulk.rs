@@ -1,48 +1,18 @@
-//! Large writes on SQLite: the page cache of an import, the write-ahead log copied back, and
-//! the statistics refreshed after an import (PostgreSQL vacuums and analyzes its own way).
+//! Large writes: the page cache of an import, and the statistics refreshed after imports.
 
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use diesel::connection::SimpleConnection;
-use diesel::SqliteConnection;
-
 use super::backends::*;
 use super::connections::*;
-use super::transactions::*;
 
-/// Page cache a SQLite connection takes for the length of a bulk import, in KiB.
-pub(super) const SQLITE_BULK_CACHE_KIB: i64 = 128 * 1024;
-
-/// Runs `work` with a large page cache on SQLite, then gives the cache back. An import of
-/// thousands of rows updates every index of the table (and the trigram index) all over, and a
-/// pooled connection's small cache would read the same pages back from the file again and
-/// again. PostgreSQL keeps its own shared buffers: nothing to do there.
+/// Runs `work` with a large page cache on SQLite, then gives the cache back (see
+/// `Dialect::enlarge_cache`). PostgreSQL keeps its own shared buffers: nothing to do there.
 pub fn with_bulk_cache<T>(conn: &mut DbConn, work: impl FnOnce(&mut DbConn) -> T) -> T {
-    let normal = match conn {
-        DbConn::Sqlite(sqlite) => {
-            let query = diesel::select(diesel::dsl::sql::<diesel::sql_types::BigInt>(
-                "cache_size FROM pragma_cache_size()",
-            ));
-            let normal: diesel::QueryResult<i64> = diesel::RunQueryDsl::get_result(query, sqlite);
-            match normal {
-                Ok(normal) => sqlite
-                    .batch_execute(&format!("PRAGMA cache_size = -{SQLITE_BULK_CACHE_KIB}"))
-                    .ok()
-                    .map(|()| normal),
-                Err(_) => None,
-            }
-        }
-        DbConn::Postgresql(_) => None,
-    };
+    let normal = each_backend!(&mut *conn, c => c.enlarge_cache());
     let result = work(conn);
-    if let (Some(normal), DbConn::Sqlite(sqlite)) = (normal, &mut *conn) {
-        if let Err(e) = sqlite.batch_execute(&format!(
-            "PRAGMA cache_size = {normal}; PRAGMA shrink_memory;"
-        )) {
-            log::warn!("cannot give back the import's page cache: {e}");
-        }
-        crate::memory::release_free_memory();
+    if let Some(normal) = normal {
+        each_backend!(&mut *conn, c => c.restore_cache(normal));
     }
     result
 }
@@ -87,13 +57,8 @@ pub fn vacuum_after_import(pool: &Pool) {
                 PENDING.store(false, Ordering::SeqCst);
                 match pool.get() {
                     Ok(mut conn) => {
-                        if let DbConn::Postgresql(pg) = &mut **conn {
-                            if let Err(e) = pg.batch_execute(
-                                "VACUUM (ANALYZE) tickets, ticket_month_counts, \
-                                 service_level_counts",
-                            ) {
-                                log::warn!("cannot vacuum and analyze the tickets: {e}");
-                            }
+                        if let Err(e) = each_backend!(&mut **conn, c => c.vacuum_tickets()) {
+                            log::warn!("cannot vacuum and analyze the tickets: {e}");
                         }
                     }
                     Err(e) => log::warn!("cannot vacuum and analyze the tickets: {e}"),
@@ -108,21 +73,4 @@ pub fn vacuum_after_import(pool: &Pool) {
     if spawned.is_err() {
         RUNNING.store(false, Ordering::SeqCst);
     }
-}
-
-/// Copies SQLite's write-ahead log back into the database file, and lets the next writer start
-/// the log over from its beginning.
-///
-/// SQLite starts the log over only when a writer finds all of it copied back; a plain passive
-/// checkpoint under steady filings never gets there (what was committed while it copied is
-/// still to copy), and the log grew by every commit: 2 GB after an import of 300,000 tickets,
-/// with each sync to disk of a commit slower for it (10 to 100 ms where 0.3 ms is usual). So
-/// the bulk is copied while writers go on, then the little they committed meanwhile while no
-/// writer of this process is between its `BEGIN` and its `COMMIT`. A reader still on an older
-/// state can hold the restart off; the next round tries again. `journal_size_limit` then cuts
-/// a log that grew (during a long read, say) back to a size that is reused.
-pub fn checkpoint_sqlite(sqlite: &mut SqliteConnection) -> diesel::QueryResult<()> {
-    sqlite.batch_execute("PRAGMA wal_checkpoint(PASSIVE)")?;
-    let _turn = SQLITE_WRITER.take();
-    sqlite.batch_execute("PRAGMA wal_checkpoint(PASSIVE)")
 }

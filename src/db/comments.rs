@@ -4,10 +4,9 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::schema::{comments, tickets};
-use super::tickets::{
-    find_visible, insert_returning, record_event, requester_email, NewTicketEvent, Policy,
-};
+use super::tickets::{find_visible, record_event, requester_email, NewTicketEvent, Policy};
 use super::{outbox, DbConn};
+use crate::db::insert_returning;
 use crate::domain::time::{now, to_rfc3339};
 use crate::domain::transition::answer_takes_in_charge;
 use crate::domain::user::Actor;

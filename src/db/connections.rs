@@ -14,7 +14,7 @@ pub type Pool = r2d2::Pool<ConnectionManager>;
 pub type PooledConn = r2d2::PooledConnection<ConnectionManager>;
 
 /// The size a write-ahead log that grew is cut back to once started over (see
-/// `checkpoint_sqlite`): a few rounds of filings between two checkpoints, kept so that commits
+/// `Dialect::checkpoint`): a few rounds of filings between two checkpoints, kept so that commits
 /// write into space already allocated.
 pub(super) const SQLITE_LOG_KEPT_BYTES: i64 = 64 * 1024 * 1024;
 
@@ -292,12 +292,11 @@ impl ManageConnection for ConnectionManager {
     /// Run as a connection is checked out. A SQLite connection is a file opened in this
     /// process: nothing to lose, nothing to check.
     fn is_valid(&self, pooled: &mut Pooled) -> Result<(), r2d2::Error> {
-        match &mut pooled.conn {
-            DbConn::Postgresql(_) if pooled.returned_at.elapsed() >= PING_AFTER_IDLE => {
-                pooled.conn.ping().map_err(r2d2::Error::QueryError)
-            }
-            _ => Ok(()),
+        let pings = each_backend!(&pooled.conn, c => c.pings_after_idle());
+        if pings && pooled.returned_at.elapsed() >= PING_AFTER_IDLE {
+            return pooled.conn.ping().map_err(r2d2::Error::QueryError);
         }
+        Ok(())
     }
 
     /// Run as a connection comes back to the pool.

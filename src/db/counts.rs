@@ -3,11 +3,10 @@
 
 use chrono::NaiveDate;
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Integer, Text};
 use diesel::upsert::excluded;
 
 use super::schema::{ticket_month_counts, work_month_minutes};
-use super::DbConn;
+use super::{each_backend, DbConn, Dialect};
 use crate::domain::time::year_month;
 
 /// Stands for "no member" in `work_month_minutes` (hotline duty).
@@ -50,22 +49,15 @@ pub fn add_tickets(
         tickets: delta,
     };
     use ticket_month_counts::dsl as t;
-    // The one upsert of the code base: the statement is the same on both backends, but the
-    // multi connection cannot build it, so it is written once per variant.
-    macro_rules! upsert {
-        ($conn:expr) => {
-            diesel::insert_into(t::ticket_month_counts)
-                .values(&row)
-                .on_conflict((t::member_id, t::year, t::month, t::origin))
-                .do_update()
-                .set(t::tickets.eq(t::tickets + excluded(t::tickets)))
-                .execute($conn)
-        };
-    }
-    match conn {
-        DbConn::Postgresql(pg) => upsert!(pg)?,
-        DbConn::Sqlite(sqlite) => upsert!(sqlite)?,
-    };
+    // Diesel's multi connection cannot build an upsert: it runs on the connection held.
+    each_backend!(conn, c => {
+        diesel::insert_into(t::ticket_month_counts)
+            .values(&row)
+            .on_conflict((t::member_id, t::year, t::month, t::origin))
+            .do_update()
+            .set(t::tickets.eq(t::tickets + excluded(t::tickets)))
+            .execute(c)
+    })?;
     Ok(())
 }
 
@@ -93,37 +85,8 @@ pub fn add_tickets_many(
     rows.sort_unstable_by(|a, b| {
         (a.member_id, a.year, a.month, &a.origin).cmp(&(b.member_id, b.year, b.month, &b.origin))
     });
-    use ticket_month_counts::dsl as t;
     for chunk in rows.chunks(1000) {
-        match conn {
-            DbConn::Postgresql(pg) => {
-                diesel::insert_into(t::ticket_month_counts)
-                    .values(chunk)
-                    .on_conflict((t::member_id, t::year, t::month, t::origin))
-                    .do_update()
-                    .set(t::tickets.eq(t::tickets + excluded(t::tickets)))
-                    .execute(pg)?;
-            }
-            DbConn::Sqlite(sqlite) => {
-                let sql = super::sqlite_multi_row(
-                    "INSERT INTO ticket_month_counts (member_id, year, month, origin, tickets)",
-                    "(?, ?, ?, ?, ?)",
-                    chunk.len(),
-                    "ON CONFLICT (member_id, year, month, origin) \
-                     DO UPDATE SET tickets = tickets + excluded.tickets",
-                );
-                let mut query = diesel::sql_query(sql).into_boxed::<diesel::sqlite::Sqlite>();
-                for row in chunk {
-                    query = query
-                        .bind::<BigInt, _>(row.member_id)
-                        .bind::<Integer, _>(row.year)
-                        .bind::<Integer, _>(row.month)
-                        .bind::<Text, _>(&row.origin)
-                        .bind::<BigInt, _>(row.tickets);
-                }
-                query.execute(sqlite)?;
-            }
-        }
+        each_backend!(&mut *conn, c => c.add_ticket_counts(chunk))?;
     }
     Ok(())
 }
@@ -145,20 +108,15 @@ pub fn add_work_minutes(
         minutes: delta,
     };
     use work_month_minutes::dsl as w;
-    macro_rules! upsert {
-        ($conn:expr) => {
-            diesel::insert_into(w::work_month_minutes)
-                .values(&row)
-                .on_conflict((w::member_id, w::year, w::month, w::kind))
-                .do_update()
-                .set(w::minutes.eq(w::minutes + excluded(w::minutes)))
-                .execute($conn)
-        };
-    }
-    match conn {
-        DbConn::Postgresql(pg) => upsert!(pg)?,
-        DbConn::Sqlite(sqlite) => upsert!(sqlite)?,
-    };
+    // Diesel's multi connection cannot build an upsert: it runs on the connection held.
+    each_backend!(conn, c => {
+        diesel::insert_into(w::work_month_minutes)
+            .values(&row)
+            .on_conflict((w::member_id, w::year, w::month, w::kind))
+            .do_update()
+            .set(w::minutes.eq(w::minutes + excluded(w::minutes)))
+            .execute(c)
+    })?;
     Ok(())
 }
 

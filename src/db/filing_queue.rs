@@ -24,6 +24,7 @@ use tokio::sync::oneshot;
 
 use super::tickets::{self, Filed, IdempotencyKey, Policy, TicketDraft};
 use super::Pool;
+use crate::db::{each_backend, Dialect};
 use crate::domain::time::now;
 use crate::domain::user::Actor;
 use crate::error::AppError;
@@ -166,7 +167,7 @@ fn commit_group(pool: &Pool, policy: &Policy, group: &[Job]) -> Vec<Result<Filed
             (lo.min(id), hi.max(id))
         });
         if first <= last {
-            tickets::index_for_search(conn, first, last)?;
+            each_backend!(&mut *conn, c => c.index_for_search(first, last))?;
         }
         Ok::<(), AppError>(())
     });

@@ -10,6 +10,7 @@ use diesel::prelude::*;
 
 use super::schema::outbox;
 use super::DbConn;
+use crate::db::each_backend;
 use crate::notify::Message;
 
 pub const QUEUED: &str = "queued";
@@ -97,14 +98,9 @@ pub fn enqueue_many(
         .iter()
         .map(|(message, ticket_id)| NewMessage::of(message, Some(*ticket_id), at))
         .collect();
-    match conn {
-        DbConn::Postgresql(pg) => diesel::insert_into(outbox::table)
-            .values(&rows)
-            .execute(pg)?,
-        DbConn::Sqlite(sqlite) => diesel::insert_into(outbox::table)
-            .values(&rows)
-            .execute(sqlite)?,
-    };
+    each_backend!(conn, c => diesel::insert_into(outbox::table)
+        .values(&rows)
+        .execute(c))?;
     Ok(())
 }
 

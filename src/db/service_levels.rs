@@ -7,12 +7,10 @@ use std::collections::HashMap;
 
 use chrono::{Datelike, NaiveDate};
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Binary, Integer, Text};
-use diesel::sqlite::Sqlite;
 use diesel::upsert::excluded;
 
 use super::schema::service_level_counts as slc;
-use super::DbConn;
+use super::{each_backend, DbConn, Dialect};
 use crate::domain::service_level::Histogram;
 
 /// Which row a ticket counts in.
@@ -145,15 +143,7 @@ pub fn add_all(conn: &mut DbConn, tickets: &[Contribution]) -> QueryResult<()> {
     // rows take their locks in the same order and never wait for each other.
     let empties: Vec<Row> = keys.iter().map(|key| Row::empty(key)).collect();
     for chunk in empties.chunks(ROWS_PER_STATEMENT) {
-        match conn {
-            DbConn::Postgresql(pg) => {
-                diesel::insert_into(slc::table)
-                    .values(chunk)
-                    .on_conflict_do_nothing()
-                    .execute(pg)?;
-            }
-            DbConn::Sqlite(sqlite) => sqlite_insert_rows(sqlite, chunk, "ON CONFLICT DO NOTHING")?,
-        }
+        each_backend!(&mut *conn, c => c.create_service_level_rows(chunk))?;
     }
     let mut members: Vec<i64> = keys.iter().map(|k| k.member_id).collect();
     members.sort_unstable();
@@ -161,20 +151,8 @@ pub fn add_all(conn: &mut DbConn, tickets: &[Contribution]) -> QueryResult<()> {
     let mut years: Vec<i32> = keys.iter().map(|k| k.year).collect();
     years.sort_unstable();
     years.dedup();
-    macro_rules! rows_of {
-        () => {
-            slc::table
-                .filter(slc::member_id.eq_any(&members))
-                .filter(slc::year.eq_any(&years))
-                .order((slc::member_id, slc::year, slc::priority, slc::origin))
-                .select(Row::as_select())
-        };
-    }
     // SQLite's write transaction holds the whole database; PostgreSQL locks the rows read.
-    let current: Vec<Row> = match conn {
-        DbConn::Postgresql(pg) => rows_of!().for_update().load(pg)?,
-        DbConn::Sqlite(sqlite) => rows_of!().load(sqlite)?,
-    };
+    let current = each_backend!(&mut *conn, c => c.locked_service_level_rows(&members, &years))?;
     let updated: Vec<Row> = current
         .into_iter()
         .filter_map(|mut row| {
@@ -184,32 +162,7 @@ pub fn add_all(conn: &mut DbConn, tickets: &[Contribution]) -> QueryResult<()> {
         })
         .collect();
     for chunk in updated.chunks(ROWS_PER_STATEMENT) {
-        match conn {
-            DbConn::Postgresql(pg) => {
-                diesel::insert_into(slc::table)
-                    .values(chunk)
-                    .on_conflict((slc::member_id, slc::year, slc::priority, slc::origin))
-                    .do_update()
-                    .set((
-                        slc::tickets.eq(excluded(slc::tickets)),
-                        slc::acknowledged.eq(excluded(slc::acknowledged)),
-                        slc::acknowledge_histogram.eq(excluded(slc::acknowledge_histogram)),
-                        slc::resolved.eq(excluded(slc::resolved)),
-                        slc::resolve_histogram.eq(excluded(slc::resolve_histogram)),
-                        slc::revision.eq(excluded(slc::revision)),
-                    ))
-                    .execute(pg)?;
-            }
-            DbConn::Sqlite(sqlite) => sqlite_insert_rows(
-                sqlite,
-                chunk,
-                "ON CONFLICT (member_id, year, priority, origin) DO UPDATE SET \
-                 tickets = excluded.tickets, acknowledged = excluded.acknowledged, \
-                 acknowledge_histogram = excluded.acknowledge_histogram, \
-                 resolved = excluded.resolved, resolve_histogram = excluded.resolve_histogram, \
-                 revision = excluded.revision",
-            )?,
-        }
+        each_backend!(&mut *conn, c => c.replace_service_level_rows(chunk))?;
     }
     Ok(())
 }
@@ -226,58 +179,9 @@ fn add_counts(conn: &mut DbConn, keys: &[&Key], deltas: &HashMap<Key, Delta>) ->
         })
         .collect();
     for chunk in counted.chunks(ROWS_PER_STATEMENT) {
-        match conn {
-            DbConn::Postgresql(pg) => {
-                diesel::insert_into(slc::table)
-                    .values(chunk)
-                    .on_conflict((slc::member_id, slc::year, slc::priority, slc::origin))
-                    .do_update()
-                    .set((
-                        slc::tickets.eq(slc::tickets + excluded(slc::tickets)),
-                        slc::revision.eq(slc::revision + 1),
-                    ))
-                    .execute(pg)?;
-            }
-            DbConn::Sqlite(sqlite) => sqlite_insert_rows(
-                sqlite,
-                chunk,
-                "ON CONFLICT (member_id, year, priority, origin) DO UPDATE SET \
-                 tickets = tickets + excluded.tickets, revision = revision + 1",
-            )?,
-        }
+        each_backend!(&mut *conn, c => c.add_service_level_tickets(chunk))?;
     }
     Ok(())
-}
-
-/// Inserts whole rows into SQLite in one statement ending with `conflict` (what to do with a
-/// row already there): diesel cannot build a multi-row insert with that clause for SQLite.
-fn sqlite_insert_rows(
-    sqlite: &mut diesel::SqliteConnection,
-    rows: &[Row],
-    conflict: &str,
-) -> QueryResult<()> {
-    let sql = super::sqlite_multi_row(
-        "INSERT INTO service_level_counts (member_id, year, priority, origin, tickets, \
-         acknowledged, acknowledge_histogram, resolved, resolve_histogram, revision)",
-        "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        rows.len(),
-        conflict,
-    );
-    let mut query = diesel::sql_query(sql).into_boxed::<Sqlite>();
-    for row in rows {
-        query = query
-            .bind::<BigInt, _>(row.member_id)
-            .bind::<Integer, _>(row.year)
-            .bind::<Integer, _>(row.priority)
-            .bind::<Text, _>(&row.origin)
-            .bind::<BigInt, _>(row.tickets)
-            .bind::<BigInt, _>(row.acknowledged)
-            .bind::<Binary, _>(&row.acknowledge_histogram)
-            .bind::<BigInt, _>(row.resolved)
-            .bind::<Binary, _>(&row.resolve_histogram)
-            .bind::<BigInt, _>(row.revision);
-    }
-    query.execute(sqlite).map(|_| ())
 }
 
 /// Rows of one multi-row statement: ten values each, within SQLite's limit of bound values.
@@ -335,26 +239,20 @@ fn apply(conn: &mut DbConn, key: &Key, delta: &Delta) -> QueryResult<()> {
     };
     // One statement creates the row or adds to its counters, and so takes its lock: the
     // histograms read next are the latest, and no concurrent writer can change them before
-    // this transaction ends. The multi connection cannot build it: written once per backend.
-    macro_rules! count {
-        ($conn:expr) => {
-            diesel::insert_into(slc::table)
-                .values(&counted)
-                .on_conflict((slc::member_id, slc::year, slc::priority, slc::origin))
-                .do_update()
-                .set((
-                    slc::tickets.eq(slc::tickets + excluded(slc::tickets)),
-                    slc::acknowledged.eq(slc::acknowledged + excluded(slc::acknowledged)),
-                    slc::resolved.eq(slc::resolved + excluded(slc::resolved)),
-                    slc::revision.eq(slc::revision + 1),
-                ))
-                .execute($conn)
-        };
-    }
-    match conn {
-        DbConn::Postgresql(pg) => count!(pg)?,
-        DbConn::Sqlite(sqlite) => count!(sqlite)?,
-    };
+    // this transaction ends. The multi connection cannot build it: it runs on the connection held.
+    each_backend!(&mut *conn, c => {
+        diesel::insert_into(slc::table)
+            .values(&counted)
+            .on_conflict((slc::member_id, slc::year, slc::priority, slc::origin))
+            .do_update()
+            .set((
+                slc::tickets.eq(slc::tickets + excluded(slc::tickets)),
+                slc::acknowledged.eq(slc::acknowledged + excluded(slc::acknowledged)),
+                slc::resolved.eq(slc::resolved + excluded(slc::resolved)),
+                slc::revision.eq(slc::revision + 1),
+            ))
+            .execute(c)
+    })?;
     let row = slc::table
         .filter(slc::member_id.eq(key.member_id))
         .filter(slc::year.eq(key.year))

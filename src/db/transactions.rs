@@ -4,7 +4,7 @@
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use diesel::connection::{AnsiTransactionManager, TransactionManager};
+use diesel::connection::TransactionManager;
 use diesel::Connection;
 
 use super::backends::*;
@@ -12,19 +12,19 @@ use super::backends::*;
 /// Writers of this process take turns before they ask SQLite for its write lock: SQLite lets
 /// one writer at a time, and a writer that finds the lock taken sleeps in its busy handler for
 /// up to a hundred milliseconds at a time, where waiting here wakes it as soon as it is free.
-pub(super) static SQLITE_WRITER: Turns = Turns::new();
+pub(in crate::db) static SQLITE_WRITER: Turns = Turns::new();
 
 /// A lock taken in the order it was asked for. A plain mutex lets a thread that has just let
 /// go take it again before the ones waiting wake up: under 32 concurrent filings, some waited
 /// for 170 ms while the mean was 25 ms.
-pub(super) struct Turns {
+pub struct Turns {
     /// The next turn to give out, and the turn now served.
     state: Mutex<(u64, u64)>,
     served: std::sync::Condvar,
 }
 
 /// A turn being served; the next one's comes when it is dropped.
-pub(super) struct Turn<'a>(&'a Turns);
+pub struct Turn<'a>(&'a Turns);
 
 impl Turns {
     const fn new() -> Self {
@@ -86,13 +86,7 @@ where
     F: FnMut(&mut DbConn) -> Result<T, E>,
     E: From<diesel::result::Error> + Contended,
 {
-    let top_level_pg = match conn {
-        DbConn::Postgresql(pg) => matches!(
-            AnsiTransactionManager::transaction_manager_status_mut(pg).transaction_depth(),
-            Ok(None)
-        ),
-        DbConn::Sqlite(_) => false,
-    };
+    let top_level_pg = each_backend!(&mut *conn, c => c.retries_whole_transactions());
     let mut attempt = 1;
     loop {
         match write_once(conn, &mut work) {
@@ -124,30 +118,7 @@ where
     F: FnMut(&mut DbConn) -> Result<T, E>,
     E: From<diesel::result::Error>,
 {
-    let nested = match conn {
-        DbConn::Sqlite(sqlite) => !matches!(
-            AnsiTransactionManager::transaction_manager_status_mut(sqlite).transaction_depth(),
-            Ok(None)
-        ),
-        DbConn::Postgresql(_) => false,
-    };
-    let _turn = match conn {
-        // Within a transaction already open on this connection: a savepoint, which undoes
-        // this work alone if it fails.
-        DbConn::Sqlite(_) if nested => {
-            <DbConn as TransactionManager<DbConn>>::begin_transaction(conn)?;
-            None
-        }
-        DbConn::Sqlite(sqlite) => {
-            let turn = SQLITE_WRITER.take();
-            AnsiTransactionManager::begin_transaction_sql(sqlite, "BEGIN IMMEDIATE")?;
-            Some(turn)
-        }
-        DbConn::Postgresql(_) => {
-            <DbConn as TransactionManager<DbConn>>::begin_transaction(conn)?;
-            None
-        }
-    };
+    let _turn = each_backend!(&mut *conn, c => c.begin_write())?;
     match work(conn) {
         Ok(value) => {
             <DbConn as TransactionManager<DbConn>>::commit_transaction(conn)?;

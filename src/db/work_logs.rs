@@ -7,8 +7,9 @@ use diesel::prelude::*;
 
 use super::audit::{self, AuditAction, AuditSource};
 use super::schema::work_logs;
-use super::tickets::insert_returning;
 use super::{categories, counts, members, tickets, users, DbConn};
+use crate::db::each_backend;
+use crate::db::insert_returning;
 use crate::domain::time::now;
 use crate::domain::user::Role;
 use crate::domain::work_log::WorkKind;
@@ -390,14 +391,9 @@ fn import_batch(conn: &mut DbConn, logs: &[WorkLogFields]) -> Result<usize, AppE
                     }
                 })
                 .collect();
-            match conn {
-                DbConn::Postgresql(pg) => diesel::insert_into(work_logs::table)
-                    .values(&rows)
-                    .execute(pg)?,
-                DbConn::Sqlite(sqlite) => diesel::insert_into(work_logs::table)
-                    .values(&rows)
-                    .execute(sqlite)?,
-            };
+            each_backend!(conn, c => diesel::insert_into(work_logs::table)
+                .values(&rows)
+                .execute(c))?;
         }
         for ((member_id, month, kind), minutes) in monthly {
             counts::add_work_minutes(conn, member_id, month, &kind, minutes)?;

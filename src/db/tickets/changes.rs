@@ -9,6 +9,7 @@ use diesel::prelude::*;
 use crate::db::schema::{tickets, users, work_logs};
 use crate::db::service_levels::{self as sla_counts};
 use crate::db::{counts, members, outbox, users as user_rows, DbConn};
+use crate::db::{each_backend, Dialect};
 use crate::domain::ticket::{Origin, Status};
 use crate::domain::time::now;
 use crate::domain::transition::{assigns_someone, transition, Move, Progress};
@@ -91,14 +92,7 @@ pub(in crate::db) fn change_once(
     // On PostgreSQL the ticket's row is locked before it is read, so that concurrent changes
     // of one ticket apply one after the other, each to the version the one before left: only
     // a stale `If-Match` is refused. SQLite's write transaction holds the whole file already.
-    if let DbConn::Postgresql(pg) = conn {
-        tickets::table
-            .find(id)
-            .select(tickets::id)
-            .for_update()
-            .first::<i64>(pg)
-            .optional()?;
-    }
+    each_backend!(&mut *conn, c => c.lock_ticket(id))?;
     let current = find_visible(conn, id, actor)?;
     if let Some(expected) = expected_version {
         if expected != current.version {

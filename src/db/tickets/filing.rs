@@ -3,12 +3,12 @@
 use std::collections::{HashMap, HashSet};
 
 use chrono::{Datelike, Duration, NaiveDate, NaiveDateTime};
-use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 
 use crate::db::schema::{idempotency_keys, tickets};
 use crate::db::service_levels::{self as sla_counts, Contribution};
 use crate::db::{counts, members, outbox, DbConn};
+use crate::db::{each_backend, Dialect};
 use crate::domain::ticket::Status;
 use crate::domain::time::{local_date, now};
 use crate::domain::user::Actor;
@@ -65,7 +65,7 @@ pub fn file(
         match crate::db::write(conn, |conn| {
             let filed = file_once(conn, draft, actor, idempotency, policy)?;
             if let Filed::Created(ticket) = &filed {
-                index_for_search(conn, ticket.id, ticket.id)?;
+                each_backend!(&mut *conn, c => c.index_for_search(ticket.id, ticket.id))?;
             }
             Ok(filed)
         }) {
@@ -131,14 +131,6 @@ pub(in crate::db) fn file_once(
     Ok(Filed::Created(ticket))
 }
 
-/// PostgreSQL's trigram index gathers new entries in a pending list and merges it into the
-/// index when it passes `gin_pending_list_limit` (4 MB by default); the insert that passes it
-/// waits for the whole merge. Under steady filings that held a group of filings 40 to 70 ms
-/// about once a second. With 256 kB the merges of filings are under 10 ms, for about as many
-/// filings a second (without a pending list at all, a third fewer). An import keeps the large
-/// list, whose merges cost it less in all (about a tenth, with 256 kB).
-pub(in crate::db) const FILING_PENDING_LIST: &str = "SET LOCAL gin_pending_list_limit = 256";
-
 /// Files tickets filed at `at` within a transaction open on `conn`, in the same few statements
 /// whatever their number, but for the trigram index (see `file_once`): one outcome per filing,
 /// in order. A filing whose member or category is not valid gets its error and the others are
@@ -188,19 +180,11 @@ pub(in crate::db) fn file_many(
     if rows.is_empty() {
         return Ok(outcomes.into_iter().flatten().collect());
     }
-    let mut filed: Vec<Ticket> = match conn {
-        DbConn::Postgresql(pg) => {
-            pg.batch_execute(FILING_PENDING_LIST)?;
-            diesel::insert_into(tickets::table)
-                .values(&rows)
-                .returning(Ticket::as_returning())
-                .get_results(pg)?
-        }
-        DbConn::Sqlite(sqlite) => diesel::insert_into(tickets::table)
-            .values(&rows)
-            .returning(Ticket::as_returning())
-            .get_results(sqlite)?,
-    };
+    each_backend!(&mut *conn, c => c.prepare_filing())?;
+    let mut filed: Vec<Ticket> = each_backend!(&mut *conn, c => diesel::insert_into(tickets::table)
+        .values(&rows)
+        .returning(Ticket::as_returning())
+        .get_results(c))?;
     // Ids are given in the order of the rows inserted.
     filed.sort_unstable_by_key(|t| t.id);
     let matches = filed.len() == rows.len()

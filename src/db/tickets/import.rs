@@ -8,6 +8,7 @@ use diesel::prelude::*;
 use crate::db::schema::{tickets, users};
 use crate::db::service_levels::{self as sla_counts, Contribution};
 use crate::db::{counts, members, DbConn};
+use crate::db::{each_backend, Dialect};
 use crate::domain::service_level::TicketClock;
 use crate::domain::ticket::Status;
 use crate::domain::time::{local_date, now};
@@ -165,16 +166,10 @@ pub(in crate::db) fn import_batch(
                     }
                 })
                 .collect();
-            let chunk_ids: Vec<i64> = match conn {
-                DbConn::Postgresql(pg) => diesel::insert_into(tickets::table)
-                    .values(&rows)
-                    .returning(tickets::id)
-                    .get_results(pg)?,
-                DbConn::Sqlite(sqlite) => diesel::insert_into(tickets::table)
-                    .values(&rows)
-                    .returning(tickets::id)
-                    .get_results(sqlite)?,
-            };
+            let chunk_ids: Vec<i64> = each_backend!(conn, c => diesel::insert_into(tickets::table)
+                .values(&rows)
+                .returning(tickets::id)
+                .get_results(c))?;
             let events: Vec<NewTicketEvent> = chunk_ids
                 .iter()
                 .map(|&id| NewTicketEvent {
@@ -190,7 +185,7 @@ pub(in crate::db) fn import_batch(
             ids.extend(chunk_ids);
         }
         if let (Some(&first), Some(&last)) = (ids.iter().min(), ids.iter().max()) {
-            index_for_search(conn, first, last)?;
+            each_backend!(&mut *conn, c => c.index_for_search(first, last))?;
         }
         counts::add_tickets_many(conn, &monthly)?;
         sla_counts::add_all(conn, &contributions)?;

@@ -6,6 +6,7 @@ use chrono::{NaiveDate, NaiveDateTime};
 use chrono_tz::Tz;
 use diesel::prelude::*;
 
+use crate::db::each_backend;
 use crate::db::schema::{ticket_events, tickets, users};
 use crate::db::service_levels::Contribution;
 use crate::db::stored::{StoredDate, StoredMaybeTime, StoredTime};
@@ -170,40 +171,15 @@ impl NewTicketEvent {
     }
 }
 
-/// An insert that returns the whole row, written per backend: the multi connection cannot
-/// build `RETURNING` itself.
-macro_rules! insert_returning {
-    ($conn:expr, $table:expr, $values:expr, $row:ty) => {
-        match $conn {
-            DbConn::Postgresql(pg) => diesel::insert_into($table)
-                .values($values)
-                .returning(<$row>::as_returning())
-                .get_result::<$row>(pg),
-            DbConn::Sqlite(sqlite) => diesel::insert_into($table)
-                .values($values)
-                .returning(<$row>::as_returning())
-                .get_result::<$row>(sqlite),
-        }
-    };
-}
-pub(crate) use insert_returning;
-
 pub fn find(conn: &mut DbConn, id: i64) -> QueryResult<Option<Ticket>> {
     // Run on the backend's own connection, the statement is found in its cache by the
     // query's type; through `DbConn` it would be written out in SQL first on every read, to
     // be looked up by its text (two fifths of the work of reading one ticket on SQLite).
-    match conn {
-        DbConn::Sqlite(sqlite) => tickets::table
-            .find(id)
-            .select(Ticket::as_select())
-            .first(sqlite)
-            .optional(),
-        DbConn::Postgresql(pg) => tickets::table
-            .find(id)
-            .select(Ticket::as_select())
-            .first(pg)
-            .optional(),
-    }
+    each_backend!(conn, c => tickets::table
+        .find(id)
+        .select(Ticket::as_select())
+        .first(c)
+        .optional())
 }
 
 /// The ticket if the actor may see it: agents see only their member's.
@@ -334,14 +310,9 @@ pub fn history(
 
 /// Inserts history rows in one statement (per backend: the multi connection has no batch insert).
 pub fn record_events(conn: &mut DbConn, events: &[NewTicketEvent]) -> QueryResult<()> {
-    match conn {
-        DbConn::Postgresql(pg) => diesel::insert_into(ticket_events::table)
-            .values(events)
-            .execute(pg)?,
-        DbConn::Sqlite(sqlite) => diesel::insert_into(ticket_events::table)
-            .values(events)
-            .execute(sqlite)?,
-    };
+    each_backend!(conn, c => diesel::insert_into(ticket_events::table)
+        .values(events)
+        .execute(c))?;
     Ok(())
 }
 
@@ -407,22 +378,6 @@ pub fn alert_overdue(
         }
         Ok(true)
     })
-}
-
-/// Puts the tickets with ids from `first` to `last`, just inserted in this transaction, into the
-/// SQLite trigram index, in one statement, so that FTS5 writes one segment for them all.
-/// PostgreSQL's trigram index is an index of the table: nothing to do there.
-pub(in crate::db) fn index_for_search(conn: &mut DbConn, first: i64, last: i64) -> QueryResult<()> {
-    if let DbConn::Sqlite(sqlite) = conn {
-        diesel::sql_query(
-            "INSERT INTO tickets_search (rowid, search_text) \
-             SELECT id, search_text FROM tickets WHERE id BETWEEN ? AND ?",
-        )
-        .bind::<diesel::sql_types::BigInt, _>(first)
-        .bind::<diesel::sql_types::BigInt, _>(last)
-        .execute(sqlite)?;
-    }
-    Ok(())
 }
 
 /// Which of these ticket ids exist.

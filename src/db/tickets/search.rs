@@ -7,6 +7,7 @@ use diesel::sql_types::{Bool, Text};
 
 use crate::db::schema::tickets;
 use crate::db::DbConn;
+use crate::db::{each_backend, Dialect};
 
 use super::rows::*;
 
@@ -95,8 +96,12 @@ pub fn list(
             .select(Ticket::as_select())
             .load(conn);
     };
-    if let (DbConn::Postgresql(_), true) = (&*conn, filter.is_text_only()) {
-        return search_everything(conn, filter, q, after, limit);
+    if filter.is_text_only() {
+        if let Some(keys) =
+            each_backend!(&mut *conn, c => c.newest_short_text_matches(q, after, limit))?
+        {
+            return search_everything(conn, filter, q, after, limit, keys);
+        }
     }
     // The newest SEARCH_WINDOW tickets of the other filters are read in order first, ending at
     // `edge`; older matches, if the page is not full, come from the trigram index.
@@ -123,58 +128,19 @@ pub fn list(
 pub(in crate::db) const SHORT_TEXT: &str = "octet_length(tickets.search_text) <= 2000";
 pub(in crate::db) const LONG_TEXT: &str = "octet_length(tickets.search_text) > 2000";
 
-/// A `q` search with no other filter, on PostgreSQL. The newest SEARCH_WINDOW short texts are
-/// read from `tickets_newest_text` alone, in order, until a page of them matches; long texts
-/// as recent as the last of those come from their own index; only the page's tickets are then
-/// read from the table. A window short of a page is followed, as in `list`, by the older
-/// matches from the trigram index.
-pub(in crate::db) fn search_everything(
+/// A `q` search with no other filter, where the backend keeps an index of the newest short
+/// texts (PostgreSQL): `keys` are the newest of those that match (see
+/// `Dialect::newest_short_text_matches`); long texts as recent as the last of them come from
+/// their own index; only the page's tickets are then read from the table. A window short of a
+/// page is followed, as in `list`, by the older matches from the trigram index.
+fn search_everything(
     conn: &mut DbConn,
     filter: &TicketFilter,
     q: &str,
     after: Option<(NaiveDateTime, i64)>,
     limit: i64,
+    mut keys: Vec<(NaiveDateTime, i64)>,
 ) -> QueryResult<Vec<Ticket>> {
-    use diesel::pg::Pg;
-    use diesel::sql_types::{BigInt, Timestamp};
-
-    #[derive(QueryableByName)]
-    struct Key {
-        #[diesel(sql_type = Timestamp)]
-        created_at: NaiveDateTime,
-        #[diesel(sql_type = BigInt)]
-        id: i64,
-    }
-    let DbConn::Postgresql(pg) = conn else {
-        return Err(diesel::result::Error::QueryBuilderError(
-            "this search is written for PostgreSQL".into(),
-        ));
-    };
-    // A LIMIT in the subquery keeps the text condition out of it: the window is read from the
-    // index, never through the trigram index.
-    let window = format!(
-        "SELECT created_at, id FROM (SELECT created_at, id, search_text FROM tickets \
-         WHERE {SHORT_TEXT}{} ORDER BY created_at DESC, id DESC LIMIT $1) newest \
-         WHERE search_text LIKE $2 ESCAPE '\\' ORDER BY created_at DESC, id DESC LIMIT $3",
-        if after.is_some() {
-            " AND created_at <= $4 AND (created_at < $4 OR (created_at = $4 AND id < $5))"
-        } else {
-            ""
-        }
-    );
-    let mut query = diesel::sql_query(window)
-        .into_boxed::<Pg>()
-        .bind::<BigInt, _>(SEARCH_WINDOW)
-        .bind::<Text, _>(like_pattern(q))
-        .bind::<BigInt, _>(limit);
-    if let Some((created_at, id)) = after {
-        query = query.bind::<Timestamp, _>(created_at).bind::<BigInt, _>(id);
-    }
-    let mut keys: Vec<(NaiveDateTime, i64)> = query
-        .load::<Key>(pg)?
-        .into_iter()
-        .map(|k| (k.created_at, k.id))
-        .collect();
     // Matches older than `bound` cannot be on the page: either a page of short texts is as
     // recent, or the window ends there (then `edge`).
     let (bound, edge) = if keys.len() as i64 >= limit {
@@ -245,17 +211,11 @@ pub(in crate::db) fn fill_with_older_matches(
     }
     let older = filtered(filter, Some(edge));
     let lowered = q.to_lowercase();
-    let older = match conn {
-        // The trigram index finds a text of three characters or more as a phrase; a shorter
-        // one is looked for in every ticket.
-        DbConn::Sqlite(_) if lowered.chars().count() >= 3 => older.filter(
-            sql::<Bool>(
-                "tickets.id IN (SELECT rowid FROM tickets_search WHERE tickets_search MATCH ",
-            )
-            .bind::<Text, _>(format!("\"{}\"", lowered.replace('"', "\"\"")))
-            .sql(")"),
-        ),
-        _ => older.filter(tickets::search_text.like(like_pattern(q)).escape('\\')),
+    let older = match each_backend!(&*conn, c => c.phrase_index_filter(&lowered)) {
+        Some((head, phrase, tail)) => {
+            older.filter(sql::<Bool>(head).bind::<Text, _>(phrase).sql(tail))
+        }
+        None => older.filter(tickets::search_text.like(like_pattern(q)).escape('\\')),
     };
     rows.extend(
         newest_first(older, missing)
