@@ -414,8 +414,8 @@ impl Settings {
     }
 
     /// What ticket writes need of the settings.
-    pub fn policy(&self) -> crate::db::tickets::Policy {
-        crate::db::tickets::Policy {
+    pub fn policy(&self) -> crate::desk::Policy {
+        crate::desk::Policy {
             zone: self.service.timezone,
             clock: self.service_clock(),
             mail: crate::notify::Composer::new(&self.mail.language),

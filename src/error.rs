@@ -211,7 +211,7 @@ impl From<diesel::result::Error> for AppError {
             Error::DatabaseError(DatabaseErrorKind::ClosedConnection, _)
             | Error::DatabaseError(DatabaseErrorKind::UnableToSendCommand, _)
             | Error::BrokenTransactionManager => AppError::Unavailable(Box::new(error)),
-            _ if is_contention(&error) => AppError::Contention(Box::new(error)),
+            _ if crate::db::is_contention(&error) => AppError::Contention(Box::new(error)),
             // A full disk or a read-only database: the request is fine, the storage is not.
             Error::DatabaseError(DatabaseErrorKind::ReadOnlyTransaction, _) => {
                 AppError::Unavailable(Box::new(error))
@@ -223,21 +223,6 @@ impl From<diesel::result::Error> for AppError {
             }
             _ => AppError::Internal(Box::new(error)),
         }
-    }
-}
-
-/// A transaction the database undid because it collided with another (a deadlock, a
-/// serialization failure), or a statement cancelled after waiting too long for a lock: running
-/// it again may succeed.
-pub fn is_contention(error: &diesel::result::Error) -> bool {
-    use diesel::result::{DatabaseErrorKind, Error};
-    match error {
-        Error::DatabaseError(DatabaseErrorKind::SerializationFailure, _) => true,
-        Error::DatabaseError(DatabaseErrorKind::Unknown, info) => {
-            let message = info.message().to_ascii_lowercase();
-            message.contains("deadlock detected") || message.contains("could not serialize")
-        }
-        _ => false,
     }
 }
 
@@ -277,5 +262,11 @@ impl From<Vec<FieldError>> for AppError {
 impl From<FieldError> for AppError {
     fn from(error: FieldError) -> Self {
         AppError::Validation(vec![error])
+    }
+}
+
+impl crate::db::Contended for AppError {
+    fn is_contention(&self) -> bool {
+        matches!(self, AppError::Contention(_))
     }
 }

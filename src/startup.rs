@@ -83,10 +83,10 @@ impl Application {
         let blocking_threads = (settings.database.pool_size as usize)
             .div_ceil(workers)
             .max(1);
-        let filings = db::filing_queue::FilingQueue::start(
+        let filings = crate::desk::filing_queue::FilingQueue::start(
             pool.clone(),
             settings.policy(),
-            db::filing_queue::threads_for(&url),
+            crate::desk::filing_queue::threads_for(&url),
         )
         .context("cannot start the filing threads")?;
         let state = web::Data::new(AppState {

@@ -10,9 +10,10 @@ use crate::auth::cache::UserCache;
 use crate::auth::throttle::LoginThrottle;
 use crate::auth::token::JwtKeys;
 use crate::config::Settings;
-use crate::db::filing_queue::NotQueued;
-use crate::db::tickets::{Filed, IdempotencyKey, Policy, TicketDraft};
-use crate::db::{self, DbConn, Pool};
+use crate::db::{DbConn, Pool};
+use crate::desk::filing_queue::NotQueued;
+use crate::desk::tickets::{Filed, IdempotencyKey, TicketDraft};
+use crate::desk::Policy;
 use crate::domain::user::Actor;
 use crate::error::AppError;
 use crate::metrics::Metrics;
@@ -34,7 +35,7 @@ pub struct AppState {
     /// The database is an SQLite file opened by this process.
     pub embedded: bool,
     /// The queue whose thread commits concurrent filings together.
-    pub filings: db::filing_queue::FilingQueue,
+    pub filings: crate::desk::filing_queue::FilingQueue,
     /// Service levels already computed, by the revisions of the rows they come from.
     pub service_levels: crate::stats::service_levels::Cache,
     /// The database has been reached, migrated and seeded; until then every request that
@@ -153,7 +154,7 @@ impl AppState {
         let app = state.clone();
         state
             .run(move |conn| {
-                db::tickets::file(
+                crate::desk::tickets::file(
                     conn,
                     &alone.draft,
                     &alone.actor,

@@ -170,7 +170,7 @@ pub async fn create_work_log(
         note,
     };
     let log = state
-        .run(move |conn| db::work_logs::insert(conn, &fields))
+        .run(move |conn| crate::desk::work_logs::insert(conn, &fields))
         .await?;
     Ok(created(
         format!("/api/v1/work-logs/{}", log.id),
@@ -260,7 +260,7 @@ pub async fn import_work_logs(
     }
     checks.finish()?;
     let created = state
-        .run(move |conn| db::work_logs::import(conn, &logs))
+        .run(move |conn| crate::desk::work_logs::import(conn, &logs))
         .await?;
     Ok(HttpResponse::Created().json(WorkLogImportResult { created }))
 }
@@ -417,7 +417,7 @@ pub async fn update_work_log(
     let source = crate::api::audit::source(&user, &req);
     let log = state
         .run(move |conn| {
-            db::work_logs::update(conn, id, &source, |current| {
+            crate::desk::work_logs::update(conn, id, &source, |current| {
                 let mut fields = current.fields();
                 if let Some(technician_id) = technician_id {
                     fields.technician_id = technician_id;
@@ -472,7 +472,7 @@ pub async fn delete_work_log(
     let actor = user.actor;
     state
         .run(move |conn| {
-            db::work_logs::delete(conn, id, &source, |log| {
+            crate::desk::work_logs::delete(conn, id, &source, |log| {
                 // Work logs feed billing: only their technician, a manager or an admin.
                 if log.technician_id == actor.id || actor.role.manages_directory() {
                     Ok(())

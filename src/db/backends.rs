@@ -9,9 +9,8 @@
 use chrono::NaiveDateTime;
 use diesel::{PgConnection, QueryResult, SqliteConnection};
 
-use super::counts::TicketMonthCount;
-use super::service_levels::Row as ServiceLevelRow;
-use super::transactions::Turn;
+use super::aggregates::{ServiceLevelRow, TicketMonthCount};
+use super::turns::Turn;
 
 /// One connection, to PostgreSQL or SQLite: the queries are written once for both.
 #[derive(diesel::MultiConnection)]

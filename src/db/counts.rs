@@ -5,32 +5,13 @@ use chrono::NaiveDate;
 use diesel::prelude::*;
 use diesel::upsert::excluded;
 
+pub use super::aggregates::{TicketMonthCount, WorkMonthMinutes};
 use super::schema::{ticket_month_counts, work_month_minutes};
 use super::{each_backend, DbConn, Dialect};
 use crate::domain::time::year_month;
 
 /// Stands for "no member" in `work_month_minutes` (hotline duty).
 pub const NO_MEMBER: i64 = 0;
-
-#[derive(Debug, Clone, Insertable, Queryable, Selectable)]
-#[diesel(table_name = ticket_month_counts)]
-pub struct TicketMonthCount {
-    pub member_id: i64,
-    pub year: i32,
-    pub month: i32,
-    pub origin: String,
-    pub tickets: i64,
-}
-
-#[derive(Debug, Clone, Insertable, Queryable, Selectable)]
-#[diesel(table_name = work_month_minutes)]
-pub struct WorkMonthMinutes {
-    pub member_id: i64,
-    pub year: i32,
-    pub month: i32,
-    pub kind: String,
-    pub minutes: i64,
-}
 
 /// Adds `delta` tickets (negative to remove) of a member, created on `day`, of an origin.
 pub fn add_tickets(

@@ -1,5 +1,6 @@
 //! Database access: the pool, the connection over both backends, and one module of queries per table.
 
+pub mod aggregates;
 pub mod audit;
 mod backends;
 mod bulk;
@@ -7,7 +8,6 @@ pub mod categories;
 pub mod comments;
 mod connections;
 pub mod counts;
-pub mod filing_queue;
 pub mod members;
 pub mod outbox;
 pub mod postgres;
@@ -18,6 +18,7 @@ mod sqlite;
 pub mod stored;
 pub mod tickets;
 mod transactions;
+mod turns;
 pub mod users;
 pub mod work_logs;
 

@@ -11,7 +11,7 @@ use diesel::prelude::*;
 use super::schema::outbox;
 use super::DbConn;
 use crate::db::each_backend;
-use crate::notify::Message;
+use crate::domain::mail::Message;
 
 pub const QUEUED: &str = "queued";
 pub const FAILING: &str = "failing";

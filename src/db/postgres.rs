@@ -11,12 +11,11 @@ use diesel::upsert::excluded;
 use diesel::PgConnection;
 use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
 
+use super::aggregates::{ServiceLevelRow, TicketMonthCount};
 use super::backends::{Dialect, MigrationError};
-use super::counts::TicketMonthCount;
 use super::schema::{service_level_counts as slc, ticket_month_counts, tickets};
-use super::service_levels::Row as ServiceLevelRow;
 use super::tickets::{like_pattern, SEARCH_WINDOW, SHORT_TEXT};
-use super::transactions::Turn;
+use super::turns::Turn;
 
 const MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
 

@@ -9,6 +9,7 @@ use chrono::{Datelike, NaiveDate};
 use diesel::prelude::*;
 use diesel::upsert::excluded;
 
+pub use super::aggregates::ServiceLevelRow as Row;
 use super::schema::service_level_counts as slc;
 use super::{each_backend, DbConn, Dialect};
 use crate::domain::service_level::Histogram;
@@ -80,22 +81,6 @@ impl Contribution {
         }
         delta
     }
-}
-
-#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
-#[diesel(table_name = slc)]
-pub struct Row {
-    pub member_id: i64,
-    pub year: i32,
-    pub priority: i32,
-    pub origin: String,
-    pub tickets: i64,
-    pub acknowledged: i64,
-    pub acknowledge_histogram: Vec<u8>,
-    pub resolved: i64,
-    pub resolve_histogram: Vec<u8>,
-    /// Counts up at each write of the row.
-    pub revision: i64,
 }
 
 /// Replaces a ticket's old contribution by its new one.

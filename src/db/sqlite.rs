@@ -9,11 +9,10 @@ use diesel::sqlite::Sqlite;
 use diesel::SqliteConnection;
 use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
 
+use super::aggregates::{ServiceLevelRow, TicketMonthCount};
 use super::backends::{Dialect, MigrationError};
-use super::counts::TicketMonthCount;
 use super::schema::service_level_counts as slc;
-use super::service_levels::Row as ServiceLevelRow;
-use super::transactions::{Turn, SQLITE_WRITER};
+use super::turns::{Turn, SQLITE_WRITER};
 
 const MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
 

@@ -1,58 +1,12 @@
 //! Transactions: writers taking turns on SQLite, and deadlocks or serialization failures
 //! retried on PostgreSQL.
 
-use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use diesel::connection::TransactionManager;
 use diesel::Connection;
 
 use super::backends::*;
-
-/// Writers of this process take turns before they ask SQLite for its write lock: SQLite lets
-/// one writer at a time, and a writer that finds the lock taken sleeps in its busy handler for
-/// up to a hundred milliseconds at a time, where waiting here wakes it as soon as it is free.
-pub(in crate::db) static SQLITE_WRITER: Turns = Turns::new();
-
-/// A lock taken in the order it was asked for. A plain mutex lets a thread that has just let
-/// go take it again before the ones waiting wake up: under 32 concurrent filings, some waited
-/// for 170 ms while the mean was 25 ms.
-pub struct Turns {
-    /// The next turn to give out, and the turn now served.
-    state: Mutex<(u64, u64)>,
-    served: std::sync::Condvar,
-}
-
-/// A turn being served; the next one's comes when it is dropped.
-pub struct Turn<'a>(&'a Turns);
-
-impl Turns {
-    const fn new() -> Self {
-        Turns {
-            state: Mutex::new((0, 0)),
-            served: std::sync::Condvar::new(),
-        }
-    }
-
-    pub(super) fn take(&self) -> Turn<'_> {
-        let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
-        let mine = state.0;
-        state.0 += 1;
-        while state.1 != mine {
-            state = self.served.wait(state).unwrap_or_else(|e| e.into_inner());
-        }
-        Turn(self)
-    }
-}
-
-impl Drop for Turn<'_> {
-    fn drop(&mut self) {
-        let mut state = self.0.state.lock().unwrap_or_else(|e| e.into_inner());
-        state.1 += 1;
-        drop(state);
-        self.0.served.notify_all();
-    }
-}
 
 /// Errors after which the same transaction, run again from its start, may succeed: on
 /// PostgreSQL a deadlock or a serialization failure, whose transaction the server undid.
@@ -62,13 +16,22 @@ pub trait Contended {
 
 impl Contended for diesel::result::Error {
     fn is_contention(&self) -> bool {
-        crate::error::is_contention(self)
+        is_contention(self)
     }
 }
 
-impl Contended for crate::error::AppError {
-    fn is_contention(&self) -> bool {
-        matches!(self, crate::error::AppError::Contention(_))
+/// A transaction the database undid because it collided with another (a deadlock, a
+/// serialization failure), or a statement cancelled after waiting too long for a lock: running
+/// it again may succeed.
+pub fn is_contention(error: &diesel::result::Error) -> bool {
+    use diesel::result::{DatabaseErrorKind, Error};
+    match error {
+        Error::DatabaseError(DatabaseErrorKind::SerializationFailure, _) => true,
+        Error::DatabaseError(DatabaseErrorKind::Unknown, info) => {
+            let message = info.message().to_ascii_lowercase();
+            message.contains("deadlock detected") || message.contains("could not serialize")
+        }
+        _ => false,
     }
 }
 

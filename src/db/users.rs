@@ -188,3 +188,13 @@ pub fn all_staff(conn: &mut DbConn) -> QueryResult<Vec<User>> {
         .select(User::as_select())
         .load(conn)
 }
+
+/// The addresses of the active users of these roles, in the order of their ids.
+pub fn active_emails_of_roles(conn: &mut DbConn, roles: &[&str]) -> QueryResult<Vec<String>> {
+    users::table
+        .filter(users::role.eq_any(roles))
+        .filter(users::disabled.eq(false))
+        .select(users::email)
+        .order(users::id.asc())
+        .load(conn)
+}

@@ -6,8 +6,8 @@ use anyhow::{anyhow, bail, Context};
 use chrono::{Datelike, Duration, NaiveDate, NaiveTime, TimeZone, Weekday};
 use chrono_tz::Tz;
 
-use crate::db::tickets::{ImportedTicket, TicketDraft};
 use crate::db::work_logs::WorkLogFields;
+use crate::desk::tickets::{ImportedTicket, TicketDraft};
 use crate::domain::ticket::{Channel, Origin, Status};
 use crate::domain::work_log::WorkKind;
 

@@ -7,9 +7,7 @@ use chrono::NaiveDateTime;
 use crate::auth::password;
 use crate::db::categories::{self, Inserted, NewCategory};
 use crate::db::members::{self, NewMember};
-use crate::db::tickets::{self};
 use crate::db::users::{self, NewUser};
-use crate::db::work_logs::{self};
 use crate::db::DbConn;
 use crate::domain::time::{local_date, now};
 use crate::domain::user::{Actor, Role};
@@ -43,7 +41,7 @@ pub(in crate::demo) const RNG_SEED: u64 = 0x5111_4d94_2018_0001;
 /// what was written before it, and the next run then refuses to start.
 pub fn seed(
     conn: &mut DbConn,
-    policy: &tickets::Policy,
+    policy: &crate::desk::Policy,
     workday_minutes: u32,
 ) -> anyhow::Result<DemoSummary> {
     let zone = policy.zone;
@@ -82,7 +80,7 @@ pub fn seed(
     let planned = plan_tickets(&directory, zone, &mut rng)?;
     let mut ids = Vec::with_capacity(planned.len());
     for batch in planned.chunks(IMPORT_BATCH) {
-        ids.extend(tickets::import(conn, batch, &admin, policy).map_err(app_error)?);
+        ids.extend(crate::desk::tickets::import(conn, batch, &admin, policy).map_err(app_error)?);
     }
     if ids.len() != planned.len() {
         bail!("imported {} tickets of {}", ids.len(), planned.len());
@@ -99,7 +97,7 @@ pub fn seed(
         .collect();
 
     let logs = plan_work_logs(&directory, &imported, workday_minutes, &mut rng)?;
-    let work_log_count = work_logs::import(conn, &logs).map_err(app_error)?;
+    let work_log_count = crate::desk::work_logs::import(conn, &logs).map_err(app_error)?;
 
     Ok(DemoSummary {
         members: member_ids.len(),

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use chrono::{Datelike, Timelike};
 use chrono_tz::Tz;
 
-use crate::db::tickets::ImportedTicket;
+use crate::desk::tickets::ImportedTicket;
 use crate::domain::time::local_date;
 use crate::domain::user::Role;
 

@@ -2,6 +2,7 @@
 
 pub mod calendar;
 pub mod category;
+pub mod mail;
 pub mod member;
 pub mod service_level;
 pub mod text;

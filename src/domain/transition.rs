@@ -136,6 +136,28 @@ pub fn transition(
     Ok(next)
 }
 
+/// What a change of a ticket sets off besides itself.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Effect {
+    /// Tell this technician the ticket is now theirs.
+    MailAssignee(i64),
+    /// Tell the requester the ticket is resolved.
+    MailRequesterResolved,
+}
+
+/// The effects of a ticket's move from `before` to `after`: a technician newly assigned is
+/// told, and the requester when the ticket becomes resolved (not when it stays so).
+pub fn effects(before: &Progress, after: &Progress) -> Vec<Effect> {
+    let mut effects = Vec::new();
+    if let Some(assignee) = after.assignee_id.filter(|a| Some(*a) != before.assignee_id) {
+        effects.push(Effect::MailAssignee(assignee));
+    }
+    if after.status == Status::Resolved && before.status != Status::Resolved {
+        effects.push(Effect::MailRequesterResolved);
+    }
+    effects
+}
+
 /// The first-answer rule: a public comment by the cooperative's staff takes a ticket in charge
 /// when nothing did before (an internal note, or an agent's comment, does not).
 pub fn answer_takes_in_charge(
@@ -360,5 +382,35 @@ mod tests {
         assert!(!answer_takes_in_charge(Role::Hotline, true, None));
         assert!(!answer_takes_in_charge(Role::Agent, false, None));
         assert!(!answer_takes_in_charge(Role::Manager, false, taken));
+    }
+
+    #[test]
+    fn a_new_assignee_is_told_and_the_requester_once_the_ticket_is_resolved() {
+        let filed = new_ticket();
+        let assigned =
+            transition(&filed, &assign(7), at("2018-03-06T10:00:00Z"), &clock()).unwrap();
+        assert_eq!(effects(&filed, &assigned), vec![Effect::MailAssignee(7)]);
+        let again =
+            transition(&assigned, &assign(7), at("2018-03-06T10:05:00Z"), &clock()).unwrap();
+        assert_eq!(effects(&assigned, &again), vec![]);
+        let resolved = transition(
+            &assigned,
+            &to(Status::Resolved),
+            at("2018-03-06T11:00:00Z"),
+            &clock(),
+        )
+        .unwrap();
+        assert_eq!(
+            effects(&assigned, &resolved),
+            vec![Effect::MailRequesterResolved]
+        );
+        let still = transition(
+            &resolved,
+            &to(Status::Resolved),
+            at("2018-03-06T11:30:00Z"),
+            &clock(),
+        )
+        .unwrap();
+        assert_eq!(effects(&resolved, &still), vec![]);
     }
 }

@@ -8,15 +8,7 @@ pub enum Language {
     English,
 }
 
-/// A message to queue: who, and what.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Message {
-    pub kind: &'static str,
-    pub recipient: String,
-    pub subject: String,
-    pub text: String,
-    pub html: String,
-}
+pub use crate::domain::mail::Message;
 
 /// What a message says of a ticket.
 #[derive(Debug, Clone)]
@@ -25,6 +17,17 @@ pub struct TicketFacts<'a> {
     pub title: &'a str,
     pub priority: i32,
     pub status: &'a str,
+}
+
+impl<'a> From<&'a crate::db::tickets::Ticket> for TicketFacts<'a> {
+    fn from(ticket: &'a crate::db::tickets::Ticket) -> Self {
+        TicketFacts {
+            id: ticket.id,
+            title: &ticket.title,
+            priority: ticket.priority,
+            status: &ticket.status,
+        }
+    }
 }
 
 #[derive(Debug, Clone)]

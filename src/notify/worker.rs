@@ -10,8 +10,8 @@ use lettre::message::{header::ContentType, Mailbox, MultiPart, SinglePart};
 use lettre::{SmtpTransport, Transport};
 
 use crate::config::MailSettings;
-use crate::db::tickets::Policy;
 use crate::db::{self, outbox::OutboxRow, Pool};
+use crate::desk::Policy;
 use crate::domain::time::now;
 use crate::error::AppError;
 use crate::metrics::Metrics;
@@ -244,7 +244,7 @@ fn raise_overdue_alerts(app: &Workers) -> Result<(), AppError> {
         let overdue = clock
             .due(&ticket.clock(), target, at)
             .is_some_and(|due| due <= at);
-        if overdue && db::tickets::alert_overdue(&mut conn, &ticket, target, &app.policy)? {
+        if overdue && crate::desk::alerts::alert_overdue(&mut conn, &ticket, target, &app.policy)? {
             log::info!("ticket {} passed its taken-in-charge target", ticket.id);
         }
     }

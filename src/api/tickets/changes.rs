@@ -7,10 +7,9 @@ use utoipa::ToSchema;
 
 use crate::api::{not_null, nullable, path_id};
 use crate::auth::AuthUser;
-use crate::db;
-use crate::db::tickets::TicketChanges;
 use crate::desk;
 use crate::desk::tickets::Assignee;
+use crate::desk::tickets::TicketChanges;
 use crate::domain::ticket::{
     parse_description, parse_priority, parse_title, Origin, Status, TicketType,
 };
@@ -146,7 +145,9 @@ pub async fn update_ticket(
     let actor = user.actor;
     let app = state.clone();
     let ticket = state
-        .run(move |conn| db::tickets::change(conn, id, &changes, expected, &actor, &app.policy))
+        .run(move |conn| {
+            crate::desk::tickets::change(conn, id, &changes, expected, &actor, &app.policy)
+        })
         .await?;
     Ok(ticket_response(
         HttpResponse::Ok(),

@@ -79,7 +79,8 @@ pub async fn add_comment(
     let app = state.clone();
     let (comment, names) = state
         .run(move |conn| {
-            let comment = db::comments::add(conn, id, &text, internal, &actor, &app.policy)?;
+            let comment =
+                crate::desk::comments::add(conn, id, &text, internal, &actor, &app.policy)?;
             let names = db::users::names(conn, &[actor.id])?;
             Ok((comment, names))
         })
@@ -114,7 +115,7 @@ pub async fn list_comments(
     let actor = user.actor;
     let (rows, names) = state
         .run(move |conn| {
-            db::tickets::find_visible(conn, id, &actor)?;
+            crate::desk::tickets::find_visible(conn, id, &actor)?;
             let rows = db::comments::list(conn, id, !actor.role.is_staff(), before, limit + 1)?;
             let authors: Vec<i64> = rows.iter().filter_map(|c| c.author_id).collect();
             Ok((rows, db::users::names(conn, &authors)?))
@@ -183,7 +184,7 @@ pub async fn ticket_history(
     let actor = user.actor;
     let (rows, names) = state
         .run(move |conn| {
-            db::tickets::find_visible(conn, id, &actor)?;
+            crate::desk::tickets::find_visible(conn, id, &actor)?;
             let rows = db::tickets::history(conn, id, before, limit + 1)?;
             let actors: Vec<i64> = rows.iter().filter_map(|e| e.actor_id).collect();
             Ok((rows, db::users::names(conn, &actors)?))

@@ -7,7 +7,7 @@ use sha2::{Digest, Sha256};
 use utoipa::ToSchema;
 
 use crate::auth::AuthUser;
-use crate::db::tickets::{Filed, IdempotencyKey, TicketDraft};
+use crate::desk::tickets::{Filed, IdempotencyKey, TicketDraft};
 use crate::domain::ticket::{
     parse_description, parse_priority, parse_title, Channel, Origin, TicketType,
     REQUESTER_NAME_MAX_CHARS,

@@ -7,7 +7,7 @@ use utoipa::ToSchema;
 
 use crate::auth::AuthUser;
 use crate::db;
-use crate::db::tickets::ImportedTicket;
+use crate::desk::tickets::ImportedTicket;
 use crate::domain::ticket::{Channel, Origin, Status, TicketType};
 use crate::domain::time::parse_rfc3339;
 use crate::domain::{Checks, FieldError};
@@ -184,7 +184,7 @@ pub async fn import_tickets(
     let actor = user.actor;
     let app = state.clone();
     let ids = state
-        .run_unbounded(move |conn| db::tickets::import(conn, &batch, &actor, &app.policy))
+        .run_unbounded(move |conn| crate::desk::tickets::import(conn, &batch, &actor, &app.policy))
         .await?;
     if state.is_postgres() {
         db::vacuum_after_import(&state.pool);

@@ -190,7 +190,7 @@ pub(in crate::api) async fn visible_ticket(
     id: i64,
 ) -> Result<Ticket, AppError> {
     state
-        .run_point_read(move |conn| db::tickets::find_visible(conn, id, &actor))
+        .run_point_read(move |conn| crate::desk::tickets::find_visible(conn, id, &actor))
         .await
 }
 

@@ -1,13 +1,11 @@
 //! Tickets, their history and their idempotency keys.
 
-mod changes;
-mod filing;
-mod import;
+mod idempotency;
 mod rows;
-mod search;
+pub(in crate::db) mod search;
+mod workload;
 
-pub use changes::*;
-pub use filing::*;
-pub use import::*;
+pub use idempotency::*;
 pub use rows::*;
 pub use search::*;
+pub use workload::*;

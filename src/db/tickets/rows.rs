@@ -1,23 +1,17 @@
-//! The rows and the reads and checks the rest of the module shares.
+//! The rows of tickets and of their history, and the statements that read and write them.
 
 use std::collections::{HashMap, HashSet};
 
 use chrono::{NaiveDate, NaiveDateTime};
-use chrono_tz::Tz;
 use diesel::prelude::*;
 
-use crate::db::each_backend;
-use crate::db::schema::{ticket_events, tickets, users};
+use crate::db::schema::{ticket_events, tickets};
 use crate::db::service_levels::Contribution;
 use crate::db::stored::{StoredDate, StoredMaybeTime, StoredTime};
-use crate::db::{members, outbox, users as user_rows, DbConn};
-use crate::domain::service_level::{ServiceClock, TicketClock};
+use crate::db::{each_backend, Dialect};
+use crate::db::{users as user_rows, DbConn};
+use crate::domain::service_level::TicketClock;
 use crate::domain::ticket::Status;
-use crate::domain::time::now;
-use crate::domain::user::{Actor, Role};
-use crate::error::AppError;
-use crate::notify::compose::TicketFacts;
-use crate::notify::Composer;
 
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
 #[diesel(table_name = tickets)]
@@ -77,24 +71,6 @@ impl Ticket {
             self.resolve_minutes,
         )
     }
-
-    pub(in crate::db) fn facts(&self) -> TicketFacts<'_> {
-        TicketFacts {
-            id: self.id,
-            title: &self.title,
-            priority: self.priority,
-            status: &self.status,
-        }
-    }
-}
-
-/// What writes to tickets need besides the data: the day's time zone, the service-level
-/// clock, and the words of the mail they queue.
-#[derive(Debug, Clone)]
-pub struct Policy {
-    pub zone: Tz,
-    pub clock: ServiceClock,
-    pub mail: Composer,
 }
 
 #[derive(Debug, Clone, Insertable)]
@@ -152,7 +128,7 @@ pub struct NewTicketEvent {
 }
 
 impl NewTicketEvent {
-    pub(in crate::db) fn change(
+    pub fn change(
         ticket_id: i64,
         actor_id: i64,
         at: NaiveDateTime,
@@ -182,14 +158,6 @@ pub fn find(conn: &mut DbConn, id: i64) -> QueryResult<Option<Ticket>> {
         .optional())
 }
 
-/// The ticket if the actor may see it: agents see only their member's.
-pub fn find_visible(conn: &mut DbConn, id: i64, actor: &Actor) -> Result<Ticket, AppError> {
-    match find(conn, id)? {
-        Some(ticket) if actor.member_scope().is_none_or(|m| m == ticket.member_id) => Ok(ticket),
-        _ => Err(AppError::not_found(format!("ticket {id}"))),
-    }
-}
-
 /// Where mail for the requester goes: the address given with the ticket, else the address of
 /// the agent who filed it; none when neither is known.
 pub fn requester_email(conn: &mut DbConn, ticket: &Ticket) -> QueryResult<Option<String>> {
@@ -198,7 +166,7 @@ pub fn requester_email(conn: &mut DbConn, ticket: &Ticket) -> QueryResult<Option
 
 /// Where mail for the requester of each of these tickets goes, by ticket id (as
 /// `requester_email`), in one read of the agents' addresses.
-pub(in crate::db) fn requester_emails(
+pub fn requester_emails(
     conn: &mut DbConn,
     tickets: &[Ticket],
 ) -> QueryResult<HashMap<i64, String>> {
@@ -221,71 +189,6 @@ pub(in crate::db) fn requester_emails(
             Some((ticket.id, email))
         })
         .collect())
-}
-
-/// The member must exist and have been a member on that day.
-pub(in crate::db) fn check_member_on(
-    conn: &mut DbConn,
-    member_id: i64,
-    day: NaiveDate,
-    field: &str,
-) -> Result<(), AppError> {
-    let member = members::find(conn, member_id)?;
-    match member_problem(member.as_ref(), member_id, day) {
-        Some(problem) => Err(AppError::validation(field, problem)),
-        None => Ok(()),
-    }
-}
-
-/// What is wrong with filing for this member on that day, if anything.
-pub(in crate::db) fn member_problem(
-    member: Option<&members::Member>,
-    id: i64,
-    day: NaiveDate,
-) -> Option<String> {
-    match member {
-        None => Some(format!("member {id} does not exist")),
-        Some(member) if !member.membership().covers(day) => {
-            Some(format!("{} was not a member on {day}", member.code))
-        }
-        Some(_) => None,
-    }
-}
-
-pub(in crate::db) fn check_category(
-    conn: &mut DbConn,
-    category_id: Option<i64>,
-    field: &str,
-) -> Result<(), AppError> {
-    if let Some(id) = category_id {
-        if crate::db::categories::find(conn, id)?.is_none() {
-            return Err(AppError::validation(field, category_problem(id)));
-        }
-    }
-    Ok(())
-}
-
-pub(in crate::db) fn category_problem(id: i64) -> String {
-    format!("category {id} does not exist")
-}
-
-/// A user tickets may be assigned to: any active member of staff.
-pub(in crate::db) fn check_assignee(
-    conn: &mut DbConn,
-    user_id: i64,
-    field: &str,
-) -> Result<(), AppError> {
-    match user_rows::find(conn, user_id)? {
-        Some(user) if !user.disabled && Role::from_stored(&user.role).is_staff() => Ok(()),
-        Some(_) => Err(AppError::validation(
-            field,
-            format!("user {user_id} cannot be assigned tickets (not active staff)"),
-        )),
-        None => Err(AppError::validation(
-            field,
-            format!("user {user_id} does not exist"),
-        )),
-    }
 }
 
 /// A ticket's history, newest first.
@@ -340,44 +243,114 @@ pub fn awaiting_acknowledgement(
         .load(conn)
 }
 
-/// Marks a ticket as alerted about and queues the alert to the hotline and the managers, once:
-/// of two workers, only the one whose update takes the ticket queues anything.
-pub fn alert_overdue(
+/// Sets an alert's mark on a ticket still not taken in charge nor alerted about; whether this
+/// call set it (of two workers, only one does).
+pub fn mark_overdue_notified(conn: &mut DbConn, id: i64, at: NaiveDateTime) -> QueryResult<bool> {
+    diesel::update(
+        tickets::table
+            .filter(tickets::id.eq(id))
+            .filter(tickets::overdue_notified_at.is_null())
+            .filter(tickets::acknowledged_at.is_null()),
+    )
+    .set(tickets::overdue_notified_at.eq(at))
+    .execute(conn)
+    .map(|taken| taken > 0)
+}
+
+/// Every column a change of a ticket may write.
+#[derive(AsChangeset)]
+#[diesel(table_name = tickets, treat_none_as_null = true)]
+pub struct TicketRowUpdate {
+    pub member_id: i64,
+    pub title: String,
+    pub description: String,
+    pub search_text: String,
+    pub ticket_type: String,
+    pub category_id: Option<i64>,
+    pub priority: i32,
+    pub status: String,
+    pub origin: String,
+    pub assignee_id: Option<i64>,
+    pub acknowledged_at: Option<NaiveDateTime>,
+    pub resolved_at: Option<NaiveDateTime>,
+    pub closed_at: Option<NaiveDateTime>,
+    pub updated_at: NaiveDateTime,
+    pub version: i32,
+    pub paused_minutes: i32,
+    pub waiting_since: Option<NaiveDateTime>,
+    pub acknowledge_minutes: Option<i32>,
+    pub resolve_minutes: Option<i32>,
+}
+
+/// Locks a ticket's row until the transaction ends, where the backend locks rows.
+pub fn lock(conn: &mut DbConn, id: i64) -> QueryResult<()> {
+    each_backend!(&mut *conn, c => c.lock_ticket(id))
+}
+
+/// Writes `row` over the ticket if it is still at `version`; whether it was.
+pub fn update_at_version(
+    conn: &mut DbConn,
+    id: i64,
+    version: i32,
+    row: &TicketRowUpdate,
+) -> QueryResult<bool> {
+    diesel::update(
+        tickets::table
+            .filter(tickets::id.eq(id))
+            .filter(tickets::version.eq(version)),
+    )
+    .set(row)
+    .execute(conn)
+    .map(|updated| updated > 0)
+}
+
+/// A ticket's version now.
+pub fn version_of(conn: &mut DbConn, id: i64) -> QueryResult<i32> {
+    tickets::table.find(id).select(tickets::version).first(conn)
+}
+
+/// Marks a ticket taken in charge at `at`, after `minutes` of business time.
+pub fn set_acknowledged(
     conn: &mut DbConn,
     ticket: &Ticket,
-    target_minutes: i64,
-    policy: &Policy,
-) -> QueryResult<bool> {
-    crate::db::write(conn, |conn| {
-        let at = now();
-        let taken = diesel::update(
-            tickets::table
-                .filter(tickets::id.eq(ticket.id))
-                .filter(tickets::overdue_notified_at.is_null())
-                .filter(tickets::acknowledged_at.is_null()),
-        )
-        .set(tickets::overdue_notified_at.eq(at))
-        .execute(conn)?;
-        if taken == 0 {
-            return Ok(false);
-        }
-        let member = members::find(conn, ticket.member_id)?
-            .map(|m| m.name)
-            .unwrap_or_default();
-        let recipients: Vec<String> = users::table
-            .filter(users::role.eq_any([Role::Hotline.as_str(), Role::Manager.as_str()]))
-            .filter(users::disabled.eq(false))
-            .select(users::email)
-            .order(users::id.asc())
-            .load(conn)?;
-        for recipient in recipients {
-            let message = policy
-                .mail
-                .overdue(&recipient, &ticket.facts(), &member, target_minutes);
-            outbox::enqueue(conn, &message, Some(ticket.id), at)?;
-        }
-        Ok(true)
-    })
+    at: NaiveDateTime,
+    minutes: i32,
+) -> QueryResult<()> {
+    diesel::update(tickets::table.find(ticket.id))
+        .set((
+            tickets::acknowledge_minutes.eq(minutes),
+            tickets::acknowledged_at.eq(at),
+            tickets::updated_at.eq(at),
+            tickets::version.eq(ticket.version + 1),
+        ))
+        .execute(conn)
+        .map(|_| ())
+}
+
+/// Inserts new tickets filed one by one, as a group, and returns them in the order of `rows`.
+pub fn insert_filed(conn: &mut DbConn, rows: &[NewTicket]) -> QueryResult<Vec<Ticket>> {
+    each_backend!(&mut *conn, c => c.prepare_filing())?;
+    let mut filed: Vec<Ticket> = each_backend!(&mut *conn, c => diesel::insert_into(tickets::table)
+        .values(rows)
+        .returning(Ticket::as_returning())
+        .get_results(c))?;
+    // Ids are given in the order of the rows inserted.
+    filed.sort_unstable_by_key(|t| t.id);
+    Ok(filed)
+}
+
+/// Inserts tickets of the past, returning their ids in the order of `rows`.
+pub fn insert_imported(conn: &mut DbConn, rows: &[NewTicket]) -> QueryResult<Vec<i64>> {
+    each_backend!(conn, c => diesel::insert_into(tickets::table)
+        .values(rows)
+        .returning(tickets::id)
+        .get_results(c))
+}
+
+/// Puts the tickets with ids from `first` to `last`, just inserted in this transaction, into
+/// the text index where it is kept beside the table.
+pub fn index_for_search(conn: &mut DbConn, first: i64, last: i64) -> QueryResult<()> {
+    each_backend!(&mut *conn, c => c.index_for_search(first, last))
 }
 
 /// Which of these ticket ids exist.

@@ -22,15 +22,15 @@ use std::sync::{mpsc, Arc, Mutex};
 
 use tokio::sync::oneshot;
 
-use super::tickets::{self, Filed, IdempotencyKey, Policy, TicketDraft};
-use super::Pool;
-use crate::db::{each_backend, Dialect};
+use crate::db::{self, DatabaseUrl, Pool};
+use crate::desk::tickets::{self, Filed, IdempotencyKey, TicketDraft};
+use crate::desk::Policy;
 use crate::domain::time::now;
 use crate::domain::user::Actor;
 use crate::error::AppError;
 
 /// How many threads commit groups on this database.
-pub fn threads_for(url: &super::DatabaseUrl) -> usize {
+pub fn threads_for(url: &DatabaseUrl) -> usize {
     if url.is_postgres() {
         2
     } else {
@@ -141,7 +141,7 @@ fn commit_group(pool: &Pool, policy: &Policy, group: &[Job]) -> Vec<Result<Filed
         .filter(|&i| group[i].key.is_none())
         .collect();
     let mut outcomes: Vec<Option<Result<Filed, AppError>>> = group.iter().map(|_| None).collect();
-    let committed = super::write(&mut conn, |conn| {
+    let committed = db::write(&mut conn, |conn| {
         if !together.is_empty() {
             let filings: Vec<(&TicketDraft, &Actor)> = together
                 .iter()
@@ -154,7 +154,7 @@ fn commit_group(pool: &Pool, policy: &Policy, group: &[Job]) -> Vec<Result<Filed
         }
         for (i, job) in group.iter().enumerate() {
             if job.key.is_some() {
-                outcomes[i] = Some(super::write(conn, |conn| {
+                outcomes[i] = Some(db::write(conn, |conn| {
                     tickets::file_once(conn, &job.draft, &job.actor, job.key.as_ref(), policy)
                 }));
             }
@@ -167,7 +167,7 @@ fn commit_group(pool: &Pool, policy: &Policy, group: &[Job]) -> Vec<Result<Filed
             (lo.min(id), hi.max(id))
         });
         if first <= last {
-            each_backend!(&mut *conn, c => c.index_for_search(first, last))?;
+            db::tickets::index_for_search(conn, first, last)?;
         }
         Ok::<(), AppError>(())
     });

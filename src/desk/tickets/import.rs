@@ -3,12 +3,11 @@
 use std::collections::{HashMap, HashSet};
 
 use chrono::{Datelike, NaiveDate, NaiveDateTime};
-use diesel::prelude::*;
 
-use crate::db::schema::{tickets, users};
 use crate::db::service_levels::{self as sla_counts, Contribution};
-use crate::db::{counts, members, DbConn};
-use crate::db::{each_backend, Dialect};
+use crate::db::tickets::{self, NewTicket, NewTicketEvent};
+use crate::db::{categories, counts, members, users, DbConn};
+use crate::desk::Policy;
 use crate::domain::service_level::TicketClock;
 use crate::domain::ticket::Status;
 use crate::domain::time::{local_date, now};
@@ -16,8 +15,8 @@ use crate::domain::user::Actor;
 use crate::domain::FieldError;
 use crate::error::AppError;
 
-use super::filing::*;
-use super::rows::*;
+use super::access::{category_problem, member_problem};
+use super::file::TicketDraft;
 
 /// A past ticket to import, already parsed field by field.
 #[derive(Debug, Clone)]
@@ -33,7 +32,7 @@ pub struct ImportedTicket {
 
 /// Business minutes from an imported ticket's creation to one of its moments (its waiting
 /// periods are not known: nothing is paused).
-pub(in crate::db) fn measure(
+pub(crate) fn measure(
     policy: &Policy,
     row: &ImportedTicket,
     until: Option<NaiveDateTime>,
@@ -57,7 +56,7 @@ pub fn import(
     crate::db::with_bulk_cache(conn, |conn| import_batch(conn, batch, actor, policy))
 }
 
-pub(in crate::db) fn import_batch(
+pub(crate) fn import_batch(
     conn: &mut DbConn,
     batch: &[ImportedTicket],
     actor: &Actor,
@@ -67,16 +66,8 @@ pub(in crate::db) fn import_batch(
     crate::db::write(conn, |conn| {
         let members: HashMap<i64, members::Member> =
             members::all(conn)?.into_iter().map(|m| (m.id, m)).collect();
-        let categories: HashSet<i64> = crate::db::categories::all(conn)?
-            .into_iter()
-            .map(|c| c.id)
-            .collect();
-        let staff: HashSet<i64> = users::table
-            .filter(users::role.ne("agent"))
-            .select(users::id)
-            .load::<i64>(conn)?
-            .into_iter()
-            .collect();
+        let categories: HashSet<i64> = categories::all(conn)?.into_iter().map(|c| c.id).collect();
+        let staff: HashSet<i64> = users::all_staff(conn)?.into_iter().map(|u| u.id).collect();
 
         let mut errors = Vec::new();
         for (index, row) in batch.iter().enumerate() {
@@ -166,10 +157,7 @@ pub(in crate::db) fn import_batch(
                     }
                 })
                 .collect();
-            let chunk_ids: Vec<i64> = each_backend!(conn, c => diesel::insert_into(tickets::table)
-                .values(&rows)
-                .returning(tickets::id)
-                .get_results(c))?;
+            let chunk_ids = tickets::insert_imported(conn, &rows)?;
             let events: Vec<NewTicketEvent> = chunk_ids
                 .iter()
                 .map(|&id| NewTicketEvent {
@@ -181,11 +169,11 @@ pub(in crate::db) fn import_batch(
                     to_value: None,
                 })
                 .collect();
-            record_events(conn, &events)?;
+            tickets::record_events(conn, &events)?;
             ids.extend(chunk_ids);
         }
         if let (Some(&first), Some(&last)) = (ids.iter().min(), ids.iter().max()) {
-            each_backend!(&mut *conn, c => c.index_for_search(first, last))?;
+            tickets::index_for_search(conn, first, last)?;
         }
         counts::add_tickets_many(conn, &monthly)?;
         sla_counts::add_all(conn, &contributions)?;

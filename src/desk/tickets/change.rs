@@ -1,22 +1,19 @@
 //! Changing a ticket: its fields, status, assignee, with the history, counts, service levels
-//! and mail each change brings; and choosing a technician.
+//! and mail each change brings.
 
-use std::collections::HashMap;
+use chrono::NaiveDateTime;
 
-use chrono::{NaiveDate, NaiveDateTime};
-use diesel::prelude::*;
-
-use crate::db::schema::{tickets, users, work_logs};
-use crate::db::service_levels::{self as sla_counts};
-use crate::db::{counts, members, outbox, users as user_rows, DbConn};
-use crate::db::{each_backend, Dialect};
+use crate::db::service_levels as sla_counts;
+use crate::db::tickets::{self, NewTicketEvent, Ticket, TicketRowUpdate};
+use crate::db::{counts, members, outbox, users, DbConn};
+use crate::desk::Policy;
 use crate::domain::ticket::{Origin, Status};
 use crate::domain::time::now;
-use crate::domain::transition::{assigns_someone, transition, Move, Progress};
+use crate::domain::transition::{assigns_someone, effects, transition, Effect, Move, Progress};
 use crate::domain::user::Actor;
 use crate::error::AppError;
 
-use super::rows::*;
+use super::access::{check_assignee, check_category, check_member_on, find_visible};
 
 /// The changes a `PATCH` asks for, already parsed. `None` leaves a field as it is.
 #[derive(Debug, Clone, Default)]
@@ -30,30 +27,6 @@ pub struct TicketChanges {
     pub assignee_id: Option<Option<i64>>,
     pub member_id: Option<i64>,
     pub origin: Option<Origin>,
-}
-
-#[derive(AsChangeset)]
-#[diesel(table_name = tickets, treat_none_as_null = true)]
-pub(in crate::db) struct TicketRowUpdate {
-    pub(in crate::db) member_id: i64,
-    pub(in crate::db) title: String,
-    pub(in crate::db) description: String,
-    pub(in crate::db) search_text: String,
-    pub(in crate::db) ticket_type: String,
-    pub(in crate::db) category_id: Option<i64>,
-    pub(in crate::db) priority: i32,
-    pub(in crate::db) status: String,
-    pub(in crate::db) origin: String,
-    pub(in crate::db) assignee_id: Option<i64>,
-    pub(in crate::db) acknowledged_at: Option<NaiveDateTime>,
-    pub(in crate::db) resolved_at: Option<NaiveDateTime>,
-    pub(in crate::db) closed_at: Option<NaiveDateTime>,
-    pub(in crate::db) updated_at: NaiveDateTime,
-    pub(in crate::db) version: i32,
-    pub(in crate::db) paused_minutes: i32,
-    pub(in crate::db) waiting_since: Option<NaiveDateTime>,
-    pub(in crate::db) acknowledge_minutes: Option<i32>,
-    pub(in crate::db) resolve_minutes: Option<i32>,
 }
 
 /// Applies changes to a ticket, with one history row per changed field, in one transaction.
@@ -81,7 +54,7 @@ pub fn change(
     }
 }
 
-pub(in crate::db) fn change_once(
+fn change_once(
     conn: &mut DbConn,
     id: i64,
     changes: &TicketChanges,
@@ -89,10 +62,10 @@ pub(in crate::db) fn change_once(
     actor: &Actor,
     policy: &Policy,
 ) -> Result<Ticket, AppError> {
-    // On PostgreSQL the ticket's row is locked before it is read, so that concurrent changes
-    // of one ticket apply one after the other, each to the version the one before left: only
-    // a stale `If-Match` is refused. SQLite's write transaction holds the whole file already.
-    each_backend!(&mut *conn, c => c.lock_ticket(id))?;
+    // The ticket's row is locked before it is read (where the backend locks rows), so that
+    // concurrent changes of one ticket apply one after the other, each to the version the one
+    // before left: only a stale `If-Match` is refused.
+    tickets::lock(conn, id)?;
     let current = find_visible(conn, id, actor)?;
     if let Some(expected) = expected_version {
         if expected != current.version {
@@ -236,20 +209,9 @@ pub(in crate::db) fn change_once(
         acknowledge_minutes,
         resolve_minutes,
     };
-    let updated = diesel::update(
-        tickets::table
-            .filter(tickets::id.eq(id))
-            .filter(tickets::version.eq(current.version)),
-    )
-    .set(&row)
-    .execute(conn)?;
-    if updated == 0 {
-        let now_version = tickets::table
-            .find(id)
-            .select(tickets::version)
-            .first(conn)?;
+    if !tickets::update_at_version(conn, id, current.version, &row)? {
         return Err(AppError::VersionConflict {
-            current: now_version,
+            current: tickets::version_of(conn, id)?,
         });
     }
     if member_id != current.member_id || row.origin != current.origin {
@@ -265,70 +227,31 @@ pub(in crate::db) fn change_once(
             counts::add_tickets(conn, member, current.created_on, origin, delta)?;
         }
     }
-    record_events(conn, &events)?;
-    let ticket =
-        find(conn, id)?.ok_or_else(|| AppError::internal("ticket vanished during its update"))?;
+    tickets::record_events(conn, &events)?;
+    let ticket = tickets::find(conn, id)?
+        .ok_or_else(|| AppError::internal("ticket vanished during its update"))?;
     sla_counts::replace(conn, &current.contribution(), &ticket.contribution())?;
-    if let Some(assignee) = ticket
-        .assignee_id
-        .filter(|a| Some(*a) != current.assignee_id)
-    {
-        if let Some(technician) = user_rows::find(conn, assignee)? {
-            let member = members::find(conn, ticket.member_id)?
-                .map(|m| m.name)
-                .unwrap_or_default();
-            let message = policy
-                .mail
-                .assigned(&technician.email, &ticket.facts(), &member);
-            outbox::enqueue(conn, &message, Some(id), at)?;
-        }
-    }
-    if status == Status::Resolved && current_status != Status::Resolved {
-        if let Some(recipient) = requester_email(conn, &ticket)? {
-            let message = policy.mail.resolved(&recipient, &ticket.facts());
-            outbox::enqueue(conn, &message, Some(id), at)?;
+    for effect in effects(&progress, &next) {
+        match effect {
+            Effect::MailAssignee(assignee) => {
+                if let Some(technician) = users::find(conn, assignee)? {
+                    let member = members::find(conn, ticket.member_id)?
+                        .map(|m| m.name)
+                        .unwrap_or_default();
+                    let message =
+                        policy
+                            .mail
+                            .assigned(&technician.email, &(&ticket).into(), &member);
+                    outbox::enqueue(conn, &message, Some(id), at)?;
+                }
+            }
+            Effect::MailRequesterResolved => {
+                if let Some(recipient) = tickets::requester_email(conn, &ticket)? {
+                    let message = policy.mail.resolved(&recipient, &(&ticket).into());
+                    outbox::enqueue(conn, &message, Some(id), at)?;
+                }
+            }
         }
     }
     Ok(ticket)
-}
-
-/// Who automatic assignment picks: the technician posted today at the ticket's member,
-/// otherwise the technician with the fewest open tickets; ties go to the smaller id.
-pub fn pick_technician(
-    conn: &mut DbConn,
-    member_id: i64,
-    today: NaiveDate,
-) -> QueryResult<Option<i64>> {
-    let posted: Vec<i64> = work_logs::table
-        .inner_join(users::table.on(users::id.eq(work_logs::technician_id)))
-        .filter(work_logs::member_id.eq(member_id))
-        .filter(work_logs::work_date.eq(today))
-        .filter(work_logs::kind.eq("posted"))
-        .filter(users::role.eq("technician"))
-        .filter(users::disabled.eq(false))
-        .select(users::id)
-        .distinct()
-        .load(conn)?;
-    let candidates = if posted.is_empty() {
-        user_rows::active_technicians(conn)?
-    } else {
-        posted
-    };
-    if candidates.len() <= 1 {
-        return Ok(candidates.first().copied());
-    }
-    let open: Vec<&str> = Status::OPEN.iter().map(|s| s.as_str()).collect();
-    let loads: Vec<(Option<i64>, i64)> = tickets::table
-        .filter(tickets::assignee_id.eq_any(&candidates))
-        .filter(tickets::status.eq_any(open))
-        .group_by(tickets::assignee_id)
-        .select((tickets::assignee_id, diesel::dsl::count_star()))
-        .load(conn)?;
-    let loads: HashMap<i64, i64> = loads
-        .into_iter()
-        .filter_map(|(id, n)| id.map(|id| (id, n)))
-        .collect();
-    Ok(candidates
-        .into_iter()
-        .min_by_key(|id| (loads.get(id).copied().unwrap_or(0), *id)))
 }

@@ -1,9 +1,12 @@
-//! Use cases of one ticket.
+//! Assigning a ticket.
 
 use chrono::NaiveDate;
 
-use crate::db::tickets::{self, Policy, Ticket, TicketChanges};
+use super::TicketChanges;
+
+use crate::db::tickets::{self, Ticket};
 use crate::db::DbConn;
+use crate::desk::Policy;
 use crate::domain::user::Actor;
 use crate::error::AppError;
 
@@ -29,7 +32,7 @@ pub fn assign(
     let technician_id = match assignee {
         Assignee::Technician(id) => id,
         Assignee::Chosen => {
-            let ticket = tickets::find_visible(conn, id, actor)?;
+            let ticket = super::find_visible(conn, id, actor)?;
             tickets::pick_technician(conn, ticket.member_id, today)?.ok_or(AppError::Conflict {
                 code: "no_technician",
                 message: "no active technician to assign".into(),
@@ -40,5 +43,5 @@ pub fn assign(
         assignee_id: Some(Some(technician_id)),
         ..TicketChanges::default()
     };
-    tickets::change(conn, id, &changes, None, actor, policy)
+    super::change(conn, id, &changes, None, actor, policy)
 }

@@ -3,19 +3,18 @@
 use std::collections::{HashMap, HashSet};
 
 use chrono::{Datelike, Duration, NaiveDate, NaiveDateTime};
-use diesel::prelude::*;
 
-use crate::db::schema::{idempotency_keys, tickets};
 use crate::db::service_levels::{self as sla_counts, Contribution};
+use crate::db::tickets::{self, NewTicket, NewTicketEvent, Ticket};
 use crate::db::{counts, members, outbox, DbConn};
-use crate::db::{each_backend, Dialect};
+use crate::desk::Policy;
 use crate::domain::ticket::Status;
 use crate::domain::time::{local_date, now};
 use crate::domain::user::Actor;
 use crate::domain::FieldError;
 use crate::error::AppError;
 
-use super::rows::*;
+use super::access::{category_problem, member_problem};
 
 /// A new ticket as filed through the API, already parsed.
 #[derive(Debug, Clone)]
@@ -47,7 +46,7 @@ pub enum Filed {
     Replayed(Ticket),
 }
 
-pub(in crate::db) const IDEMPOTENCY_WINDOW_HOURS: i64 = 24;
+pub(crate) const IDEMPOTENCY_WINDOW_HOURS: i64 = 24;
 
 /// Files a ticket with its history row and counts, in one transaction.
 pub fn file(
@@ -65,7 +64,7 @@ pub fn file(
         match crate::db::write(conn, |conn| {
             let filed = file_once(conn, draft, actor, idempotency, policy)?;
             if let Filed::Created(ticket) = &filed {
-                each_backend!(&mut *conn, c => c.index_for_search(ticket.id, ticket.id))?;
+                tickets::index_for_search(conn, ticket.id, ticket.id)?;
             }
             Ok(filed)
         }) {
@@ -79,7 +78,7 @@ pub fn file(
 
 /// Files one ticket within a transaction open on `conn`, but for the trigram index: the caller
 /// puts the ticket there (`index_for_search`) before it commits.
-pub(in crate::db) fn file_once(
+pub(crate) fn file_once(
     conn: &mut DbConn,
     draft: &TicketDraft,
     actor: &Actor,
@@ -88,45 +87,26 @@ pub(in crate::db) fn file_once(
 ) -> Result<Filed, AppError> {
     let at = now();
     if let Some(key) = idempotency {
-        let seen: Option<(i64, String, i64, NaiveDateTime)> = idempotency_keys::table
-            .filter(idempotency_keys::user_id.eq(actor.id))
-            .filter(idempotency_keys::idempotency_key.eq(&key.key))
-            .select((
-                idempotency_keys::id,
-                idempotency_keys::request_hash,
-                idempotency_keys::ticket_id,
-                idempotency_keys::created_at,
-            ))
-            .first(conn)
-            .optional()?;
-        if let Some((row_id, hash, ticket_id, created_at)) = seen {
-            if at - created_at < Duration::hours(IDEMPOTENCY_WINDOW_HOURS) {
-                if hash != key.request_hash {
+        if let Some(seen) = tickets::find_key(conn, actor.id, &key.key)? {
+            if at - seen.created_at < Duration::hours(IDEMPOTENCY_WINDOW_HOURS) {
+                if seen.request_hash != key.request_hash {
                     return Err(AppError::Conflict {
                         code: "idempotency_key_reused",
                         message: "this Idempotency-Key was used with another request body".into(),
                     });
                 }
-                let ticket = find(conn, ticket_id)?
+                let ticket = tickets::find(conn, seen.ticket_id)?
                     .ok_or_else(|| AppError::internal("idempotency key without its ticket"))?;
                 return Ok(Filed::Replayed(ticket));
             }
-            diesel::delete(idempotency_keys::table.find(row_id)).execute(conn)?;
+            tickets::forget_key(conn, seen.row_id)?;
         }
     }
     let ticket = file_many(conn, &[(draft, actor)], at, policy)?
         .pop()
         .ok_or_else(|| AppError::internal("a filing without its outcome"))??;
     if let Some(key) = idempotency {
-        diesel::insert_into(idempotency_keys::table)
-            .values((
-                idempotency_keys::user_id.eq(actor.id),
-                idempotency_keys::idempotency_key.eq(&key.key),
-                idempotency_keys::request_hash.eq(&key.request_hash),
-                idempotency_keys::ticket_id.eq(ticket.id),
-                idempotency_keys::created_at.eq(at),
-            ))
-            .execute(conn)?;
+        tickets::remember_key(conn, actor.id, &key.key, &key.request_hash, ticket.id, at)?;
     }
     Ok(Filed::Created(ticket))
 }
@@ -135,7 +115,7 @@ pub(in crate::db) fn file_once(
 /// whatever their number, but for the trigram index (see `file_once`): one outcome per filing,
 /// in order. A filing whose member or category is not valid gets its error and the others are
 /// filed; an error of the database is the whole call's.
-pub(in crate::db) fn file_many(
+pub(crate) fn file_many(
     conn: &mut DbConn,
     filings: &[(&TicketDraft, &Actor)],
     at: NaiveDateTime,
@@ -180,13 +160,7 @@ pub(in crate::db) fn file_many(
     if rows.is_empty() {
         return Ok(outcomes.into_iter().flatten().collect());
     }
-    each_backend!(&mut *conn, c => c.prepare_filing())?;
-    let mut filed: Vec<Ticket> = each_backend!(&mut *conn, c => diesel::insert_into(tickets::table)
-        .values(&rows)
-        .returning(Ticket::as_returning())
-        .get_results(c))?;
-    // Ids are given in the order of the rows inserted.
-    filed.sort_unstable_by_key(|t| t.id);
+    let filed = tickets::insert_filed(conn, &rows)?;
     let matches = filed.len() == rows.len()
         && filed.iter().zip(&rows).all(|(ticket, row)| {
             (ticket.member_id, &ticket.title, ticket.requester_id)
@@ -198,12 +172,12 @@ pub(in crate::db) fn file_many(
         ));
     }
 
-    let recipients = requester_emails(conn, &filed)?;
+    let recipients = tickets::requester_emails(conn, &filed)?;
     let messages: Vec<(crate::notify::Message, i64)> = filed
         .iter()
         .filter_map(|ticket| {
             let recipient = recipients.get(&ticket.id)?;
-            Some((policy.mail.filed(recipient, &ticket.facts()), ticket.id))
+            Some((policy.mail.filed(recipient, &ticket.into()), ticket.id))
         })
         .collect();
     outbox::enqueue_many(conn, &messages, at)?;
@@ -225,7 +199,7 @@ pub(in crate::db) fn file_many(
             )
         })
         .collect();
-    record_events(conn, &events)?;
+    tickets::record_events(conn, &events)?;
     // The aggregates last: every filing of a member in a month updates the same rows, whose
     // locks (on PostgreSQL) are then held only from here to the commit.
     let mut monthly: HashMap<(i64, NaiveDate, String), i64> = HashMap::new();
@@ -246,11 +220,7 @@ pub(in crate::db) fn file_many(
 }
 
 /// The row of a new ticket, as filed at `at`.
-pub(in crate::db) fn new_ticket(
-    draft: &TicketDraft,
-    at: NaiveDateTime,
-    today: NaiveDate,
-) -> NewTicket {
+pub(crate) fn new_ticket(draft: &TicketDraft, at: NaiveDateTime, today: NaiveDate) -> NewTicket {
     NewTicket {
         member_id: draft.member_id,
         requester_id: draft.requester_id,

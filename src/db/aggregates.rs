@@ -1,0 +1,43 @@
+//! The rows of the aggregates kept beside tickets and work logs: monthly counts and minutes,
+//! and service levels per member, year, priority and origin.
+
+use diesel::prelude::*;
+
+use super::schema::{service_level_counts, ticket_month_counts, work_month_minutes};
+
+#[derive(Debug, Clone, Insertable, Queryable, Selectable)]
+#[diesel(table_name = ticket_month_counts)]
+pub struct TicketMonthCount {
+    pub member_id: i64,
+    pub year: i32,
+    pub month: i32,
+    pub origin: String,
+    pub tickets: i64,
+}
+
+#[derive(Debug, Clone, Insertable, Queryable, Selectable)]
+#[diesel(table_name = work_month_minutes)]
+pub struct WorkMonthMinutes {
+    pub member_id: i64,
+    pub year: i32,
+    pub month: i32,
+    pub kind: String,
+    pub minutes: i64,
+}
+
+/// A service-level row: how many tickets, and histograms of their measures.
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = service_level_counts)]
+pub struct ServiceLevelRow {
+    pub member_id: i64,
+    pub year: i32,
+    pub priority: i32,
+    pub origin: String,
+    pub tickets: i64,
+    pub acknowledged: i64,
+    pub acknowledge_histogram: Vec<u8>,
+    pub resolved: i64,
+    pub resolve_histogram: Vec<u8>,
+    /// Counts up at each write of the row.
+    pub revision: i64,
+}

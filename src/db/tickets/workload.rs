@@ -1,0 +1,51 @@
+//! Who has how much work: the technicians posted at a member on a day, and open tickets.
+
+use std::collections::HashMap;
+
+use chrono::NaiveDate;
+use diesel::prelude::*;
+
+use crate::db::schema::{tickets, users, work_logs};
+use crate::db::{users as user_rows, DbConn};
+use crate::domain::ticket::Status;
+
+/// Who automatic assignment picks: the technician posted today at the ticket's member,
+/// otherwise the technician with the fewest open tickets; ties go to the smaller id.
+pub fn pick_technician(
+    conn: &mut DbConn,
+    member_id: i64,
+    today: NaiveDate,
+) -> QueryResult<Option<i64>> {
+    let posted: Vec<i64> = work_logs::table
+        .inner_join(users::table.on(users::id.eq(work_logs::technician_id)))
+        .filter(work_logs::member_id.eq(member_id))
+        .filter(work_logs::work_date.eq(today))
+        .filter(work_logs::kind.eq("posted"))
+        .filter(users::role.eq("technician"))
+        .filter(users::disabled.eq(false))
+        .select(users::id)
+        .distinct()
+        .load(conn)?;
+    let candidates = if posted.is_empty() {
+        user_rows::active_technicians(conn)?
+    } else {
+        posted
+    };
+    if candidates.len() <= 1 {
+        return Ok(candidates.first().copied());
+    }
+    let open: Vec<&str> = Status::OPEN.iter().map(|s| s.as_str()).collect();
+    let loads: Vec<(Option<i64>, i64)> = tickets::table
+        .filter(tickets::assignee_id.eq_any(&candidates))
+        .filter(tickets::status.eq_any(open))
+        .group_by(tickets::assignee_id)
+        .select((tickets::assignee_id, diesel::dsl::count_star()))
+        .load(conn)?;
+    let loads: HashMap<i64, i64> = loads
+        .into_iter()
+        .filter_map(|(id, n)| id.map(|id| (id, n)))
+        .collect();
+    Ok(candidates
+        .into_iter()
+        .min_by_key(|id| (loads.get(id).copied().unwrap_or(0), *id)))
+}

@@ -1,0 +1,13 @@
+//! Use cases of tickets: filing, changing, assigning, importing, and who may see one.
+
+mod access;
+mod assign;
+mod change;
+mod file;
+mod import;
+
+pub use access::*;
+pub use assign::*;
+pub use change::*;
+pub use file::*;
+pub use import::*;
