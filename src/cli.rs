@@ -12,7 +12,7 @@ use crate::domain::user::{parse_password, Role};
 use crate::domain::{text, time::now};
 use crate::startup::{open_database, Application};
 use crate::stats::lang::Lang;
-use crate::stats::report::{self, Period};
+use crate::stats::report::Period;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -181,13 +181,12 @@ pub fn write_report(
     let url = DatabaseUrl::parse(&settings.database.url).map_err(anyhow::Error::msg)?;
     let pool = open_database(settings, &url)?;
     let mut conn = pool.get().context("cannot reach the database")?;
-    let data = report::load(&mut conn, period.year)?;
-    let report = report::build(
-        &data,
+    let report = crate::desk::stats::report(
+        &mut conn,
         period,
         settings.service.workday_minutes,
         &settings.service_levels_targets(),
-    );
+    )?;
     std::fs::create_dir_all(out).with_context(|| format!("cannot create {}", out.display()))?;
     crate::stats::export::files(&report, lang)?
         .into_iter()

@@ -10,7 +10,7 @@ use crate::auth::AuthUser;
 use crate::domain::Checks;
 use crate::error::AppError;
 use crate::state::AppState;
-use crate::stats::export::{self, ReportFormat};
+use crate::stats::export::ReportFormat;
 use crate::stats::lang::Lang;
 use crate::stats::report::{self, Period};
 
@@ -85,9 +85,14 @@ pub async fn download_report(
     // Rendering stays on the blocking pool with the query: a workbook takes a few milliseconds.
     let download = state
         .run(move |conn| {
-            let data = report::load(conn, year)?;
-            let report = report::build(&data, period, workday_minutes, &targets);
-            export::render(&report, format, lang).map_err(AppError::internal)
+            crate::desk::stats::report_download(
+                conn,
+                period,
+                workday_minutes,
+                &targets,
+                format,
+                lang,
+            )
         })
         .await?;
     let mut response = HttpResponse::Ok();

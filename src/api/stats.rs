@@ -6,11 +6,11 @@ use utoipa::IntoParams;
 
 use crate::api::parse_id;
 use crate::auth::AuthUser;
-use crate::db;
+use crate::desk;
 use crate::domain::{Checks, FieldError};
 use crate::error::AppError;
 use crate::state::AppState;
-use crate::stats::{self, MemberRef, OriginFilter};
+use crate::stats::{self, OriginFilter};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(web::resource("/stats/tickets-by-member").route(web::get().to(tickets_by_member)))
@@ -59,17 +59,6 @@ fn required_year(checks: &mut Checks, raw: Option<&str>) -> i32 {
     }
 }
 
-fn member_refs(conn: &mut db::DbConn) -> Result<Vec<MemberRef>, AppError> {
-    Ok(db::members::all(conn)?
-        .into_iter()
-        .map(|m| MemberRef {
-            id: m.id,
-            code: m.code,
-            name: m.name,
-        })
-        .collect())
-}
-
 /// Hotline tickets per member in a year, optionally beside another year.
 #[utoipa::path(
     get, path = "/api/v1/stats/tickets-by-member", tag = "statistics",
@@ -96,22 +85,10 @@ pub async fn tickets_by_member(
     let origin = checks.take(OriginFilter::parse(query.origin.as_deref()));
     checks.finish()?;
     let origin = origin.unwrap_or(OriginFilter::All);
-    let years: Vec<i32> = std::iter::once(year).chain(compare_year).collect();
-    let (members, counts) = state
-        .run(move |conn| {
-            db::read(conn, |conn| {
-                Ok((member_refs(conn)?, db::counts::ticket_counts(conn, &years)?))
-            })
-        })
+    let table = state
+        .run(move |conn| desk::stats::tickets_by_member(conn, year, compare_year, origin))
         .await?;
-    Ok(HttpResponse::Ok().json(stats::tickets_by_member(
-        &members,
-        &counts,
-        year,
-        compare_year,
-        None,
-        origin,
-    )))
+    Ok(HttpResponse::Ok().json(table))
 }
 
 /// Tickets per month of a year, overall and per member.
@@ -138,19 +115,10 @@ pub async fn seasonality(
         .flatten();
     checks.finish()?;
     let origin = origin.unwrap_or(OriginFilter::All);
-    let (members, counts) = state
-        .run(move |conn| {
-            db::read(conn, |conn| {
-                Ok((
-                    member_refs(conn)?,
-                    db::counts::ticket_counts(conn, &[year])?,
-                ))
-            })
-        })
+    let table = state
+        .run(move |conn| desk::stats::seasonality(conn, year, member_id, origin))
         .await?;
-    Ok(HttpResponse::Ok().json(stats::seasonality(
-        &members, &counts, year, member_id, origin,
-    )))
+    Ok(HttpResponse::Ok().json(table))
 }
 
 /// Work days per member and kind, totals and shares.
@@ -173,14 +141,10 @@ pub async fn work_days(
     let year = required_year(&mut checks, query.year.as_deref());
     checks.finish()?;
     let workday = state.settings.service.workday_minutes;
-    let (members, minutes) = state
-        .run(move |conn| {
-            db::read(conn, |conn| {
-                Ok((member_refs(conn)?, db::counts::work_minutes(conn, year)?))
-            })
-        })
+    let table = state
+        .run(move |conn| desk::stats::work_days(conn, year, workday))
         .await?;
-    Ok(HttpResponse::Ok().json(stats::work_days(&members, &minutes, year, None, workday)))
+    Ok(HttpResponse::Ok().json(table))
 }
 
 /// Hotline presence shared among members by their hotline tickets.
@@ -218,31 +182,10 @@ pub async fn hotline_allocation(
         .flatten();
     checks.finish()?;
     let workday = state.settings.service.workday_minutes;
-    let (members, counts, minutes) = state
-        .run(move |conn| {
-            db::read(conn, |conn| {
-                Ok((
-                    member_refs(conn)?,
-                    db::counts::ticket_counts(conn, &[year])?,
-                    db::counts::work_minutes(conn, year)?,
-                ))
-            })
-        })
+    let table = state
+        .run(move |conn| desk::stats::hotline_allocation(conn, year, presence, workday))
         .await?;
-    let (hundredths, given) = match presence {
-        Some(hundredths) => (hundredths, true),
-        None => {
-            let duty: i64 = minutes
-                .iter()
-                .filter(|m| m.kind == "hotline_duty")
-                .map(|m| m.minutes)
-                .sum();
-            (stats::minutes_to_hundredths(duty, workday), false)
-        }
-    };
-    Ok(HttpResponse::Ok().json(stats::hotline_allocation(
-        &members, &counts, year, None, hundredths, given,
-    )))
+    Ok(HttpResponse::Ok().json(table))
 }
 
 /// Taken-in-charge and resolution times per member and priority, in business minutes.
@@ -272,16 +215,13 @@ pub async fn service_levels(
     let app = state.clone();
     let levels = state
         .run(move |conn| {
-            db::read(conn, |conn| {
-                let members = member_refs(conn)?;
-                Ok(app.service_levels.service_levels(
-                    conn,
-                    &members,
-                    &app.policy.clock.targets,
-                    year,
-                    origin,
-                )?)
-            })
+            desk::stats::service_levels(
+                conn,
+                &app.service_levels,
+                &app.policy.clock.targets,
+                year,
+                origin,
+            )
         })
         .await?;
     Ok(HttpResponse::Ok().json(levels))

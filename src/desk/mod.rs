@@ -6,6 +6,7 @@
 pub mod alerts;
 pub mod comments;
 pub mod filing_queue;
+pub mod stats;
 pub mod tickets;
 pub mod work_logs;
 
