@@ -78,7 +78,7 @@ pub(crate) fn ensure_someone_can_log_in(pool: &Pool, data_dir: &Path) -> anyhow:
         &db::users::NewUser {
             email: INITIAL_ADMIN_EMAIL.into(),
             name: "Administrator".into(),
-            role: Role::Admin.as_str().into(),
+            role: Role::Admin,
             member_id: None,
             password_hash: password::hash(&secret),
             disabled: false,

@@ -125,7 +125,7 @@ pub fn create_admin(
             &mut conn,
             existing.id,
             &db::users::UserChanges {
-                role: Some(Role::Admin.as_str().into()),
+                role: Some(Role::Admin),
                 member_id: Some(None),
                 password_hash: Some(hash),
                 disabled: Some(false),
@@ -140,7 +140,7 @@ pub fn create_admin(
         &db::users::NewUser {
             email,
             name,
-            role: Role::Admin.as_str().into(),
+            role: Role::Admin,
             member_id: None,
             password_hash: hash,
             disabled: false,

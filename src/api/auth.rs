@@ -10,7 +10,6 @@ use crate::api::users::UserView;
 use crate::auth::{password, AuthUser};
 use crate::db;
 use crate::db::audit::{AuditAction, AuditSource};
-use crate::domain::user::Role;
 use crate::error::AppError;
 use crate::state::AppState;
 
@@ -121,12 +120,9 @@ pub async fn login(
             return Err(error);
         }
     };
-    let token = state.keys.issue(
-        user.id,
-        Role::from_stored(&user.role),
-        user.member_id,
-        user.token_epoch,
-    );
+    let token = state
+        .keys
+        .issue(user.id, user.role, user.member_id, user.token_epoch);
     Ok(HttpResponse::Ok().json(LoginResponse {
         access_token: token,
         token_type: "Bearer".into(),

@@ -45,7 +45,7 @@ impl From<Member> for MemberView {
     fn from(m: Member) -> Self {
         MemberView {
             id: m.id,
-            kind: MemberKind::from_stored(&m.kind),
+            kind: m.kind,
             code: m.code,
             name: m.name,
             uses_hotline: m.uses_hotline,
@@ -124,7 +124,7 @@ pub async fn create_member(
     let new = NewMember {
         code: code.clone(),
         name,
-        kind: kind.as_str().into(),
+        kind,
         uses_hotline: body.uses_hotline.unwrap_or(true),
         joined_on: membership.joined_on,
         left_on: membership.left_on,

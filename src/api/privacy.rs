@@ -15,7 +15,7 @@ use crate::auth::{password, AuthUser};
 use crate::db;
 use crate::db::privacy::PersonalData;
 use crate::domain::time::{now, to_rfc3339};
-use crate::domain::work_log::{minutes_to_days, WorkKind};
+use crate::domain::work_log::minutes_to_days;
 use crate::error::AppError;
 use crate::state::AppState;
 
@@ -109,7 +109,7 @@ impl PersonalDataView {
                     technician_id: log.technician_id,
                     member_id: log.member_id,
                     date: log.work_date,
-                    kind: WorkKind::from_stored(&log.kind),
+                    kind: log.kind,
                     minutes: log.minutes,
                     days: minutes_to_days(i64::from(log.minutes), workday),
                     ticket_id: log.ticket_id,

@@ -209,7 +209,7 @@ pub async fn service_levels(
     let origin = checks.take(OriginFilter::parse(query.origin.as_deref()));
     checks.finish()?;
     let origin = match origin {
-        Some(OriginFilter::Only(origin)) => Some(origin.as_str()),
+        Some(OriginFilter::Only(origin)) => Some(origin),
         _ => None,
     };
     let app = state.clone();

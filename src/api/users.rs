@@ -43,7 +43,7 @@ impl From<User> for UserView {
     fn from(u: User) -> Self {
         UserView {
             id: u.id,
-            role: Role::from_stored(&u.role),
+            role: u.role,
             email: u.email,
             name: u.name,
             member_id: u.member_id,
@@ -158,7 +158,7 @@ pub async fn create_user(
     let new = NewUser {
         email: email.clone(),
         name,
-        role: role.as_str().into(),
+        role,
         member_id: body.member_id,
         password_hash: password::hash(&password),
         disabled: false,
@@ -213,10 +213,7 @@ pub async fn list_users(
         .take_opt(query.member_id.as_deref(), |raw| parse_id("member_id", raw))
         .flatten();
     checks.finish()?;
-    let filter = UserFilter {
-        role: role.map(|r| r.as_str().to_string()),
-        member_id,
-    };
+    let filter = UserFilter { role, member_id };
     let rows = state
         .run(move |conn| Ok(db::users::list(conn, &filter, before, limit + 1)?))
         .await?;
@@ -287,7 +284,7 @@ pub async fn update_user(
         .take(not_null("password", body.password))
         .flatten()
         .and_then(|p| checks.take(parse_password(&p)));
-    let current_role = Role::from_stored(&current.role);
+    let current_role = current.role;
     let final_role = role.unwrap_or(current_role);
     let final_member = body.member_id.unwrap_or(current.member_id);
     checks.take(check_member_for_role(final_role, final_member));
@@ -306,7 +303,7 @@ pub async fn update_user(
     }
     let changes = UserChanges {
         name,
-        role: role.map(|r| r.as_str().to_string()),
+        role,
         member_id: body.member_id,
         password_hash: password.map(|p| password::hash(&p)),
         disabled,

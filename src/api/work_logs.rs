@@ -62,7 +62,7 @@ fn view(log: WorkLog, workday_minutes: u32) -> WorkLogView {
         technician_id: log.technician_id,
         member_id: log.member_id,
         date: log.work_date,
-        kind: WorkKind::from_stored(&log.kind),
+        kind: log.kind,
         minutes: log.minutes,
         days: minutes_to_days(i64::from(log.minutes), workday_minutes),
         ticket_id: log.ticket_id,
@@ -163,7 +163,7 @@ pub async fn create_work_log(
         technician_id: body.technician_id.unwrap_or(user.actor.id),
         member_id: body.member_id,
         work_date: body.date,
-        kind: kind.as_str().into(),
+        kind,
         minutes,
         ticket_id: body.ticket_id,
         category_id: body.category_id,
@@ -238,7 +238,7 @@ pub async fn import_work_logs(
                         technician_id,
                         member_id: row.member_id,
                         work_date: row.date,
-                        kind: kind.as_str().into(),
+                        kind,
                         minutes,
                         ticket_id: row.ticket_id,
                         category_id: row.category_id,
@@ -332,7 +332,7 @@ pub async fn list_work_logs(
     let filter = WorkLogFilter {
         member_id,
         technician_id,
-        kind: kind.map(|k| k.as_str().to_string()),
+        kind,
         from,
         to,
     };
@@ -429,7 +429,7 @@ pub async fn update_work_log(
                     fields.work_date = date;
                 }
                 if let Some(kind) = kind {
-                    fields.kind = kind.as_str().into();
+                    fields.kind = kind;
                 }
                 if let Some(minutes) = minutes {
                     fields.minutes = minutes;

@@ -94,7 +94,7 @@ impl FromRequest for AuthUser {
                         .run(move |conn| Ok(db::users::rights(conn, user_id)?))
                         .await?
                         .map(|(role, member_id, disabled, token_epoch)| CachedUser {
-                            role: Role::from_stored(&role),
+                            role,
                             member_id,
                             disabled,
                             token_epoch,

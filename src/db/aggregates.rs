@@ -3,6 +3,9 @@
 
 use diesel::prelude::*;
 
+use crate::domain::ticket::Origin;
+use crate::domain::work_log::WorkKind;
+
 use super::schema::{service_level_counts, ticket_month_counts, work_month_minutes};
 
 #[derive(Debug, Clone, Insertable, Queryable, Selectable)]
@@ -11,7 +14,7 @@ pub struct TicketMonthCount {
     pub member_id: i64,
     pub year: i32,
     pub month: i32,
-    pub origin: String,
+    pub origin: Origin,
     pub tickets: i64,
 }
 
@@ -21,7 +24,7 @@ pub struct WorkMonthMinutes {
     pub member_id: i64,
     pub year: i32,
     pub month: i32,
-    pub kind: String,
+    pub kind: WorkKind,
     pub minutes: i64,
 }
 
@@ -32,7 +35,7 @@ pub struct ServiceLevelRow {
     pub member_id: i64,
     pub year: i32,
     pub priority: i32,
-    pub origin: String,
+    pub origin: Origin,
     pub tickets: i64,
     pub acknowledged: i64,
     pub acknowledge_histogram: Vec<u8>,

@@ -8,7 +8,9 @@ use diesel::upsert::excluded;
 pub use super::aggregates::{TicketMonthCount, WorkMonthMinutes};
 use super::schema::{ticket_month_counts, work_month_minutes};
 use super::{each_backend, DbConn, Dialect};
+use crate::domain::ticket::Origin;
 use crate::domain::time::year_month;
+use crate::domain::work_log::WorkKind;
 
 /// Stands for "no member" in `work_month_minutes` (hotline duty).
 pub const NO_MEMBER: i64 = 0;
@@ -18,7 +20,7 @@ pub fn add_tickets(
     conn: &mut DbConn,
     member_id: i64,
     day: NaiveDate,
-    origin: &str,
+    origin: Origin,
     delta: i64,
 ) -> QueryResult<()> {
     let (year, month) = year_month(day);
@@ -26,7 +28,7 @@ pub fn add_tickets(
         member_id,
         year,
         month,
-        origin: origin.to_string(),
+        origin,
         tickets: delta,
     };
     use ticket_month_counts::dsl as t;
@@ -47,7 +49,7 @@ pub fn add_tickets(
 /// which PostgreSQL takes their locks, so that two imports cannot wait for each other.
 pub fn add_tickets_many(
     conn: &mut DbConn,
-    deltas: &std::collections::HashMap<(i64, NaiveDate, String), i64>,
+    deltas: &std::collections::HashMap<(i64, NaiveDate, Origin), i64>,
 ) -> QueryResult<()> {
     let mut rows: Vec<TicketMonthCount> = deltas
         .iter()
@@ -58,7 +60,7 @@ pub fn add_tickets_many(
                 member_id: *member_id,
                 year,
                 month,
-                origin: origin.clone(),
+                origin: *origin,
                 tickets,
             }
         })
@@ -77,7 +79,7 @@ pub fn add_work_minutes(
     conn: &mut DbConn,
     member_id: Option<i64>,
     day: NaiveDate,
-    kind: &str,
+    kind: WorkKind,
     delta: i64,
 ) -> QueryResult<()> {
     let (year, month) = year_month(day);
@@ -85,7 +87,7 @@ pub fn add_work_minutes(
         member_id: member_id.unwrap_or(NO_MEMBER),
         year,
         month,
-        kind: kind.to_string(),
+        kind,
         minutes: delta,
     };
     use work_month_minutes::dsl as w;

@@ -3,6 +3,8 @@
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
+use crate::domain::member::MemberKind;
+
 use super::schema::members;
 use super::DbConn;
 
@@ -12,7 +14,7 @@ pub struct Member {
     pub id: i64,
     pub code: String,
     pub name: String,
-    pub kind: String,
+    pub kind: MemberKind,
     pub uses_hotline: bool,
     pub joined_on: Option<NaiveDate>,
     pub left_on: Option<NaiveDate>,
@@ -34,7 +36,7 @@ impl Member {
 pub struct NewMember {
     pub code: String,
     pub name: String,
-    pub kind: String,
+    pub kind: MemberKind,
     pub uses_hotline: bool,
     pub joined_on: Option<NaiveDate>,
     pub left_on: Option<NaiveDate>,

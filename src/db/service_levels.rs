@@ -7,6 +7,8 @@ use std::collections::HashMap;
 
 use chrono::{Datelike, NaiveDate};
 use diesel::prelude::*;
+
+use crate::domain::ticket::Origin;
 use diesel::upsert::excluded;
 
 pub use super::aggregates::ServiceLevelRow as Row;
@@ -20,7 +22,7 @@ pub struct Key {
     pub member_id: i64,
     pub year: i32,
     pub priority: i32,
-    pub origin: String,
+    pub origin: Origin,
 }
 
 /// What a ticket adds to its row (or, negated, takes away).
@@ -52,7 +54,7 @@ impl Contribution {
         member_id: i64,
         created_on: NaiveDate,
         priority: i32,
-        origin: &str,
+        origin: Origin,
         acknowledge_minutes: Option<i32>,
         resolve_minutes: Option<i32>,
     ) -> Self {
@@ -61,7 +63,7 @@ impl Contribution {
                 member_id,
                 year: created_on.year(),
                 priority,
-                origin: origin.to_string(),
+                origin,
             },
             acknowledge_minutes,
             resolve_minutes,
@@ -178,7 +180,7 @@ impl Row {
             member_id: key.member_id,
             year: key.year,
             priority: key.priority,
-            origin: key.origin.clone(),
+            origin: key.origin,
             tickets: 0,
             acknowledged: 0,
             acknowledge_histogram: Vec::new(),
@@ -193,7 +195,7 @@ impl Row {
             member_id: self.member_id,
             year: self.year,
             priority: self.priority,
-            origin: self.origin.clone(),
+            origin: self.origin,
         }
     }
 
@@ -266,7 +268,7 @@ fn apply(conn: &mut DbConn, key: &Key, delta: &Delta) -> QueryResult<()> {
 pub fn revisions_for_year(
     conn: &mut DbConn,
     year: i32,
-    origin: Option<&str>,
+    origin: Option<Origin>,
 ) -> QueryResult<Vec<(Key, i64)>> {
     let mut query = slc::table
         .filter(slc::year.eq(year))
@@ -274,10 +276,10 @@ pub fn revisions_for_year(
         .select((slc::member_id, slc::priority, slc::origin, slc::revision))
         .into_boxed();
     if let Some(origin) = origin {
-        query = query.filter(slc::origin.eq(origin.to_string()));
+        query = query.filter(slc::origin.eq(origin));
     }
     Ok(query
-        .load::<(i64, i32, String, i64)>(conn)?
+        .load::<(i64, i32, Origin, i64)>(conn)?
         .into_iter()
         .map(|(member_id, priority, origin, revision)| {
             (
@@ -297,7 +299,7 @@ pub fn revisions_for_year(
 pub fn for_year_of(
     conn: &mut DbConn,
     year: i32,
-    origin: Option<&str>,
+    origin: Option<Origin>,
     members: &[i64],
 ) -> QueryResult<Vec<Row>> {
     let mut query = slc::table
@@ -307,20 +309,20 @@ pub fn for_year_of(
         .select(Row::as_select())
         .into_boxed();
     if let Some(origin) = origin {
-        query = query.filter(slc::origin.eq(origin.to_string()));
+        query = query.filter(slc::origin.eq(origin));
     }
     query.load(conn)
 }
 
 /// The rows of a year, of one origin or all.
-pub fn for_year(conn: &mut DbConn, year: i32, origin: Option<&str>) -> QueryResult<Vec<Row>> {
+pub fn for_year(conn: &mut DbConn, year: i32, origin: Option<Origin>) -> QueryResult<Vec<Row>> {
     let mut query = slc::table
         .filter(slc::year.eq(year))
         .filter(slc::tickets.ne(0))
         .select(Row::as_select())
         .into_boxed();
     if let Some(origin) = origin {
-        query = query.filter(slc::origin.eq(origin.to_string()));
+        query = query.filter(slc::origin.eq(origin));
     }
     query.load(conn)
 }

@@ -211,3 +211,44 @@ mod tests {
         assert_eq!(some.0, Some(at));
     }
 }
+
+/// The closed vocabularies of `domain`, stored as their text: written with `as_str`, read
+/// back with `parse` (a value the code does not know is an error of the read, not a panic).
+macro_rules! stored_as_text {
+    ($($name:ty),+ $(,)?) => {$(
+        impl<DB> diesel::serialize::ToSql<diesel::sql_types::Text, DB> for $name
+        where
+            DB: diesel::backend::Backend,
+            str: diesel::serialize::ToSql<diesel::sql_types::Text, DB>,
+        {
+            fn to_sql<'b>(
+                &'b self,
+                out: &mut diesel::serialize::Output<'b, '_, DB>,
+            ) -> diesel::serialize::Result {
+                self.as_str().to_sql(out)
+            }
+        }
+
+        impl<DB> diesel::deserialize::FromSql<diesel::sql_types::Text, DB> for $name
+        where
+            DB: diesel::backend::Backend,
+            String: diesel::deserialize::FromSql<diesel::sql_types::Text, DB>,
+        {
+            fn from_sql(bytes: DB::RawValue<'_>) -> diesel::deserialize::Result<Self> {
+                let text = String::from_sql(bytes)?;
+                <$name>::parse(&text).map_err(|e| format!("stored {}: {}", e.field, e.message).into())
+            }
+        }
+    )+};
+}
+
+stored_as_text!(
+    crate::domain::ticket::Status,
+    crate::domain::ticket::TicketType,
+    crate::domain::ticket::Origin,
+    crate::domain::ticket::Channel,
+    crate::domain::user::Role,
+    crate::domain::work_log::WorkKind,
+    crate::domain::member::MemberKind,
+    crate::db::audit::AuditAction,
+);

@@ -3,6 +3,8 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
+use crate::domain::user::Role;
+
 use super::schema::users;
 use super::DbConn;
 
@@ -12,7 +14,7 @@ pub struct User {
     pub id: i64,
     pub email: String,
     pub name: String,
-    pub role: String,
+    pub role: Role,
     pub member_id: Option<i64>,
     pub password_hash: String,
     pub disabled: bool,
@@ -27,7 +29,7 @@ pub struct User {
 pub struct NewUser {
     pub email: String,
     pub name: String,
-    pub role: String,
+    pub role: Role,
     pub member_id: Option<i64>,
     pub password_hash: String,
     pub disabled: bool,
@@ -39,7 +41,7 @@ pub struct NewUser {
 #[diesel(table_name = users)]
 pub struct UserChanges {
     pub name: Option<String>,
-    pub role: Option<String>,
+    pub role: Option<Role>,
     pub member_id: Option<Option<i64>>,
     pub password_hash: Option<String>,
     pub disabled: Option<bool>,
@@ -55,7 +57,7 @@ pub fn find(conn: &mut DbConn, id: i64) -> QueryResult<Option<User>> {
 }
 
 /// Role, member, disabled, and the token epoch.
-pub type Rights = (String, Option<i64>, bool, i64);
+pub type Rights = (Role, Option<i64>, bool, i64);
 
 /// What a request needs of its caller: role, member, whether they are disabled, and the
 /// epoch their token must carry.
@@ -98,7 +100,7 @@ pub fn count(conn: &mut DbConn) -> QueryResult<i64> {
 
 #[derive(Debug, Default)]
 pub struct UserFilter {
-    pub role: Option<String>,
+    pub role: Option<Role>,
     pub member_id: Option<i64>,
 }
 
@@ -110,7 +112,7 @@ pub fn list(
 ) -> QueryResult<Vec<User>> {
     let mut query = users::table.select(User::as_select()).into_boxed();
     if let Some(role) = &filter.role {
-        query = query.filter(users::role.eq(role.clone()));
+        query = query.filter(users::role.eq(role));
     }
     if let Some(member_id) = filter.member_id {
         query = query.filter(users::member_id.eq(member_id));
@@ -152,7 +154,7 @@ pub fn update(conn: &mut DbConn, id: i64, changes: &UserChanges) -> QueryResult<
 /// Active technicians, by id.
 pub fn active_technicians(conn: &mut DbConn) -> QueryResult<Vec<i64>> {
     users::table
-        .filter(users::role.eq("technician"))
+        .filter(users::role.eq(Role::Technician))
         .filter(users::disabled.eq(false))
         .select(users::id)
         .order(users::id.asc())
@@ -184,13 +186,13 @@ pub fn emails(conn: &mut DbConn, ids: &[i64]) -> QueryResult<Vec<(i64, String)>>
 /// Every member of staff (not agents), for checking many rows at once.
 pub fn all_staff(conn: &mut DbConn) -> QueryResult<Vec<User>> {
     users::table
-        .filter(users::role.ne("agent"))
+        .filter(users::role.ne(Role::Agent))
         .select(User::as_select())
         .load(conn)
 }
 
 /// The addresses of the active users of these roles, in the order of their ids.
-pub fn active_emails_of_roles(conn: &mut DbConn, roles: &[&str]) -> QueryResult<Vec<String>> {
+pub fn active_emails_of_roles(conn: &mut DbConn, roles: &[Role]) -> QueryResult<Vec<String>> {
     users::table
         .filter(users::role.eq_any(roles))
         .filter(users::disabled.eq(false))

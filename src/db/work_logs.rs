@@ -3,6 +3,8 @@
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
+use crate::domain::work_log::WorkKind;
+
 use super::schema::work_logs;
 use super::{counts, DbConn};
 use crate::db::{each_backend, insert_returning};
@@ -14,7 +16,7 @@ pub struct WorkLog {
     pub technician_id: i64,
     pub member_id: Option<i64>,
     pub work_date: NaiveDate,
-    pub kind: String,
+    pub kind: WorkKind,
     pub minutes: i32,
     pub ticket_id: Option<i64>,
     pub category_id: Option<i64>,
@@ -30,7 +32,7 @@ pub struct WorkLogFields {
     pub technician_id: i64,
     pub member_id: Option<i64>,
     pub work_date: NaiveDate,
-    pub kind: String,
+    pub kind: WorkKind,
     pub minutes: i32,
     pub ticket_id: Option<i64>,
     pub category_id: Option<i64>,
@@ -43,7 +45,7 @@ impl WorkLog {
             technician_id: self.technician_id,
             member_id: self.member_id,
             work_date: self.work_date,
-            kind: self.kind.clone(),
+            kind: self.kind,
             minutes: self.minutes,
             ticket_id: self.ticket_id,
             category_id: self.category_id,
@@ -73,7 +75,7 @@ pub fn find(conn: &mut DbConn, id: i64) -> QueryResult<Option<WorkLog>> {
 pub struct WorkLogFilter {
     pub member_id: Option<i64>,
     pub technician_id: Option<i64>,
-    pub kind: Option<String>,
+    pub kind: Option<WorkKind>,
     pub from: Option<NaiveDate>,
     pub to: Option<NaiveDate>,
 }
@@ -93,7 +95,7 @@ pub fn list(
         query = query.filter(work_logs::technician_id.eq(technician));
     }
     if let Some(kind) = &filter.kind {
-        query = query.filter(work_logs::kind.eq(kind.clone()));
+        query = query.filter(work_logs::kind.eq(kind));
     }
     if let Some(from) = filter.from {
         query = query.filter(work_logs::work_date.ge(from));
@@ -179,7 +181,7 @@ pub fn count(conn: &mut DbConn, fields: &WorkLogFields, sign: i64) -> QueryResul
         conn,
         fields.member_id,
         fields.work_date,
-        &fields.kind,
+        fields.kind,
         sign * i64::from(fields.minutes),
     )
 }

@@ -119,7 +119,7 @@ pub(in crate::demo) fn insert_members(
             let new = NewMember {
                 code: spec.code.to_string(),
                 name: spec.name.to_string(),
-                kind: spec.kind.as_str().to_string(),
+                kind: spec.kind,
                 uses_hotline: spec.uses_hotline,
                 joined_on: spec.joined_on.map(ymd),
                 left_on: spec.left_on.map(ymd),
@@ -153,7 +153,7 @@ pub(in crate::demo) fn insert_users(
             let new = NewUser {
                 email: email.to_string(),
                 name: name.to_string(),
-                role: role.as_str().to_string(),
+                role,
                 member_id,
                 password_hash: password::hash(secret),
                 disabled: false,

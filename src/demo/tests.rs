@@ -133,7 +133,7 @@ fn day_parts_add_up_exactly() {
 fn tickets_match_the_tables_and_the_memberships() {
     let directory = directory();
     let tickets = plan_tickets(&directory, PARIS, &mut Rng::new(RNG_SEED)).unwrap();
-    let mut counts: HashMap<(i32, &str, String), u32> = HashMap::new();
+    let mut counts: HashMap<(i32, &str, crate::domain::ticket::Origin), u32> = HashMap::new();
     for ticket in &tickets {
         let local = ticket.created_at.and_utc().with_timezone(&PARIS);
         let day = local.date_naive();
@@ -156,17 +156,17 @@ fn tickets_match_the_tables_and_the_memberships() {
             .is_none_or(|c| c > ticket.resolved_at.unwrap()));
         assert!((1..=4).contains(&ticket.draft.priority));
         *counts
-            .entry((day.year(), member.spec.code, ticket.draft.origin.clone()))
+            .entry((day.year(), member.spec.code, ticket.draft.origin))
             .or_default() += 1;
     }
     for plan in YEARS {
         for (origin, table) in [
-            ("hotline", plan.hotline_tickets),
-            ("posted", plan.posted_tickets),
+            (crate::domain::ticket::Origin::Hotline, plan.hotline_tickets),
+            (crate::domain::ticket::Origin::Posted, plan.posted_tickets),
         ] {
             for &(code, n) in table {
                 assert_eq!(
-                    counts.get(&(plan.year, code, origin.to_string())),
+                    counts.get(&(plan.year, code, origin)),
                     Some(&n),
                     "{code} {}",
                     plan.year
@@ -174,7 +174,7 @@ fn tickets_match_the_tables_and_the_memberships() {
             }
             let total: u32 = counts
                 .iter()
-                .filter(|((y, _, o), _)| *y == plan.year && o == origin)
+                .filter(|((y, _, o), _)| *y == plan.year && *o == origin)
                 .map(|(_, n)| n)
                 .sum();
             assert_eq!(total, sum(table));
@@ -192,7 +192,10 @@ fn hotline_months(
     code: Option<&str>,
 ) -> [u32; 12] {
     let mut months = [0; 12];
-    for ticket in tickets.iter().filter(|t| t.draft.origin == "hotline") {
+    for ticket in tickets
+        .iter()
+        .filter(|t| t.draft.origin == crate::domain::ticket::Origin::Hotline)
+    {
         let day = local_date(ticket.created_at, PARIS);
         if day.year() == year
             && code.is_none_or(|c| c == code_of(directory, ticket.draft.member_id))
@@ -238,7 +241,10 @@ fn work_logs_add_up_to_the_tables() {
         let mut minutes: HashMap<(i32, &str, Option<&str>), i64> = HashMap::new();
         for log in &logs {
             assert!(directory.technicians.contains(&log.technician_id));
-            assert_eq!(log.member_id.is_none(), log.kind == "hotline_duty");
+            assert_eq!(
+                log.member_id.is_none(),
+                log.kind == crate::domain::work_log::WorkKind::HotlineDuty
+            );
             let code = log.member_id.map(|id| code_of(&directory, id));
             if let Some(id) = log.member_id {
                 let member = directory.members.iter().find(|m| m.id == id).unwrap();

@@ -22,7 +22,7 @@ pub fn alert_overdue(
         let member = members::find(conn, ticket.member_id)?
             .map(|m| m.name)
             .unwrap_or_default();
-        let alerted = [Role::Hotline.as_str(), Role::Manager.as_str()];
+        let alerted = [Role::Hotline, Role::Manager];
         for recipient in users::active_emails_of_roles(conn, &alerted)? {
             let message = policy
                 .mail

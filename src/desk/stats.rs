@@ -5,6 +5,8 @@ use diesel::QueryResult;
 
 use crate::db::{self, DbConn};
 use crate::domain::service_level::Targets;
+use crate::domain::ticket::Origin;
+use crate::domain::work_log::WorkKind;
 use crate::error::AppError;
 use crate::stats::export::{self, Download, ReportFormat};
 use crate::stats::lang::Lang;
@@ -101,7 +103,7 @@ pub fn hotline_allocation(
         None => {
             let duty: i64 = minutes
                 .iter()
-                .filter(|m| m.kind == "hotline_duty")
+                .filter(|m| m.kind == WorkKind::HotlineDuty)
                 .map(|m| m.minutes)
                 .sum();
             (stats::minutes_to_hundredths(duty, workday_minutes), false)
@@ -119,7 +121,7 @@ pub fn service_levels(
     cache: &Cache,
     targets: &Targets,
     year: i32,
-    origin: Option<&str>,
+    origin: Option<Origin>,
 ) -> Result<ServiceLevels, AppError> {
     db::read(conn, |conn| {
         let members = member_refs(conn)?;

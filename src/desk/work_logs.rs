@@ -9,7 +9,6 @@ use crate::db::audit::{self, AuditAction, AuditSource};
 use crate::db::work_logs::{self, WorkLog, WorkLogFields};
 use crate::db::{categories, counts, members, tickets, users, DbConn};
 use crate::domain::time::now;
-use crate::domain::user::Role;
 use crate::domain::work_log::WorkKind;
 use crate::domain::FieldError;
 use crate::error::AppError;
@@ -53,7 +52,7 @@ fn rule_errors(
 ) -> Vec<FieldError> {
     let mut errors = Vec::new();
     match technician {
-        Some(user) if Role::from_stored(&user.role).logs_work() => {}
+        Some(user) if user.role.logs_work() => {}
         Some(_) => errors.push(FieldError::new(
             "technician_id",
             format!("user {} is not a member of staff", fields.technician_id),
@@ -63,7 +62,7 @@ fn rule_errors(
             format!("user {} does not exist", fields.technician_id),
         )),
     }
-    let kind = WorkKind::from_stored(&fields.kind);
+    let kind = fields.kind;
     match (kind.needs_member(), fields.member_id) {
         (true, None) => errors.push(FieldError::new(
             "member_id",
@@ -245,16 +244,16 @@ fn import_batch(conn: &mut DbConn, logs: &[WorkLogFields]) -> Result<usize, AppE
         if !errors.is_empty() {
             return Err(AppError::Validation(errors));
         }
-        let mut monthly: HashMap<(Option<i64>, NaiveDate, String), i64> = HashMap::new();
+        let mut monthly: HashMap<(Option<i64>, NaiveDate, WorkKind), i64> = HashMap::new();
         for fields in logs {
             let month = fields.work_date.with_day0(0).unwrap_or(fields.work_date);
             *monthly
-                .entry((fields.member_id, month, fields.kind.clone()))
+                .entry((fields.member_id, month, fields.kind))
                 .or_default() += i64::from(fields.minutes);
         }
         work_logs::insert_many(conn, logs, now())?;
         for ((member_id, month, kind), minutes) in monthly {
-            counts::add_work_minutes(conn, member_id, month, &kind, minutes)?;
+            counts::add_work_minutes(conn, member_id, month, kind, minutes)?;
         }
         Ok(logs.len())
     })

@@ -92,6 +92,8 @@ macro_rules! text_enum {
     ($(#[$meta:meta])* $name:ident, $field:literal { $($variant:ident => $text:literal),+ $(,)? }) => {
         $(#[$meta])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, utoipa::ToSchema)]
+        #[derive(diesel::expression::AsExpression, diesel::deserialize::FromSqlRow)]
+        #[diesel(sql_type = diesel::sql_types::Text)]
         #[serde(rename_all = "snake_case")]
         pub enum $name {
             $($variant),+
@@ -117,11 +119,6 @@ macro_rules! text_enum {
                         ),
                     )),
                 }
-            }
-
-            /// For values read back from the database, which only ever holds valid ones.
-            pub fn from_stored(value: &str) -> Self {
-                Self::parse(value).unwrap_or_else(|_| panic!("invalid stored {}: {value}", $field))
             }
         }
 

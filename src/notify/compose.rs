@@ -25,7 +25,7 @@ impl<'a> From<&'a crate::db::tickets::Ticket> for TicketFacts<'a> {
             id: ticket.id,
             title: &ticket.title,
             priority: ticket.priority,
-            status: &ticket.status,
+            status: ticket.status.as_str(),
         }
     }
 }

@@ -38,10 +38,10 @@ impl OriginFilter {
         }
     }
 
-    fn counts(self, origin: &str) -> bool {
+    fn counts(self, origin: Origin) -> bool {
         match self {
             OriginFilter::All => true,
-            OriginFilter::Only(wanted) => wanted.as_str() == origin,
+            OriginFilter::Only(wanted) => wanted == origin,
         }
     }
 }
@@ -108,7 +108,7 @@ pub fn tickets_by_member(
     let mut current: BTreeMap<i64, i64> = BTreeMap::new();
     let mut compared: BTreeMap<i64, i64> = BTreeMap::new();
     for count in counts {
-        if !origin.counts(&count.origin) || !in_period(count.month, month) {
+        if !origin.counts(count.origin) || !in_period(count.month, month) {
             continue;
         }
         if count.year == year {
@@ -178,7 +178,7 @@ pub fn seasonality(
     let mut matrix: BTreeMap<i64, [i64; 12]> = BTreeMap::new();
     for count in counts {
         let wanted = count.year == year
-            && origin.counts(&count.origin)
+            && origin.counts(count.origin)
             && member_id.is_none_or(|m| m == count.member_id)
             && (1..=12).contains(&count.month);
         if wanted {
@@ -284,9 +284,7 @@ pub fn work_days(
         if row.year != year || !in_period(row.month, month) {
             continue;
         }
-        let Ok(kind) = WorkKind::parse(&row.kind) else {
-            continue;
-        };
+        let kind = row.kind;
         let slot = match kind {
             WorkKind::Posted => 0,
             WorkKind::OnSite => 1,

@@ -59,11 +59,7 @@ pub fn load(conn: &mut DbConn, year: i32) -> QueryResult<ReportData> {
             members,
             ticket_counts: counts::ticket_counts(conn, &[year, year - 1])?,
             work_minutes: counts::work_minutes(conn, year)?,
-            service_levels: db::service_levels::for_year(
-                conn,
-                year,
-                Some(Origin::Hotline.as_str()),
-            )?,
+            service_levels: db::service_levels::for_year(conn, year, Some(Origin::Hotline))?,
         })
     })
 }
@@ -92,7 +88,7 @@ pub fn build(data: &ReportData, period: Period, workday_minutes: u32, targets: &
         .work_minutes
         .iter()
         .filter(|m| m.year == year && month.is_none_or(|wanted| m.month == wanted as i32))
-        .filter(|m| matches!(WorkKind::parse(&m.kind), Ok(WorkKind::HotlineDuty)))
+        .filter(|m| matches!(Ok::<_, ()>(m.kind), Ok(WorkKind::HotlineDuty)))
         .map(|m| m.minutes)
         .sum();
     Report {
@@ -150,14 +146,14 @@ mod tests {
             member_id,
             year,
             month,
-            origin: "hotline".into(),
+            origin: Origin::Hotline,
             tickets,
         };
         let work = |member_id: i64, month: i32, kind: &str, minutes: i64| WorkMonthMinutes {
             member_id,
             year: 2018,
             month,
-            kind: kind.into(),
+            kind: WorkKind::parse(kind).unwrap(),
             minutes,
         };
         ReportData {

@@ -13,6 +13,7 @@ use diesel::QueryResult;
 use crate::db::service_levels::Row;
 use crate::db::{self, DbConn};
 use crate::domain::service_level::{Histogram, Targets};
+use crate::domain::ticket::Origin;
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Durations {
@@ -62,7 +63,7 @@ fn durations(histogram: &Histogram, target: i64) -> Durations {
 /// origin, in order) they come from.
 #[derive(Debug, Clone)]
 struct Group {
-    revisions: Vec<(String, i64)>,
+    revisions: Vec<(Origin, i64)>,
     tickets: i64,
     acknowledge: Durations,
     resolve: Durations,
@@ -72,7 +73,7 @@ struct Group {
 fn groups(counts: &[Row], targets: &Targets, year: i32) -> BTreeMap<(i64, i32), Group> {
     #[derive(Default)]
     struct Sum {
-        revisions: Vec<(String, i64)>,
+        revisions: Vec<(Origin, i64)>,
         tickets: i64,
         acknowledge: Histogram,
         resolve: Histogram,
@@ -80,7 +81,7 @@ fn groups(counts: &[Row], targets: &Targets, year: i32) -> BTreeMap<(i64, i32), 
     let mut sums: BTreeMap<(i64, i32), Sum> = BTreeMap::new();
     for row in counts.iter().filter(|r| r.year == year) {
         let sum = sums.entry((row.member_id, row.priority)).or_default();
-        sum.revisions.push((row.origin.clone(), row.revision));
+        sum.revisions.push((row.origin, row.revision));
         sum.tickets += row.tickets;
         sum.acknowledge
             .merge(&Histogram::decode(&row.acknowledge_histogram));
@@ -149,7 +150,7 @@ pub struct Cache {
 }
 
 /// Year, origin (none: all), member and priority.
-type CacheKey = (i32, Option<String>, i64, i32);
+type CacheKey = (i32, Option<Origin>, i64, i32);
 
 impl Cache {
     /// The service levels of a year, from the revisions of its rows: only the rows of members
@@ -160,24 +161,23 @@ impl Cache {
         members: &[MemberRef],
         targets: &Targets,
         year: i32,
-        origin: Option<&str>,
+        origin: Option<Origin>,
     ) -> QueryResult<ServiceLevels> {
         let revisions = db::service_levels::revisions_for_year(conn, year, origin)?;
-        let mut wanted: BTreeMap<(i64, i32), Vec<(String, i64)>> = BTreeMap::new();
+        let mut wanted: BTreeMap<(i64, i32), Vec<(Origin, i64)>> = BTreeMap::new();
         for (key, revision) in revisions.iter().filter(|(key, _)| key.year == year) {
             wanted
                 .entry((key.member_id, key.priority))
                 .or_default()
-                .push((key.origin.clone(), *revision));
+                .push((key.origin, *revision));
         }
-        let origin = origin.map(str::to_string);
         let mut found: BTreeMap<(i64, i32), Group> = BTreeMap::new();
         let mut stale: Vec<i64> = Vec::new();
         {
             let cached = self.groups.lock().unwrap_or_else(|e| e.into_inner());
             for ((member_id, priority), revisions) in &mut wanted {
                 revisions.sort_unstable();
-                match cached.get(&(year, origin.clone(), *member_id, *priority)) {
+                match cached.get(&(year, origin, *member_id, *priority)) {
                     Some(group) if group.revisions == *revisions => {
                         found.insert((*member_id, *priority), group.clone());
                     }
@@ -187,11 +187,11 @@ impl Cache {
         }
         if !stale.is_empty() {
             stale.dedup();
-            let rows_read = db::service_levels::for_year_of(conn, year, origin.as_deref(), &stale)?;
+            let rows_read = db::service_levels::for_year_of(conn, year, origin, &stale)?;
             let computed = groups(&rows_read, targets, year);
             let mut cached = self.groups.lock().unwrap_or_else(|e| e.into_inner());
             for (&(member_id, priority), group) in &computed {
-                cached.insert((year, origin.clone(), member_id, priority), group.clone());
+                cached.insert((year, origin, member_id, priority), group.clone());
             }
             // What was just read is at least as recent as the revisions read before it.
             for (place, group) in computed {
@@ -227,7 +227,7 @@ mod tests {
             member_id: 1,
             year: 2018,
             priority: 1,
-            origin: origin.into(),
+            origin: crate::domain::ticket::Origin::parse(origin).unwrap(),
             tickets,
             acknowledged: acknowledge.count(),
             acknowledge_histogram: acknowledge.encode(),

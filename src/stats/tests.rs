@@ -15,7 +15,7 @@ fn count(member_id: i64, year: i32, month: i32, origin: &str, tickets: i64) -> T
         member_id,
         year,
         month,
-        origin: origin.into(),
+        origin: Origin::parse(origin).unwrap(),
         tickets,
     }
 }
@@ -79,7 +79,7 @@ fn work_days_share_all_the_work_by_kind() {
         member_id,
         year: 2018,
         month: 3,
-        kind: kind.into(),
+        kind: WorkKind::parse(kind).unwrap(),
         minutes,
     };
     let rows = [

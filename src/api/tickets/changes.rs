@@ -134,7 +134,7 @@ pub async fn update_ticket(
     let changes = TicketChanges {
         title,
         description,
-        ticket_type: ticket_type.map(|t| t.as_str().to_string()),
+        ticket_type,
         category_id: body.category_id,
         priority,
         status,

@@ -112,15 +112,11 @@ impl ParsedTicket {
             requester_phone: self.requester_phone.flatten(),
             title: self.title.unwrap_or_default(),
             description: self.description.unwrap_or_default(),
-            ticket_type: self
-                .ticket_type
-                .unwrap_or(TicketType::Incident)
-                .as_str()
-                .into(),
+            ticket_type: self.ticket_type.unwrap_or(TicketType::Incident),
             category_id,
             priority: self.priority.unwrap_or(3),
-            origin: self.origin.unwrap_or(Origin::Hotline).as_str().into(),
-            channel: self.channel.unwrap_or(Channel::Api).as_str().into(),
+            origin: self.origin.unwrap_or(Origin::Hotline),
+            channel: self.channel.unwrap_or(Channel::Api),
         }
     }
 }

@@ -77,7 +77,6 @@ pub fn parse_ticket_query(
         Some(raw) => raw
             .split(',')
             .filter_map(|s| checks.take(Status::parse(s.trim())))
-            .map(|s| s.as_str().to_string())
             .collect(),
     };
     let id = |checks: &mut Checks, field: &str, raw: &Option<String>| {
@@ -124,7 +123,7 @@ pub fn parse_ticket_query(
         assignee_id,
         category_id,
         priority,
-        origin: origin.map(|o| o.as_str().to_string()),
+        origin,
         created_from,
         created_to,
         q,

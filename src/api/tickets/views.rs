@@ -94,7 +94,7 @@ pub(super) fn clock_view(
 
 impl TicketView {
     pub fn new(t: Ticket, clock: &ServiceClock, now: NaiveDateTime) -> Self {
-        let closed_unresolved = t.status == Status::Closed.as_str() && t.resolve_minutes.is_none();
+        let closed_unresolved = t.status == Status::Closed && t.resolve_minutes.is_none();
         let acknowledge = clock_view(
             clock,
             &t,
@@ -127,12 +127,12 @@ impl TicketView {
             requester_phone: t.requester_phone,
             title: t.title,
             description: t.description,
-            ticket_type: TicketType::from_stored(&t.ticket_type),
+            ticket_type: t.ticket_type,
             category_id: t.category_id,
             priority: t.priority,
-            status: Status::from_stored(&t.status),
-            origin: Origin::from_stored(&t.origin),
-            channel: Channel::from_stored(&t.channel),
+            status: t.status,
+            origin: t.origin,
+            channel: t.channel,
             assignee_id: t.assignee_id,
             created_at: to_rfc3339(t.created_at),
             acknowledged_at: t.acknowledged_at.map(to_rfc3339),

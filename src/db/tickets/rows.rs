@@ -11,7 +11,7 @@ use crate::db::stored::{StoredDate, StoredMaybeTime, StoredTime};
 use crate::db::{each_backend, Dialect};
 use crate::db::{users as user_rows, DbConn};
 use crate::domain::service_level::TicketClock;
-use crate::domain::ticket::Status;
+use crate::domain::ticket::{Channel, Origin, Status, TicketType};
 
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
 #[diesel(table_name = tickets)]
@@ -24,12 +24,12 @@ pub struct Ticket {
     pub requester_phone: Option<String>,
     pub title: String,
     pub description: String,
-    pub ticket_type: String,
+    pub ticket_type: TicketType,
     pub category_id: Option<i64>,
     pub priority: i32,
-    pub status: String,
-    pub origin: String,
-    pub channel: String,
+    pub status: Status,
+    pub origin: Origin,
+    pub channel: Channel,
     pub assignee_id: Option<i64>,
     #[diesel(deserialize_as = StoredTime)]
     pub created_at: NaiveDateTime,
@@ -66,7 +66,7 @@ impl Ticket {
             self.member_id,
             self.created_on,
             self.priority,
-            &self.origin,
+            self.origin,
             self.acknowledge_minutes,
             self.resolve_minutes,
         )
@@ -84,12 +84,12 @@ pub struct NewTicket {
     pub title: String,
     pub description: String,
     pub search_text: String,
-    pub ticket_type: String,
+    pub ticket_type: TicketType,
     pub category_id: Option<i64>,
     pub priority: i32,
-    pub status: String,
-    pub origin: String,
-    pub channel: String,
+    pub status: Status,
+    pub origin: Origin,
+    pub channel: Channel,
     pub assignee_id: Option<i64>,
     pub created_at: NaiveDateTime,
     pub created_on: NaiveDate,
@@ -235,7 +235,7 @@ pub fn awaiting_acknowledgement(
     tickets::table
         .filter(tickets::acknowledged_at.is_null())
         .filter(tickets::overdue_notified_at.is_null())
-        .filter(tickets::status.eq_any([Status::New.as_str(), Status::Waiting.as_str()]))
+        .filter(tickets::status.eq_any([Status::New, Status::Waiting]))
         .filter(tickets::created_at.ge(since))
         .select(Ticket::as_select())
         .order(tickets::id.asc())
@@ -265,11 +265,11 @@ pub struct TicketRowUpdate {
     pub title: String,
     pub description: String,
     pub search_text: String,
-    pub ticket_type: String,
+    pub ticket_type: TicketType,
     pub category_id: Option<i64>,
     pub priority: i32,
-    pub status: String,
-    pub origin: String,
+    pub status: Status,
+    pub origin: Origin,
     pub assignee_id: Option<i64>,
     pub acknowledged_at: Option<NaiveDateTime>,
     pub resolved_at: Option<NaiveDateTime>,

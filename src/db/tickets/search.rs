@@ -8,6 +8,7 @@ use diesel::sql_types::{Bool, Text};
 use crate::db::schema::tickets;
 use crate::db::DbConn;
 use crate::db::{each_backend, Dialect};
+use crate::domain::ticket::{Origin, Status};
 
 use super::rows::*;
 
@@ -15,12 +16,12 @@ use super::rows::*;
 #[derive(Debug, Clone, Default)]
 pub struct TicketFilter {
     pub member_scope: Option<i64>,
-    pub statuses: Vec<String>,
+    pub statuses: Vec<Status>,
     pub member_id: Option<i64>,
     pub assignee_id: Option<i64>,
     pub category_id: Option<i64>,
     pub priority: Option<i32>,
-    pub origin: Option<String>,
+    pub origin: Option<Origin>,
     pub created_from: Option<NaiveDate>,
     pub created_to: Option<NaiveDate>,
     pub q: Option<String>,
@@ -270,8 +271,8 @@ pub(in crate::db) fn filtered(
     if let Some(priority) = filter.priority {
         query = query.filter(tickets::priority.eq(priority));
     }
-    if let Some(origin) = &filter.origin {
-        query = query.filter(tickets::origin.eq(origin.clone()));
+    if let Some(origin) = filter.origin {
+        query = query.filter(tickets::origin.eq(origin));
     }
     if let Some(from) = filter.created_from {
         query = query.filter(tickets::created_on.ge(from));

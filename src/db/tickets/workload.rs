@@ -8,6 +8,8 @@ use diesel::prelude::*;
 use crate::db::schema::{tickets, users, work_logs};
 use crate::db::{users as user_rows, DbConn};
 use crate::domain::ticket::Status;
+use crate::domain::user::Role;
+use crate::domain::work_log::WorkKind;
 
 /// Who automatic assignment picks: the technician posted today at the ticket's member,
 /// otherwise the technician with the fewest open tickets; ties go to the smaller id.
@@ -20,8 +22,8 @@ pub fn pick_technician(
         .inner_join(users::table.on(users::id.eq(work_logs::technician_id)))
         .filter(work_logs::member_id.eq(member_id))
         .filter(work_logs::work_date.eq(today))
-        .filter(work_logs::kind.eq("posted"))
-        .filter(users::role.eq("technician"))
+        .filter(work_logs::kind.eq(WorkKind::Posted))
+        .filter(users::role.eq(Role::Technician))
         .filter(users::disabled.eq(false))
         .select(users::id)
         .distinct()
@@ -34,10 +36,9 @@ pub fn pick_technician(
     if candidates.len() <= 1 {
         return Ok(candidates.first().copied());
     }
-    let open: Vec<&str> = Status::OPEN.iter().map(|s| s.as_str()).collect();
     let loads: Vec<(Option<i64>, i64)> = tickets::table
         .filter(tickets::assignee_id.eq_any(&candidates))
-        .filter(tickets::status.eq_any(open))
+        .filter(tickets::status.eq_any(Status::OPEN))
         .group_by(tickets::assignee_id)
         .select((tickets::assignee_id, diesel::dsl::count_star()))
         .load(conn)?;

@@ -4,7 +4,7 @@ use chrono::NaiveDate;
 
 use crate::db::tickets::{find, Ticket};
 use crate::db::{categories, members, users, DbConn};
-use crate::domain::user::{Actor, Role};
+use crate::domain::user::Actor;
 use crate::error::AppError;
 
 /// The ticket if the actor may see it: agents see only their member's.
@@ -60,7 +60,7 @@ pub fn category_problem(id: i64) -> String {
 /// A user tickets may be assigned to: any active member of staff.
 pub fn check_assignee(conn: &mut DbConn, user_id: i64, field: &str) -> Result<(), AppError> {
     match users::find(conn, user_id)? {
-        Some(user) if !user.disabled && Role::from_stored(&user.role).is_staff() => Ok(()),
+        Some(user) if !user.disabled && user.role.is_staff() => Ok(()),
         Some(_) => Err(AppError::validation(
             field,
             format!("user {user_id} cannot be assigned tickets (not active staff)"),

@@ -7,7 +7,7 @@ use crate::db::service_levels as sla_counts;
 use crate::db::tickets::{self, NewTicketEvent, Ticket, TicketRowUpdate};
 use crate::db::{counts, members, outbox, users, DbConn};
 use crate::desk::Policy;
-use crate::domain::ticket::{Origin, Status};
+use crate::domain::ticket::{Origin, Status, TicketType};
 use crate::domain::time::now;
 use crate::domain::transition::{assigns_someone, effects, transition, Effect, Move, Progress};
 use crate::domain::user::Actor;
@@ -20,7 +20,7 @@ use super::access::{check_assignee, check_category, check_member_on, find_visibl
 pub struct TicketChanges {
     pub title: Option<String>,
     pub description: Option<String>,
-    pub ticket_type: Option<String>,
+    pub ticket_type: Option<TicketType>,
     pub category_id: Option<Option<i64>>,
     pub priority: Option<i32>,
     pub status: Option<Status>,
@@ -82,7 +82,7 @@ fn change_once(
         }
     };
 
-    let current_status = Status::from_stored(&current.status);
+    let current_status = current.status;
     let progress = Progress {
         status: current_status,
         assignee_id: current.assignee_id,
@@ -123,10 +123,7 @@ fn change_once(
     if category_id != current.category_id {
         check_category(conn, category_id, "category_id")?;
     }
-    let origin = changes
-        .origin
-        .map(|o| o.as_str().to_string())
-        .unwrap_or_else(|| current.origin.clone());
+    let origin = changes.origin.unwrap_or(current.origin);
     let title = changes
         .title
         .clone()
@@ -135,13 +132,11 @@ fn change_once(
         .description
         .clone()
         .unwrap_or_else(|| current.description.clone());
-    let ticket_type = changes
-        .ticket_type
-        .clone()
-        .unwrap_or_else(|| current.ticket_type.clone());
+    let ticket_type = changes.ticket_type.unwrap_or(current.ticket_type);
     let priority = changes.priority.unwrap_or(current.priority);
 
     let text = |v: Option<i64>| v.map(|v| v.to_string());
+    let word = |v: &dyn std::fmt::Display| Some(v.to_string());
     let stamp = |v: Option<NaiveDateTime>| v.map(crate::domain::time::to_rfc3339);
     record("title", Some(current.title.clone()), Some(title.clone()));
     record(
@@ -149,11 +144,7 @@ fn change_once(
         Some(current.description.clone()),
         Some(description.clone()),
     );
-    record(
-        "type",
-        Some(current.ticket_type.clone()),
-        Some(ticket_type.clone()),
-    );
+    record("type", word(&current.ticket_type), word(&ticket_type));
     record("category_id", text(current.category_id), text(category_id));
     record(
         "priority",
@@ -165,13 +156,9 @@ fn change_once(
         Some(current.member_id.to_string()),
         Some(member_id.to_string()),
     );
-    record("origin", Some(current.origin.clone()), Some(origin.clone()));
+    record("origin", word(&current.origin), word(&origin));
     record("assignee_id", text(current.assignee_id), text(assignee_id));
-    record(
-        "status",
-        Some(current.status.clone()),
-        Some(status.as_str().to_string()),
-    );
+    record("status", word(&current.status), word(&status));
     record(
         "acknowledged_at",
         stamp(current.acknowledged_at),
@@ -196,7 +183,7 @@ fn change_once(
         ticket_type,
         category_id,
         priority,
-        status: status.as_str().to_string(),
+        status,
         origin,
         assignee_id,
         acknowledged_at,
@@ -219,8 +206,8 @@ fn change_once(
         // moved in opposite directions at once would otherwise each hold the row the other
         // needs (see `counts::add_tickets_many`).
         let mut moves = [
-            (current.member_id, current.origin.as_str(), -1),
-            (member_id, row.origin.as_str(), 1),
+            (current.member_id, current.origin, -1),
+            (member_id, row.origin, 1),
         ];
         moves.sort_unstable();
         for (member, origin, delta) in moves {

@@ -8,7 +8,7 @@ use crate::db::service_levels::{self as sla_counts, Contribution};
 use crate::db::tickets::{self, NewTicket, NewTicketEvent, Ticket};
 use crate::db::{counts, members, outbox, DbConn};
 use crate::desk::Policy;
-use crate::domain::ticket::Status;
+use crate::domain::ticket::{Channel, Origin, Status, TicketType};
 use crate::domain::time::{local_date, now};
 use crate::domain::user::Actor;
 use crate::domain::FieldError;
@@ -26,11 +26,11 @@ pub struct TicketDraft {
     pub requester_phone: Option<String>,
     pub title: String,
     pub description: String,
-    pub ticket_type: String,
+    pub ticket_type: TicketType,
     pub category_id: Option<i64>,
     pub priority: i32,
-    pub origin: String,
-    pub channel: String,
+    pub origin: Origin,
+    pub channel: Channel,
 }
 
 /// An `Idempotency-Key` and the digest of the request body it came with.
@@ -195,18 +195,18 @@ pub(crate) fn file_many(
                 at,
                 "created",
                 None,
-                Some(ticket.status.clone()),
+                Some(ticket.status.to_string()),
             )
         })
         .collect();
     tickets::record_events(conn, &events)?;
     // The aggregates last: every filing of a member in a month updates the same rows, whose
     // locks (on PostgreSQL) are then held only from here to the commit.
-    let mut monthly: HashMap<(i64, NaiveDate, String), i64> = HashMap::new();
+    let mut monthly: HashMap<(i64, NaiveDate, Origin), i64> = HashMap::new();
     for ticket in &filed {
         let month = ticket.created_on.with_day0(0).unwrap_or(ticket.created_on);
         *monthly
-            .entry((ticket.member_id, month, ticket.origin.clone()))
+            .entry((ticket.member_id, month, ticket.origin))
             .or_default() += 1;
     }
     counts::add_tickets_many(conn, &monthly)?;
@@ -230,12 +230,12 @@ pub(crate) fn new_ticket(draft: &TicketDraft, at: NaiveDateTime, today: NaiveDat
         title: draft.title.clone(),
         description: draft.description.clone(),
         search_text: crate::domain::text::search_text(&draft.title, &draft.description),
-        ticket_type: draft.ticket_type.clone(),
+        ticket_type: draft.ticket_type,
         category_id: draft.category_id,
         priority: draft.priority,
-        status: Status::New.as_str().to_string(),
-        origin: draft.origin.clone(),
-        channel: draft.channel.clone(),
+        status: Status::New,
+        origin: draft.origin,
+        channel: draft.channel,
         assignee_id: None,
         created_at: at,
         created_on: today,

@@ -9,7 +9,7 @@ use crate::db::tickets::{self, NewTicket, NewTicketEvent};
 use crate::db::{categories, counts, members, users, DbConn};
 use crate::desk::Policy;
 use crate::domain::service_level::TicketClock;
-use crate::domain::ticket::Status;
+use crate::domain::ticket::{Origin, Status};
 use crate::domain::time::{local_date, now};
 use crate::domain::user::Actor;
 use crate::domain::FieldError;
@@ -99,7 +99,7 @@ pub(crate) fn import_batch(
         }
 
         let at = now();
-        let mut monthly: HashMap<(i64, NaiveDate, String), i64> = HashMap::new();
+        let mut monthly: HashMap<(i64, NaiveDate, Origin), i64> = HashMap::new();
         let mut contributions: Vec<Contribution> = Vec::with_capacity(batch.len());
         let mut ids = Vec::with_capacity(batch.len());
         for chunk in batch.chunks(500) {
@@ -109,11 +109,7 @@ pub(crate) fn import_batch(
                     let created_on = local_date(row.created_at, zone);
                     let first_of_month = created_on.with_day0(0).unwrap_or(created_on);
                     *monthly
-                        .entry((
-                            row.draft.member_id,
-                            first_of_month,
-                            row.draft.origin.clone(),
-                        ))
+                        .entry((row.draft.member_id, first_of_month, row.draft.origin))
                         .or_default() += 1;
                     let acknowledge_minutes = measure(policy, row, row.acknowledged_at);
                     let resolve_minutes = measure(policy, row, row.resolved_at);
@@ -121,7 +117,7 @@ pub(crate) fn import_batch(
                         row.draft.member_id,
                         created_on,
                         row.draft.priority,
-                        &row.draft.origin,
+                        row.draft.origin,
                         acknowledge_minutes,
                         resolve_minutes,
                     ));
@@ -137,12 +133,12 @@ pub(crate) fn import_batch(
                             &row.draft.title,
                             &row.draft.description,
                         ),
-                        ticket_type: row.draft.ticket_type.clone(),
+                        ticket_type: row.draft.ticket_type,
                         category_id: row.draft.category_id,
                         priority: row.draft.priority,
-                        status: row.status.as_str().to_string(),
-                        origin: row.draft.origin.clone(),
-                        channel: row.draft.channel.clone(),
+                        status: row.status,
+                        origin: row.draft.origin,
+                        channel: row.draft.channel,
                         assignee_id: row.assignee_id,
                         created_at: row.created_at,
                         created_on,
