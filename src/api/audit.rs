@@ -122,14 +122,16 @@ pub struct AuditQuery {
 }
 
 /// The audit log, newest first (admin only).
+///
+/// Errors: 401: missing or invalid token; 403: not an admin; 422: invalid filter, limit or cursor.
 #[utoipa::path(
     get, path = "/api/v1/audit", tag = "audit",
     params(PageQuery, AuditQuery),
     responses(
         (status = 200, description = "Newest first", body = Page<AuditEntryView>),
-        (status = 401, description = "Missing or invalid token", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not an admin", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid filter, limit or cursor", body = crate::error::Problem, content_type = "application/problem+json"),
+        crate::api::problems::Unauthorized,
+        crate::api::problems::Forbidden,
+        crate::api::problems::Invalid,
     )
 )]
 pub async fn list_audit(

@@ -38,16 +38,18 @@ pub struct LoginResponse {
 /// Exchange an e-mail and password for a bearer token. Failed attempts are limited per e-mail
 /// and per client address (`auth.max_failed_logins_per_account`, `…_per_address` within
 /// `auth.login_window_seconds`); past the limit the answer is 429 with `Retry-After`.
+///
+/// Errors: 400: malformed JSON; 401: wrong e-mail or password, or disabled account; 422: missing
+/// field.
 #[utoipa::path(
     post, path = "/api/v1/auth/login", tag = "auth",
     request_body = LoginRequest,
     responses(
         (status = 200, description = "Logged in", body = LoginResponse),
-        (status = 400, description = "Malformed JSON", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Wrong e-mail or password, or disabled account", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Missing field", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 429, description = "Too many failed log-ins for this e-mail or from this address", body = crate::error::Problem, content_type = "application/problem+json",
-            headers(("Retry-After" = u64, description = "Seconds to wait"))),
+        crate::api::problems::BadRequest,
+        crate::api::problems::Unauthorized,
+        crate::api::problems::Invalid,
+        crate::api::problems::TooManyRequests,
     ),
     security(())
 )]
@@ -132,11 +134,13 @@ pub async fn login(
 }
 
 /// The caller.
+///
+/// Errors: 401: missing or invalid token.
 #[utoipa::path(
     get, path = "/api/v1/me", tag = "auth",
     responses(
         (status = 200, description = "The authenticated user", body = UserView),
-        (status = 401, description = "Missing or invalid token", body = crate::error::Problem, content_type = "application/problem+json"),
+        crate::api::problems::Unauthorized,
     )
 )]
 pub async fn me(state: web::Data<AppState>, user: AuthUser) -> Result<HttpResponse, AppError> {

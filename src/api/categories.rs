@@ -76,12 +76,14 @@ pub async fn list_categories(
 }
 
 /// One category.
+///
+/// Errors: 404: no such category.
 #[utoipa::path(
     get, path = "/api/v1/categories/{id}", tag = "categories",
     params(("id" = i64, Path, description = "Category id")),
     responses(
         (status = 200, description = "The category", body = CategoryView),
-        (status = 404, description = "No such category", body = crate::error::Problem, content_type = "application/problem+json"),
+        crate::api::problems::NotFound,
     )
 )]
 pub async fn get_category(
@@ -98,14 +100,17 @@ pub async fn get_category(
 }
 
 /// Create a category, at the top or under a top-level category.
+///
+/// Errors: 403: not a manager or admin; 409: same name under the same parent; 422: invalid name,
+/// unknown parent, or a third level.
 #[utoipa::path(
     post, path = "/api/v1/categories", tag = "categories",
     request_body = CreateCategory,
     responses(
         (status = 201, description = "Created", body = CategoryView),
-        (status = 403, description = "Not a manager or admin", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Same name under the same parent", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid name, unknown parent, or a third level", body = crate::error::Problem, content_type = "application/problem+json"),
+        crate::api::problems::Forbidden,
+        crate::api::problems::Conflict,
+        crate::api::problems::Invalid,
     )
 )]
 pub async fn create_category(

@@ -93,14 +93,16 @@ pub struct UpdateMember {
 const NAME_MAX_CHARS: usize = 200;
 
 /// Create a member.
+///
+/// Errors: 403: not a manager or admin; 409: code already taken; 422: invalid field.
 #[utoipa::path(
     post, path = "/api/v1/members", tag = "members",
     request_body = CreateMember,
     responses(
         (status = 201, description = "Created", body = MemberView),
-        (status = 403, description = "Not a manager or admin", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Code already taken", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid field", body = crate::error::Problem, content_type = "application/problem+json"),
+        crate::api::problems::Forbidden,
+        crate::api::problems::Conflict,
+        crate::api::problems::Invalid,
     )
 )]
 pub async fn create_member(
@@ -182,12 +184,14 @@ async fn visible_member(state: &AppState, user: &AuthUser, id: i64) -> Result<Me
 }
 
 /// One member.
+///
+/// Errors: 404: no such member, or not visible to the caller.
 #[utoipa::path(
     get, path = "/api/v1/members/{id}", tag = "members",
     params(("id" = i64, Path, description = "Member id")),
     responses(
         (status = 200, description = "The member", body = MemberView),
-        (status = 404, description = "No such member, or not visible to the caller", body = crate::error::Problem, content_type = "application/problem+json"),
+        crate::api::problems::NotFound,
     )
 )]
 pub async fn get_member(
@@ -201,15 +205,17 @@ pub async fn get_member(
 }
 
 /// Change a member (its code is stable and cannot change).
+///
+/// Errors: 403: not a manager or admin; 404: no such member; 422: invalid field.
 #[utoipa::path(
     patch, path = "/api/v1/members/{id}", tag = "members",
     params(("id" = i64, Path, description = "Member id")),
     request_body = UpdateMember,
     responses(
         (status = 200, description = "The changed member", body = MemberView),
-        (status = 403, description = "Not a manager or admin", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such member", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid field", body = crate::error::Problem, content_type = "application/problem+json"),
+        crate::api::problems::Forbidden,
+        crate::api::problems::NotFound,
+        crate::api::problems::Invalid,
     )
 )]
 pub async fn update_member(

@@ -10,6 +10,7 @@ pub mod openapi;
 pub mod ops;
 pub mod outbox;
 pub mod privacy;
+pub mod problems;
 pub mod reports;
 pub mod stats;
 pub mod tickets;

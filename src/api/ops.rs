@@ -34,10 +34,12 @@ pub async fn health() -> HttpResponse {
 const READY_WITHIN: std::time::Duration = std::time::Duration::from_millis(500);
 
 /// The database answers, within half a second whatever it does.
+///
+/// Errors: 503: database unreachable.
 #[utoipa::path(get, path = "/ready", tag = "operations", security(()),
     responses(
         (status = 200, description = "Ready", body = Status),
-        (status = 503, description = "Database unreachable", body = crate::error::Problem, content_type = "application/problem+json"),
+        crate::api::problems::Unavailable,
     ))]
 pub async fn ready(state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
     if state.failed_recently() {

@@ -71,13 +71,15 @@ pub struct OutboxQuery {
 }
 
 /// Mail queued, sent and failing, newest first (admin).
+///
+/// Errors: 403: not an admin; 422: unknown status.
 #[utoipa::path(
     get, path = "/api/v1/outbox", tag = "operations",
     params(PageQuery, OutboxQuery),
     responses(
         (status = 200, description = "Newest first", body = Page<OutboxMessage>),
-        (status = 403, description = "Not an admin", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Unknown status", body = crate::error::Problem, content_type = "application/problem+json"),
+        crate::api::problems::Forbidden,
+        crate::api::problems::Invalid,
     )
 )]
 pub async fn list_outbox(

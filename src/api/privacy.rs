@@ -166,14 +166,16 @@ pub struct AnonymizedView {
 }
 
 /// Everything held about a user, as JSON (admin only). The export is written to the audit log.
+///
+/// Errors: 401: missing or invalid token; 403: not an admin; 404: no such user.
 #[utoipa::path(
     get, path = "/api/v1/users/{id}/export", tag = "privacy",
     params(("id" = i64, Path, description = "User id")),
     responses(
         (status = 200, description = "Everything held about the user", body = PersonalDataView),
-        (status = 401, description = "Missing or invalid token", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not an admin", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such user", body = crate::error::Problem, content_type = "application/problem+json"),
+        crate::api::problems::Unauthorized,
+        crate::api::problems::Forbidden,
+        crate::api::problems::NotFound,
     )
 )]
 pub async fn export_user(
@@ -196,15 +198,18 @@ pub async fn export_user(
 /// unusable, account disabled; the requester name, e-mail and phone of the tickets they
 /// requested removed; their comments kept but unsigned. Tickets and work logs keep their
 /// member, dates and counts, so statistics do not change. Cannot be undone.
+///
+/// Errors: 401: missing or invalid token; 403: not an admin; 404: no such user; 422: the caller's
+/// own account.
 #[utoipa::path(
     post, path = "/api/v1/users/{id}/anonymize", tag = "privacy",
     params(("id" = i64, Path, description = "User id")),
     responses(
         (status = 200, description = "Anonymized (again, if it already was)", body = AnonymizedView),
-        (status = 401, description = "Missing or invalid token", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not an admin", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such user", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 422, description = "The caller's own account", body = crate::error::Problem, content_type = "application/problem+json"),
+        crate::api::problems::Unauthorized,
+        crate::api::problems::Forbidden,
+        crate::api::problems::NotFound,
+        crate::api::problems::Invalid,
     )
 )]
 pub async fn anonymize_user(
@@ -240,15 +245,17 @@ pub async fn anonymize_user(
 
 /// Remove a ticket's free-text requester: name, e-mail and phone (admin only). The title,
 /// description and everything else stay. Answers the ticket, with its new `ETag`.
+///
+/// Errors: 401: missing or invalid token; 403: not an admin; 404: no such ticket.
 #[utoipa::path(
     post, path = "/api/v1/tickets/{id}/anonymize-requester", tag = "privacy",
     params(("id" = i64, Path, description = "Ticket id")),
     responses(
         (status = 200, description = "The ticket without requester details", body = TicketView,
             headers(("ETag" = String, description = "The ticket's version"))),
-        (status = 401, description = "Missing or invalid token", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not an admin", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such ticket", body = crate::error::Problem, content_type = "application/problem+json"),
+        crate::api::problems::Unauthorized,
+        crate::api::problems::Forbidden,
+        crate::api::problems::NotFound,
     )
 )]
 pub async fn anonymize_requester(

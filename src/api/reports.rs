@@ -39,6 +39,9 @@ fn path_year(raw: &str) -> Result<i32, AppError> {
 }
 
 /// The statistics of a year, or of one month, in one download.
+///
+/// Errors: 403: agents may not read statistics; 404: the year in the path is not a year from 1970
+/// to 9999; 422: invalid month, format or lang.
 #[utoipa::path(
     get, path = "/api/v1/reports/{year}", tag = "statistics",
     params(
@@ -58,9 +61,9 @@ fn path_year(raw: &str) -> Result<i32, AppError> {
                 ([u8] = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
             ),
             headers(("Content-Disposition" = String, description = "attachment; filename=... (csv and xlsx)"))),
-        (status = 403, description = "Agents may not read statistics", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 404, description = "The year in the path is not a year from 1970 to 9999", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid month, format or lang", body = crate::error::Problem, content_type = "application/problem+json"),
+        crate::api::problems::Forbidden,
+        crate::api::problems::NotFound,
+        crate::api::problems::Invalid,
     )
 )]
 pub async fn download_report(

@@ -60,13 +60,15 @@ fn required_year(checks: &mut Checks, raw: Option<&str>) -> i32 {
 }
 
 /// Hotline tickets per member in a year, optionally beside another year.
+///
+/// Errors: 403: agents may not read statistics; 422: missing or invalid year, origin...
 #[utoipa::path(
     get, path = "/api/v1/stats/tickets-by-member", tag = "statistics",
     params(("year" = i32, Query, minimum = 1970, maximum = 9999, description = "The calendar year, in the service's time zone"), ("compare_year" = Option<i32>, Query, minimum = 1970, maximum = 9999, description = "Another year to show beside it"), ("origin" = Option<String>, Query, description = "`hotline` (default), `posted` or `all`")),
     responses(
         (status = 200, description = "Rows by tickets, largest first, then member code", body = stats::TicketsByMember),
-        (status = 403, description = "Agents may not read statistics", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Missing or invalid year, origin...", body = crate::error::Problem, content_type = "application/problem+json"),
+        crate::api::problems::Forbidden,
+        crate::api::problems::Invalid,
     )
 )]
 pub async fn tickets_by_member(
@@ -92,13 +94,15 @@ pub async fn tickets_by_member(
 }
 
 /// Tickets per month of a year, overall and per member.
+///
+/// Errors: 403: agents may not read statistics; 422: missing or invalid year, origin, member_id.
 #[utoipa::path(
     get, path = "/api/v1/stats/seasonality", tag = "statistics",
     params(("year" = i32, Query, minimum = 1970, maximum = 9999, description = "The calendar year, in the service's time zone"), ("origin" = Option<String>, Query, description = "`hotline` (default), `posted` or `all`"), ("member_id" = Option<i64>, Query, minimum = 1, description = "One member only")),
     responses(
         (status = 200, description = "Twelve monthly counts, January first, overall and per member", body = stats::Seasonality),
-        (status = 403, description = "Agents may not read statistics", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Missing or invalid year, origin, member_id", body = crate::error::Problem, content_type = "application/problem+json"),
+        crate::api::problems::Forbidden,
+        crate::api::problems::Invalid,
     )
 )]
 pub async fn seasonality(
@@ -122,13 +126,15 @@ pub async fn seasonality(
 }
 
 /// Work days per member and kind, totals and shares.
+///
+/// Errors: 403: agents may not read statistics; 422: missing or invalid year.
 #[utoipa::path(
     get, path = "/api/v1/stats/work-days", tag = "statistics",
     params(("year" = i32, Query, minimum = 1970, maximum = 9999, description = "The calendar year, in the service's time zone")),
     responses(
         (status = 200, description = "Rows by total, largest first, then member code; every figure as minutes and days", body = stats::WorkDays),
-        (status = 403, description = "Agents may not read statistics", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Missing or invalid year", body = crate::error::Problem, content_type = "application/problem+json"),
+        crate::api::problems::Forbidden,
+        crate::api::problems::Invalid,
     )
 )]
 pub async fn work_days(
@@ -148,13 +154,15 @@ pub async fn work_days(
 }
 
 /// Hotline presence shared among members by their hotline tickets.
+///
+/// Errors: 403: agents may not read statistics; 422: missing or invalid year or presence_days.
 #[utoipa::path(
     get, path = "/api/v1/stats/hotline-allocation", tag = "statistics",
     params(("year" = i32, Query, minimum = 1970, maximum = 9999, description = "The calendar year, in the service's time zone"), ("presence_days" = Option<f64>, Query, minimum = 0, maximum = 1000000, description = "The days of presence to share; default: the year's hotline duty")),
     responses(
         (status = 200, description = "Shares in hundredths of a day, adding up exactly to presence_hundredths", body = stats::HotlineAllocation),
-        (status = 403, description = "Agents may not read statistics", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Missing or invalid year or presence_days", body = crate::error::Problem, content_type = "application/problem+json"),
+        crate::api::problems::Forbidden,
+        crate::api::problems::Invalid,
     )
 )]
 pub async fn hotline_allocation(
@@ -189,13 +197,15 @@ pub async fn hotline_allocation(
 }
 
 /// Taken-in-charge and resolution times per member and priority, in business minutes.
+///
+/// Errors: 403: agents may not read statistics; 422: missing or invalid year or origin.
 #[utoipa::path(
     get, path = "/api/v1/stats/service-levels", tag = "statistics",
     params(("year" = i32, Query, minimum = 1970, maximum = 9999, description = "The calendar year, in the service's time zone"), ("origin" = Option<String>, Query, description = "`hotline` (default), `posted` or `all`")),
     responses(
         (status = 200, description = "Rows by member code, then priority: count, median and 90th percentile (linear interpolation between ranks) of business minutes, waiting time excluded, and the share within target, for tickets filed in the year (origin hotline by default). Minutes are exact below 600 and within 1 % above, from aggregates kept with each write", body = stats::service_levels::ServiceLevels),
-        (status = 403, description = "Agents may not read statistics", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Missing or invalid year or origin", body = crate::error::Problem, content_type = "application/problem+json"),
+        crate::api::problems::Forbidden,
+        crate::api::problems::Invalid,
     )
 )]
 pub async fn service_levels(

@@ -115,14 +115,18 @@ async fn check_member_exists(state: &AppState, member_id: Option<i64>) -> Result
 }
 
 /// Create a user.
+///
+/// Errors: 403: not a manager or admin, or an account this caller may not manage (only an admin
+/// manages admins; a manager, roles below their own); 409: e-mail already taken; 422: invalid
+/// field, or agent without member.
 #[utoipa::path(
     post, path = "/api/v1/users", tag = "users",
     request_body = CreateUser,
     responses(
         (status = 201, description = "Created", body = UserView),
-        (status = 403, description = "Not a manager or admin, or an account this caller may not manage (only an admin manages admins; a manager, roles below their own)", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 409, description = "E-mail already taken", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid field, or agent without member", body = crate::error::Problem, content_type = "application/problem+json"),
+        crate::api::problems::Forbidden,
+        crate::api::problems::Conflict,
+        crate::api::problems::Invalid,
     )
 )]
 pub async fn create_user(
@@ -188,12 +192,14 @@ pub async fn create_user(
 }
 
 /// List users (staff only).
+///
+/// Errors: 403: agents may not list users.
 #[utoipa::path(
     get, path = "/api/v1/users", tag = "users",
     params(PageQuery, UserQuery),
     responses(
         (status = 200, description = "Newest first", body = Page<UserView>),
-        (status = 403, description = "Agents may not list users", body = crate::error::Problem, content_type = "application/problem+json"),
+        crate::api::problems::Forbidden,
     )
 )]
 pub async fn list_users(
@@ -228,13 +234,15 @@ async fn find_user(state: &AppState, id: i64) -> Result<User, AppError> {
 }
 
 /// One user (staff only).
+///
+/// Errors: 403: agents may not read users; 404: no such user.
 #[utoipa::path(
     get, path = "/api/v1/users/{id}", tag = "users",
     params(("id" = i64, Path, description = "User id")),
     responses(
         (status = 200, description = "The user", body = UserView),
-        (status = 403, description = "Agents may not read users", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such user", body = crate::error::Problem, content_type = "application/problem+json"),
+        crate::api::problems::Forbidden,
+        crate::api::problems::NotFound,
     )
 )]
 pub async fn get_user(
@@ -248,15 +256,18 @@ pub async fn get_user(
 }
 
 /// Change a user's name, role, member, password, or disable them.
+///
+/// Errors: 403: not a manager or admin, or an account this caller may not manage (only an admin
+/// manages admins; a manager, roles below their own); 404: no such user; 422: invalid field.
 #[utoipa::path(
     patch, path = "/api/v1/users/{id}", tag = "users",
     params(("id" = i64, Path, description = "User id")),
     request_body = UpdateUser,
     responses(
         (status = 200, description = "The changed user", body = UserView),
-        (status = 403, description = "Not a manager or admin, or an account this caller may not manage (only an admin manages admins; a manager, roles below their own)", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such user", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid field", body = crate::error::Problem, content_type = "application/problem+json"),
+        crate::api::problems::Forbidden,
+        crate::api::problems::NotFound,
+        crate::api::problems::Invalid,
     )
 )]
 pub async fn update_user(

@@ -131,13 +131,16 @@ fn parse_note(checks: &mut Checks, note: Option<&str>) -> Option<String> {
 }
 
 /// Log work.
+///
+/// Errors: 403: agents do not log work; 422: invalid field: member required or forbidden by kind,
+/// not a member on that date, days not in quarters, minutes out of range...
 #[utoipa::path(
     post, path = "/api/v1/work-logs", tag = "work-logs",
     request_body = CreateWorkLog,
     responses(
         (status = 201, description = "Logged", body = WorkLogView),
-        (status = 403, description = "Agents do not log work", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid field: member required or forbidden by kind, not a member on that date, days not in quarters, minutes out of range...", body = crate::error::Problem, content_type = "application/problem+json"),
+        crate::api::problems::Forbidden,
+        crate::api::problems::Invalid,
     )
 )]
 pub async fn create_work_log(
@@ -187,14 +190,17 @@ pub const MAX_IMPORT: usize = 10_000;
 
 /// Import past work logs (admin), all or nothing: each row as for `POST /work-logs`, with
 /// `technician_id` required.
+///
+/// Errors: 403: not an admin; 413: body too large; 422: more than 10,000 logs, or an invalid one
+/// (nothing imported); field names are prefixed with the index, e.g. [3].member_id.
 #[utoipa::path(
     post, path = "/api/v1/work-logs/import", tag = "work-logs",
     request_body = Vec<CreateWorkLog>,
     responses(
         (status = 201, description = "All imported", body = WorkLogImportResult),
-        (status = 403, description = "Not an admin", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 413, description = "Body too large", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 422, description = "More than 10,000 logs, or an invalid one (nothing imported); field names are prefixed with the index, e.g. [3].member_id", body = crate::error::Problem, content_type = "application/problem+json"),
+        crate::api::problems::Forbidden,
+        crate::api::problems::PayloadTooLarge,
+        crate::api::problems::Invalid,
     )
 )]
 pub async fn import_work_logs(
@@ -290,13 +296,15 @@ fn parse_log_cursor(raw: &str) -> Result<(NaiveDate, i64), FieldError> {
 }
 
 /// List work logs, newest day first (staff).
+///
+/// Errors: 403: agents may not read work logs; 422: invalid filter.
 #[utoipa::path(
     get, path = "/api/v1/work-logs", tag = "work-logs",
     params(PageQuery, WorkLogQuery),
     responses(
         (status = 200, description = "Newest day first", body = Page<WorkLogView>),
-        (status = 403, description = "Agents may not read work logs", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid filter", body = crate::error::Problem, content_type = "application/problem+json"),
+        crate::api::problems::Forbidden,
+        crate::api::problems::Invalid,
     )
 )]
 pub async fn list_work_logs(
@@ -349,13 +357,15 @@ pub async fn list_work_logs(
 }
 
 /// One work log (staff).
+///
+/// Errors: 403: agents may not read work logs; 404: no such work log.
 #[utoipa::path(
     get, path = "/api/v1/work-logs/{id}", tag = "work-logs",
     params(("id" = i64, Path, description = "Work log id")),
     responses(
         (status = 200, description = "The work log", body = WorkLogView),
-        (status = 403, description = "Agents may not read work logs", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such work log", body = crate::error::Problem, content_type = "application/problem+json"),
+        crate::api::problems::Forbidden,
+        crate::api::problems::NotFound,
     )
 )]
 pub async fn get_work_log(
@@ -373,15 +383,17 @@ pub async fn get_work_log(
 }
 
 /// Change a work log (staff). What changed is in the audit log.
+///
+/// Errors: 403: agents may not change work logs; 404: no such work log; 422: invalid field.
 #[utoipa::path(
     patch, path = "/api/v1/work-logs/{id}", tag = "work-logs",
     params(("id" = i64, Path, description = "Work log id")),
     request_body = UpdateWorkLog,
     responses(
         (status = 200, description = "The changed work log", body = WorkLogView),
-        (status = 403, description = "Agents may not change work logs", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such work log", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid field", body = crate::error::Problem, content_type = "application/problem+json"),
+        crate::api::problems::Forbidden,
+        crate::api::problems::NotFound,
+        crate::api::problems::Invalid,
     )
 )]
 pub async fn update_work_log(
@@ -451,13 +463,16 @@ pub async fn update_work_log(
 }
 
 /// Delete a work log: its technician, a manager or an admin. The deletion is in the audit log.
+///
+/// Errors: 403: only the work log's technician, a manager or an admin may delete it; 404: no such
+/// work log.
 #[utoipa::path(
     delete, path = "/api/v1/work-logs/{id}", tag = "work-logs",
     params(("id" = i64, Path, description = "Work log id")),
     responses(
         (status = 204, description = "Deleted"),
-        (status = 403, description = "Only the work log's technician, a manager or an admin may delete it", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such work log", body = crate::error::Problem, content_type = "application/problem+json"),
+        crate::api::problems::Forbidden,
+        crate::api::problems::NotFound,
     )
 )]
 pub async fn delete_work_log(

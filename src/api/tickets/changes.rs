@@ -85,6 +85,10 @@ pub(in crate::api) async fn require_staff_on_ticket(
 }
 
 /// Change a ticket: qualify it, move its status, assign it.
+///
+/// Errors: 400: malformed JSON or If-Match; 403: agents may not change tickets; 404: no such
+/// ticket; 412: the ticket changed since that version; 422: invalid field, or a status change the
+/// table refuses (code invalid_transition).
 #[utoipa::path(
     patch, path = "/api/v1/tickets/{id}", tag = "tickets",
     params(
@@ -94,11 +98,11 @@ pub(in crate::api) async fn require_staff_on_ticket(
     request_body = UpdateTicket,
     responses(
         (status = 200, description = "The changed ticket", body = TicketView, headers(("ETag" = String))),
-        (status = 400, description = "Malformed JSON or If-Match", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Agents may not change tickets", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such ticket", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 412, description = "The ticket changed since that version", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid field, or a status change the table refuses (code invalid_transition)", body = crate::error::Problem, content_type = "application/problem+json"),
+        crate::api::problems::BadRequest,
+        crate::api::problems::Forbidden,
+        crate::api::problems::NotFound,
+        crate::api::problems::PreconditionFailed,
+        crate::api::problems::Invalid,
     )
 )]
 pub async fn update_ticket(
@@ -166,15 +170,19 @@ pub struct AssignRequest {
 }
 
 /// Assign a ticket to a technician, or automatically.
+///
+/// Errors: 403: agents may not assign; 404: no such ticket; 422: neither or both of technician_id
+/// and auto, unknown or inactive technician, no technician at all (code no_technician), or a
+/// resolved/closed ticket (code invalid_transition).
 #[utoipa::path(
     post, path = "/api/v1/tickets/{id}/assign", tag = "tickets",
     params(("id" = i64, Path, description = "Ticket id")),
     request_body = AssignRequest,
     responses(
         (status = 200, description = "The assigned ticket", body = TicketView, headers(("ETag" = String))),
-        (status = 403, description = "Agents may not assign", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such ticket", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Neither or both of technician_id and auto, unknown or inactive technician, no technician at all (code no_technician), or a resolved/closed ticket (code invalid_transition)", body = crate::error::Problem, content_type = "application/problem+json"),
+        crate::api::problems::Forbidden,
+        crate::api::problems::NotFound,
+        crate::api::problems::Invalid,
     )
 )]
 pub async fn assign_ticket(

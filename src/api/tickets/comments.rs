@@ -51,15 +51,18 @@ pub struct AddComment {
 }
 
 /// Comment on a ticket (agents: public comments on their member's tickets).
+///
+/// Errors: 403: an agent writing an internal comment; 404: no such ticket, or not visible to the
+/// caller; 422: blank or too long body.
 #[utoipa::path(
     post, path = "/api/v1/tickets/{id}/comments", tag = "tickets",
     params(("id" = i64, Path, description = "Ticket id")),
     request_body = AddComment,
     responses(
         (status = 201, description = "Added", body = CommentView),
-        (status = 403, description = "An agent writing an internal comment", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such ticket, or not visible to the caller", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Blank or too long body", body = crate::error::Problem, content_type = "application/problem+json"),
+        crate::api::problems::Forbidden,
+        crate::api::problems::NotFound,
+        crate::api::problems::Invalid,
     )
 )]
 pub async fn add_comment(
@@ -93,12 +96,14 @@ pub async fn add_comment(
 }
 
 /// A ticket's comments, newest first (agents: public ones only).
+///
+/// Errors: 404: no such ticket, or not visible to the caller.
 #[utoipa::path(
     get, path = "/api/v1/tickets/{id}/comments", tag = "tickets",
     params(("id" = i64, Path, description = "Ticket id"), PageQuery),
     responses(
         (status = 200, description = "Newest first", body = Page<CommentView>),
-        (status = 404, description = "No such ticket, or not visible to the caller", body = crate::error::Problem, content_type = "application/problem+json"),
+        crate::api::problems::NotFound,
     )
 )]
 pub async fn list_comments(
@@ -160,13 +165,15 @@ pub(in crate::api) fn history_entry(
 }
 
 /// Every change of a ticket, newest first: who, when, what, from and to.
+///
+/// Errors: 403: agents may not read history; 404: no such ticket.
 #[utoipa::path(
     get, path = "/api/v1/tickets/{id}/history", tag = "tickets",
     params(("id" = i64, Path, description = "Ticket id"), PageQuery),
     responses(
         (status = 200, description = "Newest first", body = Page<HistoryEntry>),
-        (status = 403, description = "Agents may not read history", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such ticket", body = crate::error::Problem, content_type = "application/problem+json"),
+        crate::api::problems::Forbidden,
+        crate::api::problems::NotFound,
     )
 )]
 pub async fn ticket_history(

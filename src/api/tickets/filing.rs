@@ -149,6 +149,10 @@ pub(in crate::api) fn idempotency_key(
 }
 
 /// File a ticket.
+///
+/// Errors: 400: malformed JSON; 403: an agent filing for another member; 409: idempotency-Key
+/// reused with another body; 413: body too large; 422: invalid field, unknown member or member that
+/// has left.
 #[utoipa::path(
     post, path = "/api/v1/tickets", tag = "tickets",
     request_body = FileTicket,
@@ -156,11 +160,11 @@ pub(in crate::api) fn idempotency_key(
     responses(
         (status = 201, description = "Filed", body = TicketView, headers(("Location" = String), ("ETag" = String))),
         (status = 200, description = "Replay of an earlier call with the same Idempotency-Key and body", body = TicketView),
-        (status = 400, description = "Malformed JSON", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 403, description = "An agent filing for another member", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Idempotency-Key reused with another body", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 413, description = "Body too large", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid field, unknown member or member that has left", body = crate::error::Problem, content_type = "application/problem+json"),
+        crate::api::problems::BadRequest,
+        crate::api::problems::Forbidden,
+        crate::api::problems::Conflict,
+        crate::api::problems::PayloadTooLarge,
+        crate::api::problems::Invalid,
     )
 )]
 pub async fn file_ticket(

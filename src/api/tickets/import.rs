@@ -148,14 +148,17 @@ pub fn parse_import(
 }
 
 /// Import past tickets (admin), all or nothing.
+///
+/// Errors: 403: not an admin; 413: body too large; 422: more than 10,000 tickets, or an invalid one
+/// (nothing imported); field names are prefixed with the index, e.g. [3].member_id.
 #[utoipa::path(
     post, path = "/api/v1/tickets/import", tag = "tickets",
     request_body = Vec<ImportTicket>,
     responses(
         (status = 201, description = "All imported", body = ImportResult),
-        (status = 403, description = "Not an admin", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 413, description = "Body too large", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 422, description = "More than 10,000 tickets, or an invalid one (nothing imported); field names are prefixed with the index, e.g. [3].member_id", body = crate::error::Problem, content_type = "application/problem+json"),
+        crate::api::problems::Forbidden,
+        crate::api::problems::PayloadTooLarge,
+        crate::api::problems::Invalid,
     )
 )]
 pub async fn import_tickets(

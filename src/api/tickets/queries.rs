@@ -132,12 +132,14 @@ pub fn parse_ticket_query(
 }
 
 /// List tickets, newest first (agents: their member's only).
+///
+/// Errors: 422: invalid filter.
 #[utoipa::path(
     get, path = "/api/v1/tickets", tag = "tickets",
     params(PageQuery, TicketQuery),
     responses(
         (status = 200, description = "Newest first; a page ends early, with its next_cursor, once its items pass server.max_page_bytes", body = Page<TicketView>),
-        (status = 422, description = "Invalid filter", body = crate::error::Problem, content_type = "application/problem+json"),
+        crate::api::problems::Invalid,
     )
 )]
 pub async fn list_tickets(
@@ -194,12 +196,14 @@ pub(in crate::api) async fn visible_ticket(
 }
 
 /// One ticket, with its version as `ETag`.
+///
+/// Errors: 404: no such ticket, or not visible to the caller.
 #[utoipa::path(
     get, path = "/api/v1/tickets/{id}", tag = "tickets",
     params(("id" = i64, Path, description = "Ticket id")),
     responses(
         (status = 200, description = "The ticket", body = TicketView, headers(("ETag" = String, description = "The ticket's version, quoted"))),
-        (status = 404, description = "No such ticket, or not visible to the caller", body = crate::error::Problem, content_type = "application/problem+json"),
+        crate::api::problems::NotFound,
     )
 )]
 pub async fn get_ticket(
