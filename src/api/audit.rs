@@ -5,12 +5,12 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::api::{paginate, parse_id, Page, PageQuery};
+use crate::api::{problems, Answer, State};
 use crate::auth::AuthUser;
 use crate::db;
 use crate::db::audit::{AuditAction, AuditEntry, AuditFilter, AuditSource};
 use crate::domain::time::to_rfc3339;
 use crate::domain::Checks;
-use crate::error::AppError;
 use crate::state::AppState;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -129,17 +129,15 @@ pub struct AuditQuery {
     params(PageQuery, AuditQuery),
     responses(
         (status = 200, description = "Newest first", body = Page<AuditEntryView>),
-        crate::api::problems::Unauthorized,
-        crate::api::problems::Forbidden,
-        crate::api::problems::Invalid,
+        problems::Unauthorized, problems::Forbidden, problems::Invalid,
     )
 )]
 pub async fn list_audit(
-    state: web::Data<AppState>,
+    state: State,
     user: AuthUser,
     page: web::Query<PageQuery>,
     query: web::Query<AuditQuery>,
-) -> Result<HttpResponse, AppError> {
+) -> Answer {
     user.require_admin()?;
     let mut checks = Checks::new();
     let limit = checks.take(page.limit()).unwrap_or_default();

@@ -7,11 +7,11 @@ use utoipa::ToSchema;
 
 use crate::api::audit::client_ip;
 use crate::api::users::UserView;
+use crate::api::{json::Json, problems, Answer, State};
 use crate::auth::{password, AuthUser};
 use crate::db;
 use crate::db::audit::{AuditAction, AuditSource};
 use crate::error::AppError;
-use crate::state::AppState;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(web::resource("/auth/login").route(web::post().to(login)))
@@ -46,18 +46,11 @@ pub struct LoginResponse {
     request_body = LoginRequest,
     responses(
         (status = 200, description = "Logged in", body = LoginResponse),
-        crate::api::problems::BadRequest,
-        crate::api::problems::Unauthorized,
-        crate::api::problems::Invalid,
-        crate::api::problems::TooManyRequests,
+        problems::BadRequest, problems::Unauthorized, problems::Invalid, problems::TooManyRequests,
     ),
     security(())
 )]
-pub async fn login(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    body: crate::api::json::Json<LoginRequest>,
-) -> Result<HttpResponse, AppError> {
+pub async fn login(state: State, req: HttpRequest, body: Json<LoginRequest>) -> Answer {
     let LoginRequest { email, password } = body.into_inner();
     let email = email.trim().to_lowercase();
     let address = client_ip(&req);
@@ -140,10 +133,10 @@ pub async fn login(
     get, path = "/api/v1/me", tag = "auth",
     responses(
         (status = 200, description = "The authenticated user", body = UserView),
-        crate::api::problems::Unauthorized,
+        problems::Unauthorized,
     )
 )]
-pub async fn me(state: web::Data<AppState>, user: AuthUser) -> Result<HttpResponse, AppError> {
+pub async fn me(state: State, user: AuthUser) -> Answer {
     let id = user.actor.id;
     let row = state
         .run(move |conn| Ok(db::users::find(conn, id)?))

@@ -5,12 +5,12 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::api::{created, paginate, path_id, Page, PageQuery};
+use crate::api::{json::Json, problems, Answer, Segment, State};
 use crate::auth::AuthUser;
 use crate::db;
 use crate::db::categories::{Category, Inserted, NewCategory};
 use crate::domain::{text, Checks};
 use crate::error::AppError;
-use crate::state::AppState;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(
@@ -55,11 +55,7 @@ pub struct CreateCategory {
     params(PageQuery),
     responses((status = 200, description = "Newest first", body = Page<CategoryView>))
 )]
-pub async fn list_categories(
-    state: web::Data<AppState>,
-    _user: AuthUser,
-    page: web::Query<PageQuery>,
-) -> Result<HttpResponse, AppError> {
+pub async fn list_categories(state: State, _user: AuthUser, page: web::Query<PageQuery>) -> Answer {
     let mut checks = Checks::new();
     let limit = checks.take(page.limit()).unwrap_or_default();
     let before = checks.take(page.id_cursor()).flatten();
@@ -83,14 +79,10 @@ pub async fn list_categories(
     params(("id" = i64, Path, description = "Category id")),
     responses(
         (status = 200, description = "The category", body = CategoryView),
-        crate::api::problems::NotFound,
+        problems::NotFound,
     )
 )]
-pub async fn get_category(
-    state: web::Data<AppState>,
-    _user: AuthUser,
-    id: web::Path<String>,
-) -> Result<HttpResponse, AppError> {
+pub async fn get_category(state: State, _user: AuthUser, id: Segment) -> Answer {
     let id = path_id(&id, "category")?;
     let category = state
         .run(move |conn| Ok(db::categories::find(conn, id)?))
@@ -108,16 +100,10 @@ pub async fn get_category(
     request_body = CreateCategory,
     responses(
         (status = 201, description = "Created", body = CategoryView),
-        crate::api::problems::Forbidden,
-        crate::api::problems::Conflict,
-        crate::api::problems::Invalid,
+        problems::Forbidden, problems::Conflict, problems::Invalid,
     )
 )]
-pub async fn create_category(
-    state: web::Data<AppState>,
-    user: AuthUser,
-    body: crate::api::json::Json<CreateCategory>,
-) -> Result<HttpResponse, AppError> {
+pub async fn create_category(state: State, user: AuthUser, body: Json<CreateCategory>) -> Answer {
     user.require_directory_manager()?;
     let name = text::required("name", &body.name, 100)?;
     let new = NewCategory {

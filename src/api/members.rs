@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::api::{created, not_null, nullable, paginate, path_id, Page, PageQuery};
+use crate::api::{json::Json, problems, Answer, Segment, State};
 use crate::auth::AuthUser;
 use crate::db;
 use crate::db::members::{Member, MemberChanges, NewMember};
@@ -100,16 +101,10 @@ const NAME_MAX_CHARS: usize = 200;
     request_body = CreateMember,
     responses(
         (status = 201, description = "Created", body = MemberView),
-        crate::api::problems::Forbidden,
-        crate::api::problems::Conflict,
-        crate::api::problems::Invalid,
+        problems::Forbidden, problems::Conflict, problems::Invalid,
     )
 )]
-pub async fn create_member(
-    state: web::Data<AppState>,
-    user: AuthUser,
-    body: crate::api::json::Json<CreateMember>,
-) -> Result<HttpResponse, AppError> {
+pub async fn create_member(state: State, user: AuthUser, body: Json<CreateMember>) -> Answer {
     user.require_directory_manager()?;
     let body = body.into_inner();
     let mut checks = Checks::new();
@@ -152,11 +147,7 @@ pub async fn create_member(
     params(PageQuery),
     responses((status = 200, description = "Newest first", body = Page<MemberView>))
 )]
-pub async fn list_members(
-    state: web::Data<AppState>,
-    user: AuthUser,
-    query: web::Query<PageQuery>,
-) -> Result<HttpResponse, AppError> {
+pub async fn list_members(state: State, user: AuthUser, query: web::Query<PageQuery>) -> Answer {
     let mut checks = Checks::new();
     let limit = checks.take(query.limit());
     let before = checks.take(query.id_cursor());
@@ -191,14 +182,10 @@ async fn visible_member(state: &AppState, user: &AuthUser, id: i64) -> Result<Me
     params(("id" = i64, Path, description = "Member id")),
     responses(
         (status = 200, description = "The member", body = MemberView),
-        crate::api::problems::NotFound,
+        problems::NotFound,
     )
 )]
-pub async fn get_member(
-    state: web::Data<AppState>,
-    user: AuthUser,
-    id: web::Path<String>,
-) -> Result<HttpResponse, AppError> {
+pub async fn get_member(state: State, user: AuthUser, id: Segment) -> Answer {
     let id = path_id(&id, "member")?;
     let member = visible_member(&state, &user, id).await?;
     Ok(HttpResponse::Ok().json(MemberView::from(member)))
@@ -213,17 +200,15 @@ pub async fn get_member(
     request_body = UpdateMember,
     responses(
         (status = 200, description = "The changed member", body = MemberView),
-        crate::api::problems::Forbidden,
-        crate::api::problems::NotFound,
-        crate::api::problems::Invalid,
+        problems::Forbidden, problems::NotFound, problems::Invalid,
     )
 )]
 pub async fn update_member(
-    state: web::Data<AppState>,
+    state: State,
     user: AuthUser,
-    id: web::Path<String>,
-    body: crate::api::json::Json<UpdateMember>,
-) -> Result<HttpResponse, AppError> {
+    id: Segment,
+    body: Json<UpdateMember>,
+) -> Answer {
     let id = path_id(&id, "member")?;
     let current = visible_member(&state, &user, id).await?;
     user.require_directory_manager()?;

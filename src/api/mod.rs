@@ -26,6 +26,14 @@ use crate::config::Settings;
 use crate::domain::FieldError;
 use crate::error::AppError;
 
+/// The application's state, as a handler receives it.
+pub type State = web::Data<crate::state::AppState>;
+/// What a handler answers: a response, or an error as problem+json.
+pub type Answer = Result<HttpResponse, AppError>;
+/// A path segment as sent: the handler parses it, so that a malformed id is a 404 like a
+/// missing record.
+pub type Segment = web::Path<String>;
+
 pub fn configure(cfg: &mut web::ServiceConfig, settings: &Settings) {
     cfg.app_data(json_config(settings.server.max_body_bytes))
         .app_data(

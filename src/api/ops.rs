@@ -4,9 +4,9 @@ use actix_web::{web, HttpResponse};
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use crate::api::{problems, Answer, State};
 use crate::db;
 use crate::error::AppError;
-use crate::state::AppState;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(web::resource("/health").route(web::get().to(health)))
@@ -39,9 +39,9 @@ const READY_WITHIN: std::time::Duration = std::time::Duration::from_millis(500);
 #[utoipa::path(get, path = "/ready", tag = "operations", security(()),
     responses(
         (status = 200, description = "Ready", body = Status),
-        crate::api::problems::Unavailable,
+        problems::Unavailable,
     ))]
-pub async fn ready(state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
+pub async fn ready(state: State) -> Answer {
     if state.failed_recently() {
         return Err(AppError::Unavailable(
             "database work failed a moment ago (a full disk, a read-only database?)".into(),
@@ -62,7 +62,7 @@ pub async fn ready(state: web::Data<AppState>) -> Result<HttpResponse, AppError>
 /// Counters in Prometheus text format.
 #[utoipa::path(get, path = "/metrics", tag = "operations", security(()),
     responses((status = 200, description = "Prometheus text", body = String, content_type = "text/plain")))]
-pub async fn metrics(state: web::Data<AppState>) -> HttpResponse {
+pub async fn metrics(state: State) -> HttpResponse {
     // Without the database the counters of this process are still worth showing.
     let outbox = state
         .run(|conn| Ok(db::outbox::counts(conn)?))

@@ -5,13 +5,12 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::api::{paginate, Page, PageQuery};
+use crate::api::{problems, Answer, State};
 use crate::auth::AuthUser;
 use crate::db;
 use crate::db::outbox::{OutboxRow, FAILED, FAILING, QUEUED, SENT};
 use crate::domain::time::{now, to_rfc3339};
 use crate::domain::{Checks, FieldError};
-use crate::error::AppError;
-use crate::state::AppState;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(web::resource("/outbox").route(web::get().to(list_outbox)));
@@ -78,16 +77,15 @@ pub struct OutboxQuery {
     params(PageQuery, OutboxQuery),
     responses(
         (status = 200, description = "Newest first", body = Page<OutboxMessage>),
-        crate::api::problems::Forbidden,
-        crate::api::problems::Invalid,
+        problems::Forbidden, problems::Invalid,
     )
 )]
 pub async fn list_outbox(
-    state: web::Data<AppState>,
+    state: State,
     user: AuthUser,
     page: web::Query<PageQuery>,
     query: web::Query<OutboxQuery>,
-) -> Result<HttpResponse, AppError> {
+) -> Answer {
     user.require_admin()?;
     let mut checks = Checks::new();
     let limit = checks.take(page.limit()).unwrap_or_default();

@@ -11,6 +11,7 @@ use crate::api::path_id;
 use crate::api::tickets::{CommentView, TicketView};
 use crate::api::users::UserView;
 use crate::api::work_logs::WorkLogView;
+use crate::api::{problems, Answer, Segment, State};
 use crate::auth::{password, AuthUser};
 use crate::db;
 use crate::db::privacy::PersonalData;
@@ -173,17 +174,10 @@ pub struct AnonymizedView {
     params(("id" = i64, Path, description = "User id")),
     responses(
         (status = 200, description = "Everything held about the user", body = PersonalDataView),
-        crate::api::problems::Unauthorized,
-        crate::api::problems::Forbidden,
-        crate::api::problems::NotFound,
+        problems::Unauthorized, problems::Forbidden, problems::NotFound,
     )
 )]
-pub async fn export_user(
-    state: web::Data<AppState>,
-    user: AuthUser,
-    req: HttpRequest,
-    id: web::Path<String>,
-) -> Result<HttpResponse, AppError> {
+pub async fn export_user(state: State, user: AuthUser, req: HttpRequest, id: Segment) -> Answer {
     user.require_admin()?;
     let id = path_id(&id, "user")?;
     let source = source(&user, &req);
@@ -206,18 +200,10 @@ pub async fn export_user(
     params(("id" = i64, Path, description = "User id")),
     responses(
         (status = 200, description = "Anonymized (again, if it already was)", body = AnonymizedView),
-        crate::api::problems::Unauthorized,
-        crate::api::problems::Forbidden,
-        crate::api::problems::NotFound,
-        crate::api::problems::Invalid,
+        problems::Unauthorized, problems::Forbidden, problems::NotFound, problems::Invalid,
     )
 )]
-pub async fn anonymize_user(
-    state: web::Data<AppState>,
-    user: AuthUser,
-    req: HttpRequest,
-    id: web::Path<String>,
-) -> Result<HttpResponse, AppError> {
+pub async fn anonymize_user(state: State, user: AuthUser, req: HttpRequest, id: Segment) -> Answer {
     user.require_admin()?;
     let id = path_id(&id, "user")?;
     if id == user.actor.id {
@@ -253,17 +239,15 @@ pub async fn anonymize_user(
     responses(
         (status = 200, description = "The ticket without requester details", body = TicketView,
             headers(("ETag" = String, description = "The ticket's version"))),
-        crate::api::problems::Unauthorized,
-        crate::api::problems::Forbidden,
-        crate::api::problems::NotFound,
+        problems::Unauthorized, problems::Forbidden, problems::NotFound,
     )
 )]
 pub async fn anonymize_requester(
-    state: web::Data<AppState>,
+    state: State,
     user: AuthUser,
     req: HttpRequest,
-    id: web::Path<String>,
-) -> Result<HttpResponse, AppError> {
+    id: Segment,
+) -> Answer {
     user.require_admin()?;
     let id = path_id(&id, "ticket")?;
     let source = source(&user, &req);

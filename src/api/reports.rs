@@ -6,10 +6,10 @@ use actix_web::{web, HttpResponse};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
+use crate::api::{problems, Answer, Segment, State};
 use crate::auth::AuthUser;
 use crate::domain::Checks;
 use crate::error::AppError;
-use crate::state::AppState;
 use crate::stats::export::ReportFormat;
 use crate::stats::lang::Lang;
 use crate::stats::report::{self, Period};
@@ -61,17 +61,15 @@ fn path_year(raw: &str) -> Result<i32, AppError> {
                 ([u8] = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
             ),
             headers(("Content-Disposition" = String, description = "attachment; filename=... (csv and xlsx)"))),
-        crate::api::problems::Forbidden,
-        crate::api::problems::NotFound,
-        crate::api::problems::Invalid,
+        problems::Forbidden, problems::NotFound, problems::Invalid,
     )
 )]
 pub async fn download_report(
-    state: web::Data<AppState>,
+    state: State,
     user: AuthUser,
-    year: web::Path<String>,
+    year: Segment,
     query: web::Query<ReportQuery>,
-) -> Result<HttpResponse, AppError> {
+) -> Answer {
     user.require_staff()?;
     let year = path_year(&year)?;
     let mut checks = Checks::new();

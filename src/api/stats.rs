@@ -5,11 +5,10 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 
 use crate::api::parse_id;
+use crate::api::{problems, Answer, State};
 use crate::auth::AuthUser;
 use crate::desk;
 use crate::domain::{Checks, FieldError};
-use crate::error::AppError;
-use crate::state::AppState;
 use crate::stats::{self, OriginFilter};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -67,15 +66,14 @@ fn required_year(checks: &mut Checks, raw: Option<&str>) -> i32 {
     params(("year" = i32, Query, minimum = 1970, maximum = 9999, description = "The calendar year, in the service's time zone"), ("compare_year" = Option<i32>, Query, minimum = 1970, maximum = 9999, description = "Another year to show beside it"), ("origin" = Option<String>, Query, description = "`hotline` (default), `posted` or `all`")),
     responses(
         (status = 200, description = "Rows by tickets, largest first, then member code", body = stats::TicketsByMember),
-        crate::api::problems::Forbidden,
-        crate::api::problems::Invalid,
+        problems::Forbidden, problems::Invalid,
     )
 )]
 pub async fn tickets_by_member(
-    state: web::Data<AppState>,
+    state: State,
     user: AuthUser,
     query: web::Query<StatsQuery>,
-) -> Result<HttpResponse, AppError> {
+) -> Answer {
     user.require_staff()?;
     let mut checks = Checks::new();
     let year = required_year(&mut checks, query.year.as_deref());
@@ -101,15 +99,10 @@ pub async fn tickets_by_member(
     params(("year" = i32, Query, minimum = 1970, maximum = 9999, description = "The calendar year, in the service's time zone"), ("origin" = Option<String>, Query, description = "`hotline` (default), `posted` or `all`"), ("member_id" = Option<i64>, Query, minimum = 1, description = "One member only")),
     responses(
         (status = 200, description = "Twelve monthly counts, January first, overall and per member", body = stats::Seasonality),
-        crate::api::problems::Forbidden,
-        crate::api::problems::Invalid,
+        problems::Forbidden, problems::Invalid,
     )
 )]
-pub async fn seasonality(
-    state: web::Data<AppState>,
-    user: AuthUser,
-    query: web::Query<StatsQuery>,
-) -> Result<HttpResponse, AppError> {
+pub async fn seasonality(state: State, user: AuthUser, query: web::Query<StatsQuery>) -> Answer {
     user.require_staff()?;
     let mut checks = Checks::new();
     let year = required_year(&mut checks, query.year.as_deref());
@@ -133,15 +126,10 @@ pub async fn seasonality(
     params(("year" = i32, Query, minimum = 1970, maximum = 9999, description = "The calendar year, in the service's time zone")),
     responses(
         (status = 200, description = "Rows by total, largest first, then member code; every figure as minutes and days", body = stats::WorkDays),
-        crate::api::problems::Forbidden,
-        crate::api::problems::Invalid,
+        problems::Forbidden, problems::Invalid,
     )
 )]
-pub async fn work_days(
-    state: web::Data<AppState>,
-    user: AuthUser,
-    query: web::Query<StatsQuery>,
-) -> Result<HttpResponse, AppError> {
+pub async fn work_days(state: State, user: AuthUser, query: web::Query<StatsQuery>) -> Answer {
     user.require_staff()?;
     let mut checks = Checks::new();
     let year = required_year(&mut checks, query.year.as_deref());
@@ -161,15 +149,14 @@ pub async fn work_days(
     params(("year" = i32, Query, minimum = 1970, maximum = 9999, description = "The calendar year, in the service's time zone"), ("presence_days" = Option<f64>, Query, minimum = 0, maximum = 1000000, description = "The days of presence to share; default: the year's hotline duty")),
     responses(
         (status = 200, description = "Shares in hundredths of a day, adding up exactly to presence_hundredths", body = stats::HotlineAllocation),
-        crate::api::problems::Forbidden,
-        crate::api::problems::Invalid,
+        problems::Forbidden, problems::Invalid,
     )
 )]
 pub async fn hotline_allocation(
-    state: web::Data<AppState>,
+    state: State,
     user: AuthUser,
     query: web::Query<StatsQuery>,
-) -> Result<HttpResponse, AppError> {
+) -> Answer {
     user.require_staff()?;
     let mut checks = Checks::new();
     let year = required_year(&mut checks, query.year.as_deref());
@@ -204,15 +191,10 @@ pub async fn hotline_allocation(
     params(("year" = i32, Query, minimum = 1970, maximum = 9999, description = "The calendar year, in the service's time zone"), ("origin" = Option<String>, Query, description = "`hotline` (default), `posted` or `all`")),
     responses(
         (status = 200, description = "Rows by member code, then priority: count, median and 90th percentile (linear interpolation between ranks) of business minutes, waiting time excluded, and the share within target, for tickets filed in the year (origin hotline by default). Minutes are exact below 600 and within 1 % above, from aggregates kept with each write", body = stats::service_levels::ServiceLevels),
-        crate::api::problems::Forbidden,
-        crate::api::problems::Invalid,
+        problems::Forbidden, problems::Invalid,
     )
 )]
-pub async fn service_levels(
-    state: web::Data<AppState>,
-    user: AuthUser,
-    query: web::Query<StatsQuery>,
-) -> Result<HttpResponse, AppError> {
+pub async fn service_levels(state: State, user: AuthUser, query: web::Query<StatsQuery>) -> Answer {
     user.require_staff()?;
     let mut checks = Checks::new();
     let year = required_year(&mut checks, query.year.as_deref());

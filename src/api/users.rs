@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::api::{created, not_null, nullable, paginate, parse_id, path_id, Page, PageQuery};
+use crate::api::{json::Json, problems, Answer, Segment, State};
 use crate::auth::{password, AuthUser};
 use crate::db;
 use crate::db::users::{NewUser, User, UserChanges, UserFilter};
@@ -124,17 +125,15 @@ async fn check_member_exists(state: &AppState, member_id: Option<i64>) -> Result
     request_body = CreateUser,
     responses(
         (status = 201, description = "Created", body = UserView),
-        crate::api::problems::Forbidden,
-        crate::api::problems::Conflict,
-        crate::api::problems::Invalid,
+        problems::Forbidden, problems::Conflict, problems::Invalid,
     )
 )]
 pub async fn create_user(
-    state: web::Data<AppState>,
+    state: State,
     user: AuthUser,
     req: HttpRequest,
-    body: crate::api::json::Json<CreateUser>,
-) -> Result<HttpResponse, AppError> {
+    body: Json<CreateUser>,
+) -> Answer {
     user.require_directory_manager()?;
     let body = body.into_inner();
     let mut checks = Checks::new();
@@ -199,15 +198,15 @@ pub async fn create_user(
     params(PageQuery, UserQuery),
     responses(
         (status = 200, description = "Newest first", body = Page<UserView>),
-        crate::api::problems::Forbidden,
+        problems::Forbidden,
     )
 )]
 pub async fn list_users(
-    state: web::Data<AppState>,
+    state: State,
     user: AuthUser,
     page: web::Query<PageQuery>,
     query: web::Query<UserQuery>,
-) -> Result<HttpResponse, AppError> {
+) -> Answer {
     user.require_staff()?;
     let mut checks = Checks::new();
     let limit = checks.take(page.limit()).unwrap_or_default();
@@ -241,15 +240,10 @@ async fn find_user(state: &AppState, id: i64) -> Result<User, AppError> {
     params(("id" = i64, Path, description = "User id")),
     responses(
         (status = 200, description = "The user", body = UserView),
-        crate::api::problems::Forbidden,
-        crate::api::problems::NotFound,
+        problems::Forbidden, problems::NotFound,
     )
 )]
-pub async fn get_user(
-    state: web::Data<AppState>,
-    user: AuthUser,
-    id: web::Path<String>,
-) -> Result<HttpResponse, AppError> {
+pub async fn get_user(state: State, user: AuthUser, id: Segment) -> Answer {
     user.require_staff()?;
     let id = path_id(&id, "user")?;
     Ok(HttpResponse::Ok().json(UserView::from(find_user(&state, id).await?)))
@@ -265,18 +259,16 @@ pub async fn get_user(
     request_body = UpdateUser,
     responses(
         (status = 200, description = "The changed user", body = UserView),
-        crate::api::problems::Forbidden,
-        crate::api::problems::NotFound,
-        crate::api::problems::Invalid,
+        problems::Forbidden, problems::NotFound, problems::Invalid,
     )
 )]
 pub async fn update_user(
-    state: web::Data<AppState>,
+    state: State,
     user: AuthUser,
     req: HttpRequest,
-    id: web::Path<String>,
-    body: crate::api::json::Json<UpdateUser>,
-) -> Result<HttpResponse, AppError> {
+    id: Segment,
+    body: Json<UpdateUser>,
+) -> Answer {
     user.require_directory_manager()?;
     let id = path_id(&id, "user")?;
     let current = find_user(&state, id).await?;

@@ -9,6 +9,7 @@ use crate::api::{
     created, invalid_cursor, not_null, nullable, paginate, parse_date, parse_id, path_id, Page,
     PageQuery,
 };
+use crate::api::{json::Json, problems, Answer, Segment, State};
 use crate::auth::AuthUser;
 use crate::db;
 use crate::db::work_logs::{WorkLog, WorkLogFields, WorkLogFilter};
@@ -16,7 +17,6 @@ use crate::domain::time::check_day;
 use crate::domain::work_log::{minutes_to_days, parse_duration, WorkKind};
 use crate::domain::{text, Checks, FieldError};
 use crate::error::AppError;
-use crate::state::AppState;
 
 pub fn configure(cfg: &mut web::ServiceConfig, settings: &crate::config::Settings) {
     cfg.service(
@@ -139,15 +139,10 @@ fn parse_note(checks: &mut Checks, note: Option<&str>) -> Option<String> {
     request_body = CreateWorkLog,
     responses(
         (status = 201, description = "Logged", body = WorkLogView),
-        crate::api::problems::Forbidden,
-        crate::api::problems::Invalid,
+        problems::Forbidden, problems::Invalid,
     )
 )]
-pub async fn create_work_log(
-    state: web::Data<AppState>,
-    user: AuthUser,
-    body: crate::api::json::Json<CreateWorkLog>,
-) -> Result<HttpResponse, AppError> {
+pub async fn create_work_log(state: State, user: AuthUser, body: Json<CreateWorkLog>) -> Answer {
     if !user.role().logs_work() {
         return Err(AppError::forbidden("agents do not log work"));
     }
@@ -198,16 +193,14 @@ pub const MAX_IMPORT: usize = 10_000;
     request_body = Vec<CreateWorkLog>,
     responses(
         (status = 201, description = "All imported", body = WorkLogImportResult),
-        crate::api::problems::Forbidden,
-        crate::api::problems::PayloadTooLarge,
-        crate::api::problems::Invalid,
+        problems::Forbidden, problems::PayloadTooLarge, problems::Invalid,
     )
 )]
 pub async fn import_work_logs(
-    state: web::Data<AppState>,
+    state: State,
     user: AuthUser,
-    body: crate::api::json::Json<Vec<serde_json::Value>>,
-) -> Result<HttpResponse, AppError> {
+    body: Json<Vec<serde_json::Value>>,
+) -> Answer {
     user.require_admin()?;
     let rows = body.into_inner();
     if rows.len() > MAX_IMPORT {
@@ -303,16 +296,15 @@ fn parse_log_cursor(raw: &str) -> Result<(NaiveDate, i64), FieldError> {
     params(PageQuery, WorkLogQuery),
     responses(
         (status = 200, description = "Newest day first", body = Page<WorkLogView>),
-        crate::api::problems::Forbidden,
-        crate::api::problems::Invalid,
+        problems::Forbidden, problems::Invalid,
     )
 )]
 pub async fn list_work_logs(
-    state: web::Data<AppState>,
+    state: State,
     user: AuthUser,
     page: web::Query<PageQuery>,
     query: web::Query<WorkLogQuery>,
-) -> Result<HttpResponse, AppError> {
+) -> Answer {
     user.require_staff()?;
     let mut checks = Checks::new();
     let limit = checks.take(page.limit()).unwrap_or_default();
@@ -364,15 +356,10 @@ pub async fn list_work_logs(
     params(("id" = i64, Path, description = "Work log id")),
     responses(
         (status = 200, description = "The work log", body = WorkLogView),
-        crate::api::problems::Forbidden,
-        crate::api::problems::NotFound,
+        problems::Forbidden, problems::NotFound,
     )
 )]
-pub async fn get_work_log(
-    state: web::Data<AppState>,
-    user: AuthUser,
-    id: web::Path<String>,
-) -> Result<HttpResponse, AppError> {
+pub async fn get_work_log(state: State, user: AuthUser, id: Segment) -> Answer {
     user.require_staff()?;
     let id = path_id(&id, "work log")?;
     let log = state
@@ -391,18 +378,16 @@ pub async fn get_work_log(
     request_body = UpdateWorkLog,
     responses(
         (status = 200, description = "The changed work log", body = WorkLogView),
-        crate::api::problems::Forbidden,
-        crate::api::problems::NotFound,
-        crate::api::problems::Invalid,
+        problems::Forbidden, problems::NotFound, problems::Invalid,
     )
 )]
 pub async fn update_work_log(
-    state: web::Data<AppState>,
+    state: State,
     user: AuthUser,
     req: HttpRequest,
-    id: web::Path<String>,
-    body: crate::api::json::Json<UpdateWorkLog>,
-) -> Result<HttpResponse, AppError> {
+    id: Segment,
+    body: Json<UpdateWorkLog>,
+) -> Answer {
     user.require_staff()?;
     let id = path_id(&id, "work log")?;
     let body = body.into_inner();
@@ -471,16 +456,15 @@ pub async fn update_work_log(
     params(("id" = i64, Path, description = "Work log id")),
     responses(
         (status = 204, description = "Deleted"),
-        crate::api::problems::Forbidden,
-        crate::api::problems::NotFound,
+        problems::Forbidden, problems::NotFound,
     )
 )]
 pub async fn delete_work_log(
-    state: web::Data<AppState>,
+    state: State,
     user: AuthUser,
     req: HttpRequest,
-    id: web::Path<String>,
-) -> Result<HttpResponse, AppError> {
+    id: Segment,
+) -> Answer {
     user.require_staff()?;
     let id = path_id(&id, "work log")?;
     let source = crate::api::audit::source(&user, &req);

@@ -1,7 +1,7 @@
 //! Changing a ticket (triage, status, If-Match) and assigning it.
 
 use actix_web::http::header;
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::{HttpRequest, HttpResponse};
 use serde::Deserialize;
 use utoipa::ToSchema;
 
@@ -19,6 +19,7 @@ use crate::state::AppState;
 
 use super::queries::*;
 use super::views::*;
+use crate::api::{json::Json, problems, Answer, Segment, State};
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct UpdateTicket {
@@ -98,20 +99,16 @@ pub(in crate::api) async fn require_staff_on_ticket(
     request_body = UpdateTicket,
     responses(
         (status = 200, description = "The changed ticket", body = TicketView, headers(("ETag" = String))),
-        crate::api::problems::BadRequest,
-        crate::api::problems::Forbidden,
-        crate::api::problems::NotFound,
-        crate::api::problems::PreconditionFailed,
-        crate::api::problems::Invalid,
+        problems::BadRequest, problems::Forbidden, problems::NotFound, problems::PreconditionFailed, problems::Invalid,
     )
 )]
 pub async fn update_ticket(
-    state: web::Data<AppState>,
+    state: State,
     user: AuthUser,
     req: HttpRequest,
-    id: web::Path<String>,
-    body: crate::api::json::Json<UpdateTicket>,
-) -> Result<HttpResponse, AppError> {
+    id: Segment,
+    body: Json<UpdateTicket>,
+) -> Answer {
     let id = path_id(&id, "ticket")?;
     require_staff_on_ticket(&state, &user, id).await?;
     let expected = expected_version(&req)?;
@@ -180,17 +177,15 @@ pub struct AssignRequest {
     request_body = AssignRequest,
     responses(
         (status = 200, description = "The assigned ticket", body = TicketView, headers(("ETag" = String))),
-        crate::api::problems::Forbidden,
-        crate::api::problems::NotFound,
-        crate::api::problems::Invalid,
+        problems::Forbidden, problems::NotFound, problems::Invalid,
     )
 )]
 pub async fn assign_ticket(
-    state: web::Data<AppState>,
+    state: State,
     user: AuthUser,
-    id: web::Path<String>,
-    body: crate::api::json::Json<AssignRequest>,
-) -> Result<HttpResponse, AppError> {
+    id: Segment,
+    body: Json<AssignRequest>,
+) -> Answer {
     let id = path_id(&id, "ticket")?;
     require_staff_on_ticket(&state, &user, id).await?;
     let auto = body.auto.unwrap_or(false);

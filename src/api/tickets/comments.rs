@@ -15,10 +15,10 @@ use crate::domain::ticket::parse_comment_body;
 use crate::domain::time::to_rfc3339;
 use crate::domain::Checks;
 use crate::error::AppError;
-use crate::state::AppState;
 
 use super::changes::*;
 use super::queries::*;
+use crate::api::{json::Json, problems, Answer, Segment, State};
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct CommentView {
@@ -60,17 +60,15 @@ pub struct AddComment {
     request_body = AddComment,
     responses(
         (status = 201, description = "Added", body = CommentView),
-        crate::api::problems::Forbidden,
-        crate::api::problems::NotFound,
-        crate::api::problems::Invalid,
+        problems::Forbidden, problems::NotFound, problems::Invalid,
     )
 )]
 pub async fn add_comment(
-    state: web::Data<AppState>,
+    state: State,
     user: AuthUser,
-    id: web::Path<String>,
-    body: crate::api::json::Json<AddComment>,
-) -> Result<HttpResponse, AppError> {
+    id: Segment,
+    body: Json<AddComment>,
+) -> Answer {
     let id = path_id(&id, "ticket")?;
     let internal = body.internal.unwrap_or(false);
     if internal && !user.role().is_staff() {
@@ -103,15 +101,15 @@ pub async fn add_comment(
     params(("id" = i64, Path, description = "Ticket id"), PageQuery),
     responses(
         (status = 200, description = "Newest first", body = Page<CommentView>),
-        crate::api::problems::NotFound,
+        problems::NotFound,
     )
 )]
 pub async fn list_comments(
-    state: web::Data<AppState>,
+    state: State,
     user: AuthUser,
-    id: web::Path<String>,
+    id: Segment,
     page: web::Query<PageQuery>,
-) -> Result<HttpResponse, AppError> {
+) -> Answer {
     let id = path_id(&id, "ticket")?;
     let mut checks = Checks::new();
     let limit = checks.take(page.limit()).unwrap_or_default();
@@ -172,16 +170,15 @@ pub(in crate::api) fn history_entry(
     params(("id" = i64, Path, description = "Ticket id"), PageQuery),
     responses(
         (status = 200, description = "Newest first", body = Page<HistoryEntry>),
-        crate::api::problems::Forbidden,
-        crate::api::problems::NotFound,
+        problems::Forbidden, problems::NotFound,
     )
 )]
 pub async fn ticket_history(
-    state: web::Data<AppState>,
+    state: State,
     user: AuthUser,
-    id: web::Path<String>,
+    id: Segment,
     page: web::Query<PageQuery>,
-) -> Result<HttpResponse, AppError> {
+) -> Answer {
     let id = path_id(&id, "ticket")?;
     require_staff_on_ticket(&state, &user, id).await?;
     let mut checks = Checks::new();

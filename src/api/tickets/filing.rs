@@ -1,7 +1,7 @@
 //! Filing a ticket: its fields, parsed as importing parses them too, and idempotency keys.
 
 use actix_web::http::header;
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::{HttpRequest, HttpResponse};
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 use utoipa::ToSchema;
@@ -18,6 +18,7 @@ use crate::error::AppError;
 use crate::state::AppState;
 
 use super::views::*;
+use crate::api::{json::Json, problems, Answer, State};
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct FileTicket {
@@ -160,19 +161,15 @@ pub(in crate::api) fn idempotency_key(
     responses(
         (status = 201, description = "Filed", body = TicketView, headers(("Location" = String), ("ETag" = String))),
         (status = 200, description = "Replay of an earlier call with the same Idempotency-Key and body", body = TicketView),
-        crate::api::problems::BadRequest,
-        crate::api::problems::Forbidden,
-        crate::api::problems::Conflict,
-        crate::api::problems::PayloadTooLarge,
-        crate::api::problems::Invalid,
+        problems::BadRequest, problems::Forbidden, problems::Conflict, problems::PayloadTooLarge, problems::Invalid,
     )
 )]
 pub async fn file_ticket(
-    state: web::Data<AppState>,
+    state: State,
     user: AuthUser,
     req: HttpRequest,
-    body: crate::api::json::Json<serde_json::Value>,
-) -> Result<HttpResponse, AppError> {
+    body: Json<serde_json::Value>,
+) -> Answer {
     let raw = body.into_inner();
     let key = idempotency_key(&req, &raw)?;
     let input: FileTicket = serde_json::from_value(raw).map_err(|e| crate::api::body_error(&e))?;

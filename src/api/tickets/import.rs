@@ -1,6 +1,6 @@
 //! Importing past tickets (admin).
 
-use actix_web::{web, HttpResponse};
+use actix_web::HttpResponse;
 use chrono::NaiveDateTime;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -12,9 +12,9 @@ use crate::domain::ticket::{Channel, Origin, Status, TicketType};
 use crate::domain::time::parse_rfc3339;
 use crate::domain::{Checks, FieldError};
 use crate::error::AppError;
-use crate::state::AppState;
 
 use super::filing::*;
+use crate::api::{json::Json, problems, Answer, State};
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct ImportTicket {
@@ -156,16 +156,10 @@ pub fn parse_import(
     request_body = Vec<ImportTicket>,
     responses(
         (status = 201, description = "All imported", body = ImportResult),
-        crate::api::problems::Forbidden,
-        crate::api::problems::PayloadTooLarge,
-        crate::api::problems::Invalid,
+        problems::Forbidden, problems::PayloadTooLarge, problems::Invalid,
     )
 )]
-pub async fn import_tickets(
-    state: web::Data<AppState>,
-    user: AuthUser,
-    body: crate::api::json::Json<Vec<ImportTicket>>,
-) -> Result<HttpResponse, AppError> {
+pub async fn import_tickets(state: State, user: AuthUser, body: Json<Vec<ImportTicket>>) -> Answer {
     user.require_admin()?;
     let rows = body.into_inner();
     if rows.len() > MAX_IMPORT {

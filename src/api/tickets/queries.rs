@@ -16,6 +16,7 @@ use crate::error::AppError;
 use crate::state::AppState;
 
 use super::views::*;
+use crate::api::{problems, Answer, Segment, State};
 
 #[derive(Debug, Default, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -139,15 +140,15 @@ pub fn parse_ticket_query(
     params(PageQuery, TicketQuery),
     responses(
         (status = 200, description = "Newest first; a page ends early, with its next_cursor, once its items pass server.max_page_bytes", body = Page<TicketView>),
-        crate::api::problems::Invalid,
+        problems::Invalid,
     )
 )]
 pub async fn list_tickets(
-    state: web::Data<AppState>,
+    state: State,
     user: AuthUser,
     page: web::Query<PageQuery>,
     query: web::Query<TicketQuery>,
-) -> Result<HttpResponse, AppError> {
+) -> Answer {
     let (filter, mut after, limit) = parse_ticket_query(&page, &query, user.actor.member_scope())?;
     let now = crate::domain::time::now();
     let clock = &state.policy.clock;
@@ -203,14 +204,10 @@ pub(in crate::api) async fn visible_ticket(
     params(("id" = i64, Path, description = "Ticket id")),
     responses(
         (status = 200, description = "The ticket", body = TicketView, headers(("ETag" = String, description = "The ticket's version, quoted"))),
-        crate::api::problems::NotFound,
+        problems::NotFound,
     )
 )]
-pub async fn get_ticket(
-    state: web::Data<AppState>,
-    user: AuthUser,
-    id: web::Path<String>,
-) -> Result<HttpResponse, AppError> {
+pub async fn get_ticket(state: State, user: AuthUser, id: Segment) -> Answer {
     let id = path_id(&id, "ticket")?;
     let ticket = visible_ticket(&state, user.actor, id).await?;
     Ok(ticket_response(
