@@ -3,12 +3,12 @@
 /// Makes glibc's malloc give blocks of 256 KiB and more straight back to the system when they
 /// are freed (`M_MMAP_THRESHOLD`, mallopt(3)).
 ///
-/// By default glibc raises that threshold to the size of the largest such block freed, up to
-/// 32 MB: after the first import (a body of several MB, and its rows), every block below that
-/// comes from the arena of the thread that asked, and each thread's arena keeps its largest
-/// requests' worth once freed. With a dozen threads that made most of the resident memory
-/// (176 MB after the benchmark's load; 67 MB with this and smaller SQLite caches). A block
-/// this large is rare on the request path, so the system calls it costs are few.
+/// By default glibc raises that threshold to the size of the largest such block freed: after
+/// the first import (a large body, and its rows), every block below that comes from the arena
+/// of the thread that asked, and each thread's arena keeps its largest requests' worth once
+/// freed. With a dozen threads that made most of the resident memory (figures in
+/// `bench/README.md`). A block this large is rare on the request path, so the system calls it
+/// costs are few.
 pub fn return_large_blocks_to_the_system() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     {

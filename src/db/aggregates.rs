@@ -3,7 +3,7 @@
 
 use diesel::prelude::*;
 
-use crate::domain::ticket::Origin;
+use crate::domain::ticket::{Origin, Priority};
 use crate::domain::work_log::WorkKind;
 
 use super::schema::{service_level_counts, ticket_month_counts, work_month_minutes};
@@ -34,7 +34,7 @@ pub struct WorkMonthMinutes {
 pub struct ServiceLevelRow {
     pub member_id: i64,
     pub year: i32,
-    pub priority: i32,
+    pub priority: Priority,
     pub origin: Origin,
     pub tickets: i64,
     pub acknowledged: i64,

@@ -22,13 +22,11 @@ pub fn with_bulk_cache<T>(conn: &mut DbConn, work: impl FnOnce(&mut DbConn) -> T
 ///
 /// Until autovacuum gets to it, PostgreSQL plans with the statistics of the table as it was
 /// before (empty, after a first import), and reads even a bounded page of the ticket list by
-/// scanning the whole table: a search right after importing ten years of history took seconds
-/// instead of milliseconds. Its visibility map is empty too, so that reads answered from an
-/// index alone (the edge of a search's window: 4,000 index entries) still visit the table for
-/// each row (15 ms instead of 1 ms for 300,000 tickets). And each batch of an import rewrote
-/// the aggregate rows it counts in: until vacuumed, the statistics read every dead version of
-/// them (after a million tickets imported in a hundred batches, the service levels answered
-/// in 19.5 ms at p99 instead of 2.6 ms). `VACUUM (ANALYZE)` of the three tables mends all of
+/// scanning the whole table. Its visibility map is empty too, so that reads answered from an
+/// index alone (the edge of a search's window) still visit the table for each row. And each
+/// batch of an import rewrote the aggregate rows it counts in: until vacuumed, the statistics
+/// read every dead version of them (figures of each in `bench/README.md`). `VACUUM (ANALYZE)`
+/// of the three tables mends all of
 /// it. It runs once no import has come for `SETTLE` (an import of many batches is not slowed
 /// by vacuums between them), one at a time; imports made meanwhile get one more afterwards.
 /// SQLite plans without statistics and reads its indexes alone.

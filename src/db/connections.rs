@@ -20,7 +20,7 @@ pub(super) const SQLITE_LOG_KEPT_BYTES: i64 = 64 * 1024 * 1024;
 
 /// A PostgreSQL connection back in the pool for less than this is handed out again without a
 /// ping: it answered a moment ago, and a ping would cost every request a round trip to the
-/// server (a third of the time of reading one ticket). One idle for longer, as after an outage,
+/// server, a large part of reading one ticket. One idle for longer, as after an outage,
 /// is pinged first, and one whose work found the server gone is dropped (`mark_broken`).
 pub(super) const PING_AFTER_IDLE: Duration = Duration::from_secs(1);
 
@@ -96,10 +96,10 @@ impl DatabaseUrl {
 }
 
 /// What the page caches of a pool's SQLite connections may hold together, in KiB. Each
-/// connection has its own cache (SQLite's default is 2 MB), which WAL mode empties whenever
-/// another connection has written, while the operating system keeps the file's pages anyway.
-/// Sixteen full caches cost 50 MB of resident memory under the benchmark (176 MB, 122 MB with
-/// 512 KiB each) and made no measured difference to reads, searches, statistics or imports.
+/// connection has its own cache, which WAL mode empties whenever another connection has
+/// written, while the operating system keeps the file's pages anyway. Full caches cost much
+/// resident memory and made no measured difference to reads, searches, statistics or imports
+/// (figures in `bench/README.md`).
 pub(super) const SQLITE_POOL_CACHE_KIB: u32 = 8 * 1024;
 
 /// How long a connection may take to open, and one statement to run.
@@ -241,7 +241,7 @@ pub(super) fn leave_connections_unlocked() {
 /// Otherwise a statement with `LIMIT ?` (diesel binds every limit, `first()` included) goes
 /// stale each time it is run with new bindings: SQLite sizes its plan from the bound limit, so
 /// it parses and plans the statement again on every run, and the statement cache saves nothing.
-/// Reading one ticket spent a third of its time there. What the guarantee gives up is unused
+/// Reading one ticket spent much of its time there. What the guarantee gives up is unused
 /// here: no `ANALYZE` statistics, no partial index, no `LIKE` an index could serve.
 pub(super) fn plan_statements_without_bound_values() {
     use libsqlite3_sys as ffi;

@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use chrono::{Datelike, NaiveDate};
 use diesel::prelude::*;
 
-use crate::domain::ticket::Origin;
+use crate::domain::ticket::{Origin, Priority};
 use diesel::upsert::excluded;
 
 pub use super::aggregates::ServiceLevelRow as Row;
@@ -21,7 +21,7 @@ use crate::domain::service_level::Histogram;
 pub struct Key {
     pub member_id: i64,
     pub year: i32,
-    pub priority: i32,
+    pub priority: Priority,
     pub origin: Origin,
 }
 
@@ -53,7 +53,7 @@ impl Contribution {
     pub fn new(
         member_id: i64,
         created_on: NaiveDate,
-        priority: i32,
+        priority: Priority,
         origin: Origin,
         acknowledge_minutes: Option<i32>,
         resolve_minutes: Option<i32>,
@@ -279,7 +279,7 @@ pub fn revisions_for_year(
         query = query.filter(slc::origin.eq(origin));
     }
     Ok(query
-        .load::<(i64, i32, Origin, i64)>(conn)?
+        .load::<(i64, Priority, Origin, i64)>(conn)?
         .into_iter()
         .map(|(member_id, priority, origin, revision)| {
             (

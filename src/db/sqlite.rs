@@ -230,9 +230,9 @@ impl Dialect for SqliteConnection {
 
     /// SQLite starts the log over only when a writer finds all of it copied back; a plain
     /// passive checkpoint under steady filings never gets there (what was committed while it
-    /// copied is still to copy), and the log grew by every commit: 2 GB after an import of
-    /// 300,000 tickets, with each sync to disk of a commit slower for it (10 to 100 ms where
-    /// 0.3 ms is usual). So the bulk is copied while writers go on, then the little they
+    /// copied is still to copy), and the log grew by every commit, with each sync to disk of a
+    /// commit slower for it (figures in `bench/README.md`). So the bulk is copied while
+    /// writers go on, then the little they
     /// committed meanwhile while no writer of this process is between its `BEGIN` and its
     /// `COMMIT`. A reader still on an older state can hold the restart off; the next round
     /// tries again. `journal_size_limit` then cuts a log that grew (during a long read, say)

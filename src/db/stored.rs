@@ -252,3 +252,30 @@ stored_as_text!(
     crate::domain::member::MemberKind,
     crate::db::audit::AuditAction,
 );
+
+impl<DB> diesel::serialize::ToSql<diesel::sql_types::Integer, DB>
+    for crate::domain::ticket::Priority
+where
+    DB: diesel::backend::Backend,
+    i32: diesel::serialize::ToSql<diesel::sql_types::Integer, DB>,
+{
+    fn to_sql<'b>(
+        &'b self,
+        out: &mut diesel::serialize::Output<'b, '_, DB>,
+    ) -> diesel::serialize::Result {
+        self.as_number().to_sql(out)
+    }
+}
+
+impl<DB> diesel::deserialize::FromSql<diesel::sql_types::Integer, DB>
+    for crate::domain::ticket::Priority
+where
+    DB: diesel::backend::Backend,
+    i32: diesel::deserialize::FromSql<diesel::sql_types::Integer, DB>,
+{
+    fn from_sql(bytes: DB::RawValue<'_>) -> diesel::deserialize::Result<Self> {
+        let number = i32::from_sql(bytes)?;
+        crate::domain::ticket::Priority::parse(i64::from(number))
+            .map_err(|e| format!("stored {}: {}", e.field, e.message).into())
+    }
+}

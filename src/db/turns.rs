@@ -8,8 +8,8 @@ use std::sync::Mutex;
 pub(in crate::db) static SQLITE_WRITER: Turns = Turns::new();
 
 /// A lock taken in the order it was asked for. A plain mutex lets a thread that has just let
-/// go take it again before the ones waiting wake up: under 32 concurrent filings, some waited
-/// for 170 ms while the mean was 25 ms.
+/// go take it again before the ones waiting wake up, and under concurrent filings some waited
+/// many times the mean (figures in `bench/README.md`).
 pub struct Turns {
     /// The next turn to give out, and the turn now served.
     state: Mutex<(u64, u64)>,

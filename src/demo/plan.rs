@@ -8,7 +8,7 @@ use chrono_tz::Tz;
 
 use crate::db::work_logs::WorkLogFields;
 use crate::desk::tickets::{ImportedTicket, TicketDraft};
-use crate::domain::ticket::{Channel, Origin, Status};
+use crate::domain::ticket::{Channel, Origin, Priority, Status};
 use crate::domain::work_log::WorkKind;
 
 use super::accounts::*;
@@ -204,7 +204,7 @@ pub(super) fn plan_ticket(
             description,
             ticket_type,
             category_id: Some(leaf.id),
-            priority: priority as i32,
+            priority: Priority::ALL[priority - 1],
             origin,
             channel,
         },

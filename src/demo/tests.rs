@@ -154,7 +154,7 @@ fn tickets_match_the_tables_and_the_memberships() {
         assert!(ticket
             .closed_at
             .is_none_or(|c| c > ticket.resolved_at.unwrap()));
-        assert!((1..=4).contains(&ticket.draft.priority));
+        assert!((1..=4).contains(&ticket.draft.priority.number()));
         *counts
             .entry((day.year(), member.spec.code, ticket.draft.origin))
             .or_default() += 1;

@@ -4,6 +4,7 @@
 use chrono::NaiveDateTime;
 
 use super::calendar::BusinessCalendar;
+use super::ticket::Priority;
 
 /// Targets in business minutes, for priorities 1 to 4.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -12,17 +13,13 @@ pub struct Targets {
     pub resolve: [i64; 4],
 }
 
-fn slot(priority: i32) -> usize {
-    (priority.clamp(1, 4) - 1) as usize
-}
-
 impl Targets {
-    pub fn acknowledge_for(&self, priority: i32) -> i64 {
-        self.acknowledge[slot(priority)]
+    pub fn acknowledge_for(&self, priority: Priority) -> i64 {
+        self.acknowledge[priority.index()]
     }
 
-    pub fn resolve_for(&self, priority: i32) -> i64 {
-        self.resolve[slot(priority)]
+    pub fn resolve_for(&self, priority: Priority) -> i64 {
+        self.resolve[priority.index()]
     }
 }
 
@@ -153,9 +150,9 @@ mod tests {
     #[test]
     fn targets_follow_the_priority() {
         let targets = clock().targets;
-        assert_eq!(targets.acknowledge_for(1), 30);
-        assert_eq!(targets.acknowledge_for(4), 480);
-        assert_eq!(targets.resolve_for(2), 600);
+        assert_eq!(targets.acknowledge_for(Priority::CRITICAL), 30);
+        assert_eq!(targets.acknowledge_for(Priority::LOW), 480);
+        assert_eq!(targets.resolve_for(Priority::ALL[1]), 600);
     }
 
     #[test]

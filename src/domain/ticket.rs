@@ -55,16 +55,66 @@ pub fn parse_comment_body(value: &str) -> Result<String, FieldError> {
     text::required("body", value, COMMENT_MAX_CHARS)
 }
 
-/// 1 = critical ... 4 = low.
-pub fn parse_priority(value: i64) -> Result<i32, FieldError> {
-    if (1..=4).contains(&value) {
-        Ok(value as i32)
-    } else {
-        Err(FieldError::new(
-            "priority",
-            "must be 1 (critical), 2, 3 or 4 (low)",
-        ))
+/// A ticket's priority: 1 (critical) to 4 (low). Stored and shown as its number.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    serde::Serialize,
+    diesel::expression::AsExpression,
+    diesel::deserialize::FromSqlRow,
+)]
+#[diesel(sql_type = diesel::sql_types::Integer)]
+#[serde(transparent)]
+pub struct Priority(i32);
+
+impl Priority {
+    pub const CRITICAL: Priority = Priority(1);
+    /// What a ticket filed without a priority gets.
+    pub const NORMAL: Priority = Priority(3);
+    pub const LOW: Priority = Priority(4);
+    pub const ALL: [Priority; 4] = [Priority(1), Priority(2), Priority(3), Priority(4)];
+
+    pub fn parse(value: i64) -> Result<Priority, FieldError> {
+        if (1..=4).contains(&value) {
+            Ok(Priority(value as i32))
+        } else {
+            Err(FieldError::new(
+                "priority",
+                "must be 1 (critical), 2, 3 or 4 (low)",
+            ))
+        }
     }
+
+    /// Its number, 1 to 4.
+    pub fn number(self) -> i32 {
+        self.0
+    }
+
+    /// Its number, borrowed (as storage writes it).
+    pub fn as_number(&self) -> &i32 {
+        &self.0
+    }
+
+    /// Its place among the four, 0 to 3.
+    pub fn index(self) -> usize {
+        (self.0 - 1) as usize
+    }
+}
+
+impl std::fmt::Display for Priority {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.0)
+    }
+}
+
+pub fn parse_priority(value: i64) -> Result<Priority, FieldError> {
+    Priority::parse(value)
 }
 
 impl Status {
@@ -154,7 +204,7 @@ mod tests {
     fn priorities_run_from_one_to_four() {
         assert!(parse_priority(0).is_err());
         assert!(parse_priority(5).is_err());
-        assert_eq!(parse_priority(1).unwrap(), 1);
+        assert_eq!(parse_priority(1).unwrap(), Priority::CRITICAL);
     }
 
     #[test]

@@ -15,7 +15,7 @@ pub use crate::domain::mail::Message;
 pub struct TicketFacts<'a> {
     pub id: i64,
     pub title: &'a str,
-    pub priority: i32,
+    pub priority: crate::domain::ticket::Priority,
     pub status: &'a str,
 }
 
@@ -281,7 +281,7 @@ mod tests {
         TicketFacts {
             id: 42,
             title: "Imprimante <bac 2> & scanner",
-            priority: 2,
+            priority: crate::domain::ticket::Priority::ALL[1],
             status: "assigned",
         }
     }

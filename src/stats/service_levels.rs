@@ -13,7 +13,7 @@ use diesel::QueryResult;
 use crate::db::service_levels::Row;
 use crate::db::{self, DbConn};
 use crate::domain::service_level::{Histogram, Targets};
-use crate::domain::ticket::Origin;
+use crate::domain::ticket::{Origin, Priority};
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Durations {
@@ -70,7 +70,7 @@ struct Group {
 }
 
 /// The figures of each member and priority found in `counts` (all origins given are added up).
-fn groups(counts: &[Row], targets: &Targets, year: i32) -> BTreeMap<(i64, i32), Group> {
+fn groups(counts: &[Row], targets: &Targets, year: i32) -> BTreeMap<(i64, Priority), Group> {
     #[derive(Default)]
     struct Sum {
         revisions: Vec<(Origin, i64)>,
@@ -78,7 +78,7 @@ fn groups(counts: &[Row], targets: &Targets, year: i32) -> BTreeMap<(i64, i32), 
         acknowledge: Histogram,
         resolve: Histogram,
     }
-    let mut sums: BTreeMap<(i64, i32), Sum> = BTreeMap::new();
+    let mut sums: BTreeMap<(i64, Priority), Sum> = BTreeMap::new();
     for row in counts.iter().filter(|r| r.year == year) {
         let sum = sums.entry((row.member_id, row.priority)).or_default();
         sum.revisions.push((row.origin, row.revision));
@@ -103,7 +103,11 @@ fn groups(counts: &[Row], targets: &Targets, year: i32) -> BTreeMap<(i64, i32), 
 }
 
 /// Rows by member code, then priority.
-fn rows(members: &[MemberRef], groups: BTreeMap<(i64, i32), Group>, year: i32) -> ServiceLevels {
+fn rows(
+    members: &[MemberRef],
+    groups: BTreeMap<(i64, Priority), Group>,
+    year: i32,
+) -> ServiceLevels {
     let by_id: BTreeMap<i64, &MemberRef> = members.iter().map(|m| (m.id, m)).collect();
     let mut rows: Vec<ServiceLevelRow> = groups
         .into_iter()
@@ -113,7 +117,7 @@ fn rows(members: &[MemberRef], groups: BTreeMap<(i64, i32), Group>, year: i32) -
                 member_id,
                 member_code: member.code.clone(),
                 member_name: member.name.clone(),
-                priority,
+                priority: priority.number(),
                 tickets: group.tickets,
                 acknowledge: group.acknowledge,
                 resolve: group.resolve,
@@ -150,7 +154,7 @@ pub struct Cache {
 }
 
 /// Year, origin (none: all), member and priority.
-type CacheKey = (i32, Option<Origin>, i64, i32);
+type CacheKey = (i32, Option<Origin>, i64, Priority);
 
 impl Cache {
     /// The service levels of a year, from the revisions of its rows: only the rows of members
@@ -164,14 +168,14 @@ impl Cache {
         origin: Option<Origin>,
     ) -> QueryResult<ServiceLevels> {
         let revisions = db::service_levels::revisions_for_year(conn, year, origin)?;
-        let mut wanted: BTreeMap<(i64, i32), Vec<(Origin, i64)>> = BTreeMap::new();
+        let mut wanted: BTreeMap<(i64, Priority), Vec<(Origin, i64)>> = BTreeMap::new();
         for (key, revision) in revisions.iter().filter(|(key, _)| key.year == year) {
             wanted
                 .entry((key.member_id, key.priority))
                 .or_default()
                 .push((key.origin, *revision));
         }
-        let mut found: BTreeMap<(i64, i32), Group> = BTreeMap::new();
+        let mut found: BTreeMap<(i64, Priority), Group> = BTreeMap::new();
         let mut stale: Vec<i64> = Vec::new();
         {
             let cached = self.groups.lock().unwrap_or_else(|e| e.into_inner());
@@ -226,7 +230,7 @@ mod tests {
         let row = |origin: &str, tickets: i64, acknowledge: &Histogram| Row {
             member_id: 1,
             year: 2018,
-            priority: 1,
+            priority: Priority::CRITICAL,
             origin: crate::domain::ticket::Origin::parse(origin).unwrap(),
             tickets,
             acknowledged: acknowledge.count(),

@@ -9,7 +9,7 @@ use utoipa::ToSchema;
 use crate::auth::AuthUser;
 use crate::desk::tickets::{Filed, IdempotencyKey, TicketDraft};
 use crate::domain::ticket::{
-    parse_description, parse_priority, parse_title, Channel, Origin, TicketType,
+    parse_description, parse_priority, parse_title, Channel, Origin, Priority, TicketType,
     REQUESTER_NAME_MAX_CHARS,
 };
 use crate::domain::user::Role;
@@ -57,7 +57,7 @@ pub(in crate::api) struct ParsedTicket {
     pub(in crate::api) title: Option<String>,
     pub(in crate::api) description: Option<String>,
     pub(in crate::api) ticket_type: Option<TicketType>,
-    pub(in crate::api) priority: Option<i32>,
+    pub(in crate::api) priority: Option<Priority>,
     pub(in crate::api) origin: Option<Origin>,
     pub(in crate::api) channel: Option<Channel>,
     pub(in crate::api) requester_name: Option<Option<String>>,
@@ -81,7 +81,7 @@ pub(in crate::api) fn parse_ticket_fields(
         title: checks.take(parse_title(title)),
         description: checks.take(parse_description(description)),
         ticket_type: checks.take(ticket_type.map_or(Ok(TicketType::Incident), TicketType::parse)),
-        priority: checks.take(priority.map_or(Ok(3), parse_priority)),
+        priority: checks.take(priority.map_or(Ok(Priority::NORMAL), parse_priority)),
         origin: checks.take(origin.map_or(Ok(Origin::Hotline), Origin::parse)),
         channel: checks.take(channel.map_or(Ok(Channel::Api), Channel::parse)),
         requester_name: checks.take(name.map_or(Ok(None), |n| {
@@ -115,7 +115,7 @@ impl ParsedTicket {
             description: self.description.unwrap_or_default(),
             ticket_type: self.ticket_type.unwrap_or(TicketType::Incident),
             category_id,
-            priority: self.priority.unwrap_or(3),
+            priority: self.priority.unwrap_or(Priority::NORMAL),
             origin: self.origin.unwrap_or(Origin::Hotline),
             channel: self.channel.unwrap_or(Channel::Api),
         }

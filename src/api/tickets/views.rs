@@ -129,7 +129,7 @@ impl TicketView {
             description: t.description,
             ticket_type: t.ticket_type,
             category_id: t.category_id,
-            priority: t.priority,
+            priority: t.priority.number(),
             status: t.status,
             origin: t.origin,
             channel: t.channel,

@@ -11,7 +11,7 @@ use crate::db::stored::{StoredDate, StoredMaybeTime, StoredTime};
 use crate::db::{each_backend, Dialect};
 use crate::db::{users as user_rows, DbConn};
 use crate::domain::service_level::TicketClock;
-use crate::domain::ticket::{Channel, Origin, Status, TicketType};
+use crate::domain::ticket::{Channel, Origin, Priority, Status, TicketType};
 
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
 #[diesel(table_name = tickets)]
@@ -26,7 +26,7 @@ pub struct Ticket {
     pub description: String,
     pub ticket_type: TicketType,
     pub category_id: Option<i64>,
-    pub priority: i32,
+    pub priority: Priority,
     pub status: Status,
     pub origin: Origin,
     pub channel: Channel,
@@ -86,7 +86,7 @@ pub struct NewTicket {
     pub search_text: String,
     pub ticket_type: TicketType,
     pub category_id: Option<i64>,
-    pub priority: i32,
+    pub priority: Priority,
     pub status: Status,
     pub origin: Origin,
     pub channel: Channel,
@@ -150,7 +150,7 @@ impl NewTicketEvent {
 pub fn find(conn: &mut DbConn, id: i64) -> QueryResult<Option<Ticket>> {
     // Run on the backend's own connection, the statement is found in its cache by the
     // query's type; through `DbConn` it would be written out in SQL first on every read, to
-    // be looked up by its text (two fifths of the work of reading one ticket on SQLite).
+    // be looked up by its text (much of the work of reading one ticket on SQLite).
     each_backend!(conn, c => tickets::table
         .find(id)
         .select(Ticket::as_select())
@@ -267,7 +267,7 @@ pub struct TicketRowUpdate {
     pub search_text: String,
     pub ticket_type: TicketType,
     pub category_id: Option<i64>,
-    pub priority: i32,
+    pub priority: Priority,
     pub status: Status,
     pub origin: Origin,
     pub assignee_id: Option<i64>,

@@ -8,7 +8,7 @@ use diesel::sql_types::{Bool, Text};
 use crate::db::schema::tickets;
 use crate::db::DbConn;
 use crate::db::{each_backend, Dialect};
-use crate::domain::ticket::{Origin, Status};
+use crate::domain::ticket::{Origin, Priority, Status};
 
 use super::rows::*;
 
@@ -20,7 +20,7 @@ pub struct TicketFilter {
     pub member_id: Option<i64>,
     pub assignee_id: Option<i64>,
     pub category_id: Option<i64>,
-    pub priority: Option<i32>,
+    pub priority: Option<Priority>,
     pub origin: Option<Origin>,
     pub created_from: Option<NaiveDate>,
     pub created_to: Option<NaiveDate>,

@@ -7,7 +7,7 @@ use crate::db::service_levels as sla_counts;
 use crate::db::tickets::{self, NewTicketEvent, Ticket, TicketRowUpdate};
 use crate::db::{counts, members, outbox, users, DbConn};
 use crate::desk::Policy;
-use crate::domain::ticket::{Origin, Status, TicketType};
+use crate::domain::ticket::{Origin, Priority, Status, TicketType};
 use crate::domain::time::now;
 use crate::domain::transition::{assigns_someone, effects, transition, Effect, Move, Progress};
 use crate::domain::user::Actor;
@@ -22,7 +22,7 @@ pub struct TicketChanges {
     pub description: Option<String>,
     pub ticket_type: Option<TicketType>,
     pub category_id: Option<Option<i64>>,
-    pub priority: Option<i32>,
+    pub priority: Option<Priority>,
     pub status: Option<Status>,
     pub assignee_id: Option<Option<i64>>,
     pub member_id: Option<i64>,

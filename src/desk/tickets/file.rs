@@ -8,7 +8,7 @@ use crate::db::service_levels::{self as sla_counts, Contribution};
 use crate::db::tickets::{self, NewTicket, NewTicketEvent, Ticket};
 use crate::db::{counts, members, outbox, DbConn};
 use crate::desk::Policy;
-use crate::domain::ticket::{Channel, Origin, Status, TicketType};
+use crate::domain::ticket::{Channel, Origin, Priority, Status, TicketType};
 use crate::domain::time::{local_date, now};
 use crate::domain::user::Actor;
 use crate::domain::FieldError;
@@ -28,7 +28,7 @@ pub struct TicketDraft {
     pub description: String,
     pub ticket_type: TicketType,
     pub category_id: Option<i64>,
-    pub priority: i32,
+    pub priority: Priority,
     pub origin: Origin,
     pub channel: Channel,
 }
