@@ -1,5 +1,6 @@
 //! The audit log, for admins: who logged in, changed rights, exported or anonymized whom.
 
+use actix_web::web::Query;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -135,8 +136,8 @@ pub struct AuditQuery {
 pub async fn list_audit(
     state: State,
     user: AuthUser,
-    page: web::Query<PageQuery>,
-    query: web::Query<AuditQuery>,
+    page: Query<PageQuery>,
+    query: Query<AuditQuery>,
 ) -> Answer {
     user.require_admin()?;
     let mut checks = Checks::new();

@@ -1,5 +1,6 @@
 //! The two-level category tree.
 
+use actix_web::web::Query;
 use actix_web::{web, HttpResponse};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -55,7 +56,7 @@ pub struct CreateCategory {
     params(PageQuery),
     responses((status = 200, description = "Newest first", body = Page<CategoryView>))
 )]
-pub async fn list_categories(state: State, _user: AuthUser, page: web::Query<PageQuery>) -> Answer {
+pub async fn list_categories(state: State, _user: AuthUser, page: Query<PageQuery>) -> Answer {
     let mut checks = Checks::new();
     let limit = checks.take(page.limit()).unwrap_or_default();
     let before = checks.take(page.id_cursor()).flatten();

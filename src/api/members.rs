@@ -1,5 +1,6 @@
 //! Members of the cooperative.
 
+use actix_web::web::Query;
 use actix_web::{web, HttpResponse};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
@@ -147,7 +148,7 @@ pub async fn create_member(state: State, user: AuthUser, body: Json<CreateMember
     params(PageQuery),
     responses((status = 200, description = "Newest first", body = Page<MemberView>))
 )]
-pub async fn list_members(state: State, user: AuthUser, query: web::Query<PageQuery>) -> Answer {
+pub async fn list_members(state: State, user: AuthUser, query: Query<PageQuery>) -> Answer {
     let mut checks = Checks::new();
     let limit = checks.take(query.limit());
     let before = checks.take(query.id_cursor());

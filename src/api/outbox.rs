@@ -1,5 +1,6 @@
 //! The outbox as admins see it: what mail is queued, sent and failing.
 
+use actix_web::web::Query;
 use actix_web::{web, HttpResponse};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -83,8 +84,8 @@ pub struct OutboxQuery {
 pub async fn list_outbox(
     state: State,
     user: AuthUser,
-    page: web::Query<PageQuery>,
-    query: web::Query<OutboxQuery>,
+    page: Query<PageQuery>,
+    query: Query<OutboxQuery>,
 ) -> Answer {
     user.require_admin()?;
     let mut checks = Checks::new();

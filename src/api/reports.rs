@@ -2,6 +2,7 @@
 //! files and SVG charts, or an XLSX workbook with native charts.
 
 use actix_web::http::header::{ContentDisposition, DispositionParam, DispositionType};
+use actix_web::web::Query;
 use actix_web::{web, HttpResponse};
 use serde::Deserialize;
 use utoipa::IntoParams;
@@ -68,7 +69,7 @@ pub async fn download_report(
     state: State,
     user: AuthUser,
     year: Segment,
-    query: web::Query<ReportQuery>,
+    query: Query<ReportQuery>,
 ) -> Answer {
     user.require_staff()?;
     let year = path_year(&year)?;

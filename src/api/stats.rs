@@ -1,5 +1,6 @@
 //! Statistics for managers: tickets per member, seasonality, work days, hotline allocation.
 
+use actix_web::web::Query;
 use actix_web::{web, HttpResponse};
 use serde::Deserialize;
 use utoipa::IntoParams;
@@ -69,11 +70,7 @@ fn required_year(checks: &mut Checks, raw: Option<&str>) -> i32 {
         problems::Forbidden, problems::Invalid,
     )
 )]
-pub async fn tickets_by_member(
-    state: State,
-    user: AuthUser,
-    query: web::Query<StatsQuery>,
-) -> Answer {
+pub async fn tickets_by_member(state: State, user: AuthUser, query: Query<StatsQuery>) -> Answer {
     user.require_staff()?;
     let mut checks = Checks::new();
     let year = required_year(&mut checks, query.year.as_deref());
@@ -102,7 +99,7 @@ pub async fn tickets_by_member(
         problems::Forbidden, problems::Invalid,
     )
 )]
-pub async fn seasonality(state: State, user: AuthUser, query: web::Query<StatsQuery>) -> Answer {
+pub async fn seasonality(state: State, user: AuthUser, query: Query<StatsQuery>) -> Answer {
     user.require_staff()?;
     let mut checks = Checks::new();
     let year = required_year(&mut checks, query.year.as_deref());
@@ -129,7 +126,7 @@ pub async fn seasonality(state: State, user: AuthUser, query: web::Query<StatsQu
         problems::Forbidden, problems::Invalid,
     )
 )]
-pub async fn work_days(state: State, user: AuthUser, query: web::Query<StatsQuery>) -> Answer {
+pub async fn work_days(state: State, user: AuthUser, query: Query<StatsQuery>) -> Answer {
     user.require_staff()?;
     let mut checks = Checks::new();
     let year = required_year(&mut checks, query.year.as_deref());
@@ -152,11 +149,7 @@ pub async fn work_days(state: State, user: AuthUser, query: web::Query<StatsQuer
         problems::Forbidden, problems::Invalid,
     )
 )]
-pub async fn hotline_allocation(
-    state: State,
-    user: AuthUser,
-    query: web::Query<StatsQuery>,
-) -> Answer {
+pub async fn hotline_allocation(state: State, user: AuthUser, query: Query<StatsQuery>) -> Answer {
     user.require_staff()?;
     let mut checks = Checks::new();
     let year = required_year(&mut checks, query.year.as_deref());
@@ -194,7 +187,7 @@ pub async fn hotline_allocation(
         problems::Forbidden, problems::Invalid,
     )
 )]
-pub async fn service_levels(state: State, user: AuthUser, query: web::Query<StatsQuery>) -> Answer {
+pub async fn service_levels(state: State, user: AuthUser, query: Query<StatsQuery>) -> Answer {
     user.require_staff()?;
     let mut checks = Checks::new();
     let year = required_year(&mut checks, query.year.as_deref());

@@ -1,5 +1,6 @@
 //! Users: agents of members and the cooperative's staff.
 
+use actix_web::web::Query;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -204,8 +205,8 @@ pub async fn create_user(
 pub async fn list_users(
     state: State,
     user: AuthUser,
-    page: web::Query<PageQuery>,
-    query: web::Query<UserQuery>,
+    page: Query<PageQuery>,
+    query: Query<UserQuery>,
 ) -> Answer {
     user.require_staff()?;
     let mut checks = Checks::new();

@@ -1,5 +1,6 @@
 //! Work logs: the team's days, by kind and member.
 
+use actix_web::web::Query;
 use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
@@ -302,8 +303,8 @@ fn parse_log_cursor(raw: &str) -> Result<(NaiveDate, i64), FieldError> {
 pub async fn list_work_logs(
     state: State,
     user: AuthUser,
-    page: web::Query<PageQuery>,
-    query: web::Query<WorkLogQuery>,
+    page: Query<PageQuery>,
+    query: Query<WorkLogQuery>,
 ) -> Answer {
     user.require_staff()?;
     let mut checks = Checks::new();

@@ -163,23 +163,28 @@ pub fn active_technicians(conn: &mut DbConn) -> QueryResult<Vec<i64>> {
 
 /// Names of the given users, for history and comments.
 pub fn names(conn: &mut DbConn, ids: &[i64]) -> QueryResult<Vec<(i64, String)>> {
-    if ids.is_empty() {
-        return Ok(Vec::new());
-    }
-    users::table
-        .filter(users::id.eq_any(ids))
-        .select((users::id, users::name))
-        .load(conn)
+    Ok(contacts(conn, ids)?
+        .into_iter()
+        .map(|(id, name, _)| (id, name))
+        .collect())
 }
 
 /// The addresses of these users.
 pub fn emails(conn: &mut DbConn, ids: &[i64]) -> QueryResult<Vec<(i64, String)>> {
+    Ok(contacts(conn, ids)?
+        .into_iter()
+        .map(|(id, _, email)| (id, email))
+        .collect())
+}
+
+/// `(id, name, e-mail)` of these users.
+fn contacts(conn: &mut DbConn, ids: &[i64]) -> QueryResult<Vec<(i64, String, String)>> {
     if ids.is_empty() {
         return Ok(Vec::new());
     }
     users::table
         .filter(users::id.eq_any(ids))
-        .select((users::id, users::email))
+        .select((users::id, users::name, users::email))
         .load(conn)
 }
 

@@ -26,17 +26,9 @@ pub fn add(
         let at = now();
         let comment = comments::insert(conn, ticket_id, actor.id, body, internal, at)?;
         let kind = if internal { "internal" } else { "public" };
-        tickets::record_event(
-            conn,
-            &NewTicketEvent {
-                ticket_id,
-                actor_id: Some(actor.id),
-                at,
-                field: "comment".into(),
-                from_value: None,
-                to_value: Some(format!("{kind} comment {}", comment.id)),
-            },
-        )?;
+        let said = format!("{kind} comment {}", comment.id);
+        let event = NewTicketEvent::change(ticket_id, actor.id, at, "comment", None, Some(said));
+        tickets::record_event(conn, &event)?;
         if actor.role.is_staff() && !internal {
             let asked_by_commenter = ticket.requester_id == Some(actor.id);
             if let Some(recipient) =
@@ -57,17 +49,10 @@ pub fn add(
             let mut measured = ticket.contribution();
             measured.acknowledge_minutes = Some(minutes);
             service_levels::replace(conn, &ticket.contribution(), &measured)?;
-            tickets::record_event(
-                conn,
-                &NewTicketEvent {
-                    ticket_id,
-                    actor_id: Some(actor.id),
-                    at,
-                    field: "acknowledged_at".into(),
-                    from_value: None,
-                    to_value: Some(to_rfc3339(at)),
-                },
-            )?;
+            let taken = Some(to_rfc3339(at));
+            let event =
+                NewTicketEvent::change(ticket_id, actor.id, at, "acknowledged_at", None, taken);
+            tickets::record_event(conn, &event)?;
         }
         Ok(comment)
     })

@@ -155,7 +155,12 @@ fn commit_group(pool: &Pool, policy: &Policy, group: &[Job]) -> Vec<Result<Filed
         for (i, job) in group.iter().enumerate() {
             if job.key.is_some() {
                 outcomes[i] = Some(db::write(conn, |conn| {
-                    tickets::file_once(conn, &job.draft, &job.actor, job.key.as_ref(), policy)
+                    let filing = tickets::Filing {
+                        draft: &job.draft,
+                        actor: &job.actor,
+                        idempotency: job.key.as_ref(),
+                    };
+                    tickets::file_once(conn, &filing, policy)
                 }));
             }
         }

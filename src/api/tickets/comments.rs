@@ -2,7 +2,8 @@
 
 use std::collections::HashMap;
 
-use actix_web::{web, HttpResponse};
+use actix_web::web::Query;
+use actix_web::HttpResponse;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -108,7 +109,7 @@ pub async fn list_comments(
     state: State,
     user: AuthUser,
     id: Segment,
-    page: web::Query<PageQuery>,
+    page: Query<PageQuery>,
 ) -> Answer {
     let id = path_id(&id, "ticket")?;
     let mut checks = Checks::new();
@@ -177,7 +178,7 @@ pub async fn ticket_history(
     state: State,
     user: AuthUser,
     id: Segment,
-    page: web::Query<PageQuery>,
+    page: Query<PageQuery>,
 ) -> Answer {
     let id = path_id(&id, "ticket")?;
     require_staff_on_ticket(&state, &user, id).await?;

@@ -1,6 +1,7 @@
 //! Reading tickets: the list with its filters and cursor, and one ticket.
 
-use actix_web::{web, HttpResponse};
+use actix_web::web::Query;
+use actix_web::HttpResponse;
 use chrono::NaiveDateTime;
 use serde::Deserialize;
 use utoipa::IntoParams;
@@ -146,8 +147,8 @@ pub fn parse_ticket_query(
 pub async fn list_tickets(
     state: State,
     user: AuthUser,
-    page: web::Query<PageQuery>,
-    query: web::Query<TicketQuery>,
+    page: Query<PageQuery>,
+    query: Query<TicketQuery>,
 ) -> Answer {
     let (filter, mut after, limit) = parse_ticket_query(&page, &query, user.actor.member_scope())?;
     let now = crate::domain::time::now();

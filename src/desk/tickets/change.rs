@@ -43,9 +43,13 @@ pub fn change(
     let mut attempts = 0;
     loop {
         attempts += 1;
-        let result = crate::db::write(conn, |conn| {
-            change_once(conn, id, changes, expected_version, actor, policy)
-        });
+        let asked = Asked {
+            id,
+            changes,
+            expected_version,
+            actor,
+        };
+        let result = crate::db::write(conn, |conn| change_once(conn, &asked, policy));
         match result {
             Err(AppError::VersionConflict { .. }) if expected_version.is_none() && attempts < 5 => {
             }
@@ -54,14 +58,21 @@ pub fn change(
     }
 }
 
-fn change_once(
-    conn: &mut DbConn,
+/// A change asked of a ticket, by whom, and of which version.
+struct Asked<'a> {
     id: i64,
-    changes: &TicketChanges,
+    changes: &'a TicketChanges,
     expected_version: Option<i32>,
-    actor: &Actor,
-    policy: &Policy,
-) -> Result<Ticket, AppError> {
+    actor: &'a Actor,
+}
+
+fn change_once(conn: &mut DbConn, asked: &Asked, policy: &Policy) -> Result<Ticket, AppError> {
+    let &Asked {
+        id,
+        changes,
+        expected_version,
+        actor,
+    } = asked;
     // The ticket's row is locked before it is read (where the backend locks rows), so that
     // concurrent changes of one ticket apply one after the other, each to the version the one
     // before left: only a stale `If-Match` is refused.

@@ -48,6 +48,13 @@ pub enum Filed {
 
 pub(crate) const IDEMPOTENCY_WINDOW_HOURS: i64 = 24;
 
+/// A ticket to file, by whom, and the caller's `Idempotency-Key` if any.
+pub(crate) struct Filing<'a> {
+    pub(crate) draft: &'a TicketDraft,
+    pub(crate) actor: &'a Actor,
+    pub(crate) idempotency: Option<&'a IdempotencyKey>,
+}
+
 /// Files a ticket with its history row and counts, in one transaction.
 pub fn file(
     conn: &mut DbConn,
@@ -62,7 +69,12 @@ pub fn file(
     loop {
         attempts += 1;
         match crate::db::write(conn, |conn| {
-            let filed = file_once(conn, draft, actor, idempotency, policy)?;
+            let filing = Filing {
+                draft,
+                actor,
+                idempotency,
+            };
+            let filed = file_once(conn, &filing, policy)?;
             if let Filed::Created(ticket) = &filed {
                 tickets::index_for_search(conn, ticket.id, ticket.id)?;
             }
@@ -80,11 +92,14 @@ pub fn file(
 /// puts the ticket there (`index_for_search`) before it commits.
 pub(crate) fn file_once(
     conn: &mut DbConn,
-    draft: &TicketDraft,
-    actor: &Actor,
-    idempotency: Option<&IdempotencyKey>,
+    filing: &Filing,
     policy: &Policy,
 ) -> Result<Filed, AppError> {
+    let &Filing {
+        draft,
+        actor,
+        idempotency,
+    } = filing;
     let at = now();
     if let Some(key) = idempotency {
         if let Some(seen) = tickets::find_key(conn, actor.id, &key.key)? {
