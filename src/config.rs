@@ -413,15 +413,6 @@ impl Settings {
         }
     }
 
-    /// What ticket writes need of the settings.
-    pub fn policy(&self) -> crate::desk::Policy {
-        crate::desk::Policy {
-            zone: self.service.timezone,
-            clock: self.service_clock(),
-            mail: crate::notify::Composer::new(&self.mail.language),
-        }
-    }
-
     /// Whether a browser `Origin` is one of `server.cors_origins`.
     pub fn allows_origin(&self, origin: &str) -> bool {
         let origin = origin.trim_end_matches('/');

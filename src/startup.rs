@@ -85,7 +85,7 @@ impl Application {
             .max(1);
         let filings = crate::desk::filing_queue::FilingQueue::start(
             pool.clone(),
-            settings.policy(),
+            crate::desk::Policy::of(&settings),
             crate::desk::filing_queue::threads_for(&url),
         )
         .context("cannot start the filing threads")?;
@@ -94,7 +94,7 @@ impl Application {
             service_levels: Default::default(),
             pool,
             keys: JwtKeys::new(secret.as_bytes(), settings.auth.token_ttl_minutes),
-            policy: settings.policy(),
+            policy: crate::desk::Policy::of(&settings),
             login_throttle: LoginThrottle::new(settings.auth.login_limits()),
             user_cache: Arc::new(UserCache::new(Duration::from_secs(
                 settings.auth.user_cache_seconds,

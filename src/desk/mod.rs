@@ -12,6 +12,7 @@ pub mod work_logs;
 
 use chrono_tz::Tz;
 
+use crate::config::Settings;
 use crate::domain::service_level::ServiceClock;
 use crate::notify::Composer;
 
@@ -22,4 +23,15 @@ pub struct Policy {
     pub zone: Tz,
     pub clock: ServiceClock,
     pub mail: Composer,
+}
+
+impl Policy {
+    /// The policy the settings describe.
+    pub fn of(settings: &Settings) -> Policy {
+        Policy {
+            zone: settings.service.timezone,
+            clock: settings.service_clock(),
+            mail: Composer::new(&settings.mail.language),
+        }
+    }
 }
