@@ -16,6 +16,55 @@ pub const ADMIN_EMAIL: &str = "admin@test.local";
 pub const ADMIN_PASSWORD: &str = "admin-password-1";
 pub const PASSWORD: &str = "a-good-password";
 
+/// Marks the running test as skipped for `reason` (the backend it needs, a tool or a right
+/// this machine lacks): prints `SKIPPED <test>: <reason>` to stderr and appends that line to the
+/// run's report of skipped tests, the file `HELPDESK_SKIPPED_REPORT` names or else
+/// `target/skipped-tests.txt`. A test that does not apply returns it:
+/// `return skipped("PostgreSQL only")`.
+pub fn skipped(reason: &str) {
+    let thread = std::thread::current();
+    // libtest runs each test on a thread named after it.
+    let test = match thread.name() {
+        Some(name) if name != "main" => name,
+        _ => "<a test of an unnamed thread>",
+    };
+    let line = format!("SKIPPED {test}: {reason}");
+    eprintln!("{line}");
+    let report = std::env::var_os("HELPDESK_SKIPPED_REPORT")
+        .filter(|path| !path.is_empty())
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            PathBuf::from(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/target/skipped-tests.txt"
+            ))
+        });
+    if let Some(dir) = report.parent() {
+        let _ = std::fs::create_dir_all(dir);
+    }
+    // One write of a whole line in append mode: tests skipping at once do not mix their lines.
+    use std::io::Write;
+    std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&report)
+        .and_then(|mut file| file.write_all(format!("{line}\n").as_bytes()))
+        .unwrap_or_else(|e| {
+            panic!(
+                "add to the report of skipped tests {}: {e}",
+                report.display()
+            )
+        });
+}
+
+/// Whether the tests run as root (mounting a volume needs it).
+pub fn running_as_root() -> bool {
+    std::process::Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
+}
+
 /// A database that exists for one test and is removed after it.
 enum TestDb {
     Sqlite { dir: PathBuf },
@@ -349,7 +398,7 @@ impl TestApp {
                 .expect("connect to the test database");
             helpdesk::demo::seed(
                 &mut conn,
-                &settings.policy(),
+                &helpdesk::desk::Policy::of(&settings),
                 settings.service.workday_minutes,
             )
             .expect("seed the demo data")

@@ -12,6 +12,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use crate::common::{running_as_root, skipped};
 use chrono::Datelike;
 use diesel::{Connection, PgConnection, RunQueryDsl};
 use reqwest::Method;
@@ -25,6 +26,9 @@ const JWT_SECRET: &str = "faults-secret-0123456789abcdefghij";
 /// Longer than any answer may take: a request still unanswered then means the service hangs.
 const CLIENT_TIMEOUT: Duration = Duration::from_secs(10);
 const TICKETS: &str = "/api/v1/tickets";
+/// Why the tests of a private PostgreSQL cluster are skipped on a machine without PostgreSQL.
+const NO_POSTGRES_BINARIES: &str =
+    "PostgreSQL only: no PostgreSQL binaries (initdb, pg_ctl) on this machine for a private cluster";
 
 // ---------------------------------------------------------------------------------------------
 // A folder and a database of one test.
@@ -804,13 +808,6 @@ fn postgres_binaries() -> Option<PathBuf> {
         .find(|dir| dir.join("initdb").is_file() && dir.join("pg_ctl").is_file())
 }
 
-fn running_as_root() -> bool {
-    Command::new("id")
-        .arg("-u")
-        .output()
-        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
-}
-
 /// A PostgreSQL cluster of this test alone, in a folder of its own, on a port of its own: the
 /// machine's shared server is never touched.
 struct PrivatePostgres {
@@ -921,11 +918,12 @@ impl Drop for PrivatePostgres {
     }
 }
 
+/// PostgreSQL only: a private cluster of the test's own, stopped under load, whichever backend
+/// the suite runs on; skipped where PostgreSQL is not installed.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn while_postgresql_is_down_the_service_answers_503_and_then_recovers_by_itself() {
     let Some(bin) = postgres_binaries() else {
-        eprintln!("skipped: no PostgreSQL binaries (initdb, pg_ctl) on this machine");
-        return;
+        return skipped(NO_POSTGRES_BINARIES);
     };
     let postgres = tokio::task::spawn_blocking(move || PrivatePostgres::start(bin))
         .await
@@ -1197,11 +1195,12 @@ impl Drop for Frozen<'_> {
     }
 }
 
+/// PostgreSQL only: a private cluster of the test's own, frozen with SIGSTOP, whichever backend
+/// the suite runs on; skipped where PostgreSQL is not installed.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn while_postgresql_is_frozen_requests_answer_503_in_bounded_time_and_ready_at_once() {
     let Some(bin) = postgres_binaries() else {
-        eprintln!("skipped: no PostgreSQL binaries (initdb, pg_ctl) on this machine");
-        return;
+        return skipped(NO_POSTGRES_BINARIES);
     };
     let postgres = tokio::task::spawn_blocking(move || PrivatePostgres::start(bin))
         .await
@@ -1341,11 +1340,12 @@ async fn while_postgresql_is_frozen_requests_answer_503_in_bounded_time_and_read
 // ---------------------------------------------------------------------------------------------
 // Started while PostgreSQL is down.
 
+/// PostgreSQL only: a private cluster of the test's own, down when the service starts, whichever
+/// backend the suite runs on; skipped where PostgreSQL is not installed.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn started_while_postgresql_is_down_the_service_answers_503_and_serves_once_it_comes() {
     let Some(bin) = postgres_binaries() else {
-        eprintln!("skipped: no PostgreSQL binaries (initdb, pg_ctl) on this machine");
-        return;
+        return skipped(NO_POSTGRES_BINARIES);
     };
     let postgres = tokio::task::spawn_blocking(move || {
         let postgres = PrivatePostgres::start(bin);
@@ -1446,11 +1446,12 @@ fn mount(args: &[&str]) {
     assert!(status.success(), "mount {args:?}");
 }
 
+/// SQLite only: a database file on a small volume of its own, whichever backend the suite runs
+/// on; skipped unless the tests run as root (mounting the volume needs it).
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn on_a_full_volume_sqlite_answers_503_and_is_not_ready_until_there_is_room() {
     if !running_as_root() {
-        eprintln!("skipped: mounting a small volume needs root");
-        return;
+        return skipped("mounting a small volume needs root");
     }
     let scratch = Scratch::new("volume");
     let volume = scratch.dir.join("volume");

@@ -1471,12 +1471,13 @@ fn sqlite_file(app: &TestApp) -> Option<std::path::PathBuf> {
         .map(std::path::PathBuf::from)
 }
 
+/// SQLite only: the database file grows as tickets are filed; skipped on PostgreSQL.
 #[tokio::test]
 async fn on_sqlite_what_is_filed_reaches_the_database_file_while_the_service_runs() {
     let desk = desk().await;
     let app = &desk.app;
     let Some(path) = sqlite_file(app) else {
-        return;
+        return common::skipped("SQLite only: PostgreSQL has no database file of the service's");
     };
     let before = std::fs::metadata(&path).unwrap().len();
     let description = "journal du serveur ".repeat(200);
@@ -1519,12 +1520,16 @@ fn log_restarts(database: &std::path::Path) -> u32 {
     }
 }
 
+/// SQLite only: the write-ahead log of the database file starts over under load; skipped on
+/// PostgreSQL.
 #[tokio::test]
 async fn on_sqlite_the_log_starts_over_while_filings_keep_coming() {
     let desk = desk().await;
     let app = &desk.app;
     let Some(path) = sqlite_file(app) else {
-        return;
+        return common::skipped(
+            "SQLite only: PostgreSQL has no write-ahead log file of the service's",
+        );
     };
     let url = format!("{}{TICKETS}", app.base);
     let description = "journal du serveur ".repeat(200);
@@ -2738,15 +2743,16 @@ async fn on_the_server(sql: String) {
     .unwrap();
 }
 
+/// PostgreSQL only: the test's database is switched to read-only on the server; skipped on
+/// SQLite (an SQLite file that cannot be written is the full-volume test's case, in faults).
 #[tokio::test]
 async fn on_a_read_only_database_writes_and_log_ins_answer_503_and_reads_go_on() {
     let desk = desk().await;
     let app = &desk.app;
     if !app.is_postgres() {
-        eprintln!(
-            "skipped: PostgreSQL only (an SQLite file made read-only is the full-disk test's case)"
+        return common::skipped(
+            "PostgreSQL only (an SQLite file made read-only is the full-volume test's case)",
         );
-        return;
     }
     let id = desk.file("Avant").await;
     let name = app
