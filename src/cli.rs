@@ -157,7 +157,7 @@ fn seed_demo(settings: &Settings) -> anyhow::Result<()> {
     let mut conn = pool.get().context("cannot reach the database")?;
     let summary = crate::demo::seed(
         &mut conn,
-        &crate::desk::Policy::of(&settings),
+        &crate::desk::Policy::of(settings),
         settings.service.workday_minutes,
     )?;
     println!(

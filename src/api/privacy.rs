@@ -1,6 +1,8 @@
 //! Personal data (RGPD), for admins: export everything held about a user, anonymize a user,
 //! anonymize the free-text requester of a ticket.
 
+use std::collections::HashMap;
+
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Serialize;
@@ -8,7 +10,7 @@ use utoipa::ToSchema;
 
 use crate::api::audit::{source, AuditEntryView};
 use crate::api::path_id;
-use crate::api::tickets::{CommentView, TicketView};
+use crate::api::tickets::{comment_view, CommentView, TicketView};
 use crate::api::users::UserView;
 use crate::api::work_logs::WorkLogView;
 use crate::api::{problems, Answer, Segment, State};
@@ -16,7 +18,6 @@ use crate::auth::{password, AuthUser};
 use crate::db;
 use crate::db::privacy::PersonalData;
 use crate::domain::time::{now, to_rfc3339};
-use crate::domain::work_log::minutes_to_days;
 use crate::error::AppError;
 use crate::state::AppState;
 
@@ -80,7 +81,7 @@ impl PersonalDataView {
     fn new(data: PersonalData, state: &AppState) -> Self {
         let at = now();
         let workday = state.settings.service.workday_minutes;
-        let author_name = data.user.name.clone();
+        let names = HashMap::from([(data.user.id, data.user.name.clone())]);
         PersonalDataView {
             exported_at: to_rfc3339(at),
             tickets_requested: data
@@ -92,33 +93,12 @@ impl PersonalDataView {
             comments: data
                 .comments
                 .into_iter()
-                .map(|c| CommentView {
-                    id: c.id,
-                    ticket_id: c.ticket_id,
-                    author_id: c.author_id,
-                    author_name: Some(author_name.clone()),
-                    body: c.body,
-                    internal: c.internal,
-                    created_at: to_rfc3339(c.created_at),
-                })
+                .map(|c| comment_view(c, &names))
                 .collect(),
             work_logs: data
                 .work_logs
                 .into_iter()
-                .map(|log| WorkLogView {
-                    id: log.id,
-                    technician_id: log.technician_id,
-                    member_id: log.member_id,
-                    date: log.work_date,
-                    kind: log.kind,
-                    minutes: log.minutes,
-                    days: minutes_to_days(i64::from(log.minutes), workday),
-                    ticket_id: log.ticket_id,
-                    category_id: log.category_id,
-                    note: log.note,
-                    created_at: to_rfc3339(log.created_at),
-                    updated_at: to_rfc3339(log.updated_at),
-                })
+                .map(|log| crate::api::work_logs::view(log, workday))
                 .collect(),
             history: data
                 .history

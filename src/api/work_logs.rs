@@ -57,7 +57,8 @@ pub struct WorkLogView {
     pub updated_at: String,
 }
 
-fn view(log: WorkLog, workday_minutes: u32) -> WorkLogView {
+/// A work log as the API shows it, its minutes also in days of `workday_minutes`.
+pub(in crate::api) fn view(log: WorkLog, workday_minutes: u32) -> WorkLogView {
     WorkLogView {
         id: log.id,
         technician_id: log.technician_id,
@@ -68,7 +69,7 @@ fn view(log: WorkLog, workday_minutes: u32) -> WorkLogView {
         days: minutes_to_days(i64::from(log.minutes), workday_minutes),
         ticket_id: log.ticket_id,
         category_id: log.category_id,
-        note: log.note,
+        note: log.content.note,
         created_at: crate::domain::time::to_rfc3339(log.created_at),
         updated_at: crate::domain::time::to_rfc3339(log.updated_at),
     }

@@ -13,20 +13,15 @@ use crate::db::{each_backend, insert_returning};
 #[diesel(table_name = work_logs)]
 pub struct WorkLog {
     pub id: i64,
-    pub technician_id: i64,
-    pub member_id: Option<i64>,
-    pub work_date: NaiveDate,
-    pub kind: WorkKind,
-    pub minutes: i32,
-    pub ticket_id: Option<i64>,
-    pub category_id: Option<i64>,
-    pub note: Option<String>,
+    /// What was logged; its fields read through the log itself (`log.minutes`).
+    #[diesel(embed)]
+    pub content: WorkLogFields,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
 }
 
 /// A work log's content, parsed; the same for a new log and a changed one.
-#[derive(Debug, Clone, Insertable, AsChangeset)]
+#[derive(Debug, Clone, Insertable, AsChangeset, Queryable, Selectable)]
 #[diesel(table_name = work_logs, treat_none_as_null = true)]
 pub struct WorkLogFields {
     pub technician_id: i64,
@@ -41,16 +36,15 @@ pub struct WorkLogFields {
 
 impl WorkLog {
     pub fn fields(&self) -> WorkLogFields {
-        WorkLogFields {
-            technician_id: self.technician_id,
-            member_id: self.member_id,
-            work_date: self.work_date,
-            kind: self.kind,
-            minutes: self.minutes,
-            ticket_id: self.ticket_id,
-            category_id: self.category_id,
-            note: self.note.clone(),
-        }
+        self.content.clone()
+    }
+}
+
+impl std::ops::Deref for WorkLog {
+    type Target = WorkLogFields;
+
+    fn deref(&self) -> &WorkLogFields {
+        &self.content
     }
 }
 
