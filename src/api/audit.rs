@@ -98,15 +98,16 @@ pub struct AuditEntryView {
 
 impl From<AuditEntry> for AuditEntryView {
     fn from(entry: AuditEntry) -> Self {
+        let AuditEntry { id, record } = entry;
         AuditEntryView {
-            id: entry.id,
-            at: to_rfc3339(entry.at),
-            actor_id: entry.actor_id,
-            details: serde_json::from_str(&entry.details)
-                .unwrap_or(serde_json::Value::String(entry.details)),
-            action: entry.action,
-            subject_user_id: entry.subject_user_id,
-            ip: entry.ip,
+            id,
+            at: to_rfc3339(record.at),
+            actor_id: record.actor_id,
+            details: serde_json::from_str(&record.details)
+                .unwrap_or(serde_json::Value::String(record.details)),
+            action: record.action,
+            subject_user_id: record.subject_user_id,
+            ip: record.ip,
         }
     }
 }

@@ -44,9 +44,10 @@ pub struct MemberView {
 }
 
 impl From<Member> for MemberView {
-    fn from(m: Member) -> Self {
+    fn from(member: Member) -> Self {
+        let Member { id, record: m } = member;
         MemberView {
-            id: m.id,
+            id,
             kind: m.kind,
             code: m.code,
             name: m.name,
@@ -232,7 +233,7 @@ pub async fn update_member(
     checks.finish()?;
     let changes = MemberChanges {
         name,
-        kind: kind.map(|k| k.as_str().to_string()),
+        kind,
         uses_hotline,
         joined_on: body.joined_on,
         left_on: body.left_on,

@@ -33,22 +33,28 @@ crate::domain::text_enum!(
 #[diesel(table_name = audit_log)]
 pub struct AuditEntry {
     pub id: i64,
-    pub at: NaiveDateTime,
-    pub actor_id: Option<i64>,
-    pub action: String,
-    pub subject_user_id: Option<i64>,
-    /// A JSON object.
-    pub details: String,
-    pub ip: Option<String>,
+    /// What the entry says; its fields read through the entry (`entry.action`).
+    #[diesel(embed)]
+    pub record: NewAuditEntry,
 }
 
-#[derive(Debug, Clone, Insertable)]
+impl std::ops::Deref for AuditEntry {
+    type Target = NewAuditEntry;
+
+    fn deref(&self) -> &NewAuditEntry {
+        &self.record
+    }
+}
+
+/// An audit entry as written: all but its id.
+#[derive(Debug, Clone, Insertable, Queryable, Selectable)]
 #[diesel(table_name = audit_log)]
 pub struct NewAuditEntry {
     pub at: NaiveDateTime,
     pub actor_id: Option<i64>,
     pub action: String,
     pub subject_user_id: Option<i64>,
+    /// A JSON object.
     pub details: String,
     pub ip: Option<String>,
 }

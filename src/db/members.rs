@@ -12,14 +12,17 @@ use super::DbConn;
 #[diesel(table_name = members)]
 pub struct Member {
     pub id: i64,
-    pub code: String,
-    pub name: String,
-    pub kind: MemberKind,
-    pub uses_hotline: bool,
-    pub joined_on: Option<NaiveDate>,
-    pub left_on: Option<NaiveDate>,
-    pub created_at: NaiveDateTime,
-    pub updated_at: NaiveDateTime,
+    /// Everything else of the member; its fields read through the member (`member.code`).
+    #[diesel(embed)]
+    pub record: NewMember,
+}
+
+impl std::ops::Deref for Member {
+    type Target = NewMember;
+
+    fn deref(&self) -> &NewMember {
+        &self.record
+    }
 }
 
 impl Member {
@@ -31,7 +34,8 @@ impl Member {
     }
 }
 
-#[derive(Debug, Insertable)]
+/// A member as written: all but its id.
+#[derive(Debug, Clone, Insertable, Queryable, Selectable)]
 #[diesel(table_name = members)]
 pub struct NewMember {
     pub code: String,
@@ -48,7 +52,7 @@ pub struct NewMember {
 #[diesel(table_name = members)]
 pub struct MemberChanges {
     pub name: Option<String>,
-    pub kind: Option<String>,
+    pub kind: Option<MemberKind>,
     pub uses_hotline: Option<bool>,
     pub joined_on: Option<Option<NaiveDate>>,
     pub left_on: Option<Option<NaiveDate>>,

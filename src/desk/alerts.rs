@@ -20,7 +20,7 @@ pub fn alert_overdue(
             return Ok(false);
         }
         let member = members::find(conn, ticket.member_id)?
-            .map(|m| m.name)
+            .map(|m| m.record.name)
             .unwrap_or_default();
         let alerted = [Role::Hotline, Role::Manager];
         for recipient in users::active_emails_of_roles(conn, &alerted)? {

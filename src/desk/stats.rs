@@ -20,8 +20,8 @@ pub fn member_refs(conn: &mut DbConn) -> QueryResult<Vec<MemberRef>> {
         .into_iter()
         .map(|m| MemberRef {
             id: m.id,
-            code: m.code,
-            name: m.name,
+            code: m.record.code,
+            name: m.record.name,
         })
         .collect())
 }

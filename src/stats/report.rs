@@ -51,8 +51,8 @@ pub fn load(conn: &mut DbConn, year: i32) -> QueryResult<ReportData> {
             .into_iter()
             .map(|m| MemberRef {
                 id: m.id,
-                code: m.code,
-                name: m.name,
+                code: m.record.code,
+                name: m.record.name,
             })
             .collect();
         Ok(ReportData {

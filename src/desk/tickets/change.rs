@@ -234,7 +234,7 @@ fn change_once(conn: &mut DbConn, asked: &Asked, policy: &Policy) -> Result<Tick
             Effect::MailAssignee(assignee) => {
                 if let Some(technician) = users::find(conn, assignee)? {
                     let member = members::find(conn, ticket.member_id)?
-                        .map(|m| m.name)
+                        .map(|m| m.record.name)
                         .unwrap_or_default();
                     let message =
                         policy
