@@ -42,9 +42,10 @@ pub struct UserView {
 }
 
 impl From<User> for UserView {
-    fn from(u: User) -> Self {
+    fn from(user: User) -> Self {
+        let (id, u) = (user.id, user.record);
         UserView {
-            id: u.id,
+            id,
             role: u.role,
             email: u.email,
             name: u.name,

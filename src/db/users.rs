@@ -12,19 +12,23 @@ use super::DbConn;
 #[diesel(table_name = users)]
 pub struct User {
     pub id: i64,
-    pub email: String,
-    pub name: String,
-    pub role: Role,
-    pub member_id: Option<i64>,
-    pub password_hash: String,
-    pub disabled: bool,
-    pub created_at: NaiveDateTime,
-    pub updated_at: NaiveDateTime,
+    /// What was written of the user; its fields read through the user (`user.email`).
+    #[diesel(embed)]
+    pub record: NewUser,
     /// Moved on by each password change and disabling: tokens issued before carry an older one.
     pub token_epoch: i64,
 }
 
-#[derive(Debug, Insertable)]
+impl std::ops::Deref for User {
+    type Target = NewUser;
+
+    fn deref(&self) -> &NewUser {
+        &self.record
+    }
+}
+
+/// A user as written: all but the id and the token epoch.
+#[derive(Debug, Clone, Insertable, Queryable, Selectable)]
 #[diesel(table_name = users)]
 pub struct NewUser {
     pub email: String,

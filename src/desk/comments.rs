@@ -35,7 +35,7 @@ pub fn add(
                 tickets::requester_email(conn, &ticket)?.filter(|_| !asked_by_commenter)
             {
                 let author = users::find(conn, actor.id)?
-                    .map(|u| u.name)
+                    .map(|u| u.record.name)
                     .unwrap_or_default();
                 let message = policy
                     .mail
