@@ -142,8 +142,7 @@ pub async fn list_audit(
 ) -> Answer {
     user.require_admin()?;
     let mut checks = Checks::new();
-    let limit = checks.take(page.limit()).unwrap_or_default();
-    let before = checks.take(page.id_cursor()).flatten();
+    let (limit, before) = page.by_id(&mut checks);
     let action = checks
         .take_opt(query.action.as_deref(), AuditAction::parse)
         .flatten();

@@ -58,8 +58,7 @@ pub struct CreateCategory {
 )]
 pub async fn list_categories(state: State, _user: AuthUser, page: Query<PageQuery>) -> Answer {
     let mut checks = Checks::new();
-    let limit = checks.take(page.limit()).unwrap_or_default();
-    let before = checks.take(page.id_cursor()).flatten();
+    let (limit, before) = page.by_id(&mut checks);
     checks.finish()?;
     let rows = state
         .run(move |conn| Ok(db::categories::list(conn, before, limit + 1)?))

@@ -140,6 +140,13 @@ impl PageQuery {
         }
     }
 
+    /// The size of a page and the id it starts after (lists ordered by id, newest first), each
+    /// taken into `checks`.
+    pub fn by_id(&self, checks: &mut crate::domain::Checks) -> (i64, Option<i64>) {
+        let limit = checks.take(self.limit()).unwrap_or_default();
+        (limit, checks.take(self.id_cursor()).flatten())
+    }
+
     /// A cursor of one id (lists ordered by id).
     pub fn id_cursor(&self) -> Result<Option<i64>, FieldError> {
         self.cursor

@@ -89,8 +89,7 @@ pub async fn list_outbox(
 ) -> Answer {
     user.require_admin()?;
     let mut checks = Checks::new();
-    let limit = checks.take(page.limit()).unwrap_or_default();
-    let before = checks.take(page.id_cursor()).flatten();
+    let (limit, before) = page.by_id(&mut checks);
     let status = checks
         .take_opt(query.status.as_deref(), |s| {
             [QUEUED, FAILING, FAILED, SENT]

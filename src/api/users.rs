@@ -211,8 +211,7 @@ pub async fn list_users(
 ) -> Answer {
     user.require_staff()?;
     let mut checks = Checks::new();
-    let limit = checks.take(page.limit()).unwrap_or_default();
-    let before = checks.take(page.id_cursor()).flatten();
+    let (limit, before) = page.by_id(&mut checks);
     let role = checks
         .take_opt(query.role.as_deref(), Role::parse)
         .flatten();

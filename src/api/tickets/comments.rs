@@ -12,6 +12,7 @@ use crate::auth::AuthUser;
 use crate::db;
 use crate::db::comments::Comment;
 use crate::db::tickets::TicketEvent;
+use crate::desk;
 use crate::domain::ticket::parse_comment_body;
 use crate::domain::time::to_rfc3339;
 use crate::domain::Checks;
@@ -113,19 +114,12 @@ pub async fn list_comments(
 ) -> Answer {
     let id = path_id(&id, "ticket")?;
     let mut checks = Checks::new();
-    let limit = checks.take(page.limit()).unwrap_or_default();
-    let before = checks.take(page.id_cursor()).flatten();
+    let (limit, before) = page.by_id(&mut checks);
     checks.finish()?;
     let actor = user.actor;
     let (rows, names) = state
-        .run(move |conn| {
-            crate::desk::tickets::find_visible(conn, id, &actor)?;
-            let rows = db::comments::list(conn, id, !actor.role.is_staff(), before, limit + 1)?;
-            let authors: Vec<i64> = rows.iter().filter_map(|c| c.author_id).collect();
-            Ok((rows, db::users::names(conn, &authors)?))
-        })
+        .run(move |conn| desk::tickets::comments_of(conn, id, &actor, before, limit + 1))
         .await?;
-    let names: HashMap<i64, String> = names.into_iter().collect();
     Ok(HttpResponse::Ok().json(paginate(
         rows,
         limit,
@@ -183,19 +177,12 @@ pub async fn ticket_history(
     let id = path_id(&id, "ticket")?;
     require_staff_on_ticket(&state, &user, id).await?;
     let mut checks = Checks::new();
-    let limit = checks.take(page.limit()).unwrap_or_default();
-    let before = checks.take(page.id_cursor()).flatten();
+    let (limit, before) = page.by_id(&mut checks);
     checks.finish()?;
     let actor = user.actor;
     let (rows, names) = state
-        .run(move |conn| {
-            crate::desk::tickets::find_visible(conn, id, &actor)?;
-            let rows = db::tickets::history(conn, id, before, limit + 1)?;
-            let actors: Vec<i64> = rows.iter().filter_map(|e| e.actor_id).collect();
-            Ok((rows, db::users::names(conn, &actors)?))
-        })
+        .run(move |conn| desk::tickets::history_of(conn, id, &actor, before, limit + 1))
         .await?;
-    let names: HashMap<i64, String> = names.into_iter().collect();
     Ok(HttpResponse::Ok().json(paginate(
         rows,
         limit,

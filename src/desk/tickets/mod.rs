@@ -5,9 +5,11 @@ mod assign;
 mod change;
 mod file;
 mod import;
+mod reading;
 
 pub use access::*;
 pub use assign::*;
 pub use change::*;
 pub use file::*;
 pub use import::*;
+pub use reading::*;
