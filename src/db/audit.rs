@@ -38,13 +38,7 @@ pub struct AuditEntry {
     pub record: NewAuditEntry,
 }
 
-impl std::ops::Deref for AuditEntry {
-    type Target = NewAuditEntry;
-
-    fn deref(&self) -> &NewAuditEntry {
-        &self.record
-    }
-}
+crate::db::reads_through!(AuditEntry => record: NewAuditEntry);
 
 /// An audit entry as written: all but its id.
 #[derive(Debug, Clone, Insertable, Queryable, Selectable)]

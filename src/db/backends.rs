@@ -41,6 +41,20 @@ macro_rules! insert_returning {
 }
 pub(crate) use insert_returning;
 
+/// A row read back whose written part is embedded: its fields read through it (`user.email`).
+macro_rules! reads_through {
+    ($row:ty => $field:ident: $record:ty) => {
+        impl std::ops::Deref for $row {
+            type Target = $record;
+
+            fn deref(&self) -> &$record {
+                &self.$field
+            }
+        }
+    };
+}
+pub(crate) use reads_through;
+
 /// The boxed error of a migration.
 pub type MigrationError = Box<dyn std::error::Error + Send + Sync>;
 

@@ -17,13 +17,7 @@ pub struct Member {
     pub record: NewMember,
 }
 
-impl std::ops::Deref for Member {
-    type Target = NewMember;
-
-    fn deref(&self) -> &NewMember {
-        &self.record
-    }
-}
+crate::db::reads_through!(Member => record: NewMember);
 
 impl Member {
     pub fn membership(&self) -> crate::domain::member::Membership {

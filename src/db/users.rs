@@ -19,13 +19,7 @@ pub struct User {
     pub token_epoch: i64,
 }
 
-impl std::ops::Deref for User {
-    type Target = NewUser;
-
-    fn deref(&self) -> &NewUser {
-        &self.record
-    }
-}
+crate::db::reads_through!(User => record: NewUser);
 
 /// A user as written: all but the id and the token epoch.
 #[derive(Debug, Clone, Insertable, Queryable, Selectable)]

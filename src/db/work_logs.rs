@@ -40,13 +40,7 @@ impl WorkLog {
     }
 }
 
-impl std::ops::Deref for WorkLog {
-    type Target = WorkLogFields;
-
-    fn deref(&self) -> &WorkLogFields {
-        &self.content
-    }
-}
+crate::db::reads_through!(WorkLog => content: WorkLogFields);
 
 #[derive(Insertable)]
 #[diesel(table_name = work_logs)]
