@@ -10,7 +10,7 @@ use crate::api::{json::Json, problems, Answer, Segment, State};
 use crate::auth::AuthUser;
 use crate::db;
 use crate::db::categories::{Category, Inserted, NewCategory};
-use crate::domain::{text, Checks};
+use crate::domain::text;
 use crate::error::AppError;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -57,9 +57,7 @@ pub struct CreateCategory {
     responses((status = 200, description = "Newest first", body = Page<CategoryView>))
 )]
 pub async fn list_categories(state: State, _user: AuthUser, page: Query<PageQuery>) -> Answer {
-    let mut checks = Checks::new();
-    let (limit, before) = page.by_id(&mut checks);
-    checks.finish()?;
+    let (limit, before) = page.id_page()?;
     let rows = state
         .run(move |conn| Ok(db::categories::list(conn, before, limit + 1)?))
         .await?;

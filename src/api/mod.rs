@@ -147,6 +147,14 @@ impl PageQuery {
         (limit, checks.take(self.id_cursor()).flatten())
     }
 
+    /// As `by_id`, for a list with no other parameter: 422 if either is invalid.
+    pub fn id_page(&self) -> Result<(i64, Option<i64>), AppError> {
+        let mut checks = crate::domain::Checks::new();
+        let page = self.by_id(&mut checks);
+        checks.finish()?;
+        Ok(page)
+    }
+
     /// A cursor of one id (lists ordered by id).
     pub fn id_cursor(&self) -> Result<Option<i64>, FieldError> {
         self.cursor

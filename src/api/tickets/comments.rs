@@ -15,7 +15,6 @@ use crate::db::tickets::TicketEvent;
 use crate::desk;
 use crate::domain::ticket::parse_comment_body;
 use crate::domain::time::to_rfc3339;
-use crate::domain::Checks;
 use crate::error::AppError;
 
 use super::changes::*;
@@ -113,9 +112,7 @@ pub async fn list_comments(
     page: Query<PageQuery>,
 ) -> Answer {
     let id = path_id(&id, "ticket")?;
-    let mut checks = Checks::new();
-    let (limit, before) = page.by_id(&mut checks);
-    checks.finish()?;
+    let (limit, before) = page.id_page()?;
     let actor = user.actor;
     let (rows, names) = state
         .run(move |conn| desk::tickets::comments_of(conn, id, &actor, before, limit + 1))
@@ -176,9 +173,7 @@ pub async fn ticket_history(
 ) -> Answer {
     let id = path_id(&id, "ticket")?;
     require_staff_on_ticket(&state, &user, id).await?;
-    let mut checks = Checks::new();
-    let (limit, before) = page.by_id(&mut checks);
-    checks.finish()?;
+    let (limit, before) = page.id_page()?;
     let actor = user.actor;
     let (rows, names) = state
         .run(move |conn| desk::tickets::history_of(conn, id, &actor, before, limit + 1))
