@@ -87,21 +87,7 @@ async fn send(
     if let Some(body) = body {
         request = request.body(body);
     }
-    let response = request.send().await.expect("the service answers");
-    let status = response.status();
-    let headers = response.headers().clone();
-    let bytes = response.bytes().await.expect("read the body");
-    let body = if bytes.is_empty() {
-        Value::Null
-    } else {
-        serde_json::from_slice(&bytes)
-            .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into_owned()))
-    };
-    Answer {
-        status,
-        headers,
-        body,
-    }
+    Answer::read(request.send().await.expect("the service answers")).await
 }
 
 async fn get_with(app: &TestApp, path: &str, authorization: Option<&str>) -> Answer {
@@ -112,50 +98,13 @@ async fn get_with(app: &TestApp, path: &str, authorization: Option<&str>) -> Ans
 }
 
 #[track_caller]
-fn assert_problem(answer: &Answer, status: u16, code: &str) {
-    assert_eq!(
-        answer.status.as_u16(),
-        status,
-        "unexpected status, body: {}",
-        answer.body
-    );
-    assert_eq!(answer.code(), code, "body: {}", answer.body);
-    assert!(
-        answer.is_problem(),
-        "content type {:?}",
-        answer.header("content-type")
-    );
-}
-
-#[track_caller]
 fn assert_unauthorized(answer: &Answer) {
-    assert_problem(answer, 401, "unauthorized");
+    answer.assert_unauthorized();
 }
 
-fn items(answer: &Answer) -> &Vec<Value> {
-    answer.body["items"]
-        .as_array()
-        .unwrap_or_else(|| panic!("no items in {}", answer.body))
-}
-
-fn ids(answer: &Answer) -> Vec<i64> {
-    items(answer)
-        .iter()
-        .map(|item| item["id"].as_i64().unwrap())
-        .collect()
-}
-
-/// No field of the JSON value, however deep, names a password or its hash.
+/// A field of the JSON value, however deep, names a password or its hash.
 fn has_secret_field(value: &Value) -> bool {
-    match value {
-        Value::Object(map) => map.iter().any(|(key, value)| {
-            let key = key.to_lowercase();
-            key.contains("password") || key.contains("hash") || has_secret_field(value)
-        }),
-        Value::Array(values) => values.iter().any(has_secret_field),
-        Value::String(text) => text.contains("$argon2"),
-        _ => false,
-    }
+    common::holds_a_secret(value, &["$argon2"])
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -164,9 +113,7 @@ fn has_secret_field(value: &Value) -> bool {
 
 #[tokio::test]
 async fn login_returns_a_bearer_token_and_the_user_without_any_password_or_hash() {
-    let app = TestApp::spawn().await;
-    let member = app.create_member("LOGIN").await;
-    let agent = app.agent_of(member).await;
+    let (app, member, agent) = TestApp::with_agent("LOGIN").await;
 
     let login = app.login(&agent.email, PASSWORD).await.expect(200);
 
@@ -184,7 +131,7 @@ async fn login_returns_a_bearer_token_and_the_user_without_any_password_or_hash(
     assert_eq!(user["member_id"], member);
     assert!(!has_secret_field(&login.body), "body: {}", login.body);
 
-    let me = app.get("/api/v1/me", token).await.expect(200);
+    let me = app.me(token).await.expect(200);
     assert_eq!(me.body["id"], agent.id);
 }
 
@@ -219,34 +166,25 @@ async fn login_with_an_unknown_email_answers_exactly_like_a_wrong_password() {
 
 #[tokio::test]
 async fn a_disabled_user_cannot_log_in() {
-    let app = TestApp::spawn().await;
-    let hotline = app.staff(Role::Hotline).await;
-    app.patch(
-        &format!("/api/v1/users/{}", hotline.id),
-        &app.admin.token,
-        json!({"disabled": true}),
-    )
-    .await
-    .expect(200);
+    let (app, hotline) = TestApp::with_staff(Role::Hotline).await;
+    app.set_disabled(hotline.id, true).await;
 
     assert_unauthorized(&app.login(&hotline.email, PASSWORD).await);
 }
 
 #[tokio::test]
 async fn me_returns_the_caller_without_any_password_or_hash() {
-    let app = TestApp::spawn().await;
-    let member = app.create_member("ME").await;
-    let agent = app.agent_of(member).await;
+    let (app, member, agent) = TestApp::with_agent("ME").await;
     let technician = app.staff(Role::Technician).await;
 
-    let me = app.get("/api/v1/me", &agent.token).await.expect(200);
+    let me = app.me(&agent.token).await.expect(200);
     assert_eq!(me.body["id"], agent.id);
     assert_eq!(me.body["email"], agent.email.as_str());
     assert_eq!(me.body["role"], "agent");
     assert_eq!(me.body["member_id"], member);
     assert!(!has_secret_field(&me.body), "body: {}", me.body);
 
-    let me = app.get("/api/v1/me", &technician.token).await.expect(200);
+    let me = app.me(&technician.token).await.expect(200);
     assert_eq!(me.body["id"], technician.id);
     assert_eq!(me.body["role"], "technician");
     assert_eq!(me.body["member_id"], Value::Null);
@@ -293,12 +231,24 @@ async fn a_garbage_token_is_unauthorized() {
     }
 }
 
+/// Tries to create a member with that token.
+async fn create_member_as(app: &TestApp, token: &str) -> Answer {
+    let member = json!({"code": "FORGED", "name": "Forged", "kind": "city"});
+    app.post("/api/v1/members", token, member).await
+}
+
+/// The admin sees no member.
+async fn assert_no_member(app: &TestApp) {
+    let members = app.read("/api/v1/members", &app.admin.token).await;
+    assert!(members.items().is_empty(), "{}", members.body);
+}
+
 #[tokio::test]
 async fn a_token_signed_with_the_service_key_is_accepted() {
     // Shows that the forged tokens below fail for their flaw, not for their shape.
     let app = TestApp::spawn().await;
     let token = sign(&claims(app.admin.id, "admin", now(), now() + 600), SECRET);
-    let me = app.get("/api/v1/me", &token).await.expect(200);
+    let me = app.me(&token).await.expect(200);
     assert_eq!(me.body["id"], app.admin.id);
 }
 
@@ -315,21 +265,10 @@ async fn a_token_with_alg_none_and_no_signature_is_unauthorized() {
         format!("{header}.{payload}."),
         format!("{header}.{payload}"),
     ] {
-        assert_unauthorized(&app.get("/api/v1/me", &token).await);
-        let member = app
-            .post(
-                "/api/v1/members",
-                &token,
-                json!({"code": "FORGED", "name": "Forged", "kind": "city"}),
-            )
-            .await;
-        assert_unauthorized(&member);
+        assert_unauthorized(&app.me(&token).await);
+        assert_unauthorized(&create_member_as(&app, &token).await);
     }
-    let members = app
-        .get("/api/v1/members", &app.admin.token)
-        .await
-        .expect(200);
-    assert!(items(&members).is_empty(), "{}", members.body);
+    assert_no_member(&app).await;
 }
 
 #[tokio::test]
@@ -339,7 +278,7 @@ async fn a_token_signed_with_another_key_is_unauthorized() {
         &claims(app.admin.id, "admin", now(), now() + 600),
         b"another-secret-0123456789abcdefghij",
     );
-    assert_unauthorized(&app.get("/api/v1/me", &token).await);
+    assert_unauthorized(&app.me(&token).await);
 }
 
 #[tokio::test]
@@ -350,7 +289,7 @@ async fn an_expired_token_is_unauthorized() {
         &claims(app.admin.id, "admin", now() - 3600, now() - 120),
         SECRET,
     );
-    assert_unauthorized(&app.get("/api/v1/me", &token).await);
+    assert_unauthorized(&app.me(&token).await);
 }
 
 #[tokio::test]
@@ -360,13 +299,12 @@ async fn a_token_issued_in_the_future_is_unauthorized() {
         &claims(app.admin.id, "admin", now() + 3600, now() + 7200),
         SECRET,
     );
-    assert_unauthorized(&app.get("/api/v1/me", &token).await);
+    assert_unauthorized(&app.me(&token).await);
 }
 
 #[tokio::test]
 async fn a_token_whose_claims_were_altered_is_unauthorized() {
-    let app = TestApp::spawn().await;
-    let technician = app.staff(Role::Technician).await;
+    let (app, technician) = TestApp::with_staff(Role::Technician).await;
     let parts: Vec<&str> = technician.token.split('.').collect();
     assert_eq!(parts.len(), 3);
     let payload_bytes = unbase64url(parts[1]);
@@ -381,49 +319,26 @@ async fn a_token_whose_claims_were_altered_is_unauthorized() {
         parts[2]
     );
 
-    assert_unauthorized(&app.get("/api/v1/me", &forged).await);
-    let member = app
-        .post(
-            "/api/v1/members",
-            &forged,
-            json!({"code": "FORGED", "name": "Forged", "kind": "city"}),
-        )
-        .await;
-    assert_unauthorized(&member);
-    let members = app
-        .get("/api/v1/members", &app.admin.token)
-        .await
-        .expect(200);
-    assert!(items(&members).is_empty(), "{}", members.body);
+    assert_unauthorized(&app.me(&forged).await);
+    assert_unauthorized(&create_member_as(&app, &forged).await);
+    assert_no_member(&app).await;
     // The genuine token still works.
-    app.get("/api/v1/me", &technician.token).await.expect(200);
+    app.me(&technician.token).await.expect(200);
 }
 
 #[tokio::test]
 async fn the_token_of_a_user_disabled_afterwards_is_unauthorized() {
-    let app = TestApp::spawn().await;
-    let hotline = app.staff(Role::Hotline).await;
+    let (app, hotline) = TestApp::with_staff(Role::Hotline).await;
     let member = app.create_member("DISABLED").await;
-    app.get("/api/v1/me", &hotline.token).await.expect(200);
+    app.me(&hotline.token).await.expect(200);
 
-    app.patch(
-        &format!("/api/v1/users/{}", hotline.id),
-        &app.admin.token,
-        json!({"disabled": true}),
-    )
-    .await
-    .expect(200);
+    app.set_disabled(hotline.id, true).await;
 
-    assert_unauthorized(&app.get("/api/v1/me", &hotline.token).await);
-    assert_unauthorized(
-        &app.file_ticket(&hotline.token, Some(member), "too late")
-            .await,
-    );
-    let tickets = app
-        .get("/api/v1/tickets", &app.admin.token)
-        .await
-        .expect(200);
-    assert!(items(&tickets).is_empty(), "{}", tickets.body);
+    assert_unauthorized(&app.me(&hotline.token).await);
+    let filed = app.file_ticket(&hotline.token, Some(member), "too late");
+    assert_unauthorized(&filed.await);
+    let tickets = app.read(TICKETS, &app.admin.token).await;
+    assert!(tickets.items().is_empty(), "{}", tickets.body);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -431,12 +346,15 @@ async fn the_token_of_a_user_disabled_afterwards_is_unauthorized() {
 // ---------------------------------------------------------------------------------------------
 
 /// Collects every departure from the role table, so one run shows them all.
-struct Verdicts {
+struct Verdicts<'a> {
+    app: &'a TestApp,
+    /// The token of the user whose role is checked.
+    token: &'a str,
     role: &'static str,
     failures: Vec<String>,
 }
 
-impl Verdicts {
+impl Verdicts<'_> {
     /// An allowed call answers `ok`; a refused one 403 `forbidden` as a problem.
     fn call(&mut self, what: &str, allowed: bool, ok: u16, answer: &Answer) {
         let expected = if allowed { ok } else { 403 };
@@ -451,6 +369,51 @@ impl Verdicts {
                 answer.body
             ));
         }
+    }
+
+    /// GET as the user: 200 when allowed.
+    async fn read(&mut self, what: &str, allowed: bool, path: &str) {
+        let answer = self.app.get(path, self.token).await;
+        self.call(what, allowed, 200, &answer);
+    }
+
+    /// POST as the user: `ok` when allowed.
+    async fn post(&mut self, what: &str, allowed: bool, ok: u16, path: &str, body: Value) {
+        let answer = self.app.post(path, self.token, body).await;
+        self.call(what, allowed, ok, &answer);
+    }
+
+    /// PATCH as the user: 200 when allowed.
+    async fn patch(&mut self, what: &str, allowed: bool, path: &str, body: Value) {
+        let answer = self.app.patch(path, self.token, body).await;
+        self.call(what, allowed, 200, &answer);
+    }
+
+    /// On a collection (`members`): POST `new` to it, GET it, GET the item `one` and PATCH it
+    /// with `change`, each allowed or not as `allowed` says in that order; the item's path.
+    async fn collection(
+        &mut self,
+        name: &str,
+        one: i64,
+        (new, change): (Value, Value),
+        allowed: [bool; 4],
+    ) -> String {
+        let path = format!("/api/v1/{name}");
+        let item = format!("{path}/{one}");
+        self.post(&format!("POST /{name}"), allowed[0], 201, &path, new)
+            .await;
+        self.read(&format!("GET /{name}"), allowed[1], &path).await;
+        self.read(&format!("GET /{name}/{{id}}"), allowed[2], &item)
+            .await;
+        self.patch(&format!("PATCH /{name}/{{id}}"), allowed[3], &item, change)
+            .await;
+        item
+    }
+
+    /// DELETE as the user: 204 when allowed.
+    async fn delete(&mut self, what: &str, allowed: bool, path: &str) {
+        let answer = self.app.delete(path, self.token).await;
+        self.call(what, allowed, 204, &answer);
     }
 
     /// What the admin sees afterwards.
@@ -472,347 +435,211 @@ impl Verdicts {
 }
 
 async fn ticket_titles(app: &TestApp, q: &str) -> Vec<String> {
-    let answer = app
-        .get(&format!("/api/v1/tickets?q={q}"), &app.admin.token)
-        .await
-        .expect(200);
-    items(&answer)
+    let answer = app.admin_reads(&format!("{TICKETS}?q={q}")).await;
+    common::column::<Value>(&answer["items"], "title")
         .iter()
-        .map(|t| t["title"].as_str().unwrap_or("").to_string())
+        .map(|title| title.as_str().unwrap_or("").to_string())
         .collect()
 }
+
+const TICKETS: &str = "/api/v1/tickets";
 
 /// Calls every endpoint of the contract (statistics and reports aside) as a user of `role` and
 /// checks each answer, then checks as the admin that refused calls changed nothing.
 async fn check_role_table(role: &'static str) {
     let app = TestApp::spawn().await;
     let admin = app.admin.token.clone();
-    let member = app.create_member("ALPHA").await;
-    let other_member = app.create_member("BETA").await;
+    let [member, other_member] = app.create_members(["ALPHA", "BETA"]).await;
     let technician = app.staff(Role::Technician).await;
-    let category = app
-        .post(
-            "/api/v1/categories",
-            &admin,
-            json!({"name": "Catégorie de test"}),
-        )
-        .await
-        .expect(201)
-        .id();
-    let ticket = app
-        .file_ticket(&admin, Some(member), "Fixture ticket")
-        .await
-        .expect(201)
-        .id();
-    let work_log = app
-        .post(
-            "/api/v1/work-logs",
-            &admin,
-            json!({"technician_id": technician.id, "member_id": member, "date": "2024-05-02",
-                   "kind": "on_site", "minutes": 60, "note": "fixture"}),
-        )
-        .await
-        .expect(201)
-        .id();
+    let category = json!({"name": "Catégorie de test"});
+    let category = app.post("/api/v1/categories", &admin, category).await;
+    let category = category.expect(201).id();
+    let ticket = app.file_ticket(&admin, Some(member), "Fixture ticket");
+    let ticket = ticket.await.expect(201).id();
+    let work = json!({"technician_id": technician.id, "member_id": member, "date": "2024-05-02",
+                      "kind": "on_site", "minutes": 60, "note": "fixture"});
+    let work_log = app.log_work(&admin, work).await.expect(201).id();
 
-    let user: TestUser = if role == "agent" {
-        app.user(role, Some(member)).await
-    } else {
-        app.user(role, None).await
-    };
-    let t = user.token.as_str();
+    let user = app.user(role, (role == "agent").then_some(member)).await;
     let staff = role != "agent";
     let manages = role == "manager" || role == "admin";
     let admin_only = role == "admin";
     let mut v = Verdicts {
+        app: &app,
+        token: &user.token,
         role,
         failures: Vec::new(),
     };
 
-    v.call("GET /me", true, 200, &app.get("/api/v1/me", t).await);
+    v.read("GET /me", true, "/api/v1/me").await;
 
     // Members.
     let new_code = format!("NEW-{}", role.to_uppercase());
-    let answer = app
-        .post(
-            "/api/v1/members",
-            t,
-            json!({"code": new_code, "name": "New member", "kind": "school"}),
-        )
-        .await;
-    v.call("POST /members", manages, 201, &answer);
-    v.call(
-        "GET /members",
-        true,
-        200,
-        &app.get("/api/v1/members", t).await,
-    );
-    let member_path = format!("/api/v1/members/{member}");
-    v.call(
-        "GET /members/{id}",
-        true,
-        200,
-        &app.get(&member_path, t).await,
-    );
+    let new = json!({"code": new_code, "name": "New member", "kind": "school"});
     let renamed_member = format!("Renamed by {role}");
-    let answer = app
-        .patch(&member_path, t, json!({"name": renamed_member}))
+    let change = json!({"name": renamed_member});
+    let allowed = [manages, true, true, manages];
+    let member_path = v
+        .collection("members", member, (new, change), allowed)
         .await;
-    v.call("PATCH /members/{id}", manages, 200, &answer);
 
     // Users.
     let new_email = format!("made-by-{role}@test.local");
-    let answer = app
-        .post(
-            "/api/v1/users",
-            t,
-            json!({"email": new_email, "name": "Made", "role": "technician", "password": PASSWORD}),
-        )
-        .await;
-    v.call("POST /users", manages, 201, &answer);
-    v.call("GET /users", staff, 200, &app.get("/api/v1/users", t).await);
-    let user_path = format!("/api/v1/users/{}", technician.id);
-    v.call("GET /users/{id}", staff, 200, &app.get(&user_path, t).await);
+    let new =
+        json!({"email": new_email, "name": "Made", "role": "technician", "password": PASSWORD});
     let renamed_user = format!("Tech renamed by {role}");
-    let answer = app
-        .patch(&user_path, t, json!({"name": renamed_user}))
+    let change = json!({"name": renamed_user});
+    let allowed = [manages, staff, staff, manages];
+    let user_path = v
+        .collection("users", technician.id, (new, change), allowed)
         .await;
-    v.call("PATCH /users/{id}", manages, 200, &answer);
 
     // Categories.
-    v.call(
-        "GET /categories",
-        true,
-        200,
-        &app.get("/api/v1/categories", t).await,
-    );
-    v.call(
-        "GET /categories/{id}",
-        true,
-        200,
-        &app.get(&format!("/api/v1/categories/{category}"), t).await,
-    );
+    v.read("GET /categories", true, "/api/v1/categories").await;
+    let category_path = format!("/api/v1/categories/{category}");
+    v.read("GET /categories/{id}", true, &category_path).await;
     let new_category = format!("Made by {role}");
-    let answer = app
-        .post("/api/v1/categories", t, json!({"name": new_category}))
+    let body = json!({"name": new_category});
+    v.post("POST /categories", manages, 201, "/api/v1/categories", body)
         .await;
-    v.call("POST /categories", manages, 201, &answer);
 
     // Filing and importing.
     let mut filing = json!({"title": format!("Filed by {role}"), "description": "d"});
     if staff {
         filing["member_id"] = json!(member);
     }
-    v.call(
-        "POST /tickets",
-        true,
+    v.post("POST /tickets", true, 201, TICKETS, filing).await;
+    let posted = json!({"title": format!("Posted by {role}"), "description": "d",
+                        "member_id": member, "origin": "posted"});
+    v.post("POST /tickets origin posted", staff, 201, TICKETS, posted)
+        .await;
+    let elsewhere = json!({"title": format!("Elsewhere by {role}"), "description": "d",
+                           "member_id": other_member});
+    let what = "POST /tickets for another member";
+    v.post(what, staff, 201, TICKETS, elsewhere).await;
+    let imported = json!([{"title": format!("Imported by {role}"), "description": "",
+                           "member_id": member, "created_at": "2023-03-01T10:00:00Z"}]);
+    let import_path = "/api/v1/tickets/import";
+    v.post(
+        "POST /tickets/import",
+        admin_only,
         201,
-        &app.post("/api/v1/tickets", t, filing).await,
-    );
-    let answer = app
-        .post(
-            "/api/v1/tickets",
-            t,
-            json!({"title": format!("Posted by {role}"), "description": "d",
-                   "member_id": member, "origin": "posted"}),
-        )
-        .await;
-    v.call("POST /tickets origin posted", staff, 201, &answer);
-    let answer = app
-        .post(
-            "/api/v1/tickets",
-            t,
-            json!({"title": format!("Elsewhere by {role}"), "description": "d",
-                   "member_id": other_member}),
-        )
-        .await;
-    v.call("POST /tickets for another member", staff, 201, &answer);
-    let answer = app
-        .post(
-            "/api/v1/tickets/import",
-            t,
-            json!([{"title": format!("Imported by {role}"), "description": "",
-                    "member_id": member, "created_at": "2023-03-01T10:00:00Z"}]),
-        )
-        .await;
-    v.call("POST /tickets/import", admin_only, 201, &answer);
+        import_path,
+        imported,
+    )
+    .await;
 
     // Reading and working tickets.
-    v.call(
-        "GET /tickets",
-        true,
-        200,
-        &app.get("/api/v1/tickets", t).await,
-    );
-    let ticket_path = format!("/api/v1/tickets/{ticket}");
-    v.call(
-        "GET /tickets/{id}",
-        true,
-        200,
-        &app.get(&ticket_path, t).await,
-    );
-    let answer = app.patch(&ticket_path, t, json!({"priority": 2})).await;
-    v.call("PATCH /tickets/{id}", staff, 200, &answer);
-    let answer = app
-        .post(
-            &format!("{ticket_path}/assign"),
-            t,
-            json!({"technician_id": technician.id}),
-        )
+    v.read("GET /tickets", true, TICKETS).await;
+    let ticket_path = common::ticket_path(ticket);
+    v.read("GET /tickets/{id}", true, &ticket_path).await;
+    let body = json!({"priority": 2});
+    v.patch("PATCH /tickets/{id}", staff, &ticket_path, body)
         .await;
-    v.call("POST /tickets/{id}/assign", staff, 200, &answer);
+    let assign_path = format!("{ticket_path}/assign");
+    let body = json!({"technician_id": technician.id});
+    v.post("POST /tickets/{id}/assign", staff, 200, &assign_path, body)
+        .await;
     let comments_path = format!("{ticket_path}/comments");
-    let answer = app
-        .post(
-            &comments_path,
-            t,
-            json!({"body": format!("public by {role}")}),
-        )
+    let public = json!({"body": format!("public by {role}")});
+    let what = "POST /tickets/{id}/comments public";
+    v.post(what, true, 201, &comments_path, public).await;
+    let internal = json!({"body": format!("internal by {role}"), "internal": true});
+    let what = "POST /tickets/{id}/comments internal";
+    v.post(what, staff, 201, &comments_path, internal).await;
+    v.read("GET /tickets/{id}/comments", true, &comments_path)
         .await;
-    v.call("POST /tickets/{id}/comments public", true, 201, &answer);
-    let answer = app
-        .post(
-            &comments_path,
-            t,
-            json!({"body": format!("internal by {role}"), "internal": true}),
-        )
+    let history_path = format!("{ticket_path}/history");
+    v.read("GET /tickets/{id}/history", staff, &history_path)
         .await;
-    v.call("POST /tickets/{id}/comments internal", staff, 201, &answer);
-    v.call(
-        "GET /tickets/{id}/comments",
-        true,
-        200,
-        &app.get(&comments_path, t).await,
-    );
-    v.call(
-        "GET /tickets/{id}/history",
-        staff,
-        200,
-        &app.get(&format!("{ticket_path}/history"), t).await,
-    );
 
     // Work logs.
     let log_note = format!("logged by {role}");
-    let answer = app
-        .post(
-            "/api/v1/work-logs",
-            t,
-            json!({"member_id": member, "date": "2024-05-03", "kind": "on_site",
-                   "minutes": 30, "note": log_note}),
-        )
-        .await;
-    v.call("POST /work-logs", staff, 201, &answer);
-    v.call(
-        "GET /work-logs",
-        staff,
-        200,
-        &app.get("/api/v1/work-logs", t).await,
-    );
-    let log_path = format!("/api/v1/work-logs/{work_log}");
-    v.call(
-        "GET /work-logs/{id}",
-        staff,
-        200,
-        &app.get(&log_path, t).await,
-    );
+    let new = json!({"member_id": member, "date": "2024-05-03", "kind": "on_site",
+                     "minutes": 30, "note": log_note});
     let patched_note = format!("patched by {role}");
-    let answer = app.patch(&log_path, t, json!({"note": patched_note})).await;
-    v.call("PATCH /work-logs/{id}", staff, 200, &answer);
+    let change = json!({"note": patched_note});
+    let logs = v.collection("work-logs", work_log, (new, change), [staff; 4]);
+    let log_path = logs.await;
     if !staff {
         // Staff delete it below, once its patch was checked.
-        v.call(
-            "DELETE /work-logs/{id}",
-            false,
-            204,
-            &app.delete(&log_path, t).await,
-        );
+        v.delete("DELETE /work-logs/{id}", false, &log_path).await;
     }
 
     // What the admin sees afterwards: refused calls wrote nothing, allowed ones did.
-    let members = app.get("/api/v1/members", &admin).await.expect(200);
-    let codes: Vec<&str> = items(&members)
-        .iter()
-        .filter_map(|m| m["code"].as_str())
-        .collect();
+    let members = app.admin_reads("/api/v1/members").await;
+    let codes = common::column::<String>(&members["items"], "code");
     v.fact(
         &format!("member {new_code} exists iff allowed (codes {codes:?})"),
-        codes.contains(&new_code.as_str()) == manages,
+        codes.contains(&new_code) == manages,
     );
-    let alpha = app.get(&member_path, &admin).await.expect(200);
+    let alpha = app.admin_reads(&member_path).await;
     v.fact(
-        &format!("member renamed iff allowed (name {})", alpha.body["name"]),
-        (alpha.body["name"] == json!(renamed_member)) == manages,
+        &format!("member renamed iff allowed (name {})", alpha["name"]),
+        (alpha["name"] == json!(renamed_member)) == manages,
     );
     let made = app.login(&new_email, PASSWORD).await;
     v.fact(
         &format!("new user can log in iff allowed ({})", made.status),
         (made.status.as_u16() == 200) == manages,
     );
-    let tech = app.get(&user_path, &admin).await.expect(200);
+    let tech = app.admin_reads(&user_path).await;
     v.fact(
-        &format!("user renamed iff allowed (name {})", tech.body["name"]),
-        (tech.body["name"] == json!(renamed_user)) == manages,
+        &format!("user renamed iff allowed (name {})", tech["name"]),
+        (tech["name"] == json!(renamed_user)) == manages,
     );
-    let categories = app.get("/api/v1/categories", &admin).await.expect(200);
-    let made_category = items(&categories)
+    let categories = app.read("/api/v1/categories", &admin).await;
+    let made_category = categories
+        .items()
         .iter()
         .any(|c| c["name"] == json!(new_category));
     v.fact("new category exists iff allowed", made_category == manages);
-    v.fact(
-        "filed ticket exists",
-        ticket_titles(&app, "Filed%20by").await == [format!("Filed by {role}")],
-    );
-    v.fact(
-        "posted ticket exists iff allowed",
-        ticket_titles(&app, "Posted%20by").await.len() == usize::from(staff),
-    );
-    v.fact(
-        "ticket for another member exists iff allowed",
-        ticket_titles(&app, "Elsewhere%20by").await.len() == usize::from(staff),
-    );
-    v.fact(
-        "imported ticket exists iff allowed",
-        ticket_titles(&app, "Imported%20by").await.len() == usize::from(admin_only),
-    );
-    let fixture = app.get(&ticket_path, &admin).await.expect(200);
-    v.fact(
-        &format!(
-            "priority changed iff allowed ({})",
-            fixture.body["priority"]
+    let filed = ticket_titles(&app, "Filed%20by").await;
+    v.fact("filed ticket exists", filed == [format!("Filed by {role}")]);
+    for (what, q, allowed) in [
+        ("posted ticket exists iff allowed", "Posted%20by", staff),
+        (
+            "ticket for another member exists iff allowed",
+            "Elsewhere%20by",
+            staff,
         ),
-        (fixture.body["priority"] == json!(2)) == staff,
+        (
+            "imported ticket exists iff allowed",
+            "Imported%20by",
+            admin_only,
+        ),
+    ] {
+        let titles = ticket_titles(&app, q).await;
+        v.fact(what, titles.len() == usize::from(allowed));
+    }
+    let fixture = app.admin_reads(&ticket_path).await;
+    let (priority, assignee) = (&fixture["priority"], &fixture["assignee_id"]);
+    v.fact(
+        &format!("priority changed iff allowed ({priority})"),
+        (*priority == json!(2)) == staff,
     );
     v.fact(
-        &format!("assigned iff allowed ({})", fixture.body["assignee_id"]),
-        (fixture.body["assignee_id"] == json!(technician.id)) == staff,
+        &format!("assigned iff allowed ({assignee})"),
+        (*assignee == json!(technician.id)) == staff,
     );
-    let comments = app.get(&comments_path, &admin).await.expect(200);
-    let internal = items(&comments)
-        .iter()
-        .any(|c| c["body"] == json!(format!("internal by {role}")));
+    let comments = app.read(&comments_path, &admin).await;
+    let said = |text: String| comments.items().iter().any(|c| c["body"] == json!(text));
+    let internal = said(format!("internal by {role}"));
     v.fact("internal comment exists iff allowed", internal == staff);
-    let public = items(&comments)
-        .iter()
-        .any(|c| c["body"] == json!(format!("public by {role}")));
-    v.fact("public comment exists", public);
-    let logs = app.get("/api/v1/work-logs", &admin).await.expect(200);
-    let logged = items(&logs).iter().any(|l| l["note"] == json!(log_note));
+    v.fact("public comment exists", said(format!("public by {role}")));
+    let logs = app.read("/api/v1/work-logs", &admin).await;
+    let logged = logs.items().iter().any(|l| l["note"] == json!(log_note));
     v.fact("new work log exists iff allowed", logged == staff);
-    let log = app.get(&log_path, &admin).await.expect(200);
+    let log = app.admin_reads(&log_path).await;
     v.fact(
-        &format!("work log patched iff allowed ({})", log.body["note"]),
-        (log.body["note"] == json!(patched_note)) == staff,
+        &format!("work log patched iff allowed ({})", log["note"]),
+        (log["note"] == json!(patched_note)) == staff,
     );
 
     if staff {
         // Work logs feed billing: only their own technician (not this user), a manager or an
         // admin deletes one.
-        v.call(
-            "DELETE /work-logs/{id}",
-            manages,
-            204,
-            &app.delete(&log_path, t).await,
-        );
+        v.delete("DELETE /work-logs/{id}", manages, &log_path).await;
         let gone = app.get(&log_path, &admin).await;
         v.fact(
             "work log deleted iff allowed",
@@ -861,20 +688,11 @@ struct TwoMembers {
 }
 
 async fn two_members() -> TwoMembers {
-    let app = TestApp::spawn().await;
-    let a = app.create_member("AAA").await;
-    let b = app.create_member("BBB").await;
+    let (app, [a, b]) = TestApp::with_members(["AAA", "BBB"]).await;
     let agent = app.agent_of(a).await;
-    let ticket_a = app
-        .file_ticket(&app.admin.token, Some(a), "Imprimante du membre A")
-        .await
-        .expect(201)
-        .id();
-    let ticket_b = app
-        .file_ticket(&app.admin.token, Some(b), "Imprimante du membre B")
-        .await
-        .expect(201)
-        .id();
+    let file = |member, title| app.file_ticket(&app.admin.token, Some(member), title);
+    let ticket_a = file(a, "Imprimante du membre A").await.expect(201).id();
+    let ticket_b = file(b, "Imprimante du membre B").await.expect(201).id();
     TwoMembers {
         app,
         a,
@@ -894,60 +712,30 @@ async fn an_agent_gets_404_for_every_action_on_another_members_ticket() {
         ..
     } = two_members().await;
     let t = agent.token.as_str();
-    let path = format!("/api/v1/tickets/{ticket_b}");
+    let path = common::ticket_path(ticket_b);
+    let comments = format!("{path}/comments");
     let technician = app.staff(Role::Technician).await;
-    let before = app.get(&path, &app.admin.token).await.expect(200);
+    let before = app.ticket(ticket_b).await;
 
-    assert_problem(&app.get(&path, t).await, 404, "not_found");
-    assert_problem(
-        &app.get(&format!("{path}/comments"), t).await,
-        404,
-        "not_found",
-    );
-    assert_problem(
-        &app.post(&format!("{path}/comments"), t, json!({"body": "hello"}))
+    let answers = [
+        app.get(&path, t).await,
+        app.get(&comments, t).await,
+        app.comment(ticket_b, t, json!({"body": "hello"})).await,
+        app.comment(ticket_b, t, json!({"body": "psst", "internal": true}))
             .await,
-        404,
-        "not_found",
-    );
-    assert_problem(
-        &app.post(
-            &format!("{path}/comments"),
-            t,
-            json!({"body": "psst", "internal": true}),
-        )
-        .await,
-        404,
-        "not_found",
-    );
-    assert_problem(
-        &app.get(&format!("{path}/history"), t).await,
-        404,
-        "not_found",
-    );
-    assert_problem(
-        &app.post(
-            &format!("{path}/assign"),
-            t,
-            json!({"technician_id": technician.id}),
-        )
-        .await,
-        404,
-        "not_found",
-    );
-    assert_problem(
-        &app.patch(&path, t, json!({"title": "taken over"})).await,
-        404,
-        "not_found",
-    );
+        app.get(&format!("{path}/history"), t).await,
+        app.assign(ticket_b, t, technician.id).await,
+        app.change(ticket_b, t, json!({"title": "taken over"}))
+            .await,
+    ];
+    for answer in answers {
+        answer.assert_problem(404, "not_found");
+    }
 
-    let after = app.get(&path, &app.admin.token).await.expect(200);
-    assert_eq!(after.body, before.body, "the ticket did not change");
-    let comments = app
-        .get(&format!("{path}/comments"), &app.admin.token)
-        .await
-        .expect(200);
-    assert!(items(&comments).is_empty(), "{}", comments.body);
+    let after = app.ticket(ticket_b).await;
+    assert_eq!(after, before, "the ticket did not change");
+    let comments = app.read(&comments, &app.admin.token).await;
+    assert!(comments.items().is_empty(), "{}", comments.body);
 }
 
 #[tokio::test]
@@ -956,16 +744,13 @@ async fn an_agent_sees_only_its_own_member() {
         app, a, b, agent, ..
     } = two_members().await;
 
-    let members = app.get("/api/v1/members", &agent.token).await.expect(200);
-    assert_eq!(ids(&members), [a]);
-    app.get(&format!("/api/v1/members/{a}"), &agent.token)
+    let members = app.read("/api/v1/members", &agent.token).await;
+    assert_eq!(members.item_ids(), [a]);
+    app.read(&format!("/api/v1/members/{a}"), &agent.token)
+        .await;
+    app.get(&format!("/api/v1/members/{b}"), &agent.token)
         .await
-        .expect(200);
-    assert_problem(
-        &app.get(&format!("/api/v1/members/{b}"), &agent.token).await,
-        404,
-        "not_found",
-    );
+        .assert_problem(404, "not_found");
 }
 
 #[tokio::test]
@@ -980,45 +765,38 @@ async fn an_agent_never_lists_another_members_tickets_whatever_the_filter() {
     } = two_members().await;
     let t = agent.token.as_str();
 
-    let all = app.get("/api/v1/tickets", t).await.expect(200);
-    assert_eq!(ids(&all), [ticket_a]);
-    let own = app
-        .get(&format!("/api/v1/tickets?member_id={a}"), t)
-        .await
-        .expect(200);
-    assert_eq!(ids(&own), [ticket_a]);
-    let other = app
-        .get(&format!("/api/v1/tickets?member_id={b}"), t)
-        .await
-        .expect(200);
-    assert!(items(&other).is_empty(), "{}", other.body);
+    let all = app.read(TICKETS, t).await;
+    assert_eq!(all.item_ids(), [ticket_a]);
+    let own = app.read(&format!("{TICKETS}?member_id={a}"), t).await;
+    assert_eq!(own.item_ids(), [ticket_a]);
+    let other = app.read(&format!("{TICKETS}?member_id={b}"), t).await;
+    assert!(other.items().is_empty(), "{}", other.body);
     assert_eq!(other.body["next_cursor"], Value::Null);
-    let searched = app.get("/api/v1/tickets?q=membre%20B", t).await.expect(200);
-    assert!(items(&searched).is_empty(), "{}", searched.body);
-    let both = app.get("/api/v1/tickets?q=imprimante", t).await.expect(200);
-    assert_eq!(ids(&both), [ticket_a]);
+    let searched = app.read("/api/v1/tickets?q=membre%20B", t).await;
+    assert!(searched.items().is_empty(), "{}", searched.body);
+    let both = app.read("/api/v1/tickets?q=imprimante", t).await;
+    assert_eq!(both.item_ids(), [ticket_a]);
 
     // Staff see both, so the filters above are not what hid B's ticket.
-    let staff = app
-        .get("/api/v1/tickets?q=imprimante", &app.admin.token)
-        .await
-        .expect(200);
-    assert_eq!(ids(&staff), [ticket_b, ticket_a]);
+    let staff = app.read("/api/v1/tickets?q=imprimante", &app.admin.token);
+    assert_eq!(staff.await.item_ids(), [ticket_b, ticket_a]);
 }
 
 // ---------------------------------------------------------------------------------------------
 // The error envelope
 // ---------------------------------------------------------------------------------------------
 
-async fn post_raw(app: &TestApp, path: &str, content_type: Option<&str>, body: &[u8]) -> Answer {
+/// Files a ticket as the admin with a body sent as it is, of that content type.
+async fn file_raw(app: &TestApp, content_type: Option<&str>, body: &[u8]) -> Answer {
     let headers: Vec<(&str, &str)> = content_type
         .map(|c| vec![("Content-Type", c)])
         .unwrap_or_default();
+    let token = Some(app.admin.token.as_str());
     send(
         app,
         Method::POST,
-        path,
-        Some(&app.admin.token),
+        TICKETS,
+        token,
         &headers,
         Some(body.to_vec()),
     )
@@ -1026,24 +804,14 @@ async fn post_raw(app: &TestApp, path: &str, content_type: Option<&str>, body: &
 }
 
 async fn ticket_count(app: &TestApp) -> usize {
-    let list = app
-        .get("/api/v1/tickets", &app.admin.token)
-        .await
-        .expect(200);
-    items(&list).len()
+    app.read(TICKETS, &app.admin.token).await.items().len()
 }
 
 #[tokio::test]
 async fn malformed_json_is_a_400_malformed_request_problem() {
     let app = TestApp::spawn().await;
-    let answer = post_raw(
-        &app,
-        "/api/v1/tickets",
-        Some("application/json"),
-        br#"{"title": "half"#,
-    )
-    .await;
-    assert_problem(&answer, 400, "malformed_request");
+    let answer = file_raw(&app, Some("application/json"), br#"{"title": "half"#).await;
+    answer.assert_problem(400, "malformed_request");
     assert_eq!(answer.body["status"], 400);
     assert!(answer.body["title"].is_string(), "{}", answer.body);
     assert!(answer.body["type"].is_string(), "{}", answer.body);
@@ -1052,16 +820,10 @@ async fn malformed_json_is_a_400_malformed_request_problem() {
 
 #[tokio::test]
 async fn a_value_of_the_wrong_json_type_is_a_422_validation_problem() {
-    let app = TestApp::spawn().await;
-    let member = app.create_member("TYPES").await;
-    let answer = app
-        .post(
-            "/api/v1/tickets",
-            &app.admin.token,
-            json!({"title": "t", "description": "d", "member_id": member, "priority": "high"}),
-        )
-        .await;
-    assert_problem(&answer, 422, "validation_failed");
+    let (app, member) = TestApp::with_member("TYPES").await;
+    let filing = json!({"title": "t", "description": "d", "member_id": member, "priority": "high"});
+    let answer = app.file(&app.admin.token, filing).await;
+    answer.assert_problem(422, "validation_failed");
     assert_eq!(answer.body["status"], 422);
     let errors = answer.body["errors"].as_array().expect("errors");
     assert!(!errors.is_empty());
@@ -1071,16 +833,10 @@ async fn a_value_of_the_wrong_json_type_is_a_422_validation_problem() {
 
 #[tokio::test]
 async fn a_missing_required_field_is_a_422_validation_problem() {
-    let app = TestApp::spawn().await;
-    let member = app.create_member("MISSING").await;
-    let answer = app
-        .post(
-            "/api/v1/tickets",
-            &app.admin.token,
-            json!({"description": "no title", "member_id": member}),
-        )
-        .await;
-    assert_problem(&answer, 422, "validation_failed");
+    let (app, member) = TestApp::with_member("MISSING").await;
+    let filing = json!({"description": "no title", "member_id": member});
+    let answer = app.file(&app.admin.token, filing).await;
+    answer.assert_problem(422, "validation_failed");
     assert!(answer.body["errors"].is_array(), "{}", answer.body);
     assert_eq!(ticket_count(&app).await, 0);
 }
@@ -1094,20 +850,19 @@ async fn an_unknown_route_is_a_404_route_not_found_problem() {
         "/nothing",
     ] {
         let answer = app.get(path, &app.admin.token).await;
-        assert_problem(&answer, 404, "route_not_found");
+        answer.assert_problem(404, "route_not_found");
     }
 }
 
 #[tokio::test]
 async fn a_wrong_method_is_a_405_problem() {
-    let app = TestApp::spawn().await;
-    let member = app.create_member("METHOD").await;
+    let (app, member) = TestApp::with_member("METHOD").await;
     app.file_ticket(&app.admin.token, Some(member), "stays")
         .await
         .expect(201);
 
     let answer = app.delete("/api/v1/tickets", &app.admin.token).await;
-    assert_problem(&answer, 405, "method_not_allowed");
+    answer.assert_problem(405, "method_not_allowed");
     let allow = answer.header("allow").unwrap_or_default();
     assert!(
         allow.contains("GET") && allow.contains("POST"),
@@ -1118,31 +873,23 @@ async fn a_wrong_method_is_a_405_problem() {
 
 #[tokio::test]
 async fn a_body_over_256_kib_is_a_413_problem_and_files_nothing() {
-    let app = TestApp::spawn().await;
-    let member = app.create_member("BIG").await;
+    let (app, member) = TestApp::with_member("BIG").await;
     let body = json!({"title": "big", "description": "x".repeat(300 * 1024), "member_id": member});
-    let answer = post_raw(
-        &app,
-        "/api/v1/tickets",
-        Some("application/json"),
-        body.to_string().as_bytes(),
-    )
-    .await;
-    assert_problem(&answer, 413, "payload_too_large");
+    let answer = file_raw(&app, Some("application/json"), body.to_string().as_bytes()).await;
+    answer.assert_problem(413, "payload_too_large");
     assert_eq!(ticket_count(&app).await, 0);
 }
 
 #[tokio::test]
 async fn a_text_plain_body_is_a_415_problem_but_a_missing_content_type_is_taken_as_json() {
-    let app = TestApp::spawn().await;
-    let member = app.create_member("MEDIA").await;
+    let (app, member) = TestApp::with_member("MEDIA").await;
     let body = json!({"title": "typed", "description": "d", "member_id": member}).to_string();
 
-    let answer = post_raw(&app, "/api/v1/tickets", Some("text/plain"), body.as_bytes()).await;
-    assert_problem(&answer, 415, "unsupported_media_type");
+    let answer = file_raw(&app, Some("text/plain"), body.as_bytes()).await;
+    answer.assert_problem(415, "unsupported_media_type");
     assert_eq!(ticket_count(&app).await, 0);
 
-    let answer = post_raw(&app, "/api/v1/tickets", None, body.as_bytes()).await;
+    let answer = file_raw(&app, None, body.as_bytes()).await;
     assert_eq!(answer.status.as_u16(), 201, "body: {}", answer.body);
     assert_eq!(ticket_count(&app).await, 1);
 }
@@ -1151,7 +898,7 @@ async fn a_text_plain_body_is_a_415_problem_but_a_missing_content_type_is_taken_
 async fn a_non_numeric_ticket_id_is_a_404_not_found_problem() {
     let app = TestApp::spawn().await;
     let answer = app.get("/api/v1/tickets/abc", &app.admin.token).await;
-    assert_problem(&answer, 404, "not_found");
+    answer.assert_problem(404, "not_found");
 }
 
 // ---------------------------------------------------------------------------------------------

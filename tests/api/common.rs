@@ -65,14 +65,20 @@ pub fn running_as_root() -> bool {
         .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
 }
 
-/// A database that exists for one test and is removed after it.
-enum TestDb {
+/// A database that exists for one test and is removed after it: a temporary SQLite file, or a
+/// new PostgreSQL database on the server `TEST_DATABASE_URL` names.
+pub struct TestDb {
+    pub url: String,
+    place: Place,
+}
+
+enum Place {
     Sqlite { dir: PathBuf },
     Postgres { server_url: String, name: String },
 }
 
 impl TestDb {
-    fn create() -> (TestDb, String) {
+    pub fn create() -> TestDb {
         let id = uuid::Uuid::new_v4().simple().to_string();
         match std::env::var("TEST_DATABASE_URL") {
             Ok(server_url) if !server_url.is_empty() => {
@@ -86,30 +92,34 @@ impl TestDb {
                     .rsplit_once('/')
                     .map(|(base, _)| base.to_string())
                     .unwrap_or(server_url.clone());
-                let url = format!("{base}/{name}");
-                (TestDb::Postgres { server_url, name }, url)
+                TestDb {
+                    url: format!("{base}/{name}"),
+                    place: Place::Postgres { server_url, name },
+                }
             }
             _ => {
                 let dir = std::env::temp_dir().join(format!("helpdesk-test-{id}"));
                 std::fs::create_dir_all(&dir).expect("create the test folder");
-                let url = format!("sqlite://{}", dir.join("helpdesk.db").display());
-                (TestDb::Sqlite { dir }, url)
+                TestDb {
+                    url: format!("sqlite://{}", dir.join("helpdesk.db").display()),
+                    place: Place::Sqlite { dir },
+                }
             }
         }
     }
 
     pub fn is_postgres(&self) -> bool {
-        matches!(self, TestDb::Postgres { .. })
+        matches!(self.place, Place::Postgres { .. })
     }
 }
 
 impl Drop for TestDb {
     fn drop(&mut self) {
-        match self {
-            TestDb::Sqlite { dir } => {
+        match &self.place {
+            Place::Sqlite { dir } => {
                 let _ = std::fs::remove_dir_all(dir);
             }
-            TestDb::Postgres { server_url, name } => {
+            Place::Postgres { server_url, name } => {
                 if let Ok(mut conn) = PgConnection::establish(server_url) {
                     let _ =
                         diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
@@ -117,6 +127,38 @@ impl Drop for TestDb {
                 }
             }
         }
+    }
+}
+
+/// A request with a bearer token, a JSON body and headers, each when given.
+pub fn request(
+    client: &reqwest::Client,
+    method: Method,
+    url: &str,
+    token: Option<&str>,
+    body: Option<&Value>,
+    headers: &[(&str, &str)],
+) -> reqwest::RequestBuilder {
+    let mut request = client.request(method, url);
+    if let Some(token) = token {
+        request = request.bearer_auth(token);
+    }
+    if let Some(body) = body {
+        request = request.json(body);
+    }
+    for (name, value) in headers {
+        request = request.header(*name, *value);
+    }
+    request
+}
+
+/// A body as the tests read it: JSON, else the text as a string, and Null when there is none.
+pub fn body_of(bytes: &[u8]) -> Value {
+    if bytes.is_empty() {
+        Value::Null
+    } else {
+        serde_json::from_slice(bytes)
+            .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(bytes).into_owned()))
     }
 }
 
@@ -129,6 +171,18 @@ pub struct Answer {
 }
 
 impl Answer {
+    /// Reads a response whole.
+    pub async fn read(response: reqwest::Response) -> Answer {
+        let status = response.status();
+        let headers = response.headers().clone();
+        let bytes = response.bytes().await.expect("read the body");
+        Answer {
+            status,
+            headers,
+            body: body_of(&bytes),
+        }
+    }
+
     pub fn header(&self, name: &str) -> Option<String> {
         self.headers
             .get(name)
@@ -163,6 +217,244 @@ impl Answer {
         );
         self
     }
+
+    /// A problem (`application/problem+json`) of that status and code.
+    #[track_caller]
+    pub fn assert_problem(&self, status: u16, code: &str) {
+        assert_eq!(self.status.as_u16(), status, "body: {}", self.body);
+        assert!(self.is_problem(), "not a problem: {:?}", self.headers);
+        assert_eq!(self.code(), code, "body: {}", self.body);
+    }
+
+    /// A 401 `unauthorized` problem.
+    #[track_caller]
+    pub fn assert_unauthorized(&self) {
+        self.assert_problem(401, "unauthorized");
+    }
+
+    /// The `rows` of a statistic as tuples of the named fields (see `rows`).
+    pub fn rows<R: Row>(&self, fields: &[&str]) -> Vec<R> {
+        rows(&self.body["rows"], fields)
+    }
+
+    /// The fields named in a 422's `errors`.
+    pub fn error_fields(&self) -> Vec<String> {
+        self.body["errors"]
+            .as_array()
+            .map(|errors| {
+                errors
+                    .iter()
+                    .filter_map(|e| e["field"].as_str().map(str::to_string))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    /// The token of a log-in's answer.
+    pub fn access_token(&self) -> String {
+        self.body["access_token"]
+            .as_str()
+            .unwrap_or_else(|| panic!("no access_token in {}", self.body))
+            .to_string()
+    }
+
+    /// The `items` of a list.
+    pub fn items(&self) -> &Vec<Value> {
+        self.body["items"]
+            .as_array()
+            .unwrap_or_else(|| panic!("no items in {}", self.body))
+    }
+
+    /// The ids of a list's items, in the order given.
+    pub fn item_ids(&self) -> Vec<i64> {
+        ids(self.items())
+    }
+
+    /// The ids an import gives, in the order of its rows.
+    pub fn imported_ids(&self) -> Vec<i64> {
+        self.body["ids"]
+            .as_array()
+            .unwrap_or_else(|| panic!("no ids in {}", self.body))
+            .iter()
+            .map(|id| id.as_i64().unwrap())
+            .collect()
+    }
+}
+
+/// The `id` of each of these objects.
+pub fn ids(items: &[Value]) -> Vec<i64> {
+    items.iter().map(|i| i["id"].as_i64().unwrap()).collect()
+}
+
+/// A field of a row, or a field of a field with a dotted path (`acknowledge.count`).
+fn field<'a>(row: &'a Value, path: &str) -> &'a Value {
+    path.split('.').fold(row, |value, key| &value[key])
+}
+
+/// One cell of a table row, as a test compares it.
+pub trait Cell: Sized {
+    fn cell(value: &Value) -> Self;
+}
+
+impl Cell for String {
+    fn cell(value: &Value) -> Self {
+        value
+            .as_str()
+            .unwrap_or_else(|| panic!("a text: {value}"))
+            .to_string()
+    }
+}
+
+impl Cell for i64 {
+    fn cell(value: &Value) -> Self {
+        value
+            .as_i64()
+            .unwrap_or_else(|| panic!("an integer: {value}"))
+    }
+}
+
+impl Cell for f64 {
+    fn cell(value: &Value) -> Self {
+        value
+            .as_f64()
+            .unwrap_or_else(|| panic!("a number: {value}"))
+    }
+}
+
+impl Cell for Value {
+    fn cell(value: &Value) -> Self {
+        value.clone()
+    }
+}
+
+/// A table row as a tuple of some of its fields.
+pub trait Row: Sized {
+    fn row(value: &Value, fields: &[&str]) -> Self;
+}
+
+impl<A: Cell, B: Cell> Row for (A, B) {
+    fn row(value: &Value, fields: &[&str]) -> Self {
+        (
+            A::cell(field(value, fields[0])),
+            B::cell(field(value, fields[1])),
+        )
+    }
+}
+
+impl<A: Cell, B: Cell, C: Cell> Row for (A, B, C) {
+    fn row(value: &Value, fields: &[&str]) -> Self {
+        (
+            A::cell(field(value, fields[0])),
+            B::cell(field(value, fields[1])),
+            C::cell(field(value, fields[2])),
+        )
+    }
+}
+
+/// The rows of a table (a JSON array: a statistic's `rows`, a list's `items`) as tuples of the
+/// named fields, in the table's order: `rows(&body["rows"], &["member_code", "tickets"])`.
+pub fn rows<R: Row>(table: &Value, fields: &[&str]) -> Vec<R> {
+    let table = table
+        .as_array()
+        .unwrap_or_else(|| panic!("not a table: {table}"));
+    rows_of(table, fields)
+}
+
+/// These rows as tuples of the named fields.
+pub fn rows_of<R: Row>(table: &[Value], fields: &[&str]) -> Vec<R> {
+    table.iter().map(|row| R::row(row, fields)).collect()
+}
+
+/// The values of a JSON list: `list_of::<i64>(&body["months"])`.
+pub fn list_of<T: Cell>(list: &Value) -> Vec<T> {
+    list.as_array()
+        .unwrap_or_else(|| panic!("not a list: {list}"))
+        .iter()
+        .map(T::cell)
+        .collect()
+}
+
+/// One field of each row of a table.
+pub fn column<T: Cell>(table: &Value, name: &str) -> Vec<T> {
+    list_of::<Value>(table)
+        .iter()
+        .map(|row| T::cell(field(row, name)))
+        .collect()
+}
+
+/// Whether a field of the JSON value, however deep, names a password or a hash, or a text holds
+/// one of `secrets`.
+pub fn holds_a_secret(value: &Value, secrets: &[&str]) -> bool {
+    match value {
+        Value::Object(map) => map.iter().any(|(key, value)| {
+            let key = key.to_lowercase();
+            key.contains("password") || key.contains("hash") || holds_a_secret(value, secrets)
+        }),
+        Value::Array(values) => values.iter().any(|v| holds_a_secret(v, secrets)),
+        Value::String(text) => secrets.iter().any(|s| text.contains(s)),
+        _ => false,
+    }
+}
+
+/// The body of a ticket filed by staff: title, no description, the member.
+pub fn ticket(title: &str, member_id: i64) -> Value {
+    json!({"title": title, "description": "", "member_id": member_id})
+}
+
+/// A JSON object with more fields, or other values: `ticket(..).with(json!({"priority": 1}))`.
+pub trait With {
+    fn with(self, more: Value) -> Self;
+}
+
+impl With for Value {
+    fn with(mut self, more: Value) -> Value {
+        for (key, value) in more.as_object().expect("fields to add").clone() {
+            self[key] = value;
+        }
+        self
+    }
+}
+
+/// Today in the service's time zone.
+pub fn paris_today() -> chrono::NaiveDate {
+    chrono::Utc::now()
+        .with_timezone(&chrono_tz::Europe::Paris)
+        .date_naive()
+}
+
+/// This year in the service's time zone.
+pub fn this_year() -> i32 {
+    chrono::Datelike::year(&paris_today())
+}
+
+/// `hours` ago, as the database stores an instant (for `execute_sql`).
+pub fn hours_ago(hours: i64) -> String {
+    (chrono::Utc::now() - chrono::Duration::hours(hours))
+        .naive_utc()
+        .format("%Y-%m-%d %H:%M:%S")
+        .to_string()
+}
+
+/// Settings of a service open at all hours every day, so that its clock runs whenever a test
+/// does.
+pub fn open_all_hours(s: &mut Settings) {
+    for day in [
+        &mut s.calendar.monday,
+        &mut s.calendar.tuesday,
+        &mut s.calendar.wednesday,
+        &mut s.calendar.thursday,
+        &mut s.calendar.friday,
+        &mut s.calendar.saturday,
+        &mut s.calendar.sunday,
+    ] {
+        *day = "00:00-23:59".into();
+    }
+}
+
+/// A ticket of a member to import, of that origin, created and closed at that instant.
+pub fn closed_ticket_at(member_id: i64, created_at: &str, origin: &str) -> Value {
+    json!({"title": "t", "description": "", "member_id": member_id, "created_at": created_at,
+           "origin": origin, "status": "closed", "closed_at": created_at})
 }
 
 /// A user created for a test, with a token.
@@ -189,11 +481,46 @@ impl TestApp {
         Self::spawn_with(|_| {}).await
     }
 
+    /// A service with one member of that code.
+    pub async fn with_member(code: &str) -> (TestApp, i64) {
+        let app = TestApp::spawn().await;
+        let member = app.create_member(code).await;
+        (app, member)
+    }
+
+    /// A service with the demo data of `helpdesk seed-demo`.
+    pub async fn with_demo() -> TestApp {
+        let app = TestApp::spawn().await;
+        app.seed_demo().await;
+        app
+    }
+
+    /// A service with members of those codes.
+    pub async fn with_members<const N: usize>(codes: [&str; N]) -> (TestApp, [i64; N]) {
+        let app = TestApp::spawn().await;
+        let members = app.create_members(codes).await;
+        (app, members)
+    }
+
+    /// A service with an account of that staff role, logged in.
+    pub async fn with_staff(role: Role) -> (TestApp, TestUser) {
+        let app = TestApp::spawn().await;
+        let user = app.staff(role).await;
+        (app, user)
+    }
+
+    /// A service with one member of that code and an agent of it, logged in.
+    pub async fn with_agent(code: &str) -> (TestApp, i64, TestUser) {
+        let (app, member) = TestApp::with_member(code).await;
+        let agent = app.agent_of(member).await;
+        (app, member, agent)
+    }
+
     /// Spawns with settings adjusted by `tune` (time zone, workday minutes...).
     pub async fn spawn_with(tune: impl FnOnce(&mut Settings)) -> TestApp {
-        let (db, url) = TestDb::create();
+        let db = TestDb::create();
         let mut settings = Settings::defaults();
-        settings.database.url = url;
+        settings.database.url = db.url.clone();
         settings.database.pool_size = 4;
         settings.server.port = 0;
         settings.server.workers = 2;
@@ -222,7 +549,7 @@ impl TestApp {
         };
         app.start().await;
         let login = app.login(ADMIN_EMAIL, ADMIN_PASSWORD).await.expect(200);
-        app.admin.token = login.body["access_token"].as_str().unwrap().to_string();
+        app.admin.token = login.access_token();
         app.admin.id = login.body["user"]["id"].as_i64().unwrap();
         app
     }
@@ -264,31 +591,14 @@ impl TestApp {
         body: Option<&Value>,
         headers: &[(&str, &str)],
     ) -> Answer {
-        let mut request = self.client.request(method, format!("{}{path}", self.base));
-        if let Some(token) = token {
-            request = request.bearer_auth(token);
-        }
-        if let Some(body) = body {
-            request = request.json(body);
-        }
-        for (name, value) in headers {
-            request = request.header(*name, *value);
-        }
-        let response = request.send().await.expect("the service answers");
-        let status = response.status();
-        let headers = response.headers().clone();
-        let bytes = response.bytes().await.expect("read the body");
-        let body = if bytes.is_empty() {
-            Value::Null
-        } else {
-            serde_json::from_slice(&bytes)
-                .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into_owned()))
-        };
-        Answer {
-            status,
-            headers,
-            body,
-        }
+        let url = format!("{}{path}", self.base);
+        let request = request(&self.client, method, &url, token, body, headers);
+        Answer::read(request.send().await.expect("the service answers")).await
+    }
+
+    /// GET without a token.
+    pub async fn anonymous(&self, path: &str) -> Answer {
+        self.call(Method::GET, path, None, None, &[]).await
     }
 
     pub async fn get(&self, path: &str, token: &str) -> Answer {
@@ -329,6 +639,15 @@ impl TestApp {
         .await
     }
 
+    /// Creates members with those codes.
+    pub async fn create_members<const N: usize>(&self, codes: [&str; N]) -> [i64; N] {
+        let mut ids = [0; N];
+        for (id, code) in ids.iter_mut().zip(codes) {
+            *id = self.create_member(code).await;
+        }
+        ids
+    }
+
     pub async fn create_member_with(&self, body: Value) -> i64 {
         self.post("/api/v1/members", &self.admin.token, body)
             .await
@@ -352,7 +671,7 @@ impl TestApp {
         TestUser {
             id: created.id(),
             email,
-            token: login.body["access_token"].as_str().unwrap().to_string(),
+            token: login.access_token(),
             member_id,
         }
     }
@@ -368,6 +687,19 @@ impl TestApp {
         self.user("agent", Some(member_id)).await
     }
 
+    /// Files a ticket as that user (staff name the member), which must be accepted; its id.
+    pub async fn filed(&self, token: &str, member_id: Option<i64>, title: &str) -> i64 {
+        self.file_ticket(token, member_id, title)
+            .await
+            .expect(201)
+            .id()
+    }
+
+    /// Files a ticket with that body.
+    pub async fn file(&self, token: &str, body: Value) -> Answer {
+        self.post("/api/v1/tickets", token, body).await
+    }
+
     /// Files a ticket as that user; staff name the member.
     pub async fn file_ticket(&self, token: &str, member_id: Option<i64>, title: &str) -> Answer {
         let mut body = json!({"title": title, "description": "described"});
@@ -376,6 +708,20 @@ impl TestApp {
         }
         self.post("/api/v1/tickets", token, body).await
     }
+}
+
+/// A service built straight from settings and serving, as `helpdesk serve` does: its base URL
+/// and its handle.
+pub async fn serve(settings: Settings) -> (String, actix_web::dev::ServerHandle) {
+    let app = tokio::task::spawn_blocking(move || Application::build(settings))
+        .await
+        .unwrap()
+        .expect("build the application");
+    let base = format!("http://127.0.0.1:{}", app.port());
+    let server = app.into_server();
+    let handle = server.handle();
+    tokio::spawn(server);
+    (base, handle)
 }
 
 impl Drop for TestApp {
@@ -567,7 +913,18 @@ pub struct ReceivedMail {
     pub html: String,
 }
 
+/// The messages sent to that address alone.
+pub fn sent_to<'a>(mail: &'a [ReceivedMail], address: &str) -> Vec<&'a ReceivedMail> {
+    mail.iter().filter(|m| m.recipients == [address]).collect()
+}
+
 impl ReceivedMail {
+    /// The subject says that.
+    #[track_caller]
+    pub fn assert_subject_has(&self, text: &str) {
+        assert!(self.subject.contains(text), "{text} in {}", self.subject);
+    }
+
     fn from_record(record: &Value) -> Self {
         let text = |key: &str| record[key].as_str().unwrap_or("").to_string();
         ReceivedMail {
@@ -590,16 +947,7 @@ impl ReceivedMail {
 impl TestApp {
     /// A second service process on the same database, as another node would be.
     pub async fn second_instance(&self) -> (String, actix_web::dev::ServerHandle) {
-        let settings = self.settings.clone();
-        let app = tokio::task::spawn_blocking(move || Application::build(settings))
-            .await
-            .unwrap()
-            .expect("build the second instance");
-        let base = format!("http://127.0.0.1:{}", app.port());
-        let server = app.into_server();
-        let handle = server.handle();
-        tokio::spawn(server);
-        (base, handle)
+        serve(self.settings.clone()).await
     }
 
     /// Runs SQL on the test database, for setting up what the API cannot (e.g. the past).
@@ -618,4 +966,150 @@ impl TestApp {
         .await
         .unwrap();
     }
+}
+
+/// The path of a ticket.
+pub fn ticket_path(id: i64) -> String {
+    format!("/api/v1/tickets/{id}")
+}
+
+/// The path of a user's account.
+pub fn user_path(id: i64) -> String {
+    format!("/api/v1/users/{id}")
+}
+
+impl TestApp {
+    /// GET that must answer 200.
+    pub async fn read(&self, path: &str, token: &str) -> Answer {
+        self.get(path, token).await.expect(200)
+    }
+
+    /// GET as the admin that must answer 200: the body.
+    pub async fn admin_reads(&self, path: &str) -> Value {
+        self.read(path, &self.admin.token).await.body
+    }
+
+    /// `/api/v1/me` as the holder of that token.
+    pub async fn me(&self, token: &str) -> Answer {
+        self.get("/api/v1/me", token).await
+    }
+
+    /// A statistic (`/api/v1/stats/{query}`), which must answer 200.
+    pub async fn stats(&self, query: &str, token: &str) -> Answer {
+        self.read(&format!("/api/v1/stats/{query}"), token).await
+    }
+
+    /// Imports tickets as the admin.
+    pub async fn import(&self, rows: Value) -> Answer {
+        self.post("/api/v1/tickets/import", &self.admin.token, rows)
+            .await
+    }
+
+    /// Imports tickets as the admin, which must succeed; their ids.
+    pub async fn imported(&self, rows: Value) -> Vec<i64> {
+        self.import(rows).await.expect(201).imported_ids()
+    }
+
+    /// A ticket as the admin reads it.
+    pub async fn ticket(&self, id: i64) -> Value {
+        self.admin_reads(&ticket_path(id)).await
+    }
+
+    /// Changes a ticket.
+    pub async fn change(&self, id: i64, token: &str, body: Value) -> Answer {
+        self.patch(&ticket_path(id), token, body).await
+    }
+
+    /// Assigns a ticket to that technician.
+    pub async fn assign(&self, id: i64, token: &str, technician_id: i64) -> Answer {
+        self.post(
+            &format!("{}/assign", ticket_path(id)),
+            token,
+            json!({"technician_id": technician_id}),
+        )
+        .await
+    }
+
+    /// Comments on a ticket: `{"body": ..}`, and `"internal": true` for a note of staff.
+    pub async fn comment(&self, id: i64, token: &str, body: Value) -> Answer {
+        self.post(&format!("{}/comments", ticket_path(id)), token, body)
+            .await
+    }
+
+    /// A ticket's history, which must answer 200.
+    pub async fn history(&self, id: i64, token: &str) -> Answer {
+        self.read(&format!("{}/history", ticket_path(id)), token)
+            .await
+    }
+
+    /// Changes a user's account.
+    pub async fn change_user(&self, id: i64, token: &str, body: Value) -> Answer {
+        self.patch(&user_path(id), token, body).await
+    }
+
+    /// Disables (or enables again) an account, as the admin.
+    pub async fn set_disabled(&self, id: i64, disabled: bool) -> Answer {
+        self.change_user(id, &self.admin.token, json!({"disabled": disabled}))
+            .await
+            .expect(200)
+    }
+
+    /// Logs work.
+    pub async fn log_work(&self, token: &str, body: Value) -> Answer {
+        self.post("/api/v1/work-logs", token, body).await
+    }
+
+    /// The audit log's entries for that query (`?action=..`), as the admin reads them.
+    pub async fn audit(&self, query: &str) -> Vec<Value> {
+        self.read(&format!("/api/v1/audit{query}"), &self.admin.token)
+            .await
+            .items()
+            .clone()
+    }
+
+    /// The outbox's messages for that query (`?status=..`), as the admin reads them.
+    pub async fn outbox(&self, query: &str) -> Answer {
+        self.read(&format!("/api/v1/outbox{query}"), &self.admin.token)
+            .await
+    }
+
+    /// A request to the service with that token, to send later (`all_at_once`).
+    pub fn request(&self, method: Method, path: &str, token: &str) -> reqwest::RequestBuilder {
+        self.client
+            .request(method, format!("{}{path}", self.base))
+            .bearer_auth(token)
+    }
+
+    /// Sends one PATCH per `(path, token, body)`, all at once; the statuses and bodies in the
+    /// same order.
+    pub async fn patch_all_at_once(
+        &self,
+        patches: Vec<(String, String, Value)>,
+    ) -> Vec<(u16, Value)> {
+        let requests = patches
+            .into_iter()
+            .map(|(path, token, body)| self.request(Method::PATCH, &path, &token).json(&body))
+            .collect();
+        all_at_once(requests).await
+    }
+}
+
+/// Sends the requests all at once, each from a task of its own; the statuses and bodies of
+/// their answers in the same order.
+pub async fn all_at_once(requests: Vec<reqwest::RequestBuilder>) -> Vec<(u16, Value)> {
+    let tasks: Vec<_> = requests
+        .into_iter()
+        .map(|request| {
+            tokio::spawn(async move {
+                let response = request.send().await.expect("the service answers");
+                let answer = Answer::read(response).await;
+                (answer.status.as_u16(), answer.body)
+            })
+        })
+        .collect();
+    let mut answers = Vec::new();
+    for task in tasks {
+        answers.push(task.await.unwrap());
+    }
+    answers
 }

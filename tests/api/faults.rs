@@ -12,9 +12,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use crate::common::{running_as_root, skipped};
+use crate::common::{self, body_of, running_as_root, skipped, TestDb};
 use chrono::Datelike;
-use diesel::{Connection, PgConnection, RunQueryDsl};
 use reqwest::Method;
 use serde_json::{json, Value};
 
@@ -50,51 +49,6 @@ impl Scratch {
 impl Drop for Scratch {
     fn drop(&mut self) {
         let _ = std::fs::remove_dir_all(&self.dir);
-    }
-}
-
-/// A database that exists for one test: a SQLite file in the test's folder, or a new database
-/// on the server `TEST_DATABASE_URL` names, dropped afterwards.
-struct TestDatabase {
-    url: String,
-    postgres: Option<(String, String)>,
-}
-
-impl TestDatabase {
-    fn create(scratch: &Scratch) -> TestDatabase {
-        match std::env::var("TEST_DATABASE_URL") {
-            Ok(server_url) if !server_url.is_empty() => {
-                let name = format!("helpdesk_test_{}", uuid::Uuid::new_v4().simple());
-                let mut conn = PgConnection::establish(&server_url)
-                    .expect("TEST_DATABASE_URL must name a reachable PostgreSQL server");
-                diesel::sql_query(format!("CREATE DATABASE {name}"))
-                    .execute(&mut conn)
-                    .expect("create the test database");
-                let base = server_url
-                    .rsplit_once('/')
-                    .map(|(base, _)| base.to_string())
-                    .unwrap_or(server_url.clone());
-                TestDatabase {
-                    url: format!("{base}/{name}"),
-                    postgres: Some((server_url, name)),
-                }
-            }
-            _ => TestDatabase {
-                url: format!("sqlite://{}", scratch.dir.join("helpdesk.db").display()),
-                postgres: None,
-            },
-        }
-    }
-}
-
-impl Drop for TestDatabase {
-    fn drop(&mut self) {
-        if let Some((server_url, name)) = &self.postgres {
-            if let Ok(mut conn) = PgConnection::establish(server_url) {
-                let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-                    .execute(&mut conn);
-            }
-        }
     }
 }
 
@@ -135,6 +89,16 @@ impl ServiceEnv {
         }
     }
 
+    /// The settings of a test's folder and a test's database (which are removed when dropped),
+    /// with an admin created.
+    fn on_a_test_database(what: &str) -> (Scratch, TestDb, ServiceEnv) {
+        let scratch = Scratch::new(what);
+        let database = TestDb::create();
+        let env = ServiceEnv::new(&database.url, &scratch.dir);
+        env.create_admin();
+        (scratch, database, env)
+    }
+
     /// The binary, run in the test's folder (no `config/` there) with only these settings.
     fn command(&self) -> Command {
         let mut command = Command::new(BINARY);
@@ -156,11 +120,21 @@ impl ServiceEnv {
             .args(["--password", ADMIN_PASSWORD])
             .output()
             .expect("run helpdesk create-admin");
-        assert!(
-            output.status.success(),
-            "create-admin failed: {}",
-            String::from_utf8_lossy(&output.stderr)
-        );
+        assert_ran(&output, "create-admin");
+    }
+
+    /// Starts `helpdesk serve`, and logs its admin in.
+    async fn site(&self, name: &str) -> Site {
+        let service = self.start(name).await;
+        let http = Http::new();
+        let base = service.base.clone();
+        let admin = login(&http, &base, ADMIN_EMAIL, ADMIN_PASSWORD).await;
+        Site {
+            service,
+            http,
+            base,
+            admin,
+        }
     }
 
     /// Starts `helpdesk serve` on a free port and waits until it answers `/health`.
@@ -210,6 +184,40 @@ impl ServiceEnv {
             }
         }
         panic!("{name} found no free port");
+    }
+}
+
+/// The command succeeded; else its error output says why.
+#[track_caller]
+fn assert_ran(output: &std::process::Output, what: &str) {
+    assert!(
+        output.status.success(),
+        "{what} failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+/// A service, a client of it and its admin, logged in.
+struct Site {
+    service: Service,
+    http: Http,
+    base: String,
+    admin: User,
+}
+
+impl Site {
+    /// Two members of those codes, and users of those roles (an agent of the first member) after
+    /// the admin.
+    async fn populate(&self, codes: [&str; 2], roles: &[&str]) -> ([i64; 2], Arc<Vec<User>>) {
+        let (http, base, admin) = (&self.http, &self.base, &self.admin);
+        let a = create_member(http, base, admin, codes[0]).await;
+        let b = create_member(http, base, admin, codes[1]).await;
+        let mut users = vec![admin.clone()];
+        for role in roles {
+            let member = (*role == "agent").then_some(a);
+            users.push(create_user(http, base, admin, role, member).await);
+        }
+        ([a, b], Arc::new(users))
     }
 }
 
@@ -334,31 +342,59 @@ impl Http {
         body: Option<&Value>,
         headers: &[(&str, &str)],
     ) -> Result<Reply, reqwest::Error> {
-        let mut request = self.client.request(method, url);
-        if let Some(token) = token {
-            request = request.bearer_auth(token);
-        }
-        if let Some(body) = body {
-            request = request.json(body);
-        }
-        for (name, value) in headers {
-            request = request.header(*name, *value);
-        }
+        let request = common::request(&self.client, method, url, token, body, headers);
         let response = request.send().await?;
         let status = response.status().as_u16();
         let headers = response.headers().clone();
-        let bytes = response.bytes().await?;
-        let body = if bytes.is_empty() {
-            Value::Null
-        } else {
-            serde_json::from_slice(&bytes)
-                .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into_owned()))
-        };
+        let body = body_of(&response.bytes().await?);
         Ok(Reply {
             status,
             headers,
             body,
         })
+    }
+
+    /// GET without a token (`/ready`, `/health`), which must be answered; `when` says when, for
+    /// the message.
+    async fn reach(&self, base: &str, path: &str, when: &str) -> Reply {
+        self.send(Method::GET, &format!("{base}{path}"), None, None, &[])
+            .await
+            .unwrap_or_else(|e| panic!("{path} answers {when}: {e}"))
+    }
+
+    /// Logs in, which must be answered.
+    async fn try_login(&self, base: &str, email: &str, password: &str, when: &str) -> Reply {
+        let credentials = json!({"email": email, "password": password});
+        let url = format!("{base}/api/v1/auth/login");
+        self.send(Method::POST, &url, None, Some(&credentials), &[])
+            .await
+            .unwrap_or_else(|e| panic!("login answers {when}: {e}"))
+    }
+
+    /// Asks `/ready` until it answers 200, for at most `seconds`; `after` says after what, and
+    /// `log` what to show if it never does.
+    async fn wait_until_ready(
+        &self,
+        base: &str,
+        seconds: u64,
+        after: &str,
+        log: impl Fn() -> String,
+    ) {
+        let deadline = Instant::now() + Duration::from_secs(seconds);
+        loop {
+            let ready = self.reach(base, "/ready", "").await;
+            if ready.status == 200 {
+                return;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "not ready {seconds} s after {after}: {} {}{}",
+                ready.status,
+                ready.body,
+                log()
+            );
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
     }
 
     async fn get(&self, url: &str, token: &str) -> Reply {
@@ -460,6 +496,27 @@ async fn file_ticket(
     .await
 }
 
+/// Files `count` tickets titled `{prefix} {n}` for the member as that user; each must be
+/// answered 201 ("answers {prefix}"); adds them to `acknowledged`.
+async fn file_acknowledged(
+    http: &Http,
+    base: &str,
+    user: &User,
+    member: i64,
+    (prefix, count): (&str, usize),
+    acknowledged: &mut HashMap<String, i64>,
+) {
+    for n in 0..count {
+        let title = format!("{prefix} {n}");
+        let body = ticket_body(&title, user, member);
+        let reply = file_ticket(http, base, user, &body, None)
+            .await
+            .unwrap_or_else(|e| panic!("answers {prefix}: {e}"))
+            .expect(201);
+        acknowledged.insert(title, reply.id());
+    }
+}
+
 /// Every ticket, following the cursor.
 async fn all_tickets(http: &Http, base: &str, admin: &User) -> Vec<Value> {
     let mut tickets = Vec::new();
@@ -511,23 +568,11 @@ async fn assert_statistics_match(http: &Http, base: &str, admin: &User, tickets:
                 .or_default() += 1;
         }
     }
-    let stats = http
-        .get(
-            &format!("{base}/api/v1/stats/tickets-by-member?year={year}&origin=all"),
-            &admin.token,
-        )
-        .await
-        .expect(200);
-    let reported: BTreeMap<i64, i64> = stats.body["rows"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|row| {
-            (
-                row["member_id"].as_i64().unwrap(),
-                row["tickets"].as_i64().unwrap(),
-            )
-        })
+    let url = format!("{base}/api/v1/stats/tickets-by-member?year={year}&origin=all");
+    let stats = http.get(&url, &admin.token).await.expect(200);
+    let rows: Vec<(i64, i64)> = common::rows(&stats.body["rows"], &["member_id", "tickets"]);
+    let reported: BTreeMap<i64, i64> = rows
+        .into_iter()
         .filter(|(_, tickets)| *tickets > 0)
         .collect();
     assert_eq!(reported, recount, "statistics differ from the tickets");
@@ -642,6 +687,11 @@ impl Load {
     }
 }
 
+/// The attempts that came to that outcome.
+fn came_to(attempts: &[Attempt], outcome: fn(&Outcome) -> bool) -> Vec<&Attempt> {
+    attempts.iter().filter(|a| outcome(&a.outcome)).collect()
+}
+
 /// Titles the service acknowledged, with their ids.
 fn acknowledged(attempts: &[Attempt]) -> HashMap<String, i64> {
     attempts
@@ -679,38 +729,21 @@ fn assert_each_acknowledged_ticket_once(tickets: &[Value], acknowledged: &HashMa
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn tickets_acknowledged_before_a_kill_9_are_there_once_after_restart() {
-    let scratch = Scratch::new("kill9");
-    let database = TestDatabase::create(&scratch);
-    let env = ServiceEnv::new(&database.url, &scratch.dir);
-    env.create_admin();
-    let mut service = env.start("before-kill").await;
-    let http = Http::new();
-    let base = service.base.clone();
-    let admin = login(&http, &base, ADMIN_EMAIL, ADMIN_PASSWORD).await;
-    let member_a = create_member(&http, &base, &admin, "KILL-A").await;
-    let member_b = create_member(&http, &base, &admin, "KILL-B").await;
-    let users = Arc::new(vec![
-        admin.clone(),
-        create_user(&http, &base, &admin, "hotline", None).await,
-        create_user(&http, &base, &admin, "agent", Some(member_a)).await,
-        create_user(&http, &base, &admin, "technician", None).await,
-    ]);
+    let (_scratch, _database, env) = ServiceEnv::on_a_test_database("kill9");
+    let mut site = env.site("before-kill").await;
+    let roles = ["hotline", "agent", "technician"];
+    let (members, users) = site.populate(["KILL-A", "KILL-B"], &roles).await;
+    let (http, base, admin) = (&site.http, &site.base, &site.admin);
 
-    let load = start_load(&http, &base, &users, [member_a, member_b], 12);
+    let load = start_load(http, base, &users, members, 12);
     tokio::time::sleep(Duration::from_secs(2)).await;
-    service.kill_9();
+    site.service.kill_9();
     let attempts = load.finish().await;
 
-    let refused: Vec<&Attempt> = attempts
-        .iter()
-        .filter(|a| matches!(a.outcome, Outcome::Refused(_)))
-        .collect();
+    let refused = came_to(&attempts, |o| matches!(o, Outcome::Refused(_)));
     assert!(refused.is_empty(), "answers other than 201: {refused:?}");
     let mut acknowledged = acknowledged(&attempts);
-    let unanswered: Vec<&Attempt> = attempts
-        .iter()
-        .filter(|a| matches!(a.outcome, Outcome::NoAnswer(_)))
-        .collect();
+    let unanswered = came_to(&attempts, |o| matches!(o, Outcome::NoAnswer(_)));
     assert!(
         !acknowledged.is_empty(),
         "no ticket was filed before the kill"
@@ -730,7 +763,7 @@ async fn tickets_acknowledged_before_a_kill_9_are_there_once_after_restart() {
     let mut retried = 0;
     for attempt in unanswered.iter().filter(|a| a.key.is_some()) {
         let reply = file_ticket(
-            &http,
+            http,
             &base,
             &users[attempt.user],
             &attempt.body,
@@ -755,22 +788,12 @@ async fn tickets_acknowledged_before_a_kill_9_are_there_once_after_restart() {
         unanswered.len()
     );
 
-    let tickets = all_tickets(&http, &base, &admin).await;
+    let tickets = all_tickets(http, &base, admin).await;
     assert_each_acknowledged_ticket_once(&tickets, &acknowledged);
     for id in acknowledged.values() {
-        let history = http
-            .get(
-                &format!("{base}{TICKETS}/{id}/history?limit=500"),
-                &admin.token,
-            )
-            .await
-            .expect(200);
-        let fields: Vec<&str> = history.body["items"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .filter_map(|e| e["field"].as_str())
-            .collect();
+        let url = format!("{base}{TICKETS}/{id}/history?limit=500");
+        let history = http.get(&url, &admin.token).await.expect(200);
+        let fields = common::column::<Value>(&history.body["items"], "field");
         assert_eq!(
             fields.iter().filter(|f| **f == "created").count(),
             1,
@@ -778,7 +801,7 @@ async fn tickets_acknowledged_before_a_kill_9_are_there_once_after_restart() {
             history.body
         );
     }
-    assert_statistics_match(&http, &base, &admin, &tickets).await;
+    assert_statistics_match(http, &base, admin, &tickets).await;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -818,6 +841,13 @@ struct PrivatePostgres {
 }
 
 impl PrivatePostgres {
+    /// A cluster of the machine's PostgreSQL, started; none where PostgreSQL is not installed.
+    async fn started() -> Option<Arc<PrivatePostgres>> {
+        let bin = postgres_binaries()?;
+        let started = tokio::task::spawn_blocking(move || PrivatePostgres::start(bin));
+        Some(Arc::new(started.await.unwrap()))
+    }
+
     /// initdb (trust authentication) and start.
     fn start(bin: PathBuf) -> PrivatePostgres {
         let dir =
@@ -846,11 +876,7 @@ impl PrivatePostgres {
             .args(["-A", "trust", "-U", "postgres", "-E", "UTF8", "--no-sync"])
             .output()
             .expect("run initdb");
-        assert!(
-            output.status.success(),
-            "initdb failed: {}",
-            String::from_utf8_lossy(&output.stderr)
-        );
+        assert_ran(&output, "initdb");
         cluster.pg_ctl_start();
         cluster
     }
@@ -903,11 +929,7 @@ impl PrivatePostgres {
     /// `pg_ctl stop -m fast`: sessions are ended, the server is gone when this returns.
     fn pg_ctl_stop(&self) {
         let output = self.pg_ctl(&["-m", "fast", "-w", "-t", "30", "stop"]);
-        assert!(
-            output.status.success(),
-            "pg_ctl stop failed: {}",
-            String::from_utf8_lossy(&output.stderr)
-        );
+        assert_ran(&output, "pg_ctl stop");
     }
 }
 
@@ -922,37 +944,28 @@ impl Drop for PrivatePostgres {
 /// the suite runs on; skipped where PostgreSQL is not installed.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn while_postgresql_is_down_the_service_answers_503_and_then_recovers_by_itself() {
-    let Some(bin) = postgres_binaries() else {
+    let Some(postgres) = PrivatePostgres::started().await else {
         return skipped(NO_POSTGRES_BINARIES);
     };
-    let postgres = tokio::task::spawn_blocking(move || PrivatePostgres::start(bin))
-        .await
-        .unwrap();
     let scratch = Scratch::new("outage");
     let env = ServiceEnv::new(&postgres.url(), &scratch.dir);
     env.create_admin();
-    let mut service = env.start("outage").await;
-    let http = Http::new();
-    let base = service.base.clone();
-    let admin = login(&http, &base, ADMIN_EMAIL, ADMIN_PASSWORD).await;
-    let member_a = create_member(&http, &base, &admin, "OUT-A").await;
-    let member_b = create_member(&http, &base, &admin, "OUT-B").await;
-    let users = Arc::new(vec![
-        admin.clone(),
-        create_user(&http, &base, &admin, "hotline", None).await,
-        create_user(&http, &base, &admin, "agent", Some(member_a)).await,
-    ]);
+    let mut site = env.site("outage").await;
+    let (members, users) = site
+        .populate(["OUT-A", "OUT-B"], &["hotline", "agent"])
+        .await;
+    let [member_a, member_b] = members;
+    let (http, base, admin) = (&site.http, &site.base, &site.admin);
 
-    let load = start_load(&http, &base, &users, [member_a, member_b], 6);
+    let load = start_load(http, base, &users, members, 6);
     tokio::time::sleep(Duration::from_secs(1)).await;
-    let postgres = Arc::new(postgres);
     let cluster = postgres.clone();
     tokio::task::spawn_blocking(move || cluster.pg_ctl_stop())
         .await
         .unwrap();
 
     // While it is down: 503 with Retry-After for whatever needs the database, in bounded time.
-    let probe = ticket_body("during the outage", &admin, member_a);
+    let probe = ticket_body("during the outage", admin, member_a);
     let calls: [(Method, &str, Option<&Value>); 4] = [
         (Method::GET, TICKETS, None),
         (Method::POST, TICKETS, Some(&probe)),
@@ -973,57 +986,32 @@ async fn while_postgresql_is_down_the_service_answers_503_and_then_recovers_by_i
             .unwrap_or_else(|e| panic!("{what}: no answer within {CLIENT_TIMEOUT:?}: {e}"));
         reply.assert_unavailable(&what);
     }
-    let login_body = json!({"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD});
-    let reply = http
-        .send(
-            Method::POST,
-            &format!("{base}/api/v1/auth/login"),
-            None,
-            Some(&login_body),
-            &[],
-        )
+    let down = "while PostgreSQL is down";
+    let reply = http.try_login(base, ADMIN_EMAIL, ADMIN_PASSWORD, down);
+    reply
         .await
-        .expect("login answers while PostgreSQL is down");
-    reply.assert_unavailable("login while PostgreSQL is down");
-    let health = http
-        .send(Method::GET, &format!("{base}/health"), None, None, &[])
-        .await
-        .expect("/health answers while PostgreSQL is down");
+        .assert_unavailable("login while PostgreSQL is down");
+    let health = http.reach(base, "/health", down).await;
     assert_eq!(health.status, 200, "/health: {}", health.body);
     tokio::time::sleep(Duration::from_secs(2)).await;
-    assert!(service.is_alive(), "the service died with its database");
+    assert!(
+        site.service.is_alive(),
+        "the service died with its database"
+    );
 
     let cluster = postgres.clone();
     tokio::task::spawn_blocking(move || cluster.pg_ctl_start())
         .await
         .unwrap();
     // It recovers by itself: no restart, no call to make.
-    let deadline = Instant::now() + Duration::from_secs(20);
-    loop {
-        let ready = http
-            .send(Method::GET, &format!("{base}/ready"), None, None, &[])
-            .await
-            .expect("/ready answers");
-        if ready.status == 200 {
-            break;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "not ready 20 s after PostgreSQL came back: {} {}",
-            ready.status,
-            ready.body
-        );
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
+    http.wait_until_ready(base, 20, "PostgreSQL came back", String::new)
+        .await;
     tokio::time::sleep(Duration::from_millis(500)).await;
     let attempts = load.finish().await;
-    assert!(service.is_alive(), "the service died");
+    assert!(site.service.is_alive(), "the service died");
 
     let mut acknowledged = acknowledged(&attempts);
-    let unanswered: Vec<&Attempt> = attempts
-        .iter()
-        .filter(|a| matches!(a.outcome, Outcome::NoAnswer(_)))
-        .collect();
+    let unanswered = came_to(&attempts, |o| matches!(o, Outcome::NoAnswer(_)));
     assert!(
         unanswered.is_empty(),
         "calls without an answer: {unanswered:?}"
@@ -1042,24 +1030,12 @@ async fn while_postgresql_is_down_the_service_answers_503_and_then_recovers_by_i
     );
     assert!(unavailable > 0, "the load never met the outage");
 
-    for n in 0..5 {
-        let title = format!("after the outage {n}");
-        let reply = file_ticket(
-            &http,
-            &base,
-            &admin,
-            &ticket_body(&title, &admin, member_b),
-            None,
-        )
-        .await
-        .expect("answers after the outage")
-        .expect(201);
-        acknowledged.insert(title, reply.id());
-    }
-    let tickets = all_tickets(&http, &base, &admin).await;
+    let after = ("after the outage", 5);
+    file_acknowledged(http, base, admin, member_b, after, &mut acknowledged).await;
+    let tickets = all_tickets(http, base, admin).await;
     assert_each_acknowledged_ticket_once(&tickets, &acknowledged);
-    assert_statistics_match(&http, &base, &admin, &tickets).await;
-    drop(service);
+    assert_statistics_match(http, base, admin, &tickets).await;
+    drop(site);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1067,10 +1043,7 @@ async fn while_postgresql_is_down_the_service_answers_503_and_then_recovers_by_i
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn two_processes_on_one_database_file_each_keyed_ticket_exactly_once() {
-    let scratch = Scratch::new("twins");
-    let database = TestDatabase::create(&scratch);
-    let env = ServiceEnv::new(&database.url, &scratch.dir);
-    env.create_admin();
+    let (_scratch, _database, env) = ServiceEnv::on_a_test_database("twins");
     let first = env.start("first").await;
     let second = env.start("second").await;
     let bases = [first.base.clone(), second.base.clone()];
@@ -1199,12 +1172,9 @@ impl Drop for Frozen<'_> {
 /// the suite runs on; skipped where PostgreSQL is not installed.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn while_postgresql_is_frozen_requests_and_ready_answer_503_and_serve_again_once_thawed() {
-    let Some(bin) = postgres_binaries() else {
+    let Some(postgres) = PrivatePostgres::started().await else {
         return skipped(NO_POSTGRES_BINARIES);
     };
-    let postgres = tokio::task::spawn_blocking(move || PrivatePostgres::start(bin))
-        .await
-        .unwrap();
     let scratch = Scratch::new("frozen");
     let mut env = ServiceEnv::new(&postgres.url(), &scratch.dir);
     env.vars.push((
@@ -1212,32 +1182,18 @@ async fn while_postgresql_is_frozen_requests_and_ready_answer_503_and_serve_agai
         "2".into(),
     ));
     env.create_admin();
-    let mut service = env.start("frozen").await;
-    let http = Http::new();
-    let base = service.base.clone();
-    let admin = login(&http, &base, ADMIN_EMAIL, ADMIN_PASSWORD).await;
-    let member = create_member(&http, &base, &admin, "FROZEN").await;
+    let mut site = env.site("frozen").await;
+    let (http, base, admin) = (&site.http, &site.base, &site.admin);
+    let member = create_member(http, base, admin, "FROZEN").await;
     let mut acknowledged = HashMap::new();
-    for n in 0..3 {
-        let title = format!("before the freeze {n}");
-        let reply = file_ticket(
-            &http,
-            &base,
-            &admin,
-            &ticket_body(&title, &admin, member),
-            None,
-        )
-        .await
-        .expect("answers before the freeze")
-        .expect(201);
-        acknowledged.insert(title, reply.id());
-    }
+    let before = ("before the freeze", 3);
+    file_acknowledged(http, base, admin, member, before, &mut acknowledged).await;
 
     let frozen = Frozen(&postgres);
     postgres.signal("STOP");
     // While it is frozen: every call that needs the database answers 503 with Retry-After (an
     // answer, before the client gives up), as /ready does each time it is asked.
-    let probe = ticket_body("during the freeze", &admin, member);
+    let probe = ticket_body("during the freeze", admin, member);
     let calls: Vec<(Method, String, Option<Value>)> = vec![
         (Method::GET, TICKETS.to_string(), None),
         (Method::POST, TICKETS.to_string(), Some(probe)),
@@ -1267,61 +1223,29 @@ async fn while_postgresql_is_frozen_requests_and_ready_answer_503_and_serve_agai
             answer.unwrap_or_else(|e| panic!("{what}: no answer within {CLIENT_TIMEOUT:?}: {e:?}"));
         reply.assert_unavailable(&what);
     }
+    let frozen_now = "while PostgreSQL is frozen";
     for round in 0..3 {
-        let ready = http
-            .send(Method::GET, &format!("{base}/ready"), None, None, &[])
-            .await
-            .expect("/ready answers while PostgreSQL is frozen");
+        let ready = http.reach(base, "/ready", frozen_now).await;
         ready.assert_unavailable(&format!("/ready {round} while PostgreSQL is frozen"));
     }
-    let health = http
-        .send(Method::GET, &format!("{base}/health"), None, None, &[])
-        .await
-        .expect("/health answers while PostgreSQL is frozen");
+    let health = http.reach(base, "/health", frozen_now).await;
     assert_eq!(health.status, 200, "/health: {}", health.body);
 
     drop(frozen);
     // It recovers by itself once the server runs again.
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        let ready = http
-            .send(Method::GET, &format!("{base}/ready"), None, None, &[])
-            .await
-            .expect("/ready answers");
-        if ready.status == 200 {
-            break;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "not ready 30 s after PostgreSQL was thawed: {} {}",
-            ready.status,
-            ready.body
-        );
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
-    for n in 0..3 {
-        let title = format!("after the freeze {n}");
-        let reply = file_ticket(
-            &http,
-            &base,
-            &admin,
-            &ticket_body(&title, &admin, member),
-            None,
-        )
-        .await
-        .expect("answers after the freeze")
-        .expect(201);
-        acknowledged.insert(title, reply.id());
-    }
-    let tickets = all_tickets(&http, &base, &admin).await;
+    http.wait_until_ready(base, 30, "PostgreSQL was thawed", String::new)
+        .await;
+    let after = ("after the freeze", 3);
+    file_acknowledged(http, base, admin, member, after, &mut acknowledged).await;
+    let tickets = all_tickets(http, base, admin).await;
     // The filing answered 503 may or may not have been made: 503 promises neither.
     let tickets: Vec<Value> = tickets
         .into_iter()
         .filter(|t| t["title"] != "during the freeze")
         .collect();
     assert_each_acknowledged_ticket_once(&tickets, &acknowledged);
-    assert!(service.is_alive(), "the service died");
-    drop(service);
+    assert!(site.service.is_alive(), "the service died");
+    drop(site);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1331,13 +1255,12 @@ async fn while_postgresql_is_frozen_requests_and_ready_answer_503_and_serve_agai
 /// backend the suite runs on; skipped where PostgreSQL is not installed.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn started_while_postgresql_is_down_the_service_answers_503_and_serves_once_it_comes() {
-    let Some(bin) = postgres_binaries() else {
+    let Some(postgres) = PrivatePostgres::started().await else {
         return skipped(NO_POSTGRES_BINARIES);
     };
-    let postgres = tokio::task::spawn_blocking(move || {
-        let postgres = PrivatePostgres::start(bin);
-        postgres.pg_ctl_stop();
-        postgres
+    tokio::task::spawn_blocking({
+        let postgres = postgres.clone();
+        move || postgres.pg_ctl_stop()
     })
     .await
     .unwrap();
@@ -1347,51 +1270,25 @@ async fn started_while_postgresql_is_down_the_service_answers_503_and_serves_onc
     let mut service = env.start("late-db").await;
     let http = Http::new();
     let base = service.base.clone();
-    let ready = http
-        .send(Method::GET, &format!("{base}/ready"), None, None, &[])
-        .await
-        .expect("/ready answers while PostgreSQL is down");
+    let down = "while PostgreSQL is down";
+    let ready = http.reach(&base, "/ready", down).await;
     ready.assert_unavailable("/ready before PostgreSQL came");
-    let login_body = json!({"email": "admin@helpdesk.local", "password": "whatever-it-is"});
-    let reply = http
-        .send(
-            Method::POST,
-            &format!("{base}/api/v1/auth/login"),
-            None,
-            Some(&login_body),
-            &[],
-        )
+    let reply = http.try_login(&base, "admin@helpdesk.local", "whatever-it-is", down);
+    reply
         .await
-        .expect("login answers while PostgreSQL is down");
-    reply.assert_unavailable("login before PostgreSQL came");
+        .assert_unavailable("login before PostgreSQL came");
     assert!(
         service.is_alive(),
         "the service stopped without its database"
     );
 
-    let cluster = Arc::new(postgres);
-    let starting = cluster.clone();
+    let starting = postgres.clone();
     tokio::task::spawn_blocking(move || starting.pg_ctl_start())
         .await
         .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        let ready = http
-            .send(Method::GET, &format!("{base}/ready"), None, None, &[])
-            .await
-            .expect("/ready answers");
-        if ready.status == 200 {
-            break;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "not ready 30 s after PostgreSQL came: {} {}\n{}",
-            ready.status,
-            ready.body,
-            service.log_text()
-        );
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
+    let log = || format!("\n{}", service.log_text());
+    http.wait_until_ready(&base, 30, "PostgreSQL came", log)
+        .await;
     // Migrated, and the first start's admin created, as on a start with the database there.
     let file = std::fs::read_to_string(scratch.dir.join("initial-admin-password.txt"))
         .expect("the first admin's password file");
@@ -1509,10 +1406,7 @@ async fn on_a_full_volume_sqlite_answers_503_and_is_not_ready_until_there_is_roo
     }
     let refused = refused.expect("a filing failed on the full volume");
     refused.assert_unavailable("filing on a full volume");
-    let ready = http
-        .send(Method::GET, &format!("{base}/ready"), None, None, &[])
-        .await
-        .expect("/ready answers");
+    let ready = http.reach(&base, "/ready", "on a full volume").await;
     ready.assert_unavailable("/ready on a full volume");
 
     // Room again: ready and filing by itself, nothing acknowledged lost.

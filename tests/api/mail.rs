@@ -1,90 +1,91 @@
 use crate::common;
 use crate::common::Role;
 
-use common::{SmtpSink, TestApp};
+use common::{hours_ago, sent_to, ticket, ticket_path, SmtpSink, TestApp, With};
+use helpdesk::config::Settings;
 use serde_json::json;
 
-async fn app_with_mail(sink: &SmtpSink) -> TestApp {
+/// A service that mails through `sink`, looking at its outbox every 50 ms, with settings
+/// adjusted by `tune`.
+async fn app_mailing_through(sink: &SmtpSink, tune: impl FnOnce(&mut Settings)) -> TestApp {
     let url = sink.url();
     TestApp::spawn_with(move |s| {
         s.mail.smtp_url = Some(url);
         s.mail.poll_interval_ms = 50;
-        s.mail.max_backoff_seconds = 1;
+        tune(s);
     })
     .await
 }
 
-#[tokio::test]
-async fn the_requester_hears_when_a_ticket_is_filed_answered_and_resolved() {
+async fn app_with_mail(sink: &SmtpSink) -> TestApp {
+    app_mailing_through(sink, |s| s.mail.max_backoff_seconds = 1).await
+}
+
+/// A service mailing through `sink` that looks for tickets past their time every second, open
+/// at all hours so that the clock runs whenever the test does.
+async fn app_watching_the_clock(sink: &SmtpSink) -> TestApp {
+    app_mailing_through(sink, |s| {
+        s.mail.overdue_scan_seconds = 1;
+        common::open_all_hours(s);
+    })
+    .await
+}
+
+/// A running SMTP server, a service mailing through it, a member of that code and a hotline
+/// operator.
+async fn mailing_desk(code: &str) -> (SmtpSink, TestApp, i64, common::TestUser) {
     let sink = SmtpSink::start().await;
     let app = app_with_mail(&sink).await;
-    let member = app.create_member("ARCUEIL").await;
+    let member = app.create_member(code).await;
     let hotline = app.staff(Role::Hotline).await;
+    (sink, app, member, hotline)
+}
 
-    let ticket = app
-        .post(
-            "/api/v1/tickets",
-            &hotline.token,
-            json!({"title": "Imprimante du 2e étage", "description": "bourrage", "member_id": member,
-                   "requester_name": "Mme Durand", "requester_email": "durand@arcueil.fr", "channel": "phone"}),
-        )
-        .await
-        .expect(201);
-    let id = ticket.id();
+/// Files a ticket of the member for a requester at that address; its id.
+async fn file_for(app: &TestApp, token: &str, member: i64, title: &str, address: &str) -> i64 {
+    let body = ticket(title, member).with(json!({"requester_email": address}));
+    app.file(token, body).await.expect(201).id()
+}
+
+/// Waits a moment, then the messages received: a message sent twice would be among them.
+async fn mail_a_moment_later(sink: &SmtpSink, millis: u64) -> Vec<common::ReceivedMail> {
+    tokio::time::sleep(std::time::Duration::from_millis(millis)).await;
+    sink.messages()
+}
+
+#[tokio::test]
+async fn the_requester_hears_when_a_ticket_is_filed_answered_and_resolved() {
+    let (sink, app, member, hotline) = mailing_desk("ARCUEIL").await;
+
+    let filing = ticket("Imprimante du 2e étage", member).with(json!({
+        "description": "bourrage", "requester_name": "Mme Durand",
+        "requester_email": "durand@arcueil.fr", "channel": "phone"}));
+    let id = app.file(&hotline.token, filing).await.expect(201).id();
     let mail = sink.wait_for(1).await;
     assert_eq!(mail.len(), 1);
     assert_eq!(mail[0].recipients, vec!["durand@arcueil.fr"]);
-    assert!(
-        mail[0].subject.contains(&format!("[Ticket #{id}]")),
-        "{}",
-        mail[0].subject
-    );
-    assert!(
-        mail[0].subject.contains("Demande enregistrée"),
-        "{}",
-        mail[0].subject
-    );
+    mail[0].assert_subject_has(&format!("[Ticket #{id}]"));
+    mail[0].assert_subject_has("Demande enregistrée");
     assert!(mail[0].text.contains("Imprimante du 2e étage"));
     assert!(mail[0].html.contains("<p>") && mail[0].html.contains("Imprimante du 2e étage"));
 
     // An internal note tells the requester nothing; a public answer does.
-    app.post(
-        &format!("/api/v1/tickets/{id}/comments"),
-        &hotline.token,
-        json!({"body": "voir stock", "internal": true}),
-    )
-    .await
-    .expect(201);
-    app.post(
-        &format!("/api/v1/tickets/{id}/comments"),
-        &hotline.token,
-        json!({"body": "Un technicien passe demain."}),
-    )
-    .await
-    .expect(201);
+    let note = json!({"body": "voir stock", "internal": true});
+    app.comment(id, &hotline.token, note).await.expect(201);
+    let answer = json!({"body": "Un technicien passe demain."});
+    app.comment(id, &hotline.token, answer).await.expect(201);
     let mail = sink.wait_for(2).await;
     assert_eq!(mail.len(), 2);
-    assert!(
-        mail[1].subject.contains("Nouvelle réponse"),
-        "{}",
-        mail[1].subject
-    );
+    mail[1].assert_subject_has("Nouvelle réponse");
     assert!(mail[1].text.contains("Un technicien passe demain."));
     assert!(!mail.iter().any(|m| m.text.contains("voir stock")));
 
-    app.patch(
-        &format!("/api/v1/tickets/{id}"),
-        &hotline.token,
-        json!({"status": "resolved"}),
-    )
-    .await
-    .expect(200);
+    let resolving = json!({"status": "resolved"});
+    app.change(id, &hotline.token, resolving).await.expect(200);
     let mail = sink.wait_for(3).await;
     assert_eq!(mail.len(), 3);
     assert_eq!(mail[2].recipients, vec!["durand@arcueil.fr"]);
-    assert!(mail[2]
-        .subject
-        .contains(&format!("[Ticket #{id}] Demande résolue")));
+    mail[2].assert_subject_has(&format!("[Ticket #{id}] Demande résolue"));
 }
 
 #[tokio::test]
@@ -94,56 +95,36 @@ async fn the_technician_hears_of_an_assignment_and_an_agent_of_their_own_ticket(
     let member = app.create_member("IVRY").await;
     let agent = app.agent_of(member).await;
     let technician = app.staff(Role::Technician).await;
-    let ticket = app
-        .file_ticket(&agent.token, None, "Session Windows bloquée")
-        .await
-        .expect(201);
-    app.post(
-        &format!("/api/v1/tickets/{}/assign", ticket.id()),
-        &app.admin.token,
-        json!({"technician_id": technician.id}),
-    )
-    .await
-    .expect(200);
+    let ticket = app.filed(&agent.token, None, "Session Windows bloquée");
+    let ticket = ticket.await;
+    let assigned = app.assign(ticket, &app.admin.token, technician.id);
+    assigned.await.expect(200);
     let mail = sink.wait_for(2).await;
     assert_eq!(mail.len(), 2);
-    let to_agent = mail
-        .iter()
-        .find(|m| m.recipients == vec![agent.email.clone()])
+    let to_agent = *sent_to(&mail, &agent.email)
+        .first()
         .expect("mail to the agent");
     assert!(to_agent.subject.contains("Session Windows bloquée"));
-    let to_technician = mail
-        .iter()
-        .find(|m| m.recipients == vec![technician.email.clone()])
+    let to_technician = *sent_to(&mail, &technician.email)
+        .first()
         .expect("mail to the technician");
     assert!(to_technician
         .subject
-        .contains(&format!("[Ticket #{}] Attribué", ticket.id())));
+        .contains(&format!("[Ticket #{ticket}] Attribué")));
     assert!(to_technician.text.contains("Member IVRY"));
 }
 
 #[tokio::test]
 async fn no_mail_goes_to_a_requester_without_an_address() {
-    let sink = SmtpSink::start().await;
-    let app = app_with_mail(&sink).await;
-    let member = app.create_member("GENTILLY").await;
-    let hotline = app.staff(Role::Hotline).await;
-    let ticket = app
-        .file_ticket(&hotline.token, Some(member), "Appel sans adresse")
-        .await
-        .expect(201);
-    app.patch(
-        &format!("/api/v1/tickets/{}", ticket.id()),
-        &hotline.token,
-        json!({"status": "resolved"}),
-    )
-    .await
-    .expect(200);
-    let outbox = app
-        .get("/api/v1/outbox", &app.admin.token)
+    let (sink, app, member, hotline) = mailing_desk("GENTILLY").await;
+    let ticket = app.filed(&hotline.token, Some(member), "Appel sans adresse");
+    let ticket = ticket.await;
+    let resolving = json!({"status": "resolved"});
+    app.change(ticket, &hotline.token, resolving)
         .await
         .expect(200);
-    assert_eq!(outbox.body["items"].as_array().unwrap().len(), 0);
+    let outbox = app.outbox("").await;
+    assert_eq!(outbox.items().len(), 0);
     assert!(sink.messages().is_empty());
 }
 
@@ -155,25 +136,14 @@ async fn messages_wait_while_the_smtp_server_is_down_and_arrive_once_when_it_is_
     let hotline = app.staff(Role::Hotline).await;
     let mut ids = Vec::new();
     for n in 0..3 {
-        let ticket = app
-            .post(
-                "/api/v1/tickets",
-                &hotline.token,
-                json!({"title": format!("Panne {n}"), "description": "", "member_id": member,
-                       "requester_email": format!("agent{n}@vitry.fr")}),
-            )
-            .await
-            .expect(201);
-        ids.push(ticket.id());
+        let (title, address) = (format!("Panne {n}"), format!("agent{n}@vitry.fr"));
+        ids.push(file_for(&app, &hotline.token, member, &title, &address).await);
     }
     // Nobody listens: the messages are tried, fail, and wait.
     let mut failing = false;
     for _ in 0..100 {
-        let outbox = app
-            .get("/api/v1/outbox?status=failing", &app.admin.token)
-            .await
-            .expect(200);
-        if outbox.body["items"].as_array().unwrap().len() == 3 {
+        let outbox = app.outbox("?status=failing").await;
+        if outbox.items().len() == 3 {
             failing = true;
             let item = &outbox.body["items"][0];
             assert!(item["attempts"].as_i64().unwrap() >= 1);
@@ -196,16 +166,10 @@ async fn messages_wait_while_the_smtp_server_is_down_and_arrive_once_when_it_is_
         assert_eq!(arrived[0].recipients, vec![format!("agent{n}@vitry.fr")]);
     }
     // Give the worker time to send anything twice, if it would.
-    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
-    assert_eq!(sink.messages().len(), 3);
-    let sent = app
-        .get("/api/v1/outbox?status=sent", &app.admin.token)
-        .await
-        .expect(200);
-    assert_eq!(sent.body["items"].as_array().unwrap().len(), 3);
-    let metrics = app
-        .call(reqwest::Method::GET, "/metrics", None, None, &[])
-        .await;
+    assert_eq!(mail_a_moment_later(&sink, 1500).await.len(), 3);
+    let sent = app.outbox("?status=sent").await;
+    assert_eq!(sent.items().len(), 3);
+    let metrics = app.anonymous("/metrics").await;
     assert!(metrics
         .body
         .as_str()
@@ -219,22 +183,19 @@ async fn queued_mail_survives_a_restart() {
     let mut app = app_with_mail(&sink).await;
     let member = app.create_member("SAF94").await;
     let hotline = app.staff(Role::Hotline).await;
-    let ticket = app
-        .post(
-            "/api/v1/tickets",
-            &hotline.token,
-            json!({"title": "Avant redémarrage", "description": "", "member_id": member,
-                   "requester_email": "x@saf94.fr"}),
-        )
-        .await
-        .expect(201);
+    let id = file_for(
+        &app,
+        &hotline.token,
+        member,
+        "Avant redémarrage",
+        "x@saf94.fr",
+    )
+    .await;
     app.restart().await;
     sink.resume().await;
     let mail = sink.wait_for(1).await;
     assert_eq!(mail.len(), 1);
-    assert!(mail[0]
-        .subject
-        .contains(&format!("[Ticket #{}]", ticket.id())));
+    assert!(mail[0].subject.contains(&format!("[Ticket #{id}]")));
 }
 
 #[tokio::test]
@@ -252,40 +213,27 @@ async fn two_service_processes_on_one_database_send_each_message_once() {
         } else {
             second_base.clone()
         };
-        let client = client.clone();
-        let token = hotline.token.clone();
+        let request = client
+            .post(format!("{base}/api/v1/tickets"))
+            .bearer_auth(&hotline.token)
+            .json(
+                &ticket(&format!("Demande {n}"), member)
+                    .with(json!({"requester_email": format!("r{n}@opaly.fr")})),
+            );
         tasks.push(tokio::spawn(async move {
-            let response = client
-                .post(format!("{base}/api/v1/tickets"))
-                .bearer_auth(token)
-                .json(
-                    &json!({"title": format!("Demande {n}"), "description": "", "member_id": member,
-                              "requester_email": format!("r{n}@opaly.fr")}),
-                )
-                .send()
-                .await
-                .unwrap();
-            assert_eq!(response.status(), 201);
+            assert_eq!(request.send().await.unwrap().status(), 201);
         }));
     }
     for task in tasks {
         task.await.unwrap();
     }
     let mail = sink.wait_for(20).await;
-    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
-    let mail_after = sink.messages();
+    let mail_after = mail_a_moment_later(&sink, 1500).await;
     assert_eq!(mail.len(), 20);
     assert_eq!(mail_after.len(), 20, "no message sent twice");
     for n in 0..20 {
         let to = format!("r{n}@opaly.fr");
-        assert_eq!(
-            mail_after
-                .iter()
-                .filter(|m| m.recipients == vec![to.clone()])
-                .count(),
-            1,
-            "{to}"
-        );
+        assert_eq!(sent_to(&mail_after, &to).len(), 1, "{to}");
     }
     second.stop(false).await;
 }
@@ -293,55 +241,24 @@ async fn two_service_processes_on_one_database_send_each_message_once() {
 #[tokio::test]
 async fn hotline_and_managers_hear_of_a_ticket_not_taken_in_charge_in_time() {
     let sink = SmtpSink::start().await;
-    let url = sink.url();
-    let app = TestApp::spawn_with(move |s| {
-        s.mail.smtp_url = Some(url);
-        s.mail.poll_interval_ms = 50;
-        s.mail.overdue_scan_seconds = 1;
-        // Open at all hours, so that the clock runs whenever the test does.
-        for day in [
-            &mut s.calendar.monday,
-            &mut s.calendar.tuesday,
-            &mut s.calendar.wednesday,
-            &mut s.calendar.thursday,
-            &mut s.calendar.friday,
-            &mut s.calendar.saturday,
-            &mut s.calendar.sunday,
-        ] {
-            *day = "00:00-23:59".into();
-        }
-    })
-    .await;
+    let app = app_watching_the_clock(&sink).await;
     let member = app.create_member("TAV").await;
     let hotline = app.staff(Role::Hotline).await;
     let manager = app.staff(Role::Manager).await;
     let technician = app.staff(Role::Technician).await;
-    let late = app
-        .post("/api/v1/tickets", &hotline.token, json!({"title": "Serveur arrêté", "description": "", "member_id": member, "priority": 1}))
-        .await
-        .expect(201);
-    let on_time = app
-        .post(
-            "/api/v1/tickets",
-            &hotline.token,
-            json!({"title": "Souris", "description": "", "member_id": member, "priority": 4}),
-        )
-        .await
-        .expect(201);
+    let urgent = ticket("Serveur arrêté", member).with(json!({"priority": 1}));
+    let late = app.file(&hotline.token, urgent).await.expect(201).id();
+    let minor = ticket("Souris", member).with(json!({"priority": 4}));
+    let on_time = app.file(&hotline.token, minor).await.expect(201).id();
     // The critical ticket was filed two hours ago: far past its 30 minutes.
-    let past = (chrono::Utc::now() - chrono::Duration::hours(2))
-        .naive_utc()
-        .format("%Y-%m-%d %H:%M:%S")
-        .to_string();
+    let past = hours_ago(2);
     app.execute_sql(&format!(
-        "UPDATE tickets SET created_at = '{past}' WHERE id = {}",
-        late.id()
+        "UPDATE tickets SET created_at = '{past}' WHERE id = {late}"
     ))
     .await;
 
     let mail = sink.wait_for(2).await;
-    tokio::time::sleep(std::time::Duration::from_millis(2500)).await;
-    let mail_after = sink.messages();
+    let mail_after = mail_a_moment_later(&sink, 2500).await;
     assert_eq!(mail.len(), 2);
     assert_eq!(mail_after.len(), 2, "alerted once only");
     let mut recipients: Vec<String> = mail_after
@@ -356,17 +273,13 @@ async fn hotline_and_managers_hear_of_a_ticket_not_taken_in_charge_in_time() {
         "not the technician {}",
         technician.email
     );
-    assert!(mail_after
-        .iter()
-        .all(|m| m.subject.contains(&format!("[Ticket #{}]", late.id()))));
+    let about = |id: i64| format!("[Ticket #{id}]");
+    assert!(mail_after.iter().all(|m| m.subject.contains(&about(late))));
     assert!(!mail_after
         .iter()
-        .any(|m| m.subject.contains(&format!("[Ticket #{}]", on_time.id()))));
+        .any(|m| m.subject.contains(&about(on_time))));
 
-    let ticket = app
-        .get(&format!("/api/v1/tickets/{}", late.id()), &hotline.token)
-        .await
-        .expect(200);
+    let ticket = app.read(&ticket_path(late), &hotline.token).await;
     let acknowledge = &ticket.body["service_level"]["acknowledge"];
     assert_eq!(acknowledge["target_minutes"], 30);
     assert_eq!(acknowledge["met"], false);
@@ -375,8 +288,7 @@ async fn hotline_and_managers_hear_of_a_ticket_not_taken_in_charge_in_time() {
 
 #[tokio::test]
 async fn only_admins_read_the_outbox() {
-    let app = TestApp::spawn().await;
-    let manager = app.staff(Role::Manager).await;
+    let (app, manager) = TestApp::with_staff(Role::Manager).await;
     let answer = app.get("/api/v1/outbox", &manager.token).await;
     assert_eq!(answer.status, 403);
     let bad = app
@@ -387,16 +299,8 @@ async fn only_admins_read_the_outbox() {
 
 /// The outbox's messages, newest first.
 async fn outbox(app: &TestApp, query: &str) -> Vec<serde_json::Value> {
-    app.get(
-        &format!("/api/v1/outbox?limit=100{query}"),
-        &app.admin.token,
-    )
-    .await
-    .expect(200)
-    .body["items"]
-        .as_array()
-        .unwrap()
-        .clone()
+    let outbox = app.outbox(&format!("?limit=100{query}")).await;
+    outbox.items().clone()
 }
 
 #[tokio::test]
@@ -405,10 +309,7 @@ async fn a_slow_smtp_server_gets_each_message_once_from_two_processes() {
     // its message for as long as its delivery goes on, and the other process never sends it.
     let delay = std::time::Duration::from_secs(3);
     let sink = SmtpSink::start_slow(delay).await;
-    let url = sink.url();
-    let app = TestApp::spawn_with(move |s| {
-        s.mail.smtp_url = Some(url);
-        s.mail.poll_interval_ms = 50;
+    let app = app_mailing_through(&sink, |s| {
         s.mail.max_backoff_seconds = 1;
         s.mail.lease_seconds = 2;
     })
@@ -417,14 +318,8 @@ async fn a_slow_smtp_server_gets_each_message_once_from_two_processes() {
     let member = app.create_member("LENT").await;
     let hotline = app.staff(Role::Hotline).await;
     for n in 0..8 {
-        app.post(
-            "/api/v1/tickets",
-            &hotline.token,
-            json!({"title": format!("Lent {n}"), "description": "", "member_id": member,
-                   "requester_email": format!("r{n}@lent.fr")}),
-        )
-        .await
-        .expect(201);
+        let (title, address) = (format!("Lent {n}"), format!("r{n}@lent.fr"));
+        file_for(&app, &hotline.token, member, &title, &address).await;
     }
     let mut all_sent = false;
     for _ in 0..600 {
@@ -461,20 +356,13 @@ async fn a_slow_smtp_server_gets_each_message_once_from_two_processes() {
     let mut deliveries = Vec::new();
     for n in 0..8 {
         let to = format!("r{n}@lent.fr");
-        let received = mail
-            .iter()
-            .filter(|m| m.recipients == vec![to.clone()])
-            .count();
+        let received = sent_to(&mail, &to).len();
         let item = items
             .iter()
             .find(|i| i["recipient"] == to)
             .expect("in the outbox");
-        deliveries.push((
-            to,
-            received,
-            item["attempts"].clone(),
-            item["status"].clone(),
-        ));
+        let (attempts, status) = (item["attempts"].clone(), item["status"].clone());
+        deliveries.push((to, received, attempts, status));
     }
     // What the server received is what the outbox shows: one attempt, one delivery each.
     for (to, received, attempts, status) in &deliveries {
@@ -492,44 +380,14 @@ async fn a_slow_smtp_server_gets_each_message_once_from_two_processes() {
 async fn taken_in_charge_alerts_are_raised_while_the_smtp_server_never_answers() {
     // The server holds every message for an hour: the sender waits on it until its timeout.
     let sink = SmtpSink::start_slow(std::time::Duration::from_secs(3600)).await;
-    let url = sink.url();
-    let app = TestApp::spawn_with(move |s| {
-        s.mail.smtp_url = Some(url);
-        s.mail.poll_interval_ms = 50;
-        s.mail.overdue_scan_seconds = 1;
-        for day in [
-            &mut s.calendar.monday,
-            &mut s.calendar.tuesday,
-            &mut s.calendar.wednesday,
-            &mut s.calendar.thursday,
-            &mut s.calendar.friday,
-            &mut s.calendar.saturday,
-            &mut s.calendar.sunday,
-        ] {
-            *day = "00:00-23:59".into();
-        }
-    })
-    .await;
+    let app = app_watching_the_clock(&sink).await;
     let member = app.create_member("MUET").await;
     let hotline = app.staff(Role::Hotline).await;
-    let critical = app
-        .post(
-            "/api/v1/tickets",
-            &hotline.token,
-            json!({"title": "Serveur arrêté", "description": "", "member_id": member, "priority": 1}),
-        )
-        .await
-        .expect(201)
-        .id();
+    let urgent = ticket("Serveur arrêté", member).with(json!({"priority": 1}));
+    let critical = app.file(&hotline.token, urgent).await.expect(201).id();
     for n in 0..3 {
-        app.post(
-            "/api/v1/tickets",
-            &hotline.token,
-            json!({"title": format!("Demande {n}"), "description": "", "member_id": member,
-                   "requester_email": format!("r{n}@muet.fr")}),
-        )
-        .await
-        .expect(201);
+        let (title, address) = (format!("Demande {n}"), format!("r{n}@muet.fr"));
+        file_for(&app, &hotline.token, member, &title, &address).await;
     }
     let mut held = false;
     for _ in 0..200 {
@@ -542,10 +400,7 @@ async fn taken_in_charge_alerts_are_raised_while_the_smtp_server_never_answers()
     assert!(held, "the server holds the first message");
 
     // The critical ticket was filed two hours ago: far past its 30 minutes.
-    let past = (chrono::Utc::now() - chrono::Duration::hours(2))
-        .naive_utc()
-        .format("%Y-%m-%d %H:%M:%S")
-        .to_string();
+    let past = hours_ago(2);
     app.execute_sql(&format!(
         "UPDATE tickets SET created_at = '{past}' WHERE id = {critical}"
     ))

@@ -3,28 +3,16 @@
 use crate::common;
 use crate::common::Role;
 
-use chrono::Datelike;
-use common::{Answer, TestApp, TestUser, ADMIN_EMAIL, ADMIN_PASSWORD, PASSWORD};
+use common::{
+    holds_a_secret, this_year, ticket, ticket_path, user_path, Answer, TestApp, TestUser, With,
+    ADMIN_EMAIL, ADMIN_PASSWORD, PASSWORD,
+};
 use reqwest::Method;
 use serde_json::{json, Value};
 
 // ---------------------------------------------------------------------------------------------
 // Helpers
 // ---------------------------------------------------------------------------------------------
-
-#[track_caller]
-fn assert_problem(answer: &Answer, status: u16, code: &str) {
-    assert_eq!(answer.status.as_u16(), status, "body: {}", answer.body);
-    assert!(answer.is_problem(), "not a problem: {:?}", answer.headers);
-    assert_eq!(answer.code(), code, "body: {}", answer.body);
-}
-
-fn items(answer: &Answer) -> Vec<Value> {
-    answer.body["items"]
-        .as_array()
-        .unwrap_or_else(|| panic!("no items in {}", answer.body))
-        .clone()
-}
 
 fn export_path(user_id: i64) -> String {
     format!("/api/v1/users/{user_id}/export")
@@ -38,34 +26,28 @@ fn requester_path(ticket_id: i64) -> String {
     format!("/api/v1/tickets/{ticket_id}/anonymize-requester")
 }
 
-async fn audit(app: &TestApp, query: &str) -> Vec<Value> {
-    items(
-        &app.get(&format!("/api/v1/audit{query}"), &app.admin.token)
-            .await
-            .expect(200),
-    )
+/// Anonymizes a user, as the admin.
+async fn anonymize(app: &TestApp, user_id: i64) -> Answer {
+    app.post(&anonymize_path(user_id), &app.admin.token, json!({}))
+        .await
 }
 
-fn paris_today() -> chrono::NaiveDate {
-    chrono::Utc::now()
-        .with_timezone(&chrono_tz::Europe::Paris)
-        .date_naive()
-}
-
-fn this_year() -> i32 {
-    paris_today().year()
+/// Anonymizes a ticket's requester, as the admin.
+async fn anonymize_requester(app: &TestApp, ticket_id: i64) -> Answer {
+    app.post(&requester_path(ticket_id), &app.admin.token, json!({}))
+        .await
 }
 
 /// Every statistic a year's report is made of, as the API gives it.
 async fn statistics(app: &TestApp, year: i32) -> Vec<Value> {
     let mut figures = Vec::new();
-    for path in [
-        format!("/api/v1/stats/tickets-by-member?year={year}&origin=all"),
-        format!("/api/v1/stats/seasonality?year={year}&origin=all"),
-        format!("/api/v1/stats/work-days?year={year}"),
-        format!("/api/v1/stats/hotline-allocation?year={year}"),
+    for query in [
+        format!("tickets-by-member?year={year}&origin=all"),
+        format!("seasonality?year={year}&origin=all"),
+        format!("work-days?year={year}"),
+        format!("hotline-allocation?year={year}"),
     ] {
-        figures.push(app.get(&path, &app.admin.token).await.expect(200).body);
+        figures.push(app.stats(&query, &app.admin.token).await.body);
     }
     figures
 }
@@ -88,60 +70,27 @@ const PHONE: &str = "01 23 45 67 89";
 async fn story(app: &TestApp) -> Story {
     let member = app.create_member("PRIV").await;
     let agent = app.agent_of(member).await;
-    let agent_name = app
-        .get(&format!("/api/v1/users/{}", agent.id), &app.admin.token)
-        .await
-        .expect(200)
-        .body["name"]
+    let agent_name = app.admin_reads(&user_path(agent.id)).await["name"]
         .as_str()
         .unwrap()
         .to_string();
     let hotline = app.staff(Role::Hotline).await;
     let technician = app.staff(Role::Technician).await;
 
-    let filed_by_agent = app
-        .file_ticket(&agent.token, None, "Printer jammed")
-        .await
-        .expect(201)
-        .id();
-    let filed_for_agent = app
-        .post(
-            "/api/v1/tickets",
-            &hotline.token,
-            json!({"title": "Mailbox full", "description": "Called in, very polite",
-                   "member_id": member, "requester_name": agent_name,
-                   "requester_email": agent.email, "requester_phone": PHONE}),
-        )
-        .await
-        .expect(201)
-        .id();
-    let comment = app
-        .post(
-            &format!("/api/v1/tickets/{filed_by_agent}/comments"),
-            &agent.token,
-            json!({"body": "Still jammed this morning"}),
-        )
-        .await
-        .expect(201)
-        .id();
-    app.post(
-        &format!("/api/v1/tickets/{filed_by_agent}/assign"),
-        &app.admin.token,
-        json!({"technician_id": technician.id}),
-    )
-    .await
-    .expect(200);
-    let work_log = app
-        .post(
-            "/api/v1/work-logs",
-            &technician.token,
-            json!({"member_id": member, "date": paris_today().to_string(),
-                   "kind": "on_site", "days": 0.5, "ticket_id": filed_by_agent,
-                   "note": "Replaced the roller"}),
-        )
-        .await
-        .expect(201)
-        .id();
+    let filed_by_agent = app.filed(&agent.token, None, "Printer jammed").await;
+    let filing = ticket("Mailbox full", member).with(json!({
+        "description": "Called in, very polite", "requester_name": agent_name,
+        "requester_email": agent.email, "requester_phone": PHONE}));
+    let filed_for_agent = app.file(&hotline.token, filing).await.expect(201).id();
+    let comment = json!({"body": "Still jammed this morning"});
+    let comment = app.comment(filed_by_agent, &agent.token, comment).await;
+    let comment = comment.expect(201).id();
+    let assigned = app.assign(filed_by_agent, &app.admin.token, technician.id);
+    assigned.await.expect(200);
+    let work = json!({"member_id": member, "date": common::paris_today().to_string(),
+                      "kind": "on_site", "days": 0.5, "ticket_id": filed_by_agent,
+                      "note": "Replaced the roller"});
+    let work_log = app.log_work(&technician.token, work).await.expect(201).id();
     Story {
         member,
         agent,
@@ -155,25 +104,24 @@ async fn story(app: &TestApp) -> Story {
 }
 
 fn ids(values: &Value) -> Vec<i64> {
-    values
-        .as_array()
-        .unwrap_or_else(|| panic!("not a list: {values}"))
-        .iter()
-        .map(|v| v["id"].as_i64().unwrap())
-        .collect()
+    common::ids(
+        values
+            .as_array()
+            .unwrap_or_else(|| panic!("not a list: {values}")),
+    )
 }
 
-/// No field of the JSON value names a password or a hash, and no text holds one.
-fn has_secret(value: &Value) -> bool {
-    match value {
-        Value::Object(map) => map.iter().any(|(key, value)| {
-            let key = key.to_lowercase();
-            key.contains("password") || key.contains("hash") || has_secret(value)
-        }),
-        Value::Array(values) => values.iter().any(has_secret),
-        Value::String(text) => text.contains("$argon2") || text.contains(PASSWORD),
-        _ => false,
+/// The ticket names no requester any more: no name, e-mail or phone.
+#[track_caller]
+fn assert_no_requester(ticket: &Value, which: &str) {
+    for field in ["requester_name", "requester_email", "requester_phone"] {
+        assert_eq!(ticket[field], Value::Null, "{field} of {which}");
     }
+}
+
+/// A field of the JSON value names a password or a hash, or a text holds one.
+fn has_secret(value: &Value) -> bool {
+    holds_a_secret(value, &["$argon2", PASSWORD])
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -182,14 +130,9 @@ fn has_secret(value: &Value) -> bool {
 
 #[tokio::test]
 async fn only_an_admin_may_export_anonymize_or_read_the_audit_log() {
-    let app = TestApp::spawn().await;
-    let member = app.create_member("ROLES").await;
+    let (app, member) = TestApp::with_member("ROLES").await;
     let target = app.agent_of(member).await;
-    let ticket = app
-        .file_ticket(&target.token, None, "mine")
-        .await
-        .expect(201)
-        .id();
+    let ticket = app.filed(&target.token, None, "mine").await;
     for role in ["agent", "hotline", "technician", "manager"] {
         let caller = app.user(role, (role == "agent").then_some(member)).await;
         let token = caller.token.as_str();
@@ -200,25 +143,23 @@ async fn only_an_admin_may_export_anonymize_or_read_the_audit_log() {
             app.get("/api/v1/audit", token).await,
         ];
         for answer in &answers {
-            assert_problem(answer, 403, "forbidden");
+            answer.assert_problem(403, "forbidden");
         }
     }
     for answer in [
-        app.call(Method::GET, &export_path(target.id), None, None, &[])
-            .await,
+        app.anonymous(&export_path(target.id)).await,
         app.call(Method::POST, &anonymize_path(target.id), None, None, &[])
             .await,
         app.call(Method::POST, &requester_path(ticket), None, None, &[])
             .await,
-        app.call(Method::GET, "/api/v1/audit", None, None, &[])
-            .await,
+        app.anonymous("/api/v1/audit").await,
     ] {
-        assert_problem(&answer, 401, "unauthorized");
+        answer.assert_unauthorized();
     }
 
     // Nothing happened to the person.
     app.login(&target.email, PASSWORD).await.expect(200);
-    let exports = audit(&app, "?action=user_exported").await;
+    let exports = app.audit("?action=user_exported").await;
     assert!(exports.is_empty(), "{exports:?}");
 }
 
@@ -227,19 +168,15 @@ async fn an_unknown_user_or_ticket_is_404() {
     let app = TestApp::spawn().await;
     let admin = app.admin.token.as_str();
     for path in [export_path(999_999), "/api/v1/users/abc/export".into()] {
-        assert_problem(&app.get(&path, admin).await, 404, "not_found");
+        app.get(&path, admin).await.assert_problem(404, "not_found");
     }
-    assert_problem(
-        &app.post(&anonymize_path(999_999), admin, json!({})).await,
-        404,
-        "not_found",
-    );
-    assert_problem(
-        &app.post(&requester_path(999_999), admin, json!({})).await,
-        404,
-        "not_found",
-    );
-    assert!(audit(&app, "?action=user_anonymized").await.is_empty());
+    let unknown = 999_999;
+    anonymize(&app, unknown)
+        .await
+        .assert_problem(404, "not_found");
+    let requester = anonymize_requester(&app, unknown).await;
+    requester.assert_problem(404, "not_found");
+    assert!(app.audit("?action=user_anonymized").await.is_empty());
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -251,11 +188,7 @@ async fn an_export_holds_what_a_person_requested_wrote_and_did_and_no_password()
     let app = TestApp::spawn().await;
     let story = story(&app).await;
 
-    let export = app
-        .get(&export_path(story.agent.id), &app.admin.token)
-        .await
-        .expect(200)
-        .body;
+    let export = app.admin_reads(&export_path(story.agent.id)).await;
 
     assert_eq!(export["user"]["id"], story.agent.id);
     assert_eq!(export["user"]["email"], story.agent.email.as_str());
@@ -290,13 +223,9 @@ async fn an_export_holds_what_a_person_requested_wrote_and_did_and_no_password()
         .iter()
         .all(|m| m["recipient"] == story.agent.email.as_str()));
     // Their creation, their log-in, and this export.
-    let actions: Vec<&str> = export["audit"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["action"].as_str().unwrap())
-        .collect();
+    let actions = common::column::<String>(&export["audit"], "action");
     for action in ["user_created", "login_succeeded", "user_exported"] {
+        let action = action.to_string();
         assert!(actions.contains(&action), "no {action} in {actions:?}");
     }
     assert!(!has_secret(&export), "{export}");
@@ -307,11 +236,7 @@ async fn an_export_of_a_technician_holds_their_work_logs_and_assigned_tickets() 
     let app = TestApp::spawn().await;
     let story = story(&app).await;
 
-    let export = app
-        .get(&export_path(story.technician.id), &app.admin.token)
-        .await
-        .expect(200)
-        .body;
+    let export = app.admin_reads(&export_path(story.technician.id)).await;
 
     assert_eq!(ids(&export["work_logs"]), [story.work_log]);
     assert_eq!(export["work_logs"][0]["note"], "Replaced the roller");
@@ -321,7 +246,7 @@ async fn an_export_of_a_technician_holds_their_work_logs_and_assigned_tickets() 
     assert_eq!(export["comments"], json!([]));
     assert!(!has_secret(&export), "{export}");
 
-    let exports = audit(&app, "?action=user_exported").await;
+    let exports = app.audit("?action=user_exported").await;
     assert_eq!(exports.len(), 1);
     assert_eq!(exports[0]["subject_user_id"], story.technician.id);
     assert_eq!(exports[0]["actor_id"], app.admin.id);
@@ -336,23 +261,10 @@ async fn anonymizing_a_user_replaces_what_names_them_and_keeps_their_tickets_and
     let app = TestApp::spawn().await;
     let story = story(&app).await;
     let agent = &story.agent;
-    let ticket = |id: i64| format!("/api/v1/tickets/{id}");
-    let by_agent_before = app
-        .get(&ticket(story.filed_by_agent), &app.admin.token)
-        .await
-        .expect(200)
-        .body;
-    let for_agent_before = app
-        .get(&ticket(story.filed_for_agent), &app.admin.token)
-        .await
-        .expect(200)
-        .body;
+    let by_agent_before = app.ticket(story.filed_by_agent).await;
+    let for_agent_before = app.ticket(story.filed_for_agent).await;
 
-    let done = app
-        .post(&anonymize_path(agent.id), &app.admin.token, json!({}))
-        .await
-        .expect(200)
-        .body;
+    let done = anonymize(&app, agent.id).await.expect(200).body;
 
     let user = &done["user"];
     assert_eq!(user["id"], agent.id);
@@ -365,30 +277,20 @@ async fn anonymizing_a_user_replaces_what_names_them_and_keeps_their_tickets_and
     assert_eq!(done["comments_unsigned"], 1);
 
     // They can no longer get in, with the old token or the old password.
-    assert_problem(
-        &app.get("/api/v1/me", &agent.token).await,
-        401,
-        "unauthorized",
-    );
-    assert_problem(
-        &app.login(&agent.email, PASSWORD).await,
-        401,
-        "unauthorized",
-    );
+    app.get("/api/v1/me", &agent.token)
+        .await
+        .assert_unauthorized();
+    app.login(&agent.email, PASSWORD)
+        .await
+        .assert_unauthorized();
 
     // Tickets keep everything but the requester's details.
     for (id, before) in [
         (story.filed_by_agent, &by_agent_before),
         (story.filed_for_agent, &for_agent_before),
     ] {
-        let after = app
-            .get(&format!("/api/v1/tickets/{id}"), &app.admin.token)
-            .await
-            .expect(200)
-            .body;
-        for field in ["requester_name", "requester_email", "requester_phone"] {
-            assert_eq!(after[field], Value::Null, "{field} of {id}");
-        }
+        let after = app.ticket(id).await;
+        assert_no_requester(&after, &id.to_string());
         for field in [
             "member_id",
             "requester_id",
@@ -405,25 +307,16 @@ async fn anonymizing_a_user_replaces_what_names_them_and_keeps_their_tickets_and
     }
 
     // The comment stays, unsigned.
-    let comments = app
-        .get(
-            &format!("/api/v1/tickets/{}/comments", story.filed_by_agent),
-            &app.admin.token,
-        )
-        .await
-        .expect(200);
-    let comment = &items(&comments)[0];
+    let comments = format!("{}/comments", ticket_path(story.filed_by_agent));
+    let comments = app.read(&comments, &app.admin.token).await;
+    let comment = &comments.items()[0];
     assert_eq!(comment["id"], story.comment);
     assert_eq!(comment["body"], "Still jammed this morning");
     assert_eq!(comment["author_id"], Value::Null);
     assert_eq!(comment["author_name"], Value::Null);
 
     // Apart from the audit log, nothing held about them names them any more.
-    let mut export = app
-        .get(&export_path(agent.id), &app.admin.token)
-        .await
-        .expect(200)
-        .body;
+    let mut export = app.admin_reads(&export_path(agent.id)).await;
     export.as_object_mut().unwrap().remove("audit");
     let text = export.to_string();
     for personal in [agent.email.as_str(), story.agent_name.as_str(), PHONE] {
@@ -431,19 +324,17 @@ async fn anonymizing_a_user_replaces_what_names_them_and_keeps_their_tickets_and
     }
     assert_eq!(export["comments"], json!([]));
     // Mail to their address now goes nowhere, and what was not sent yet never will be.
-    let outbox = app
-        .get("/api/v1/outbox", &app.admin.token)
-        .await
-        .expect(200);
-    let theirs: Vec<Value> = items(&outbox)
-        .into_iter()
+    let outbox = app.outbox("").await;
+    let theirs: Vec<&Value> = outbox
+        .items()
+        .iter()
         .filter(|m| m["recipient"] == user["email"])
         .collect();
     assert_eq!(theirs.len(), 2, "{}", outbox.body);
     assert!(theirs.iter().all(|m| m["status"] == "failed"), "{theirs:?}");
     assert!(!outbox.body.to_string().contains(&agent.email));
 
-    let entries = audit(&app, "?action=user_anonymized").await;
+    let entries = app.audit("?action=user_anonymized").await;
     assert_eq!(entries.len(), 1);
     assert_eq!(entries[0]["subject_user_id"], agent.id);
     assert_eq!(entries[0]["actor_id"], app.admin.id);
@@ -455,45 +346,25 @@ async fn anonymizing_people_changes_no_statistic() {
     let story = story(&app).await;
     let year = this_year();
     let before = statistics(&app, year).await;
-    let logs_before = app
-        .get("/api/v1/work-logs", &app.admin.token)
-        .await
-        .expect(200);
+    let logs_before = app.admin_reads("/api/v1/work-logs").await;
 
     for user in [story.agent.id, story.technician.id] {
-        app.post(&anonymize_path(user), &app.admin.token, json!({}))
-            .await
-            .expect(200);
+        anonymize(&app, user).await.expect(200);
     }
 
     assert_eq!(statistics(&app, year).await, before);
-    let logs_after = app
-        .get("/api/v1/work-logs", &app.admin.token)
-        .await
-        .expect(200);
-    assert_eq!(logs_after.body, logs_before.body);
-    let ticket = app
-        .get(
-            &format!("/api/v1/tickets/{}", story.filed_by_agent),
-            &app.admin.token,
-        )
-        .await
-        .expect(200);
-    assert_eq!(ticket.body["assignee_id"], story.technician.id);
+    let logs_after = app.admin_reads("/api/v1/work-logs").await;
+    assert_eq!(logs_after, logs_before);
+    let ticket = app.ticket(story.filed_by_agent).await;
+    assert_eq!(ticket["assignee_id"], story.technician.id);
 }
 
 #[tokio::test]
 async fn anonymizing_twice_is_harmless() {
     let app = TestApp::spawn().await;
     let story = story(&app).await;
-    let first = app
-        .post(&anonymize_path(story.agent.id), &app.admin.token, json!({}))
-        .await
-        .expect(200);
-    let second = app
-        .post(&anonymize_path(story.agent.id), &app.admin.token, json!({}))
-        .await
-        .expect(200);
+    let first = anonymize(&app, story.agent.id).await.expect(200);
+    let second = anonymize(&app, story.agent.id).await.expect(200);
     assert_eq!(second.body["user"]["name"], first.body["user"]["name"]);
     assert_eq!(second.body["user"]["email"], first.body["user"]["email"]);
     assert_eq!(second.body["tickets_cleared"], 0);
@@ -503,12 +374,10 @@ async fn anonymizing_twice_is_harmless() {
 #[tokio::test]
 async fn an_admin_cannot_anonymize_themselves() {
     let app = TestApp::spawn().await;
-    let refused = app
-        .post(&anonymize_path(app.admin.id), &app.admin.token, json!({}))
-        .await;
-    assert_problem(&refused, 422, "validation_failed");
+    let refused = anonymize(&app, app.admin.id).await;
+    refused.assert_problem(422, "validation_failed");
     app.login(ADMIN_EMAIL, ADMIN_PASSWORD).await.expect(200);
-    assert!(audit(&app, "?action=user_anonymized").await.is_empty());
+    assert!(app.audit("?action=user_anonymized").await.is_empty());
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -517,30 +386,18 @@ async fn an_admin_cannot_anonymize_themselves() {
 
 #[tokio::test]
 async fn anonymizing_a_tickets_requester_removes_name_email_and_phone_and_nothing_else() {
-    let app = TestApp::spawn().await;
-    let member = app.create_member("CALLER").await;
-    let filed = app
-        .post(
-            "/api/v1/tickets",
-            &app.admin.token,
-            json!({"title": "Screen flickers", "description": "Since Monday, at the front desk",
-                   "member_id": member, "requester_name": "Jeanne Martin",
-                   "requester_email": "jeanne.martin@example.org", "requester_phone": PHONE}),
-        )
-        .await
-        .expect(201);
+    let (app, member) = TestApp::with_member("CALLER").await;
+    let filing = ticket("Screen flickers", member).with(json!({
+        "description": "Since Monday, at the front desk", "requester_name": "Jeanne Martin",
+        "requester_email": "jeanne.martin@example.org", "requester_phone": PHONE}));
+    let filed = app.file(&app.admin.token, filing).await.expect(201);
     let id = filed.id();
     let etag_before = filed.header("etag").unwrap();
 
-    let answer = app
-        .post(&requester_path(id), &app.admin.token, json!({}))
-        .await
-        .expect(200);
+    let answer = anonymize_requester(&app, id).await.expect(200);
 
     let ticket = &answer.body;
-    for field in ["requester_name", "requester_email", "requester_phone"] {
-        assert_eq!(ticket[field], Value::Null, "{field}");
-    }
+    assert_no_requester(ticket, "the ticket");
     for field in [
         "title",
         "description",
@@ -552,42 +409,31 @@ async fn anonymizing_a_tickets_requester_removes_name_email_and_phone_and_nothin
         assert_eq!(ticket[field], filed.body[field], "{field}");
     }
     assert_ne!(answer.header("etag").unwrap(), etag_before);
-    let stored = app
-        .get(&format!("/api/v1/tickets/{id}"), &app.admin.token)
-        .await
-        .expect(200);
+    let stored = app.read(&ticket_path(id), &app.admin.token).await;
     assert_eq!(stored.body["requester_email"], Value::Null);
     assert_eq!(stored.header("etag"), answer.header("etag"));
 
-    let history = app
-        .get(&format!("/api/v1/tickets/{id}/history"), &app.admin.token)
-        .await
-        .expect(200);
-    let entry = items(&history)
-        .into_iter()
+    let history = app.history(id, &app.admin.token).await;
+    let entry = history
+        .items()
+        .iter()
         .find(|e| e["field"] == "requester")
         .expect("a history entry for the change");
     assert_eq!(entry["actor_id"], app.admin.id);
     assert!(!history.body.to_string().contains("Jeanne"));
 
-    let outbox = app
-        .get("/api/v1/outbox", &app.admin.token)
-        .await
-        .expect(200);
+    let outbox = app.outbox("").await;
     assert!(!outbox
         .body
         .to_string()
         .contains("jeanne.martin@example.org"));
 
-    let entries = audit(&app, "?action=ticket_requester_anonymized").await;
+    let entries = app.audit("?action=ticket_requester_anonymized").await;
     assert_eq!(entries.len(), 1);
     assert_eq!(entries[0]["details"]["ticket_id"], id);
 
     // Again: nothing more to remove, and the ticket does not change.
-    let again = app
-        .post(&requester_path(id), &app.admin.token, json!({}))
-        .await
-        .expect(200);
+    let again = anonymize_requester(&app, id).await.expect(200);
     assert_eq!(again.header("etag"), answer.header("etag"));
 }
 
@@ -605,7 +451,7 @@ async fn log_ins_are_audited_with_the_email_tried_and_never_the_password() {
         .await
         .expect(401);
 
-    let failed = audit(&app, "?action=login_failed").await;
+    let failed = app.audit("?action=login_failed").await;
     assert_eq!(failed.len(), 2, "{failed:?}");
     // Newest first.
     assert_eq!(failed[0]["details"]["email"], "nobody@test.local");
@@ -618,17 +464,13 @@ async fn log_ins_are_audited_with_the_email_tried_and_never_the_password() {
         assert!(entry["at"].as_str().unwrap().ends_with('Z'));
     }
 
-    let succeeded = audit(&app, "?action=login_succeeded").await;
+    let succeeded = app.audit("?action=login_succeeded").await;
     assert!(succeeded
         .iter()
         .any(|e| e["subject_user_id"] == app.admin.id && e["details"]["email"] == ADMIN_EMAIL));
 
-    let everything = app
-        .get("/api/v1/audit?limit=500", &app.admin.token)
-        .await
-        .expect(200)
-        .body
-        .to_string();
+    let everything = app.admin_reads("/api/v1/audit?limit=500").await;
+    let everything = everything.to_string();
     for secret in [
         "a-wrong-guess-123",
         "another-guess-456",
@@ -641,35 +483,27 @@ async fn log_ins_are_audited_with_the_email_tried_and_never_the_password() {
 
 #[tokio::test]
 async fn rights_changes_are_audited_with_what_changed_but_no_password() {
-    let app = TestApp::spawn().await;
-    let member = app.create_member("RIGHTS").await;
+    let (app, member) = TestApp::with_member("RIGHTS").await;
     let user = app.staff(Role::Hotline).await;
-    let path = format!("/api/v1/users/{}", user.id);
-
-    app.patch(
-        &path,
-        &app.admin.token,
+    for change in [
         json!({"role": "manager", "password": "a-brand-new-password", "name": "New Name"}),
-    )
-    .await
-    .expect(200);
-    app.patch(&path, &app.admin.token, json!({"disabled": true}))
-        .await
-        .expect(200);
-    app.patch(
-        &path,
-        &app.admin.token,
+        json!({"disabled": true}),
         json!({"role": "agent", "member_id": member, "disabled": false}),
-    )
-    .await
-    .expect(200);
+    ] {
+        let changed = app.change_user(user.id, &app.admin.token, change);
+        changed.await.expect(200);
+    }
 
-    let created = audit(&app, &format!("?action=user_created&user_id={}", user.id)).await;
+    let created = app
+        .audit(&format!("?action=user_created&user_id={}", user.id))
+        .await;
     assert_eq!(created.len(), 1);
     assert_eq!(created[0]["details"]["role"], "hotline");
     assert_eq!(created[0]["actor_id"], app.admin.id);
 
-    let updated = audit(&app, &format!("?action=user_updated&user_id={}", user.id)).await;
+    let updated = app
+        .audit(&format!("?action=user_updated&user_id={}", user.id))
+        .await;
     assert_eq!(updated.len(), 3, "{updated:?}");
     let [last, second, first] = [&updated[0], &updated[1], &updated[2]];
     assert_eq!(
@@ -694,29 +528,21 @@ async fn rights_changes_are_audited_with_what_changed_but_no_password() {
         assert_eq!(entry["actor_id"], app.admin.id);
         assert_eq!(entry["subject_user_id"], user.id);
     }
-    let text = app
-        .get("/api/v1/audit?limit=500", &app.admin.token)
-        .await
-        .expect(200)
-        .body
-        .to_string();
+    let text = app.admin_reads("/api/v1/audit?limit=500").await;
+    let text = text.to_string();
     assert!(!text.contains("a-brand-new-password"));
     assert!(!text.contains("New Name"));
 }
 
 #[tokio::test]
 async fn a_refused_change_leaves_no_audit_entry() {
-    let app = TestApp::spawn().await;
-    let user = app.staff(Role::Hotline).await;
-    let path = format!("/api/v1/users/{}", user.id);
-    let count = audit(&app, "?limit=500").await.len();
+    let (app, user) = TestApp::with_staff(Role::Hotline).await;
+    let path = user_path(user.id);
+    let count = app.audit("?limit=500").await.len();
 
-    assert_problem(
-        &app.patch(&path, &app.admin.token, json!({"role": "wizard"}))
-            .await,
-        422,
-        "validation_failed",
-    );
+    app.patch(&path, &app.admin.token, json!({"role": "wizard"}))
+        .await
+        .assert_problem(422, "validation_failed");
     let duplicate = app
         .post(
             "/api/v1/users",
@@ -724,20 +550,19 @@ async fn a_refused_change_leaves_no_audit_entry() {
             json!({"email": user.email, "name": "Twin", "role": "hotline", "password": PASSWORD}),
         )
         .await;
-    assert_problem(&duplicate, 409, "duplicate");
+    duplicate.assert_problem(409, "duplicate");
     // Nothing changes: nothing to record.
-    let unchanged = app.get(&path, &app.admin.token).await.expect(200).body["name"].clone();
+    let unchanged = app.admin_reads(&path).await["name"].clone();
     app.patch(&path, &app.admin.token, json!({"name": unchanged}))
         .await
         .expect(200);
 
-    assert_eq!(audit(&app, "?limit=500").await.len(), count);
+    assert_eq!(app.audit("?limit=500").await.len(), count);
 }
 
 #[tokio::test]
 async fn the_audit_log_is_paged_newest_first_and_filtered() {
-    let app = TestApp::spawn().await;
-    let hotline = app.staff(Role::Hotline).await;
+    let (app, hotline) = TestApp::with_staff(Role::Hotline).await;
     let other = app.staff(Role::Technician).await;
 
     let mut seen = Vec::new();
@@ -747,11 +572,9 @@ async fn the_audit_log_is_paged_newest_first_and_filtered() {
             Some(c) => format!("?limit=2&cursor={c}"),
             None => "?limit=2".to_string(),
         };
-        let page = app
-            .get(&format!("/api/v1/audit{query}"), &app.admin.token)
-            .await
-            .expect(200);
-        let page_items = items(&page);
+        let path = format!("/api/v1/audit{query}");
+        let page = app.read(&path, &app.admin.token).await;
+        let page_items = page.items();
         assert!(page_items.len() <= 2);
         seen.extend(page_items.iter().map(|e| e["id"].as_i64().unwrap()));
         match page.body["next_cursor"].as_str() {
@@ -759,7 +582,8 @@ async fn the_audit_log_is_paged_newest_first_and_filtered() {
             None => break,
         }
     }
-    let all: Vec<i64> = audit(&app, "?limit=500")
+    let all: Vec<i64> = app
+        .audit("?limit=500")
         .await
         .iter()
         .map(|e| e["id"].as_i64().unwrap())
@@ -767,7 +591,7 @@ async fn the_audit_log_is_paged_newest_first_and_filtered() {
     assert_eq!(seen, all);
     assert!(all.windows(2).all(|w| w[0] > w[1]), "newest first: {all:?}");
 
-    let about = audit(&app, &format!("?user_id={}", hotline.id)).await;
+    let about = app.audit(&format!("?user_id={}", hotline.id)).await;
     assert!(!about.is_empty());
     assert!(about
         .iter()
@@ -783,7 +607,7 @@ async fn the_audit_log_is_paged_newest_first_and_filtered() {
         let answer = app
             .get(&format!("/api/v1/audit{query}"), &app.admin.token)
             .await;
-        assert_problem(&answer, 422, "validation_failed");
+        answer.assert_problem(422, "validation_failed");
     }
 }
 
@@ -809,7 +633,7 @@ async fn try_sql(app: &TestApp, sql: &str) -> Result<(), String> {
 #[tokio::test]
 async fn the_audit_log_cannot_be_changed_or_erased() {
     let app = TestApp::spawn().await;
-    let before = audit(&app, "?limit=500").await;
+    let before = app.audit("?limit=500").await;
     assert!(!before.is_empty());
 
     for (method, path) in [
@@ -820,7 +644,7 @@ async fn the_audit_log_cannot_be_changed_or_erased() {
         let answer = app
             .call(method, path, Some(&app.admin.token), Some(&json!({})), &[])
             .await;
-        assert_problem(&answer, 405, "method_not_allowed");
+        answer.assert_problem(405, "method_not_allowed");
     }
     let one = format!("/api/v1/audit/{}", before[0]["id"]);
     assert_eq!(
@@ -833,17 +657,13 @@ async fn the_audit_log_cannot_be_changed_or_erased() {
     assert!(update.unwrap_err().contains("append-only"));
     let delete = try_sql(&app, "DELETE FROM audit_log").await;
     assert!(delete.unwrap_err().contains("append-only"));
-    assert_eq!(audit(&app, "?limit=500").await, before);
+    assert_eq!(app.audit("?limit=500").await, before);
 }
 
 #[tokio::test]
 async fn the_openapi_document_describes_the_personal_data_and_audit_endpoints() {
     let app = TestApp::spawn().await;
-    let spec = app
-        .call(Method::GET, "/openapi.json", None, None, &[])
-        .await
-        .expect(200)
-        .body;
+    let spec = app.anonymous("/openapi.json").await.expect(200).body;
     for (path, method, statuses) in [
         (
             "/api/v1/users/{id}/export",
@@ -876,13 +696,11 @@ async fn the_openapi_document_describes_the_personal_data_and_audit_endpoints() 
 
 #[tokio::test]
 async fn anonymization_takes_the_persons_email_out_of_the_audit_log_and_keeps_the_entries() {
-    let app = TestApp::spawn().await;
-    let member = app.create_member("FORGOTTEN").await;
-    let agent = app.agent_of(member).await;
+    let (app, _, agent) = TestApp::with_agent("FORGOTTEN").await;
     app.login(&agent.email, "not-my-password").await.expect(401);
     app.login(&agent.email, PASSWORD).await.expect(200);
     let about_them = format!("?user_id={}&limit=500", agent.id);
-    let before = audit(&app, &about_them).await;
+    let before = app.audit(&about_them).await;
     let logins_before = before
         .iter()
         .filter(|e| e["action"].as_str().unwrap().starts_with("login_"))
@@ -892,12 +710,10 @@ async fn anonymization_takes_the_persons_email_out_of_the_audit_log_and_keeps_th
         .unwrap()
         .contains(&agent.email));
 
-    app.post(&anonymize_path(agent.id), &app.admin.token, json!({}))
-        .await
-        .expect(200);
+    anonymize(&app, agent.id).await.expect(200);
 
-    let after = audit(&app, &about_them).await;
-    let everything = serde_json::to_string(&audit(&app, "?limit=500").await).unwrap();
+    let after = app.audit(&about_them).await;
+    let everything = serde_json::to_string(&app.audit("?limit=500").await).unwrap();
     assert!(
         !everything.contains(&agent.email),
         "the e-mail is still in the audit log: {everything}"

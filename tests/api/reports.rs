@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use std::io::{Cursor, Read};
 
 use calamine::{Data, Reader, Xlsx};
-use common::TestApp;
+use common::{closed_ticket_at as ticket_at, list_of, TestApp};
 use helpdesk::stats::lang::Lang;
 use helpdesk::stats::report::Period;
 use reqwest::header::HeaderMap;
@@ -67,11 +67,6 @@ async fn download_ok(app: &TestApp, path: &str, token: &str) -> Download {
     answer
 }
 
-fn ticket_at(member_id: i64, created_at: &str, origin: &str) -> Value {
-    json!({"title": "t", "description": "", "member_id": member_id, "created_at": created_at,
-           "origin": origin, "status": "closed", "closed_at": created_at})
-}
-
 /// Three members, one with an accented name and one with `&` and `'` in it; hotline tickets
 /// in 2017 and 2018 (February of both among them); work of every kind in February and March
 /// 2018.
@@ -103,13 +98,7 @@ async fn load_fixture(app: &TestApp) {
     }
     // A ticket logged on site is no hotline ticket: the report leaves it out.
     tickets.push(ticket_at(gentilly, "2018-02-14T12:00:00Z", "posted"));
-    app.post(
-        "/api/v1/tickets/import",
-        &app.admin.token,
-        Value::Array(tickets),
-    )
-    .await
-    .expect(201);
+    app.import(Value::Array(tickets)).await.expect(201);
     let technician = app.staff(Role::Technician).await;
     for body in [
         json!({"member_id": gentilly, "date": "2018-02-05", "kind": "posted", "days": 1.0}),
@@ -119,9 +108,7 @@ async fn load_fixture(app: &TestApp) {
         json!({"date": "2018-02-09", "kind": "hotline_duty", "days": 1.0}),
         json!({"date": "2018-03-09", "kind": "hotline_duty", "days": 1.0}),
     ] {
-        app.post("/api/v1/work-logs", &technician.token, body)
-            .await
-            .expect(201);
+        app.log_work(&technician.token, body).await.expect(201);
     }
 }
 
@@ -185,12 +172,6 @@ fn text(cell: &Data) -> String {
     }
 }
 
-fn int(value: &Value) -> i64 {
-    value
-        .as_i64()
-        .unwrap_or_else(|| panic!("an integer: {value}"))
-}
-
 fn float(value: &Value) -> f64 {
     value
         .as_f64()
@@ -199,18 +180,32 @@ fn float(value: &Value) -> f64 {
 
 /// `[(name, tickets, compare_tickets)]` of the JSON's tickets table.
 fn ticket_rows(report: &Value) -> Vec<(String, f64, f64)> {
-    report["tickets_by_member"]["rows"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| {
-            (
-                r["member_name"].as_str().unwrap().to_string(),
-                float(&r["tickets"]),
-                float(&r["compare_tickets"]),
-            )
-        })
-        .collect()
+    let table = &report["tickets_by_member"]["rows"];
+    common::rows(table, &["member_name", "tickets", "compare_tickets"])
+}
+
+/// The files of the CSV archive, and of the `report` command besides the JSON and the XLSX.
+const CSV_FILES: [&str; 9] = [
+    "jours-par-adherent.csv",
+    "jours-par-adherent.svg",
+    "jours-par-type.csv",
+    "niveaux-de-service.csv",
+    "repartition-hotline.csv",
+    "saisonnalite.csv",
+    "saisonnalite.svg",
+    "tickets-par-adherent.csv",
+    "tickets-par-adherent.svg",
+];
+
+/// A service with the fixture, a user of that role, and the JSON report of 2018 as they
+/// download it.
+async fn report_of_2018_for(role: Role) -> (TestApp, String, Value) {
+    let app = TestApp::spawn().await;
+    load_fixture(&app).await;
+    let token = app.staff(role).await.token;
+    let path = format!("{REPORTS}/2018");
+    let report = download_ok(&app, &path, &token).await.json();
+    (app, token, report)
 }
 
 fn svg_texts(bytes: &[u8]) -> Vec<String> {
@@ -278,12 +273,8 @@ async fn the_json_report_holds_each_statistic_as_its_endpoint_returns_it() {
 
 #[tokio::test]
 async fn the_xlsx_holds_the_json_figures_as_numbers_with_native_charts() {
-    let app = TestApp::spawn().await;
-    load_fixture(&app).await;
-    let token = &app.staff(Role::Hotline).await.token;
-    let report = download_ok(&app, &format!("{REPORTS}/2018"), token)
-        .await
-        .json();
+    let (app, token, report) = report_of_2018_for(Role::Hotline).await;
+    let token = &token;
 
     let answer = download_ok(&app, &format!("{REPORTS}/2018?format=xlsx"), token).await;
     assert_eq!(
@@ -338,13 +329,7 @@ async fn the_xlsx_holds_the_json_figures_as_numbers_with_native_charts() {
     );
     let total_row = season.last().unwrap();
     let months: Vec<f64> = total_row[2..14].iter().map(number).collect();
-    let expected: Vec<f64> = report["seasonality"]["months"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(float)
-        .collect();
-    assert_eq!(months, expected);
+    assert_eq!(months, list_of::<f64>(&report["seasonality"]["months"]));
     assert_eq!(
         number(&total_row[14]),
         float(&report["seasonality"]["total"])
@@ -355,13 +340,7 @@ async fn the_xlsx_holds_the_json_figures_as_numbers_with_native_charts() {
     {
         assert_eq!(text(&row[0]), member["member_code"].as_str().unwrap());
         let months: Vec<f64> = row[2..14].iter().map(number).collect();
-        let expected: Vec<f64> = member["months"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(float)
-            .collect();
-        assert_eq!(months, expected);
+        assert_eq!(months, list_of::<f64>(&member["months"]));
     }
 
     let work = sheet(&mut workbook, "Jours par adhérent");
@@ -436,12 +415,8 @@ async fn the_xlsx_holds_the_json_figures_as_numbers_with_native_charts() {
 
 #[tokio::test]
 async fn the_csv_zip_holds_one_file_per_table_and_the_svg_charts_in_french() {
-    let app = TestApp::spawn().await;
-    load_fixture(&app).await;
-    let token = &app.staff(Role::Technician).await.token;
-    let report = download_ok(&app, &format!("{REPORTS}/2018"), token)
-        .await
-        .json();
+    let (app, token, report) = report_of_2018_for(Role::Technician).await;
+    let token = &token;
 
     let answer = download_ok(&app, &format!("{REPORTS}/2018?format=csv"), token).await;
     assert_eq!(answer.header("content-type"), "application/zip");
@@ -451,20 +426,7 @@ async fn the_csv_zip_holds_one_file_per_table_and_the_svg_charts_in_french() {
     );
     let files = unzip(&answer.bytes);
     let names: Vec<&str> = files.keys().map(String::as_str).collect();
-    assert_eq!(
-        names,
-        [
-            "jours-par-adherent.csv",
-            "jours-par-adherent.svg",
-            "jours-par-type.csv",
-            "niveaux-de-service.csv",
-            "repartition-hotline.csv",
-            "saisonnalite.csv",
-            "saisonnalite.svg",
-            "tickets-par-adherent.csv",
-            "tickets-par-adherent.svg",
-        ]
-    );
+    assert_eq!(names, CSV_FILES);
 
     let (headings, rows) = read_csv(&files["tickets-par-adherent.csv"]);
     assert_eq!(
@@ -486,13 +448,7 @@ async fn the_csv_zip_holds_one_file_per_table_and_the_svg_charts_in_french() {
         .iter()
         .map(|n| n.parse().unwrap())
         .collect();
-    let expected: Vec<i64> = report["seasonality"]["months"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(int)
-        .collect();
-    assert_eq!(total, expected);
+    assert_eq!(total, list_of::<i64>(&report["seasonality"]["months"]));
 
     let (headings, rows) = read_csv(&files["jours-par-adherent.csv"]);
     assert_eq!(headings[4], "Interventions sur site (jours)");
@@ -616,17 +572,8 @@ async fn a_month_report_limits_the_tables_to_that_month() {
     assert_eq!(work["totals"]["hotline_duty"]["days"], 1.0);
     let allocation = &report["hotline_allocation"];
     assert_eq!(allocation["presence_hundredths"], 100);
-    let shares: Vec<(String, i64)> = allocation["rows"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| {
-            (
-                r["member_code"].as_str().unwrap().into(),
-                int(&r["hundredths"]),
-            )
-        })
-        .collect();
+    let shares: Vec<(String, i64)> =
+        common::rows(&allocation["rows"], &["member_code", "hundredths"]);
     assert_eq!(
         shares,
         [("ECOLES-IVRY".to_string(), 75), ("ARTS".to_string(), 25)]
@@ -652,9 +599,7 @@ async fn a_month_report_limits_the_tables_to_that_month() {
 
 #[tokio::test]
 async fn agents_may_not_download_reports_and_staff_may() {
-    let app = TestApp::spawn().await;
-    let member = app.create_member("IVRY").await;
-    let agent = app.agent_of(member).await;
+    let (app, _, agent) = TestApp::with_agent("IVRY").await;
     for format in ["json", "csv", "xlsx"] {
         let answer = download(
             &app,
@@ -669,13 +614,8 @@ async fn agents_may_not_download_reports_and_staff_may() {
         let user = app.user(role, None).await;
         download_ok(&app, &format!("{REPORTS}/2018?format=xlsx"), &user.token).await;
     }
-    let anonymous = app
-        .client
-        .get(format!("{}{REPORTS}/2018", app.base))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(anonymous.status().as_u16(), 401);
+    let anonymous = app.anonymous(&format!("{REPORTS}/2018")).await;
+    assert_eq!(anonymous.status.as_u16(), 401);
 }
 
 #[tokio::test]
@@ -722,11 +662,7 @@ async fn a_bad_month_format_or_lang_is_refused_and_a_bad_year_names_no_report() 
 #[tokio::test]
 async fn the_openapi_document_describes_the_report_formats() {
     let app = TestApp::spawn().await;
-    let spec = app
-        .call(reqwest::Method::GET, "/openapi.json", None, None, &[])
-        .await
-        .expect(200)
-        .body;
+    let spec = app.anonymous("/openapi.json").await.expect(200).body;
     let operation = &spec["paths"]["/api/v1/reports/{year}"]["get"];
     let content = &operation["responses"]["200"]["content"];
     for media_type in [
@@ -787,22 +723,10 @@ async fn the_report_command_writes_every_file_into_a_folder() {
         })
         .collect();
     names.sort();
-    assert_eq!(
-        names,
-        [
-            "jours-par-adherent.csv",
-            "jours-par-adherent.svg",
-            "jours-par-type.csv",
-            "niveaux-de-service.csv",
-            "rapport.json",
-            "rapport.xlsx",
-            "repartition-hotline.csv",
-            "saisonnalite.csv",
-            "saisonnalite.svg",
-            "tickets-par-adherent.csv",
-            "tickets-par-adherent.svg",
-        ]
-    );
+    let mut files = CSV_FILES.to_vec();
+    files.extend(["rapport.json", "rapport.xlsx"]);
+    files.sort();
+    assert_eq!(names, files);
     let json: Value =
         serde_json::from_slice(&std::fs::read(out.join("rapport.json")).unwrap()).unwrap();
     assert_eq!(json, expected, "the same JSON as the download");
@@ -823,8 +747,7 @@ async fn the_report_command_writes_every_file_into_a_folder() {
 
 #[tokio::test]
 async fn the_demo_report_of_2017_carries_the_activity_reports_ticket_table() {
-    let app = TestApp::spawn().await;
-    app.seed_demo().await;
+    let app = TestApp::with_demo().await;
     let token = &app.admin.token;
     let answer = download_ok(&app, &format!("{REPORTS}/2017?format=xlsx"), token).await;
     let mut workbook = Xlsx::new(Cursor::new(answer.bytes)).unwrap();
@@ -899,23 +822,17 @@ fn a_report_that_cannot_be_written_whole_leaves_the_earlier_files_whole() {
     std::fs::create_dir_all(&volume).unwrap();
     assert!(helpdesk_command(&dir, &["seed-demo"]));
     let out = |folder: &std::path::Path| folder.display().to_string();
-    assert!(helpdesk_command(
-        &dir,
-        &[
-            "report",
-            "--year",
-            "2017",
-            "--month",
-            "2",
-            "--out",
-            &out(&sizes)
-        ]
-    ));
+    // `helpdesk report` of 2017 (of February with `month`) into that folder.
+    let report = |month: &[&str], folder: &std::path::Path| {
+        let mut args = vec!["report", "--year", "2017"];
+        args.extend(month);
+        let folder = out(folder);
+        args.extend(["--out", &folder]);
+        helpdesk_command(&dir, &args)
+    };
+    assert!(report(&["--month", "2"], &sizes));
     let month_pages = folder_pages(&sizes);
-    assert!(helpdesk_command(
-        &dir,
-        &["report", "--year", "2017", "--out", &out(&sizes)]
-    ));
+    assert!(report(&[], &sizes));
     let year_pages = folder_pages(&sizes);
     assert!(year_pages > month_pages, "{month_pages} {year_pages}");
 
@@ -935,20 +852,8 @@ fn a_report_that_cannot_be_written_whole_leaves_the_earlier_files_whole() {
         .unwrap();
     assert!(mounted.success());
     let outcome = std::panic::catch_unwind(|| {
-        assert!(helpdesk_command(
-            &dir,
-            &[
-                "report",
-                "--year",
-                "2017",
-                "--month",
-                "2",
-                "--out",
-                &out(&volume)
-            ]
-        ));
-        let finished =
-            helpdesk_command(&dir, &["report", "--year", "2017", "--out", &out(&volume)]);
+        assert!(report(&["--month", "2"], &volume));
+        let finished = report(&[], &volume);
         assert!(!finished, "the year's report should not fit");
         // Every file there is whole: the month's or the year's, never a cut one.
         let mut names = Vec::new();

@@ -187,13 +187,8 @@ async fn a_body_trickled_byte_by_byte_is_answered_408_and_its_connection_closed(
     // Nothing was filed, and the service answers others as before.
     let list = app.get("/api/v1/tickets", &hotline.token).await.expect(200);
     assert_eq!(list.body["items"], json!([]), "{}", list.body);
-    let health = app
-        .client
-        .get(format!("{}/health", app.base))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(health.status().as_u16(), 200);
+    let health = app.anonymous("/health").await;
+    assert_eq!(health.status.as_u16(), 200);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -366,34 +361,19 @@ struct Process {
     child: std::process::Child,
     base: String,
     dir: std::path::PathBuf,
-    postgres: Option<(String, String)>,
+    /// Removed after the process is killed.
+    _database: common::TestDb,
 }
 
 impl Process {
     /// `helpdesk serve` on a fresh database (PostgreSQL when `TEST_DATABASE_URL` names a
     /// server), with an admin, once it answers `/health`.
     async fn start(settings: &[(&str, &str)]) -> Process {
-        use diesel::{Connection, RunQueryDsl};
         let id = uuid::Uuid::new_v4().simple().to_string();
         let dir = std::env::temp_dir().join(format!("helpdesk-resources-{id}"));
         std::fs::create_dir_all(&dir).unwrap();
-        let (url, postgres) = match std::env::var("TEST_DATABASE_URL") {
-            Ok(server) if !server.is_empty() => {
-                let name = format!("helpdesk_test_{id}");
-                let mut conn = diesel::PgConnection::establish(&server).unwrap();
-                diesel::sql_query(format!("CREATE DATABASE {name}"))
-                    .execute(&mut conn)
-                    .unwrap();
-                let base = server
-                    .rsplit_once('/')
-                    .map_or(server.clone(), |(b, _)| b.into());
-                (format!("{base}/{name}"), Some((server, name)))
-            }
-            _ => (
-                format!("sqlite://{}", dir.join("helpdesk.db").display()),
-                None,
-            ),
-        };
+        let database = common::TestDb::create();
+        let url = database.url.clone();
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .and_then(|l| l.local_addr())
             .unwrap()
@@ -435,7 +415,7 @@ impl Process {
             child,
             base: format!("http://127.0.0.1:{port}"),
             dir,
-            postgres,
+            _database: database,
         };
         let until = Instant::now() + Duration::from_secs(30);
         while Instant::now() < until {
@@ -500,16 +480,9 @@ impl Process {
 
 impl Drop for Process {
     fn drop(&mut self) {
-        use diesel::{Connection, RunQueryDsl};
         let _ = self.child.kill();
         let _ = self.child.wait();
         let _ = std::fs::remove_dir_all(&self.dir);
-        if let Some((server, name)) = &self.postgres {
-            if let Ok(mut conn) = diesel::PgConnection::establish(server) {
-                let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-                    .execute(&mut conn);
-            }
-        }
     }
 }
 

@@ -31,17 +31,10 @@ async fn send(app: &TestApp, method: Method, path: &str, headers: &[(&str, &str)
     app.call(method, path, None, None, headers).await
 }
 
-#[track_caller]
-fn assert_problem(answer: &Answer, status: u16, code: &str) {
-    assert_eq!(answer.status.as_u16(), status, "body: {}", answer.body);
-    assert!(answer.is_problem(), "not a problem: {:?}", answer.headers);
-    assert_eq!(answer.code(), code, "body: {}", answer.body);
-}
-
 /// A 429 `too_many_requests` problem; returns its `Retry-After` in seconds.
 #[track_caller]
 fn assert_too_many(answer: &Answer, window_seconds: u64) -> u64 {
-    assert_problem(answer, 429, "too_many_requests");
+    answer.assert_problem(429, "too_many_requests");
     let seconds: u64 = answer
         .header("retry-after")
         .expect("a Retry-After header")
@@ -52,6 +45,20 @@ fn assert_too_many(answer: &Answer, window_seconds: u64) -> u64 {
         "Retry-After {seconds} outside 1..={window_seconds}"
     );
     seconds
+}
+
+/// The admin logs in with the right password.
+async fn admin_logs_in(app: &TestApp) {
+    app.login(ADMIN_EMAIL, ADMIN_PASSWORD).await.expect(200);
+}
+
+/// Logs in as the admin with a wrong password `times` times, each refused with 401.
+async fn fail_logins(app: &TestApp, times: usize) {
+    for _ in 0..times {
+        app.login(ADMIN_EMAIL, "wrong-password")
+            .await
+            .assert_unauthorized();
+    }
 }
 
 fn sign(claims: &Value) -> String {
@@ -80,13 +87,7 @@ fn problem_text(answer: &Answer) -> (u16, String, String, String) {
 #[tokio::test]
 async fn after_too_many_failed_logins_an_account_answers_429_even_to_the_right_password() {
     let app = limited(3, 100, 900).await;
-    for _ in 0..3 {
-        assert_problem(
-            &app.login(ADMIN_EMAIL, "wrong-password").await,
-            401,
-            "unauthorized",
-        );
-    }
+    fail_logins(&app, 3).await;
 
     let refused = app.login(ADMIN_EMAIL, ADMIN_PASSWORD).await;
     assert_too_many(&refused, 900);
@@ -100,7 +101,7 @@ async fn after_too_many_failed_logins_an_account_answers_429_even_to_the_right_p
     // Other accounts are not locked out, and tokens already held still work.
     let hotline = app.staff(Role::Hotline).await;
     app.login(&hotline.email, PASSWORD).await.expect(200);
-    app.get("/api/v1/me", &app.admin.token).await.expect(200);
+    app.me(&app.admin.token).await.expect(200);
 }
 
 #[tokio::test]
@@ -113,7 +114,7 @@ async fn an_unknown_email_is_counted_and_answered_exactly_like_a_wrong_password(
         unknown.push(app.login("nobody@test.local", "wrong-password").await);
     }
 
-    assert_problem(&known[0], 401, "unauthorized");
+    known[0].assert_unauthorized();
     assert_too_many(&known[2], 900);
     for (known, unknown) in known.iter().zip(&unknown) {
         assert_eq!(problem_text(known), problem_text(unknown));
@@ -131,23 +132,11 @@ async fn an_unknown_email_is_counted_and_answered_exactly_like_a_wrong_password(
 #[tokio::test]
 async fn a_successful_login_clears_the_accounts_failed_attempts() {
     let app = limited(3, 100, 900).await;
-    for _ in 0..2 {
-        assert_problem(
-            &app.login(ADMIN_EMAIL, "wrong-password").await,
-            401,
-            "unauthorized",
-        );
-    }
-    app.login(ADMIN_EMAIL, ADMIN_PASSWORD).await.expect(200);
+    fail_logins(&app, 2).await;
+    admin_logs_in(&app).await;
 
-    for _ in 0..2 {
-        assert_problem(
-            &app.login(ADMIN_EMAIL, "wrong-password").await,
-            401,
-            "unauthorized",
-        );
-    }
-    app.login(ADMIN_EMAIL, ADMIN_PASSWORD).await.expect(200);
+    fail_logins(&app, 2).await;
+    admin_logs_in(&app).await;
 }
 
 #[tokio::test]
@@ -157,45 +146,33 @@ async fn too_many_failures_from_one_address_block_every_account_from_it() {
         let answer = app
             .login(&format!("guess{n}@test.local"), "wrong-password")
             .await;
-        assert_problem(&answer, 401, "unauthorized");
+        answer.assert_unauthorized();
     }
 
     assert_too_many(&app.login("guess9@test.local", "wrong-password").await, 900);
     assert_too_many(&app.login(ADMIN_EMAIL, ADMIN_PASSWORD).await, 900);
     // Only logging in is refused: the rest of the API still answers.
-    app.get("/api/v1/me", &app.admin.token).await.expect(200);
+    app.me(&app.admin.token).await.expect(200);
 }
 
 #[tokio::test]
 async fn successful_logins_do_not_count_against_the_address() {
     let app = limited(100, 3, 900).await;
     for _ in 0..5 {
-        app.login(ADMIN_EMAIL, ADMIN_PASSWORD).await.expect(200);
+        admin_logs_in(&app).await;
     }
-    for _ in 0..2 {
-        assert_problem(
-            &app.login(ADMIN_EMAIL, "wrong-password").await,
-            401,
-            "unauthorized",
-        );
-    }
-    app.login(ADMIN_EMAIL, ADMIN_PASSWORD).await.expect(200);
+    fail_logins(&app, 2).await;
+    admin_logs_in(&app).await;
 }
 
 #[tokio::test]
 async fn the_limit_lifts_once_the_window_has_passed() {
     let app = limited(2, 100, 2).await;
-    for _ in 0..2 {
-        assert_problem(
-            &app.login(ADMIN_EMAIL, "wrong-password").await,
-            401,
-            "unauthorized",
-        );
-    }
+    fail_logins(&app, 2).await;
     let wait = assert_too_many(&app.login(ADMIN_EMAIL, ADMIN_PASSWORD).await, 2);
 
     tokio::time::sleep(std::time::Duration::from_secs(wait)).await;
-    app.login(ADMIN_EMAIL, ADMIN_PASSWORD).await.expect(200);
+    admin_logs_in(&app).await;
 }
 
 #[tokio::test]
@@ -225,10 +202,10 @@ async fn a_token_issued_a_few_minutes_in_the_future_is_unauthorized() {
                "iat": iat, "exp": now + 3600})
     };
     // The genuine shape is accepted: what is refused below is only the issue time.
-    app.get("/api/v1/me", &sign(&claims(now))).await.expect(200);
+    app.me(&sign(&claims(now))).await.expect(200);
 
-    let answer = app.get("/api/v1/me", &sign(&claims(now + 300))).await;
-    assert_problem(&answer, 401, "unauthorized");
+    let answer = app.me(&sign(&claims(now + 300))).await;
+    answer.assert_unauthorized();
 }
 
 #[tokio::test]
@@ -238,24 +215,17 @@ async fn the_token_of_a_deleted_user_is_unauthorized() {
     let app = TestApp::spawn_with(|s| s.auth.user_cache_seconds = 0).await;
     let member = app.create_member("GONE").await;
     let hotline = app.staff(Role::Hotline).await;
-    app.get("/api/v1/me", &hotline.token).await.expect(200);
+    app.me(&hotline.token).await.expect(200);
 
     // A user with no ticket, comment or work log can be removed from the table.
     app.execute_sql(&format!("DELETE FROM users WHERE id = {}", hotline.id))
         .await;
 
-    assert_problem(
-        &app.get("/api/v1/me", &hotline.token).await,
-        401,
-        "unauthorized",
-    );
+    app.me(&hotline.token).await.assert_unauthorized();
     let filed = app.file_ticket(&hotline.token, Some(member), "ghost").await;
-    assert_problem(&filed, 401, "unauthorized");
-    let tickets = app
-        .get("/api/v1/tickets", &app.admin.token)
-        .await
-        .expect(200);
-    assert_eq!(tickets.body["items"], json!([]));
+    filed.assert_unauthorized();
+    let tickets = app.admin_reads("/api/v1/tickets").await;
+    assert_eq!(tickets["items"], json!([]));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -264,53 +234,31 @@ async fn the_token_of_a_deleted_user_is_unauthorized() {
 
 #[tokio::test]
 async fn a_password_changed_to_fewer_than_eight_characters_is_refused_and_the_old_one_kept() {
-    let app = TestApp::spawn().await;
-    let hotline = app.staff(Role::Hotline).await;
-    let path = format!("/api/v1/users/{}", hotline.id);
-
-    let refused = app
-        .patch(&path, &app.admin.token, json!({"password": "1234567"}))
-        .await;
-    assert_problem(&refused, 422, "validation_failed");
+    let (app, hotline) = TestApp::with_staff(Role::Hotline).await;
+    let short = json!({"password": "1234567"});
+    let refused = app.change_user(hotline.id, &app.admin.token, short).await;
+    refused.assert_problem(422, "validation_failed");
     assert_eq!(refused.body["errors"][0]["field"], "password");
 
     app.login(&hotline.email, PASSWORD).await.expect(200);
-    assert_problem(
-        &app.login(&hotline.email, "1234567").await,
-        401,
-        "unauthorized",
-    );
+    app.login(&hotline.email, "1234567")
+        .await
+        .assert_unauthorized();
 }
 
 #[tokio::test]
 async fn a_disabled_account_is_shut_out_until_enabled_again() {
-    let app = TestApp::spawn().await;
-    let hotline = app.staff(Role::Hotline).await;
-    let path = format!("/api/v1/users/{}", hotline.id);
-
-    let disabled = app
-        .patch(&path, &app.admin.token, json!({"disabled": true}))
-        .await
-        .expect(200);
+    let (app, hotline) = TestApp::with_staff(Role::Hotline).await;
+    let disabled = app.set_disabled(hotline.id, true).await;
     assert_eq!(disabled.body["disabled"], true);
-    assert_problem(
-        &app.login(&hotline.email, PASSWORD).await,
-        401,
-        "unauthorized",
-    );
-    assert_problem(
-        &app.get("/api/v1/me", &hotline.token).await,
-        401,
-        "unauthorized",
-    );
+    app.login(&hotline.email, PASSWORD)
+        .await
+        .assert_unauthorized();
+    app.me(&hotline.token).await.assert_unauthorized();
 
-    app.patch(&path, &app.admin.token, json!({"disabled": false}))
-        .await
-        .expect(200);
+    app.set_disabled(hotline.id, false).await;
     let login = app.login(&hotline.email, PASSWORD).await.expect(200);
-    app.get("/api/v1/me", login.body["access_token"].as_str().unwrap())
-        .await
-        .expect(200);
+    app.me(&login.access_token()).await.expect(200);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -319,21 +267,13 @@ async fn a_disabled_account_is_shut_out_until_enabled_again() {
 
 #[track_caller]
 fn assert_hardened(answer: &Answer, what: &str) {
-    assert_eq!(
-        answer.header("x-content-type-options").as_deref(),
-        Some("nosniff"),
-        "{what}"
-    );
-    assert_eq!(
-        answer.header("x-frame-options").as_deref(),
-        Some("DENY"),
-        "{what}"
-    );
-    assert_eq!(
-        answer.header("referrer-policy").as_deref(),
-        Some("no-referrer"),
-        "{what}"
-    );
+    for (name, value) in [
+        ("x-content-type-options", "nosniff"),
+        ("x-frame-options", "DENY"),
+        ("referrer-policy", "no-referrer"),
+    ] {
+        assert_eq!(answer.header(name).as_deref(), Some(value), "{what}");
+    }
     assert!(
         answer.header("content-security-policy").is_some(),
         "{what}: no CSP"
@@ -363,7 +303,7 @@ async fn every_api_answer_carries_the_security_headers_and_is_never_cached() {
     let app = TestApp::spawn().await;
     let token = app.admin.token.as_str();
     let answers = [
-        ("me", app.get("/api/v1/me", token).await.expect(200)),
+        ("me", app.me(token).await.expect(200)),
         (
             "login",
             app.login(ADMIN_EMAIL, ADMIN_PASSWORD).await.expect(200),
@@ -435,30 +375,19 @@ async fn operational_endpoints_carry_the_security_headers() {
 #[tokio::test]
 async fn the_docs_page_gets_a_policy_that_lets_swagger_ui_run_and_nothing_else() {
     let app = TestApp::spawn().await;
-    let page = app
-        .client
-        .get(format!("{}/docs/", app.base))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(page.status().as_u16(), 200);
-    let header = |name: &str| {
-        page.headers()
-            .get(name)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_string)
-    };
+    let page = app.anonymous("/docs/").await;
+    assert_eq!(page.status.as_u16(), 200);
+    let header = |name: &str| page.header(name);
     assert_eq!(header("x-content-type-options").as_deref(), Some("nosniff"));
     assert_eq!(header("x-frame-options").as_deref(), Some("DENY"));
     let csp = header("content-security-policy").expect("a CSP on the docs page");
-    for directive in [
+    let directives = [
         "default-src 'none'",
         "script-src 'self'",
         "connect-src 'self'",
         "frame-ancestors 'none'",
-    ] {
-        assert!(csp.contains(directive), "no {directive} in {csp}");
-    }
+    ];
+    assert_names_all(&csp, &directives);
     assert!(csp.contains("style-src 'self'"), "{csp}");
     assert!(!csp.contains("unsafe-eval"), "{csp}");
     let script_policy = csp
@@ -468,7 +397,7 @@ async fn the_docs_page_gets_a_policy_that_lets_swagger_ui_run_and_nothing_else()
     assert!(!script_policy.contains("unsafe-inline"), "{csp}");
 
     // The page runs only scripts of its own origin, which the policy lets load.
-    let html = page.text().await.unwrap();
+    let html = page.body.as_str().unwrap().to_string();
     let mut sources = Vec::new();
     for tag in html.split("<script").skip(1) {
         let (attributes, rest) = tag.split_once('>').unwrap();
@@ -502,6 +431,25 @@ async fn the_docs_page_gets_a_policy_that_lets_swagger_ui_run_and_nothing_else()
 // CORS
 // ---------------------------------------------------------------------------------------------
 
+/// A CORS preflight from that origin for that method on `path`.
+async fn preflight(app: &TestApp, path: &str, origin: &str, method: &str) -> Answer {
+    send(
+        app,
+        Method::OPTIONS,
+        path,
+        &preflight_headers(origin, method),
+    )
+    .await
+}
+
+/// The text names each of those.
+#[track_caller]
+fn assert_names_all(text: &str, names: &[&str]) {
+    for name in names {
+        assert!(text.contains(name), "{name} not in {text}");
+    }
+}
+
 fn preflight_headers<'a>(origin: &'a str, method: &'a str) -> Vec<(&'a str, &'a str)> {
     vec![
         ("origin", origin),
@@ -530,13 +478,7 @@ async fn cors_is_closed_when_no_origin_is_configured() {
         .expect(200);
     assert!(answer.header("access-control-allow-origin").is_none());
 
-    let preflight = send(
-        &app,
-        Method::OPTIONS,
-        "/api/v1/tickets",
-        &preflight_headers(ORIGIN, "POST"),
-    )
-    .await;
+    let preflight = preflight(&app, "/api/v1/tickets", ORIGIN, "POST").await;
     assert_ne!(preflight.status.as_u16(), 204);
     assert!(preflight.header("access-control-allow-origin").is_none());
     assert!(preflight.header("access-control-allow-methods").is_none());
@@ -547,34 +489,26 @@ async fn a_configured_origin_gets_preflights_answered_and_may_read_etag_and_loca
     let app = TestApp::spawn_with(|s| s.server.cors_origins = vec![ORIGIN.to_string()]).await;
     let token = app.admin.token.as_str();
 
-    let preflight = send(
-        &app,
-        Method::OPTIONS,
-        "/api/v1/tickets/1",
-        &preflight_headers(ORIGIN, "PATCH"),
-    )
-    .await
-    .expect(204);
+    let preflight = preflight(&app, "/api/v1/tickets/1", ORIGIN, "PATCH")
+        .await
+        .expect(204);
     assert_eq!(
         preflight.header("access-control-allow-origin").as_deref(),
         Some(ORIGIN)
     );
     let methods = preflight.header("access-control-allow-methods").unwrap();
-    for method in ["GET", "POST", "PATCH", "DELETE"] {
-        assert!(methods.contains(method), "{method} not in {methods}");
-    }
+    assert_names_all(&methods, &["GET", "POST", "PATCH", "DELETE"]);
     let allowed = preflight
         .header("access-control-allow-headers")
         .unwrap()
         .to_lowercase();
-    for name in [
+    let names = [
         "authorization",
         "content-type",
         "if-match",
         "idempotency-key",
-    ] {
-        assert!(allowed.contains(name), "{name} not in {allowed}");
-    }
+    ];
+    assert_names_all(&allowed, &names);
     assert!(preflight
         .header("vary")
         .unwrap_or_default()
@@ -626,13 +560,7 @@ async fn an_origin_that_is_not_configured_gets_no_cors_answer() {
         "https://helpdesk.example.org.evil.example",
         "null",
     ] {
-        let preflight = send(
-            &app,
-            Method::OPTIONS,
-            "/api/v1/tickets",
-            &preflight_headers(origin, "POST"),
-        )
-        .await;
+        let preflight = preflight(&app, "/api/v1/tickets", origin, "POST").await;
         assert_ne!(preflight.status.as_u16(), 204, "{origin}");
         assert!(
             preflight.header("access-control-allow-origin").is_none(),
@@ -662,11 +590,10 @@ async fn an_origin_that_is_not_configured_gets_no_cors_answer() {
 
 #[tokio::test]
 async fn a_manager_cannot_take_over_an_admin_nor_change_a_peer() {
-    let app = TestApp::spawn().await;
-    let manager = app.staff(Role::Manager).await;
+    let (app, manager) = TestApp::with_staff(Role::Manager).await;
     let other_manager = app.staff(Role::Manager).await;
-    let admin_path = format!("/api/v1/users/{}", app.admin.id);
-    let admin_before = app.get(&admin_path, &app.admin.token).await.expect(200);
+    let admin_path = common::user_path(app.admin.id);
+    let admin_before = app.admin_reads(&admin_path).await;
 
     for change in [
         json!({"password": "taken-over-password"}),
@@ -675,39 +602,26 @@ async fn a_manager_cannot_take_over_an_admin_nor_change_a_peer() {
         json!({"role": "agent"}),
     ] {
         let answer = app.patch(&admin_path, &manager.token, change.clone()).await;
-        assert_problem(&answer, 403, "forbidden");
+        answer.assert_problem(403, "forbidden");
     }
     // The manager cannot log in as the admin, whose password still works.
-    assert_problem(
-        &app.login(ADMIN_EMAIL, "taken-over-password").await,
-        401,
-        "unauthorized",
-    );
-    app.login(ADMIN_EMAIL, ADMIN_PASSWORD).await.expect(200);
-    let admin = app.get(&admin_path, &app.admin.token).await.expect(200);
-    assert_eq!(admin.body, admin_before.body);
+    app.login(ADMIN_EMAIL, "taken-over-password")
+        .await
+        .assert_unauthorized();
+    admin_logs_in(&app).await;
+    let admin = app.admin_reads(&admin_path).await;
+    assert_eq!(admin, admin_before);
 
     // Nor a peer's account, nor give a role at or above their own.
-    let peer = format!("/api/v1/users/{}", other_manager.id);
-    assert_problem(
-        &app.patch(
-            &peer,
-            &manager.token,
-            json!({"password": "peer-password-1"}),
-        )
-        .await,
-        403,
-        "forbidden",
-    );
+    let password = json!({"password": "peer-password-1"});
+    app.change_user(other_manager.id, &manager.token, password)
+        .await
+        .assert_problem(403, "forbidden");
     let technician = app.staff(Role::Technician).await;
-    let tech_path = format!("/api/v1/users/{}", technician.id);
     for role in ["manager", "admin"] {
-        assert_problem(
-            &app.patch(&tech_path, &manager.token, json!({"role": role}))
-                .await,
-            403,
-            "forbidden",
-        );
+        app.change_user(technician.id, &manager.token, json!({"role": role}))
+            .await
+            .assert_problem(403, "forbidden");
         let created = app
             .post(
                 "/api/v1/users",
@@ -716,37 +630,24 @@ async fn a_manager_cannot_take_over_an_admin_nor_change_a_peer() {
                        "role": role, "password": PASSWORD}),
             )
             .await;
-        assert_problem(&created, 403, "forbidden");
+        created.assert_problem(403, "forbidden");
     }
 
     // What a manager may do: accounts below their own, and their own name and password.
-    app.patch(
-        &tech_path,
-        &manager.token,
-        json!({"role": "hotline", "name": "Renamed"}),
-    )
-    .await
-    .expect(200);
-    let own = format!("/api/v1/users/{}", manager.id);
-    app.patch(
-        &own,
-        &manager.token,
-        json!({"password": "my-own-new-password"}),
-    )
-    .await
-    .expect(200);
+    let demoted = json!({"role": "hotline", "name": "Renamed"});
+    let changed = app.change_user(technician.id, &manager.token, demoted);
+    changed.await.expect(200);
+    let own = json!({"password": "my-own-new-password"});
+    let changed = app.change_user(manager.id, &manager.token, own);
+    changed.await.expect(200);
     app.login(&manager.email, "my-own-new-password")
         .await
         .expect(200);
     // An admin changes an admin.
     let second_admin = app.staff(Role::Admin).await;
-    app.patch(
-        &format!("/api/v1/users/{}", second_admin.id),
-        &app.admin.token,
-        json!({"name": "Second admin"}),
-    )
-    .await
-    .expect(200);
+    let renamed = json!({"name": "Second admin"});
+    let changed = app.change_user(second_admin.id, &app.admin.token, renamed);
+    changed.await.expect(200);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -755,65 +656,41 @@ async fn a_manager_cannot_take_over_an_admin_nor_change_a_peer() {
 
 #[tokio::test]
 async fn a_password_change_ends_every_token_issued_before_it() {
-    let app = TestApp::spawn().await;
-    let hotline = app.staff(Role::Hotline).await;
+    let (app, hotline) = TestApp::with_staff(Role::Hotline).await;
     let second_login = app.login(&hotline.email, PASSWORD).await.expect(200);
-    let second_token = second_login.body["access_token"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    app.get("/api/v1/me", &hotline.token).await.expect(200);
+    let second_token = second_login.access_token();
+    app.me(&hotline.token).await.expect(200);
 
-    app.patch(
-        &format!("/api/v1/users/{}", hotline.id),
-        &app.admin.token,
-        json!({"password": "a-changed-password"}),
-    )
-    .await
-    .expect(200);
+    let password = json!({"password": "a-changed-password"});
+    let changed = app.change_user(hotline.id, &app.admin.token, password);
+    changed.await.expect(200);
 
     for token in [&hotline.token, &second_token] {
-        assert_problem(&app.get("/api/v1/me", token).await, 401, "unauthorized");
+        app.me(token).await.assert_unauthorized();
     }
     let fresh = app
         .login(&hotline.email, "a-changed-password")
         .await
         .expect(200);
-    let fresh = fresh.body["access_token"].as_str().unwrap();
-    app.get("/api/v1/me", fresh).await.expect(200);
+    let fresh = fresh.access_token();
+    app.me(&fresh).await.expect(200);
 
     // A name change ends nothing.
-    app.patch(
-        &format!("/api/v1/users/{}", hotline.id),
-        &app.admin.token,
-        json!({"name": "Renamed"}),
-    )
-    .await
-    .expect(200);
-    app.get("/api/v1/me", fresh).await.expect(200);
+    let renamed = json!({"name": "Renamed"});
+    let changed = app.change_user(hotline.id, &app.admin.token, renamed);
+    changed.await.expect(200);
+    app.me(&fresh).await.expect(200);
 }
 
 #[tokio::test]
 async fn tokens_of_a_disabled_account_stay_ended_once_it_is_enabled_again() {
-    let app = TestApp::spawn().await;
-    let technician = app.staff(Role::Technician).await;
-    let path = format!("/api/v1/users/{}", technician.id);
-    app.patch(&path, &app.admin.token, json!({"disabled": true}))
-        .await
-        .expect(200);
-    app.patch(&path, &app.admin.token, json!({"disabled": false}))
-        .await
-        .expect(200);
+    let (app, technician) = TestApp::with_staff(Role::Technician).await;
+    app.set_disabled(technician.id, true).await;
+    app.set_disabled(technician.id, false).await;
 
-    assert_problem(
-        &app.get("/api/v1/me", &technician.token).await,
-        401,
-        "unauthorized",
-    );
+    app.me(&technician.token).await.assert_unauthorized();
     let login = app.login(&technician.email, PASSWORD).await.expect(200);
-    app.get("/api/v1/me", login.body["access_token"].as_str().unwrap())
-        .await
-        .expect(200);
+    app.me(&login.access_token()).await.expect(200);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -831,6 +708,22 @@ async fn behind_a_proxy(per_account: u32, all_addresses: u32) -> TestApp {
     .await
 }
 
+/// The address the owner of the admin account logs in from.
+const OWNER: &str = "198.51.100.7";
+
+/// The owner of the admin account logs in from their address.
+async fn owner_logs_in(app: &TestApp) {
+    login_from(app, OWNER, ADMIN_EMAIL, ADMIN_PASSWORD)
+        .await
+        .expect(200);
+}
+
+/// The right password from that address is refused for now (429).
+async fn assert_held_back(app: &TestApp, address: &str) {
+    let answer = login_from(app, address, ADMIN_EMAIL, ADMIN_PASSWORD).await;
+    assert_too_many(&answer, 900);
+}
+
 async fn login_from(app: &TestApp, address: &str, email: &str, password: &str) -> Answer {
     app.call(
         Method::POST,
@@ -846,42 +739,28 @@ async fn login_from(app: &TestApp, address: &str, email: &str, password: &str) -
 async fn failed_guesses_from_one_address_do_not_lock_the_owner_out() {
     let app = behind_a_proxy(5, 50).await;
     for _ in 0..5 {
-        assert_problem(
-            &login_from(&app, "203.0.113.66", ADMIN_EMAIL, "guess").await,
-            401,
-            "unauthorized",
-        );
+        login_from(&app, "203.0.113.66", ADMIN_EMAIL, "guess")
+            .await
+            .assert_unauthorized();
     }
     // The guesser waits, even with the right password...
-    assert_too_many(
-        &login_from(&app, "203.0.113.66", ADMIN_EMAIL, ADMIN_PASSWORD).await,
-        900,
-    );
+    assert_held_back(&app, "203.0.113.66").await;
     // ...while the owner, from their own address, logs in.
-    login_from(&app, "198.51.100.7", ADMIN_EMAIL, ADMIN_PASSWORD)
-        .await
-        .expect(200);
+    owner_logs_in(&app).await;
 }
 
 #[tokio::test]
 async fn a_guess_spread_over_many_addresses_spares_the_addresses_the_owner_used() {
     let app = behind_a_proxy(5, 6).await;
-    login_from(&app, "198.51.100.7", ADMIN_EMAIL, ADMIN_PASSWORD)
-        .await
-        .expect(200);
+    owner_logs_in(&app).await;
     for n in 1..=6 {
         let answer = login_from(&app, &format!("203.0.113.{n}"), ADMIN_EMAIL, "guess").await;
-        assert_problem(&answer, 401, "unauthorized");
+        answer.assert_unauthorized();
     }
     // A new address waits: the account is being guessed...
-    assert_too_many(
-        &login_from(&app, "203.0.113.99", ADMIN_EMAIL, ADMIN_PASSWORD).await,
-        900,
-    );
+    assert_held_back(&app, "203.0.113.99").await;
     // ...but the owner's known address still gets in.
-    login_from(&app, "198.51.100.7", ADMIN_EMAIL, ADMIN_PASSWORD)
-        .await
-        .expect(200);
+    owner_logs_in(&app).await;
 }
 
 #[tokio::test]
@@ -890,17 +769,10 @@ async fn a_clients_own_forwarded_for_header_is_ignored() {
     let app = limited(3, 100, 900).await;
     for n in 0..3 {
         let answer = login_from(&app, &format!("203.0.113.{n}"), ADMIN_EMAIL, "guess").await;
-        assert_problem(&answer, 401, "unauthorized");
+        answer.assert_unauthorized();
     }
-    assert_too_many(
-        &login_from(&app, "198.51.100.7", ADMIN_EMAIL, ADMIN_PASSWORD).await,
-        900,
-    );
-    let failures = app
-        .get("/api/v1/audit?action=login_failed", &app.admin.token)
-        .await
-        .expect(200);
-    for entry in failures.body["items"].as_array().unwrap() {
+    assert_held_back(&app, OWNER).await;
+    for entry in app.audit("?action=login_failed").await {
         assert_eq!(entry["ip"], "127.0.0.1", "{entry}");
     }
 }

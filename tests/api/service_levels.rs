@@ -1,8 +1,10 @@
 use crate::common;
 use crate::common::Role;
 
-use common::TestApp;
+use common::{hours_ago, open_all_hours, ticket, ticket_path, TestApp, With};
 use serde_json::{json, Value};
+
+const LEVELS: &str = "service-levels?year=2018";
 
 /// An imported, taken-in-charge ticket: created at `created` (Paris time), taken in charge
 /// `ack` minutes of the clock later and resolved `resolved` minutes later.
@@ -25,9 +27,7 @@ fn past_ticket(
 
 #[tokio::test]
 async fn service_levels_give_count_median_p90_and_share_within_target_in_business_minutes() {
-    let app = TestApp::spawn().await;
-    let arcueil = app.create_member("ARCUEIL").await;
-    let ivry = app.create_member("IVRY").await;
+    let (app, [arcueil, ivry]) = TestApp::with_members(["ARCUEIL", "IVRY"]).await;
     // Tuesday 6 March 2018, 09:00 in Paris.
     let created = "2018-03-06T09:00:00+01:00";
     let batch = json!([
@@ -66,24 +66,11 @@ async fn service_levels_give_count_median_p90_and_share_within_target_in_busines
             None
         ),
     ]);
-    app.post("/api/v1/tickets/import", &app.admin.token, batch)
-        .await
-        .expect(201);
+    app.import(batch).await.expect(201);
     let hotline = app.staff(Role::Hotline).await;
-    let levels = app
-        .get("/api/v1/stats/service-levels?year=2018", &hotline.token)
-        .await
-        .expect(200);
+    let levels = app.stats(LEVELS, &hotline.token).await;
     let rows = levels.body["rows"].as_array().unwrap();
-    let keys: Vec<(String, i64)> = rows
-        .iter()
-        .map(|r| {
-            (
-                r["member_code"].as_str().unwrap().to_string(),
-                r["priority"].as_i64().unwrap(),
-            )
-        })
-        .collect();
+    let keys: Vec<(String, i64)> = levels.rows(&["member_code", "priority"]);
     assert_eq!(
         keys,
         vec![
@@ -117,51 +104,26 @@ async fn service_levels_give_count_median_p90_and_share_within_target_in_busines
 #[tokio::test]
 async fn time_spent_waiting_is_not_counted() {
     let app = TestApp::spawn_with(|s| {
-        for day in [
-            &mut s.calendar.monday,
-            &mut s.calendar.tuesday,
-            &mut s.calendar.wednesday,
-            &mut s.calendar.thursday,
-            &mut s.calendar.friday,
-            &mut s.calendar.saturday,
-            &mut s.calendar.sunday,
-        ] {
-            *day = "00:00-23:59".into();
-        }
+        open_all_hours(s);
         s.calendar.closed_days = Vec::new();
     })
     .await;
     let member = app.create_member("VITRY").await;
     let hotline = app.staff(Role::Hotline).await;
-    let ticket = app
-        .file_ticket(&hotline.token, Some(member), "En attente du demandeur")
-        .await
-        .expect(201);
-    let id = ticket.id();
-    app.patch(
-        &format!("/api/v1/tickets/{id}"),
-        &hotline.token,
-        json!({"status": "waiting"}),
-    )
-    .await
-    .expect(200);
-    // Filed three hours ago; waiting for the last two of them.
-    let at = |hours: i64| {
-        (chrono::Utc::now() - chrono::Duration::hours(hours))
-            .naive_utc()
-            .format("%Y-%m-%d %H:%M:%S")
-            .to_string()
-    };
-    app.execute_sql(&format!(
-        "UPDATE tickets SET created_at = '{}', waiting_since = '{}' WHERE id = {id}",
-        at(3),
-        at(2)
-    ))
-    .await;
-    let waiting = app
-        .get(&format!("/api/v1/tickets/{id}"), &hotline.token)
+    let waiting_for = "En attente du demandeur";
+    let id = app.filed(&hotline.token, Some(member), waiting_for).await;
+    let status = |status: &str| json!({"status": status});
+    app.change(id, &hotline.token, status("waiting"))
         .await
         .expect(200);
+    // Filed three hours ago; waiting for the last two of them.
+    app.execute_sql(&format!(
+        "UPDATE tickets SET created_at = '{}', waiting_since = '{}' WHERE id = {id}",
+        hours_ago(3),
+        hours_ago(2)
+    ))
+    .await;
+    let waiting = app.read(&ticket_path(id), &hotline.token).await;
     assert_eq!(waiting.body["service_level"]["paused"], true);
     let elapsed = waiting.body["service_level"]["acknowledge"]["elapsed_minutes"]
         .as_i64()
@@ -171,14 +133,8 @@ async fn time_spent_waiting_is_not_counted() {
         "one hour counted, got {elapsed}"
     );
 
-    let taken = app
-        .patch(
-            &format!("/api/v1/tickets/{id}"),
-            &hotline.token,
-            json!({"status": "in_progress"}),
-        )
-        .await
-        .expect(200);
+    let taken = app.change(id, &hotline.token, status("in_progress"));
+    let taken = taken.await.expect(200);
     let acknowledge = &taken.body["service_level"]["acknowledge"];
     let minutes = acknowledge["elapsed_minutes"].as_i64().unwrap();
     assert!(
@@ -192,18 +148,11 @@ async fn time_spent_waiting_is_not_counted() {
 
 #[tokio::test]
 async fn a_new_ticket_shows_its_due_times_per_priority() {
-    let app = TestApp::spawn().await;
-    let member = app.create_member("GENTILLY").await;
+    let (app, member) = TestApp::with_member("GENTILLY").await;
     let hotline = app.staff(Role::Hotline).await;
-    let ticket = app
-        .post(
-            "/api/v1/tickets",
-            &hotline.token,
-            json!({"title": "Réseau coupé", "description": "", "member_id": member, "priority": 2}),
-        )
-        .await
-        .expect(201);
-    let level = &ticket.body["service_level"];
+    let filing = ticket("Réseau coupé", member).with(json!({"priority": 2}));
+    let filed = app.file(&hotline.token, filing).await.expect(201);
+    let level = &filed.body["service_level"];
     assert_eq!(level["acknowledge"]["target_minutes"], 60);
     assert_eq!(level["resolve"]["target_minutes"], 600);
     assert!(level["acknowledge"]["due_at"]
@@ -216,9 +165,7 @@ async fn a_new_ticket_shows_its_due_times_per_priority() {
 
 #[tokio::test]
 async fn service_levels_are_for_staff_and_need_a_year() {
-    let app = TestApp::spawn().await;
-    let member = app.create_member("SMBVB").await;
-    let agent = app.agent_of(member).await;
+    let (app, _, agent) = TestApp::with_agent("SMBVB").await;
     assert_eq!(
         app.get("/api/v1/stats/service-levels?year=2018", &agent.token)
             .await
@@ -234,40 +181,19 @@ async fn service_levels_are_for_staff_and_need_a_year() {
 
 #[tokio::test]
 async fn service_levels_follow_a_ticket_whose_priority_or_member_changes() {
-    let app = TestApp::spawn().await;
-    let arcueil = app.create_member("ARCUEIL").await;
-    let ivry = app.create_member("IVRY").await;
+    let (app, [arcueil, ivry]) = TestApp::with_members(["ARCUEIL", "IVRY"]).await;
     let created = "2018-03-06T09:00:00+01:00";
-    let imported = app
-        .post(
-            "/api/v1/tickets/import",
-            &app.admin.token,
-            json!([past_ticket(
-                arcueil,
-                1,
-                created,
-                "2018-03-06T09:45:00+01:00",
-                None
-            )]),
-        )
-        .await
-        .expect(201);
-    let id = imported.body["ids"][0].as_i64().unwrap();
-    let path = "/api/v1/stats/service-levels?year=2018";
-    let before = app.get(path, &app.admin.token).await.expect(200);
-    assert_eq!(
-        before.body["rows"][0]["acknowledge"]["within_target_pct"],
-        0.0
-    );
+    let acknowledged = "2018-03-06T09:45:00+01:00";
+    let imported = json!([past_ticket(arcueil, 1, created, acknowledged, None)]);
+    let id = app.imported(imported).await[0];
+    let admin = &app.admin.token;
+    let before = app.stats(LEVELS, admin).await;
+    let share = &before.body["rows"][0]["acknowledge"]["within_target_pct"];
+    assert_eq!(share, 0.0);
 
-    app.patch(
-        &format!("/api/v1/tickets/{id}"),
-        &app.admin.token,
-        json!({"priority": 2, "member_id": ivry}),
-    )
-    .await
-    .expect(200);
-    let after = app.get(path, &app.admin.token).await.expect(200);
+    let moved = json!({"priority": 2, "member_id": ivry});
+    app.change(id, admin, moved).await.expect(200);
+    let after = app.stats(LEVELS, admin).await;
     let rows = after.body["rows"].as_array().unwrap();
     assert_eq!(
         rows.len(),
@@ -285,32 +211,29 @@ async fn service_levels_read_again_show_every_write_made_since() {
     let app = TestApp::spawn().await;
     let arcueil = app.create_member("ARCUEIL").await;
     let created = "2018-03-06T09:00:00+01:00";
-    let path = "/api/v1/stats/service-levels?year=2018";
+    let admin = &app.admin.token;
     let import = |acknowledged: &'static str| {
-        app.post(
-            "/api/v1/tickets/import",
-            &app.admin.token,
-            json!([past_ticket(arcueil, 3, created, acknowledged, None)]),
-        )
+        app.import(json!([past_ticket(
+            arcueil,
+            3,
+            created,
+            acknowledged,
+            None
+        )]))
     };
     import("2018-03-06T09:10:00+01:00").await.expect(201);
-    let first = app.get(path, &app.admin.token).await.expect(200);
+    let first = app.stats(LEVELS, admin).await;
     assert_eq!(first.body["rows"][0]["tickets"], 1);
     assert_eq!(first.body["rows"][0]["acknowledge"]["median_minutes"], 10.0);
     // The same member, priority and origin: the same aggregate row, changed.
     let second = import("2018-03-06T09:30:00+01:00").await.expect(201);
-    let again = app.get(path, &app.admin.token).await.expect(200);
+    let again = app.stats(LEVELS, admin).await;
     assert_eq!(again.body["rows"][0]["tickets"], 2, "{}", again.body);
     assert_eq!(again.body["rows"][0]["acknowledge"]["median_minutes"], 20.0);
-    let id = second.body["ids"][0].as_i64().unwrap();
-    app.patch(
-        &format!("/api/v1/tickets/{id}"),
-        &app.admin.token,
-        json!({"status": "resolved"}),
-    )
-    .await
-    .expect(200);
-    let resolved = app.get(path, &app.admin.token).await.expect(200);
+    let id = second.imported_ids()[0];
+    let resolving = json!({"status": "resolved"});
+    app.change(id, admin, resolving).await.expect(200);
+    let resolved = app.stats(LEVELS, admin).await;
     assert_eq!(
         resolved.body["rows"][0]["resolve"]["count"], 1,
         "{}",
@@ -324,30 +247,15 @@ async fn the_yearly_report_carries_the_service_levels() {
     let app = TestApp::spawn().await;
     let arcueil = app.create_member("ARCUEIL").await;
     let created = "2018-03-06T09:00:00+01:00";
-    app.post(
-        "/api/v1/tickets/import",
-        &app.admin.token,
-        json!([
-            past_ticket(
-                arcueil,
-                2,
-                created,
-                "2018-03-06T09:30:00+01:00",
-                Some("2018-03-06T12:00:00+01:00")
-            ),
-            past_ticket(arcueil, 2, created, "2018-03-06T11:00:00+01:00", None),
-        ]),
-    )
+    let resolved = Some("2018-03-06T12:00:00+01:00");
+    app.import(json!([
+        past_ticket(arcueil, 2, created, "2018-03-06T09:30:00+01:00", resolved),
+        past_ticket(arcueil, 2, created, "2018-03-06T11:00:00+01:00", None),
+    ]))
     .await
     .expect(201);
-    let levels = app
-        .get("/api/v1/stats/service-levels?year=2018", &app.admin.token)
-        .await
-        .expect(200);
-    let report = app
-        .get("/api/v1/reports/2018", &app.admin.token)
-        .await
-        .expect(200);
+    let levels = app.stats(LEVELS, &app.admin.token).await;
+    let report = app.read("/api/v1/reports/2018", &app.admin.token).await;
     assert_eq!(report.body["service_levels"], levels.body);
     assert_eq!(
         report.body["service_levels"]["rows"][0]["acknowledge"]["median_minutes"],
@@ -357,9 +265,7 @@ async fn the_yearly_report_carries_the_service_levels() {
 
 #[tokio::test]
 async fn statistics_stay_exact_when_many_writers_move_tickets_at_once() {
-    let app = TestApp::spawn().await;
-    let arcueil = app.create_member("ARCUEIL").await;
-    let ivry = app.create_member("IVRY").await;
+    let (app, [arcueil, ivry]) = TestApp::with_members(["ARCUEIL", "IVRY"]).await;
     let count = 40;
     // Taken in charge 1, 2, ... 40 business minutes after 09:00 on Tuesday 6 March 2018.
     let rows: Vec<Value> = (1..=count)
@@ -373,24 +279,12 @@ async fn statistics_stay_exact_when_many_writers_move_tickets_at_once() {
             )
         })
         .collect();
-    let ids: Vec<i64> = app
-        .post("/api/v1/tickets/import", &app.admin.token, json!(rows))
-        .await
-        .expect(201)
-        .body["ids"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|id| id.as_i64().unwrap())
-        .collect();
+    let ids = app.imported(json!(rows)).await;
 
     // Every ticket moves to IVRY, priority 2, at once: the writers take each one out of the
     // aggregates in whichever place they write to.
     patch_all_at_once(&app, &ids, json!({"priority": 2, "member_id": ivry})).await;
-    let levels = app
-        .get("/api/v1/stats/service-levels?year=2018", &app.admin.token)
-        .await
-        .expect(200);
+    let levels = app.stats(LEVELS, &app.admin.token).await;
     let rows = levels.body["rows"].as_array().unwrap();
     assert_eq!(rows.len(), 1, "{rows:?}");
     assert_eq!(rows[0]["member_code"], "IVRY");
@@ -403,45 +297,18 @@ async fn statistics_stay_exact_when_many_writers_move_tickets_at_once() {
     let half: Vec<i64> = ids.iter().step_by(2).copied().collect();
     patch_all_at_once(&app, &half, json!({"member_id": arcueil})).await;
     let by_member = app
-        .get(
-            "/api/v1/stats/tickets-by-member?year=2018",
-            &app.admin.token,
-        )
-        .await
-        .expect(200);
-    let mut counts: Vec<(String, i64)> = by_member.body["rows"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| {
-            (
-                r["member_code"].as_str().unwrap().to_string(),
-                r["tickets"].as_i64().unwrap(),
-            )
-        })
-        .collect();
+        .stats("tickets-by-member?year=2018", &app.admin.token)
+        .await;
+    let mut counts: Vec<(String, i64)> = by_member.rows(&["member_code", "tickets"]);
     counts.sort();
     assert_eq!(
         counts,
         vec![("ARCUEIL".to_string(), 20), ("IVRY".to_string(), 20)]
     );
     assert_eq!(by_member.body["total"], count);
-    let levels = app
-        .get("/api/v1/stats/service-levels?year=2018", &app.admin.token)
-        .await
-        .expect(200);
-    let tickets: Vec<(String, i64, i64)> = levels.body["rows"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| {
-            (
-                r["member_code"].as_str().unwrap().to_string(),
-                r["tickets"].as_i64().unwrap(),
-                r["acknowledge"]["count"].as_i64().unwrap(),
-            )
-        })
-        .collect();
+    let levels = app.stats(LEVELS, &app.admin.token).await;
+    let tickets: Vec<(String, i64, i64)> =
+        levels.rows(&["member_code", "tickets", "acknowledge.count"]);
     assert_eq!(
         tickets,
         vec![
@@ -453,25 +320,12 @@ async fn statistics_stay_exact_when_many_writers_move_tickets_at_once() {
 
 /// Sends one PATCH per ticket, all at once, and expects each to succeed.
 async fn patch_all_at_once(app: &TestApp, ids: &[i64], body: Value) {
-    let tasks: Vec<_> = ids
+    let token = &app.admin.token;
+    let patches = ids
         .iter()
-        .map(|id| {
-            let request = app
-                .client
-                .patch(format!("{}/api/v1/tickets/{id}", app.base))
-                .bearer_auth(&app.admin.token)
-                .json(&body);
-            tokio::spawn(async move {
-                let response = request.send().await.expect("the service answers");
-                (
-                    response.status().as_u16(),
-                    response.text().await.unwrap_or_default(),
-                )
-            })
-        })
+        .map(|id| (ticket_path(*id), token.clone(), body.clone()))
         .collect();
-    for task in tasks {
-        let (status, body) = task.await.unwrap();
+    for (status, body) in app.patch_all_at_once(patches).await {
         assert_eq!(status, 200, "{body}");
     }
 }

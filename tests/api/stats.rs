@@ -3,33 +3,22 @@ use crate::common::Role;
 
 use std::collections::HashMap;
 
-use common::TestApp;
+use common::{closed_ticket_at as ticket_at, column, list_of, rows, TestApp};
 use serde_json::{json, Value};
 
 /// `member_code -> field` of the rows of a statistic.
-fn by_code(rows: &Value, field: &str) -> HashMap<String, Value> {
-    rows.as_array()
-        .expect("rows")
-        .iter()
-        .map(|r| {
-            (
-                r["member_code"].as_str().unwrap().to_string(),
-                r[field].clone(),
-            )
-        })
+fn by_code(table: &Value, field: &str) -> HashMap<String, Value> {
+    rows::<(String, Value)>(table, &["member_code", field])
+        .into_iter()
         .collect()
 }
 
 #[tokio::test]
 async fn the_demo_data_reproduces_the_2017_ticket_table_and_the_2016_on_site_days() {
-    let app = TestApp::spawn().await;
-    app.seed_demo().await;
+    let app = TestApp::with_demo().await;
     let token = &app.admin.token;
 
-    let tickets = app
-        .get("/api/v1/stats/tickets-by-member?year=2017", token)
-        .await
-        .expect(200);
+    let tickets = app.stats("tickets-by-member?year=2017", token).await;
     let expected = [
         ("OPH-VILLEJUIF", 107),
         ("SIIM", 60),
@@ -47,26 +36,13 @@ async fn the_demo_data_reproduces_the_2017_ticket_table_and_the_2016_on_site_day
         ("CHAMPIGNY", 2),
         ("GENTILLY", 1),
     ];
-    let rows: Vec<(String, i64)> = tickets.body["rows"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| {
-            (
-                r["member_code"].as_str().unwrap().to_string(),
-                r["tickets"].as_i64().unwrap(),
-            )
-        })
-        .collect();
+    let counted: Vec<(String, i64)> = tickets.rows(&["member_code", "tickets"]);
     let expected_rows: Vec<(String, i64)> =
         expected.iter().map(|(c, n)| (c.to_string(), *n)).collect();
-    assert_eq!(rows, expected_rows, "rows in the report's order");
+    assert_eq!(counted, expected_rows, "rows in the report's order");
     assert_eq!(tickets.body["total"], 489);
 
-    let work = app
-        .get("/api/v1/stats/work-days?year=2016", token)
-        .await
-        .expect(200);
+    let work = app.stats("work-days?year=2016", token).await;
     let on_site = by_code(&work.body["rows"], "on_site");
     for (code, days) in [
         ("GENTILLY", 249),
@@ -90,14 +66,10 @@ async fn the_demo_data_reproduces_the_2017_ticket_table_and_the_2016_on_site_day
 
 #[tokio::test]
 async fn the_demo_2018_has_about_701_tickets_a_drop_after_gosb_left_and_350_hotline_days() {
-    let app = TestApp::spawn().await;
-    app.seed_demo().await;
+    let app = TestApp::with_demo().await;
     let token = &app.admin.token;
 
-    let season = app
-        .get("/api/v1/stats/seasonality?year=2018", token)
-        .await
-        .expect(200);
+    let season = app.stats("seasonality?year=2018", token).await;
     let total = season.body["total"].as_i64().unwrap();
     assert!(
         (680..=720).contains(&total),
@@ -110,24 +82,14 @@ async fn the_demo_2018_has_about_701_tickets_a_drop_after_gosb_left_and_350_hotl
         .find(|r| r["member_code"] == "GOSB")
         .expect("GOSB filed tickets in 2018")
         .clone();
-    let months: Vec<i64> = gosb["months"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|n| n.as_i64().unwrap())
-        .collect();
+    let months = list_of::<i64>(&gosb["months"]);
     assert!(months[..6].iter().sum::<i64>() > 0);
     assert_eq!(
         months[6..].iter().sum::<i64>(),
         0,
         "no GOSB hotline ticket after June"
     );
-    let overall: Vec<i64> = season.body["months"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|n| n.as_i64().unwrap())
-        .collect();
+    let overall = list_of::<i64>(&season.body["months"]);
     let first_half: i64 = overall[..6].iter().sum();
     let second_half: i64 = overall[6..].iter().sum();
     assert!(
@@ -135,31 +97,17 @@ async fn the_demo_2018_has_about_701_tickets_a_drop_after_gosb_left_and_350_hotl
         "seasonality drops after GOSB left: {overall:?}"
     );
 
-    let allocation = app
-        .get("/api/v1/stats/hotline-allocation?year=2018", token)
-        .await
-        .expect(200);
+    let allocation = app.stats("hotline-allocation?year=2018", token).await;
     assert_eq!(allocation.body["presence_hundredths"], 35_000);
-    let shared: i64 = allocation.body["rows"]
-        .as_array()
-        .unwrap()
+    let shared: i64 = column::<i64>(&allocation.body["rows"], "hundredths")
         .iter()
-        .map(|r| r["hundredths"].as_i64().unwrap())
         .sum();
     assert_eq!(shared, 35_000);
 }
 
-/// Imports one hotline ticket of a member created at that instant.
-fn ticket_at(member_id: i64, created_at: &str, origin: &str) -> Value {
-    json!({"title": "t", "description": "", "member_id": member_id, "created_at": created_at,
-           "origin": origin, "status": "closed", "closed_at": created_at})
-}
-
 #[tokio::test]
 async fn statistics_count_each_ticket_in_the_month_of_its_paris_date() {
-    let app = TestApp::spawn().await;
-    let arcueil = app.create_member("ARCUEIL").await;
-    let ivry = app.create_member("IVRY").await;
+    let (app, [arcueil, ivry]) = TestApp::with_members(["ARCUEIL", "IVRY"]).await;
     // Joined in March, left in October 2018: counted for the months it was in.
     let thiais = app
         .create_member_with(
@@ -181,60 +129,32 @@ async fn statistics_count_each_ticket_in_the_month_of_its_paris_date() {
         // Posted tickets are not hotline tickets.
         ticket_at(ivry, "2018-05-02T10:00:00Z", "posted"),
     ]);
-    app.post("/api/v1/tickets/import", &app.admin.token, batch)
-        .await
-        .expect(201);
+    app.import(batch).await.expect(201);
     let manager = app.staff(Role::Manager).await;
+    let token = &manager.token;
 
-    let season = app
-        .get("/api/v1/stats/seasonality?year=2018", &manager.token)
-        .await
-        .expect(200);
+    let season = app.stats("seasonality?year=2018", token).await;
     assert_eq!(
         season.body["months"],
         json!([2, 1, 1, 0, 0, 0, 1, 0, 0, 1, 0, 0])
     );
     assert_eq!(season.body["total"], 6);
 
-    let all = app
-        .get(
-            "/api/v1/stats/seasonality?year=2018&origin=all",
-            &manager.token,
-        )
-        .await
-        .expect(200);
+    let all = app.stats("seasonality?year=2018&origin=all", token).await;
     assert_eq!(all.body["total"], 7);
     let posted = app
-        .get(
-            "/api/v1/stats/tickets-by-member?year=2018&origin=posted",
-            &manager.token,
-        )
-        .await
-        .expect(200);
+        .stats("tickets-by-member?year=2018&origin=posted", token)
+        .await;
     assert_eq!(posted.body["total"], 1);
     assert_eq!(posted.body["rows"][0]["member_code"], "IVRY");
 
     let compared = app
-        .get(
-            "/api/v1/stats/tickets-by-member?year=2018&compare_year=2017",
-            &manager.token,
-        )
-        .await
-        .expect(200);
-    let rows: Vec<(String, i64, i64)> = compared.body["rows"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| {
-            (
-                r["member_code"].as_str().unwrap().to_string(),
-                r["tickets"].as_i64().unwrap(),
-                r["compare_tickets"].as_i64().unwrap(),
-            )
-        })
-        .collect();
+        .stats("tickets-by-member?year=2018&compare_year=2017", token)
+        .await;
+    let counted: Vec<(String, i64, i64)> =
+        compared.rows(&["member_code", "tickets", "compare_tickets"]);
     assert_eq!(
-        rows,
+        counted,
         vec![
             ("ARCUEIL".into(), 3, 0),
             ("OPH-THIAIS".into(), 2, 0),
@@ -247,30 +167,17 @@ async fn statistics_count_each_ticket_in_the_month_of_its_paris_date() {
 
 #[tokio::test]
 async fn a_ticket_moved_to_another_member_is_counted_for_its_new_member() {
-    let app = TestApp::spawn().await;
-    let arcueil = app.create_member("ARCUEIL").await;
-    let ivry = app.create_member("IVRY").await;
+    let (app, [arcueil, ivry]) = TestApp::with_members(["ARCUEIL", "IVRY"]).await;
     let hotline = app.staff(Role::Hotline).await;
-    let ticket = app
-        .file_ticket(&hotline.token, Some(arcueil), "Écran noir")
-        .await
-        .expect(201);
-    let year = chrono::Utc::now()
-        .with_timezone(&chrono_tz::Europe::Paris)
-        .format("%Y")
-        .to_string();
-    let path = format!("/api/v1/stats/tickets-by-member?year={year}");
-    let before = app.get(&path, &hotline.token).await.expect(200);
+    let ticket = app.filed(&hotline.token, Some(arcueil), "Écran noir");
+    let ticket = ticket.await;
+    let query = format!("tickets-by-member?year={}", common::this_year());
+    let before = app.stats(&query, &hotline.token).await;
     assert_eq!(before.body["rows"][0]["member_code"], "ARCUEIL");
 
-    app.patch(
-        &format!("/api/v1/tickets/{}", ticket.id()),
-        &hotline.token,
-        json!({"member_id": ivry}),
-    )
-    .await
-    .expect(200);
-    let after = app.get(&path, &hotline.token).await.expect(200);
+    let moved = json!({"member_id": ivry});
+    app.change(ticket, &hotline.token, moved).await.expect(200);
+    let after = app.stats(&query, &hotline.token).await;
     assert_eq!(after.body["rows"].as_array().unwrap().len(), 1);
     assert_eq!(after.body["rows"][0]["member_code"], "IVRY");
     assert_eq!(after.body["total"], 1);
@@ -278,9 +185,7 @@ async fn a_ticket_moved_to_another_member_is_counted_for_its_new_member() {
 
 #[tokio::test]
 async fn work_days_add_up_per_member_and_kind_and_follow_changes() {
-    let app = TestApp::spawn().await;
-    let arcueil = app.create_member("ARCUEIL").await;
-    let ivry = app.create_member("IVRY").await;
+    let (app, [arcueil, ivry]) = TestApp::with_members(["ARCUEIL", "IVRY"]).await;
     let tech = app.staff(Role::Technician).await;
     let log = |member: Option<i64>, date: &str, kind: &str, days: f64| {
         let mut body = json!({"date": date, "kind": kind, "days": days});
@@ -297,50 +202,23 @@ async fn work_days_add_up_per_member_and_kind_and_follow_changes() {
         log(None, "2018-03-02", "hotline_duty", 1.0),
         log(Some(ivry), "2017-12-31", "posted", 5.0),
     ] {
-        app.post("/api/v1/work-logs", &tech.token, body)
-            .await
-            .expect(201);
+        app.log_work(&tech.token, body).await.expect(201);
     }
-    let wrong = app
-        .post(
-            "/api/v1/work-logs",
-            &tech.token,
-            log(Some(ivry), "2018-04-01", "on_site", 1.0),
-        )
-        .await
-        .expect(201);
+    let wrong = log(Some(ivry), "2018-04-01", "on_site", 1.0);
+    let wrong = app.log_work(&tech.token, wrong).await.expect(201);
 
-    let stats = app
-        .get("/api/v1/stats/work-days?year=2018", &tech.token)
-        .await
-        .expect(200);
+    let stats = app.stats("work-days?year=2018", &tech.token).await;
     let body = &stats.body;
+    let (rows, totals) = (&body["rows"], &body["totals"]);
+    let work = |minutes: i64, days: f64| json!({"minutes": minutes, "days": days});
     assert_eq!(body["workday_minutes"], 420);
-    assert_eq!(body["rows"][0]["member_code"], "IVRY");
-    assert_eq!(
-        body["rows"][0]["project"],
-        json!({"minutes": 840, "days": 2.0})
-    );
-    assert_eq!(
-        body["rows"][0]["total"],
-        json!({"minutes": 1260, "days": 3.0})
-    );
-    assert_eq!(
-        body["rows"][1]["posted"],
-        json!({"minutes": 630, "days": 1.5})
-    );
-    assert_eq!(
-        body["rows"][1]["on_site"],
-        json!({"minutes": 105, "days": 0.25})
-    );
-    assert_eq!(
-        body["totals"]["hotline_duty"],
-        json!({"minutes": 420, "days": 1.0})
-    );
-    assert_eq!(
-        body["totals"]["all"],
-        json!({"minutes": 2415, "days": 5.75})
-    );
+    assert_eq!(rows[0]["member_code"], "IVRY");
+    assert_eq!(rows[0]["project"], work(840, 2.0));
+    assert_eq!(rows[0]["total"], work(1260, 3.0));
+    assert_eq!(rows[1]["posted"], work(630, 1.5));
+    assert_eq!(rows[1]["on_site"], work(105, 0.25));
+    assert_eq!(totals["hotline_duty"], work(420, 1.0));
+    assert_eq!(totals["all"], work(2415, 5.75));
     let shares = &body["shares_pct"];
     let sum: f64 = ["posted", "on_site", "project", "hotline_duty"]
         .iter()
@@ -351,20 +229,13 @@ async fn work_days_add_up_per_member_and_kind_and_follow_changes() {
     app.delete(&format!("/api/v1/work-logs/{}", wrong.id()), &tech.token)
         .await
         .expect(204);
-    let after = app
-        .get("/api/v1/stats/work-days?year=2018", &tech.token)
-        .await
-        .expect(200);
+    let after = app.stats("work-days?year=2018", &tech.token).await;
     assert_eq!(after.body["totals"]["all"]["minutes"], 2415 - 420);
 }
 
 #[tokio::test]
 async fn hotline_presence_is_shared_by_tickets_with_ties_to_the_smaller_code() {
-    let app = TestApp::spawn().await;
-    let a = app.create_member("AAA").await;
-    let b = app.create_member("BBB").await;
-    let c = app.create_member("CCC").await;
-    let d = app.create_member("DDD").await;
+    let (app, [a, b, c, d]) = TestApp::with_members(["AAA", "BBB", "CCC", "DDD"]).await;
     let mut batch = Vec::new();
     for (member, n) in [(a, 1), (b, 1), (c, 1), (d, 0)] {
         for _ in 0..n {
@@ -372,30 +243,16 @@ async fn hotline_presence_is_shared_by_tickets_with_ties_to_the_smaller_code() {
         }
     }
     batch.push(ticket_at(d, "2018-05-04T10:00:00Z", "posted"));
-    app.post("/api/v1/tickets/import", &app.admin.token, json!(batch))
-        .await
-        .expect(201);
+    app.import(json!(batch)).await.expect(201);
     let hotline = app.staff(Role::Hotline).await;
     let allocation = app
-        .get(
-            "/api/v1/stats/hotline-allocation?year=2018&presence_days=350",
+        .stats(
+            "hotline-allocation?year=2018&presence_days=350",
             &hotline.token,
         )
-        .await
-        .expect(200);
+        .await;
     assert_eq!(allocation.body["presence_hundredths"], 35_000);
-    let shares: Vec<(String, i64, f64)> = allocation.body["rows"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| {
-            (
-                r["member_code"].as_str().unwrap().to_string(),
-                r["hundredths"].as_i64().unwrap(),
-                r["days"].as_f64().unwrap(),
-            )
-        })
-        .collect();
+    let shares: Vec<(String, i64, f64)> = allocation.rows(&["member_code", "hundredths", "days"]);
     assert_eq!(
         shares,
         vec![
@@ -409,9 +266,7 @@ async fn hotline_presence_is_shared_by_tickets_with_ties_to_the_smaller_code() {
 
 #[tokio::test]
 async fn statistics_refuse_agents_and_bad_parameters() {
-    let app = TestApp::spawn().await;
-    let member = app.create_member("ARCUEIL").await;
-    let agent = app.agent_of(member).await;
+    let (app, _, agent) = TestApp::with_agent("ARCUEIL").await;
     for path in [
         "/api/v1/stats/tickets-by-member?year=2018",
         "/api/v1/stats/seasonality?year=2018",
