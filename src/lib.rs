@@ -15,3 +15,4 @@ pub mod notify;
 pub mod startup;
 pub mod state;
 pub mod stats;
+pub mod web;

@@ -128,6 +128,7 @@ impl Application {
             App::new()
                 .app_data(state.clone())
                 .configure(|cfg| api::configure(cfg, &state.settings))
+                .configure(crate::web::configure)
                 .default_service(web::to(api::route_not_found))
                 .wrap_fn(|mut req, srv| -> RefusalOrCall {
                     use actix_web::dev::Service;
@@ -136,7 +137,7 @@ impl Application {
                     if req.method() == actix_web::http::Method::HEAD {
                         req.head_mut().method = actix_web::http::Method::GET;
                     }
-                    if has_foreign_body(&req) {
+                    if has_foreign_body(&req) && !crate::web::errors::is_console_path(req.path()) {
                         let response = req.error_response(AppError::UnsupportedMediaType);
                         return Box::pin(async move { Ok(response) });
                     }
@@ -149,6 +150,20 @@ impl Application {
                     }
                     let call = srv.call(req);
                     Box::pin(async move { Ok(call.await?.map_into_boxed_body()) })
+                })
+                .wrap_fn(|req, srv| {
+                    use actix_web::dev::Service;
+                    // The console's errors are pages, not problem+json.
+                    let console = crate::web::errors::is_console_request(&req);
+                    let call = srv.call(req);
+                    async move {
+                        let response = call.await?;
+                        Ok(if console {
+                            crate::web::errors::page_for_error(response)
+                        } else {
+                            response
+                        })
+                    }
                 })
                 .wrap(ErrorHandlers::new().default_handler(problem_for_bare_errors))
                 .wrap_fn(|mut req, srv| {

@@ -2,15 +2,13 @@
 
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::{Deserialize, Serialize};
-use serde_json::json;
 use utoipa::ToSchema;
 
 use crate::api::audit::client_ip;
 use crate::api::users::UserView;
 use crate::api::{json::Json, problems, Answer, State};
-use crate::auth::{password, AuthUser};
+use crate::auth::AuthUser;
 use crate::db;
-use crate::db::audit::{AuditAction, AuditSource};
 use crate::error::AppError;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -52,69 +50,7 @@ pub struct LoginResponse {
 )]
 pub async fn login(state: State, req: HttpRequest, body: Json<LoginRequest>) -> Answer {
     let LoginRequest { email, password } = body.into_inner();
-    let email = email.trim().to_lowercase();
-    let address = client_ip(&req);
-    // Refused before any password work, alike for known and unknown e-mails.
-    let attempt = state
-        .login_throttle
-        .begin(&email, address)
-        .map_err(|retry_after_seconds| AppError::TooManyRequests {
-            retry_after_seconds,
-        })?;
-    let source = AuditSource {
-        actor_id: None,
-        ip: address.map(|a| a.to_string()),
-    };
-    let outcome = state
-        .run(move |conn| {
-            let user = db::users::find_by_email(conn, &email)?;
-            // Same work whether or not the account exists, so timing tells nothing.
-            let (user, subject, failure) = match user {
-                Some(user) if !password::verify(&password, &user.password_hash) => {
-                    (None, Some(user.id), Some("wrong_password"))
-                }
-                Some(user) if user.disabled => (None, Some(user.id), Some("disabled")),
-                Some(user) => {
-                    let id = user.id;
-                    (Some(user), Some(id), None)
-                }
-                None => {
-                    password::verify_nothing(&password);
-                    (None, None, Some("unknown_email"))
-                }
-            };
-            let tried: String = email.chars().take(254).collect();
-            let entry = match failure {
-                None => source.entry(
-                    AuditAction::LoginSucceeded,
-                    subject,
-                    json!({"email": tried}),
-                ),
-                Some(reason) => source.entry(
-                    AuditAction::LoginFailed,
-                    subject,
-                    json!({"email": tried, "reason": reason}),
-                ),
-            };
-            db::audit::record(conn, &entry)?;
-            Ok(user)
-        })
-        .await;
-    let user = match outcome {
-        Ok(Some(user)) => {
-            state.login_throttle.succeeded(attempt);
-            user
-        }
-        Ok(None) => {
-            state.login_throttle.failed(attempt);
-            state.metrics.login_failed();
-            return Err(AppError::Unauthorized("wrong e-mail or password".into()));
-        }
-        Err(error) => {
-            state.login_throttle.cancelled(attempt);
-            return Err(error);
-        }
-    };
+    let user = crate::auth::login::log_in(&state, &email, password, client_ip(&req)).await?;
     let token = state
         .keys
         .issue(user.id, user.role, user.member_id, user.token_epoch);

@@ -22,19 +22,28 @@ const DOCS_CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self' 
      img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; \
      form-action 'none'";
 
+/// The console's pages load their own CSS, scripts and icons, and post forms to themselves.
+const CONSOLE_CSP: &str = "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'; \
+     form-action 'self'; base-uri 'none'";
+
 /// Headers on every response. There is no `Strict-Transport-Security`: the service speaks
 /// plain HTTP (TLS, where there is any, ends at the proxy in front of it), browsers ignore HSTS
 /// received over HTTP, and the proxy that serves HTTPS is the one to send it.
 pub(crate) fn add_security_headers(path: &str, headers: &mut HeaderMap) {
+    let console = crate::web::errors::is_console_path(path);
     let csp = if path.starts_with("/docs/") {
         DOCS_CSP
+    } else if console || is_html(headers) {
+        CONSOLE_CSP
     } else {
         API_CSP
     };
+    // The console's language switch returns to the page it was on (same origin only).
+    let referrer = if console { "same-origin" } else { "no-referrer" };
     let mut wanted = vec![
         (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
         (header::X_FRAME_OPTIONS, "DENY"),
-        (header::REFERRER_POLICY, "no-referrer"),
+        (header::REFERRER_POLICY, referrer),
         (header::CONTENT_SECURITY_POLICY, csp),
     ];
     // Answers of the API hold personal data and change all the time: no cache keeps them.
@@ -46,6 +55,12 @@ pub(crate) fn add_security_headers(path: &str, headers: &mut HeaderMap) {
             headers.insert(name, HeaderValue::from_static(value));
         }
     }
+}
+
+fn is_html(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(b"text/html"))
 }
 
 const CORS_METHODS: &str = "GET, POST, PATCH, DELETE";
@@ -109,7 +124,8 @@ pub(crate) fn problem_for_bare_errors<B>(
         .headers()
         .get(header::CONTENT_TYPE)
         .is_some_and(|v| v.as_bytes().starts_with(PROBLEM_JSON.as_bytes()));
-    if is_problem {
+    // The console's error pages are already what their reader needs.
+    if is_problem || is_html(res.headers()) {
         return Ok(ErrorHandlerResponse::Response(res.map_into_left_body()));
     }
     let status = res.status();

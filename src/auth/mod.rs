@@ -2,6 +2,7 @@
 
 pub mod cache;
 pub mod extractor;
+pub mod login;
 pub mod password;
 pub mod throttle;
 pub mod token;

@@ -14,6 +14,7 @@ pub mod postgres;
 pub mod privacy;
 pub mod schema;
 pub mod service_levels;
+pub mod sessions;
 mod sqlite;
 pub mod stored;
 pub mod tickets;

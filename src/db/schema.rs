@@ -189,6 +189,25 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    web_sessions (secret_digest) {
+        secret_digest -> Text,
+        user_id -> BigInt,
+        csrf_token -> Text,
+        token_epoch -> BigInt,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    user_preferences (user_id) {
+        user_id -> BigInt,
+        language -> Text,
+    }
+}
+
+diesel::joinable!(web_sessions -> users (user_id));
 diesel::joinable!(users -> members (member_id));
 diesel::joinable!(tickets -> members (member_id));
 diesel::joinable!(comments -> tickets (ticket_id));
@@ -196,6 +215,8 @@ diesel::joinable!(ticket_events -> tickets (ticket_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     members,
+    web_sessions,
+    user_preferences,
     users,
     categories,
     tickets,

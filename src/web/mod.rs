@@ -1,0 +1,32 @@
+//! The console in the browser: pages built on the server from the use cases, plain forms that
+//! post and redirect, sessions kept in the database (`../shared/UI.md`).
+
+pub mod assets;
+pub mod errors;
+pub mod format;
+pub mod forms;
+pub mod i18n;
+pub mod layout;
+pub mod login;
+pub mod session;
+
+use actix_web::http::header;
+use actix_web::{web, HttpResponse};
+
+use crate::error::AppError;
+
+/// What a page handler answers: a page or a redirection, or an error that becomes a page.
+pub type Answer = Result<HttpResponse, AppError>;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.configure(assets::configure)
+        .configure(login::configure);
+}
+
+/// After a form: to the page that shows its result.
+pub fn see_other(location: &str) -> HttpResponse {
+    HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, location.to_string()))
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .finish()
+}
