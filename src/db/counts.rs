@@ -120,3 +120,12 @@ pub fn work_minutes(conn: &mut DbConn, year: i32) -> QueryResult<Vec<WorkMonthMi
         .select(WorkMonthMinutes::as_select())
         .load(conn)
 }
+
+/// Every ticket filed or imported so far, read from the monthly counts (no scan of tickets).
+pub fn total_tickets(conn: &mut DbConn) -> QueryResult<i64> {
+    ticket_month_counts::table
+        .select(diesel::dsl::sql::<diesel::sql_types::BigInt>(
+            "CAST(COALESCE(SUM(tickets), 0) AS BIGINT)",
+        ))
+        .first(conn)
+}

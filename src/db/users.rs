@@ -203,3 +203,13 @@ pub fn active_emails_of_roles(conn: &mut DbConn, roles: &[Role]) -> QueryResult<
         .order(users::id.asc())
         .load(conn)
 }
+
+/// `(id, name, e-mail, member)` of the enabled agents, by name: the callers the hotline knows.
+pub fn known_callers(conn: &mut DbConn) -> QueryResult<Vec<(i64, String, String, Option<i64>)>> {
+    users::table
+        .filter(users::role.eq(Role::Agent))
+        .filter(users::disabled.eq(false))
+        .select((users::id, users::name, users::email, users::member_id))
+        .order((users::name.asc(), users::id.asc()))
+        .load(conn)
+}

@@ -5,7 +5,9 @@
 
 pub mod alerts;
 pub mod comments;
+pub mod directory;
 pub mod filing_queue;
+pub mod queue;
 pub mod stats;
 pub mod tickets;
 pub mod work_logs;

@@ -8,6 +8,7 @@ pub mod forms;
 pub mod i18n;
 pub mod layout;
 pub mod login;
+pub mod queue;
 pub mod session;
 
 use actix_web::http::header;
@@ -20,7 +21,8 @@ pub type Answer = Result<HttpResponse, AppError>;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.configure(assets::configure)
-        .configure(login::configure);
+        .configure(login::configure)
+        .configure(queue::configure);
 }
 
 /// After a form: to the page that shows its result.

@@ -9,7 +9,7 @@ mod changes;
 mod comments;
 mod filing;
 mod import;
-mod queries;
+pub mod queries;
 mod views;
 
 pub use changes::*;

@@ -129,6 +129,7 @@ pub fn parse_ticket_query(
         created_from,
         created_to,
         q,
+        unassigned: false,
     };
     Ok((filter, after, limit))
 }

@@ -25,6 +25,8 @@ pub struct TicketFilter {
     pub created_from: Option<NaiveDate>,
     pub created_to: Option<NaiveDate>,
     pub q: Option<String>,
+    /// Only tickets nobody is assigned to.
+    pub unassigned: bool,
 }
 
 impl TicketFilter {
@@ -39,6 +41,7 @@ impl TicketFilter {
             && self.origin.is_none()
             && self.created_from.is_none()
             && self.created_to.is_none()
+            && !self.unassigned
     }
 }
 
@@ -265,6 +268,9 @@ pub(in crate::db) fn filtered(
     if let Some(assignee) = filter.assignee_id {
         query = query.filter(tickets::assignee_id.eq(assignee));
     }
+    if filter.unassigned {
+        query = query.filter(tickets::assignee_id.is_null());
+    }
     if let Some(category) = filter.category_id {
         query = query.filter(tickets::category_id.eq(category));
     }
@@ -311,4 +317,51 @@ pub(in crate::db) fn like_pattern(q: &str) -> String {
     }
     pattern.push('%');
     pattern
+}
+
+/// How many tickets pass the filter (without `q`, which only the lists read).
+pub fn count(conn: &mut DbConn, filter: &TicketFilter) -> QueryResult<i64> {
+    filtered(filter, None).count().get_result(conn)
+}
+
+/// What the service-level clocks of a ticket need, for the open tickets that pass the filter:
+/// the queue sorts these by their nearest due time, and finds those past due.
+#[derive(Debug, Clone, Copy, Queryable)]
+pub struct ClockRow {
+    pub id: i64,
+    pub priority: Priority,
+    pub status: Status,
+    pub created_at: NaiveDateTime,
+    pub acknowledged_at: Option<NaiveDateTime>,
+    pub paused_minutes: i32,
+    pub waiting_since: Option<NaiveDateTime>,
+}
+
+pub fn clocks(conn: &mut DbConn, filter: &TicketFilter) -> QueryResult<Vec<ClockRow>> {
+    let mut query = filtered(filter, None);
+    if let Some(q) = &filter.q {
+        query = containing_unindexed(query, q);
+    }
+    query
+        .select((
+            tickets::id,
+            tickets::priority,
+            tickets::status,
+            tickets::created_at,
+            tickets::acknowledged_at,
+            tickets::paused_minutes,
+            tickets::waiting_since,
+        ))
+        .load(conn)
+}
+
+/// These tickets, in the order of `ids`.
+pub fn in_order(conn: &mut DbConn, ids: &[i64]) -> QueryResult<Vec<Ticket>> {
+    let rows: Vec<Ticket> = tickets::table
+        .filter(tickets::id.eq_any(ids))
+        .select(Ticket::as_select())
+        .load(conn)?;
+    let mut by_id: std::collections::HashMap<i64, Ticket> =
+        rows.into_iter().map(|t| (t.id, t)).collect();
+    Ok(ids.iter().filter_map(|id| by_id.remove(id)).collect())
 }

@@ -18,16 +18,7 @@ pub fn pick_technician(
     member_id: i64,
     today: NaiveDate,
 ) -> QueryResult<Option<i64>> {
-    let posted: Vec<i64> = work_logs::table
-        .inner_join(users::table.on(users::id.eq(work_logs::technician_id)))
-        .filter(work_logs::member_id.eq(member_id))
-        .filter(work_logs::work_date.eq(today))
-        .filter(work_logs::kind.eq(WorkKind::Posted))
-        .filter(users::role.eq(Role::Technician))
-        .filter(users::disabled.eq(false))
-        .select(users::id)
-        .distinct()
-        .load(conn)?;
+    let posted = posted_at(conn, member_id, today)?;
     let candidates = if posted.is_empty() {
         user_rows::active_technicians(conn)?
     } else {
@@ -36,17 +27,36 @@ pub fn pick_technician(
     if candidates.len() <= 1 {
         return Ok(candidates.first().copied());
     }
+    let loads = open_tickets_of(conn, &candidates)?;
+    Ok(candidates
+        .into_iter()
+        .min_by_key(|id| (loads.get(id).copied().unwrap_or(0), *id)))
+}
+
+/// The active technicians who log posted work at the member on that day.
+pub fn posted_at(conn: &mut DbConn, member_id: i64, day: NaiveDate) -> QueryResult<Vec<i64>> {
+    work_logs::table
+        .inner_join(users::table.on(users::id.eq(work_logs::technician_id)))
+        .filter(work_logs::member_id.eq(member_id))
+        .filter(work_logs::work_date.eq(day))
+        .filter(work_logs::kind.eq(WorkKind::Posted))
+        .filter(users::role.eq(Role::Technician))
+        .filter(users::disabled.eq(false))
+        .select(users::id)
+        .distinct()
+        .load(conn)
+}
+
+/// How many open tickets (assigned, in progress, waiting) each of these users has.
+pub fn open_tickets_of(conn: &mut DbConn, user_ids: &[i64]) -> QueryResult<HashMap<i64, i64>> {
     let loads: Vec<(Option<i64>, i64)> = tickets::table
-        .filter(tickets::assignee_id.eq_any(&candidates))
+        .filter(tickets::assignee_id.eq_any(user_ids))
         .filter(tickets::status.eq_any(Status::OPEN))
         .group_by(tickets::assignee_id)
         .select((tickets::assignee_id, diesel::dsl::count_star()))
         .load(conn)?;
-    let loads: HashMap<i64, i64> = loads
+    Ok(loads
         .into_iter()
         .filter_map(|(id, n)| id.map(|id| (id, n)))
-        .collect();
-    Ok(candidates
-        .into_iter()
-        .min_by_key(|id| (loads.get(id).copied().unwrap_or(0), *id)))
+        .collect())
 }

@@ -1,0 +1,267 @@
+//! The hotline's queue: its views with their counts, newest first or by the nearest due time.
+
+use chrono::NaiveDateTime;
+
+use crate::db::tickets::{self, ClockRow, Ticket, TicketFilter};
+use crate::db::{counts, DbConn};
+use crate::domain::service_level::{ServiceClock, TicketClock};
+use crate::domain::ticket::Status;
+use crate::error::AppError;
+
+/// The tabs of the queue.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum View {
+    Unassigned,
+    Mine,
+    Overdue,
+    Waiting,
+    Open,
+    All,
+}
+
+impl View {
+    pub const ALL: [View; 6] = [
+        View::Unassigned,
+        View::Mine,
+        View::Overdue,
+        View::Waiting,
+        View::Open,
+        View::All,
+    ];
+
+    pub fn parse(raw: &str) -> Option<View> {
+        View::ALL.into_iter().find(|v| v.as_str() == raw)
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            View::Unassigned => "unassigned",
+            View::Mine => "mine",
+            View::Overdue => "overdue",
+            View::Waiting => "waiting",
+            View::Open => "open",
+            View::All => "all",
+        }
+    }
+
+    /// The view's own condition on top of the filters chosen: its statuses are those of the
+    /// filter that it allows (none left: the view is empty).
+    fn narrow(self, mut filter: TicketFilter, me: i64) -> Option<TicketFilter> {
+        let allowed: &[Status] = match self {
+            View::Unassigned => &[Status::New, Status::InProgress, Status::Waiting],
+            View::Mine | View::Overdue | View::Open => &NOT_DONE,
+            View::Waiting => &[Status::Waiting],
+            View::All => Status::ALL,
+        };
+        let statuses: Vec<Status> = if filter.statuses.is_empty() {
+            allowed.to_vec()
+        } else {
+            filter
+                .statuses
+                .iter()
+                .copied()
+                .filter(|s| allowed.contains(s))
+                .collect()
+        };
+        if statuses.is_empty() {
+            return None;
+        }
+        filter.statuses = if self == View::All && filter.statuses.is_empty() {
+            Vec::new()
+        } else {
+            statuses
+        };
+        match self {
+            View::Unassigned => filter.unassigned = true,
+            View::Mine => filter.assignee_id = Some(me),
+            _ => {}
+        }
+        Some(filter)
+    }
+}
+
+/// Tickets still to be done: the open ones and those nobody took yet.
+const NOT_DONE: [Status; 4] = [
+    Status::New,
+    Status::Assigned,
+    Status::InProgress,
+    Status::Waiting,
+];
+
+/// How many tickets each view holds, whatever the filters.
+#[derive(Debug, Clone, Default)]
+pub struct Counts {
+    pub by_view: Vec<(View, i64)>,
+}
+
+impl Counts {
+    pub fn of(&self, view: View) -> i64 {
+        self.by_view
+            .iter()
+            .find(|(v, _)| *v == view)
+            .map_or(0, |(_, n)| *n)
+    }
+}
+
+/// A ticket of the queue with its nearest due time.
+#[derive(Debug, Clone)]
+pub struct QueueItem {
+    pub ticket: Ticket,
+    /// The next target: taking in charge until it is done, then resolution.
+    pub due_at: Option<NaiveDateTime>,
+    pub overdue: bool,
+}
+
+/// Where the next page starts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Next {
+    /// After this ticket (newest first).
+    After(NaiveDateTime, i64),
+    /// From this rank (by due time, and the overdue view).
+    From(usize),
+}
+
+#[derive(Debug, Clone)]
+pub struct QueuePage {
+    pub items: Vec<QueueItem>,
+    pub next: Option<Next>,
+}
+
+/// What is asked of the queue.
+#[derive(Debug, Clone)]
+pub struct QueueRequest {
+    pub view: View,
+    pub filter: TicketFilter,
+    pub by_due: bool,
+    pub start: Option<Next>,
+    pub size: usize,
+}
+
+pub fn counts(
+    conn: &mut DbConn,
+    me: i64,
+    clock: &ServiceClock,
+    now: NaiveDateTime,
+) -> Result<Counts, AppError> {
+    let mut by_view = Vec::new();
+    for view in View::ALL {
+        let n = match view {
+            View::All => counts::total_tickets(conn)?,
+            View::Overdue => {
+                let filter = view.narrow(TicketFilter::default(), me).unwrap_or_default();
+                tickets::clocks(conn, &filter)?
+                    .iter()
+                    .filter(|row| due(clock, row, now).1)
+                    .count() as i64
+            }
+            _ => match view.narrow(TicketFilter::default(), me) {
+                Some(filter) => tickets::count(conn, &filter)?,
+                None => 0,
+            },
+        };
+        by_view.push((view, n));
+    }
+    Ok(Counts { by_view })
+}
+
+/// The nearest due time of a ticket not done, and whether a target has passed.
+fn due(clock: &ServiceClock, row: &ClockRow, now: NaiveDateTime) -> (Option<NaiveDateTime>, bool) {
+    let state = TicketClock {
+        created_at: row.created_at,
+        paused_minutes: i64::from(row.paused_minutes),
+        waiting_since: row.waiting_since,
+    };
+    let resolve = clock.due(&state, clock.targets.resolve_for(row.priority), now);
+    let acknowledge = match row.acknowledged_at {
+        None => clock.due(&state, clock.targets.acknowledge_for(row.priority), now),
+        Some(_) => None,
+    };
+    let late = |due: Option<NaiveDateTime>| due.is_some_and(|d| d < now);
+    let overdue = late(acknowledge) || late(resolve);
+    (acknowledge.or(resolve), overdue)
+}
+
+fn item(clock: &ServiceClock, ticket: Ticket, now: NaiveDateTime) -> QueueItem {
+    if !NOT_DONE.contains(&ticket.status) {
+        return QueueItem {
+            ticket,
+            due_at: None,
+            overdue: false,
+        };
+    }
+    let row = ClockRow {
+        id: ticket.id,
+        priority: ticket.priority,
+        status: ticket.status,
+        created_at: ticket.created_at,
+        acknowledged_at: ticket.acknowledged_at,
+        paused_minutes: ticket.paused_minutes,
+        waiting_since: ticket.waiting_since,
+    };
+    let (due_at, overdue) = due(clock, &row, now);
+    QueueItem {
+        ticket,
+        due_at,
+        overdue,
+    }
+}
+
+pub fn page(
+    conn: &mut DbConn,
+    me: i64,
+    request: &QueueRequest,
+    clock: &ServiceClock,
+    now: NaiveDateTime,
+) -> Result<QueuePage, AppError> {
+    let Some(filter) = request.view.narrow(request.filter.clone(), me) else {
+        return Ok(QueuePage {
+            items: Vec::new(),
+            next: None,
+        });
+    };
+    let size = request.size;
+    let ranked = request.by_due || request.view == View::Overdue;
+    if !ranked {
+        let after = match request.start {
+            Some(Next::After(at, id)) => Some((at, id)),
+            _ => None,
+        };
+        let mut rows = tickets::list(conn, &filter, after, size as i64 + 1)?;
+        let more = rows.len() > size;
+        rows.truncate(size);
+        let next = more
+            .then(|| rows.last().map(|t| Next::After(t.created_at, t.id)))
+            .flatten();
+        return Ok(QueuePage {
+            items: rows.into_iter().map(|t| item(clock, t, now)).collect(),
+            next,
+        });
+    }
+    // By due time: the clocks of the tickets not done are read, ranked, and only the page's
+    // tickets are then read whole. Done tickets have no due time: this order leaves them out.
+    let mut filter = filter;
+    filter.statuses.retain(|s| NOT_DONE.contains(s));
+    if filter.statuses.is_empty() {
+        filter.statuses = NOT_DONE.to_vec();
+    }
+    let mut ranked: Vec<(Option<NaiveDateTime>, bool, i64)> = tickets::clocks(conn, &filter)?
+        .iter()
+        .map(|row| {
+            let (due_at, overdue) = due(clock, row, now);
+            (due_at, overdue, row.id)
+        })
+        .filter(|(_, overdue, _)| request.view != View::Overdue || *overdue)
+        .collect();
+    ranked.sort_by_key(|(due_at, _, id)| (due_at.is_none(), *due_at, *id));
+    let from = match request.start {
+        Some(Next::From(n)) => n,
+        _ => 0,
+    };
+    let ids: Vec<i64> = ranked.iter().skip(from).take(size).map(|r| r.2).collect();
+    let next = (ranked.len() > from + size).then_some(Next::From(from + size));
+    let items = tickets::in_order(conn, &ids)?
+        .into_iter()
+        .map(|t| item(clock, t, now))
+        .collect();
+    Ok(QueuePage { items, next })
+}
