@@ -39,7 +39,11 @@ pub(crate) fn add_security_headers(path: &str, headers: &mut HeaderMap) {
         API_CSP
     };
     // The console's language switch returns to the page it was on (same origin only).
-    let referrer = if console { "same-origin" } else { "no-referrer" };
+    let referrer = if console {
+        "same-origin"
+    } else {
+        "no-referrer"
+    };
     let mut wanted = vec![
         (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
         (header::X_FRAME_OPTIONS, "DENY"),

@@ -337,6 +337,7 @@ pub async fn list_work_logs(
         kind,
         from,
         to,
+        ticket_id: None,
     };
     let workday = state.settings.service.workday_minutes;
     let rows = state

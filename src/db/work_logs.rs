@@ -66,6 +66,7 @@ pub struct WorkLogFilter {
     pub kind: Option<WorkKind>,
     pub from: Option<NaiveDate>,
     pub to: Option<NaiveDate>,
+    pub ticket_id: Option<i64>,
 }
 
 /// Newest day first, after the `(date, id)` of the previous page's last log.
@@ -90,6 +91,9 @@ pub fn list(
     }
     if let Some(to) = filter.to {
         query = query.filter(work_logs::work_date.le(to));
+    }
+    if let Some(ticket) = filter.ticket_id {
+        query = query.filter(work_logs::ticket_id.eq(ticket));
     }
     if let Some((date, id)) = after {
         query = query.filter(

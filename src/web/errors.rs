@@ -31,9 +31,16 @@ pub fn is_console_request(req: &ServiceRequest) -> bool {
 /// The paths the console answers.
 pub fn is_console_path(path: &str) -> bool {
     path == "/"
-        || ["/login", "/logout", "/console", "/portal", "/assets/", "/preferences/"]
-            .iter()
-            .any(|prefix| path.starts_with(prefix))
+        || [
+            "/login",
+            "/logout",
+            "/console",
+            "/portal",
+            "/assets/",
+            "/preferences/",
+        ]
+        .iter()
+        .any(|prefix| path.starts_with(prefix))
 }
 
 /// Turns an error answer to a console request into a page (or, for a visitor without a
@@ -56,7 +63,9 @@ pub fn page_for_error(response: ServiceResponse<BoxBody>) -> ServiceResponse<Box
     let (req, old) = response.into_parts();
     if status == StatusCode::UNAUTHORIZED {
         let target = match req.method() {
-            &actix_web::http::Method::GET => format!("/login?next={}", encode(&path_and_query(&req))),
+            &actix_web::http::Method::GET => {
+                format!("/login?next={}", encode(&path_and_query(&req)))
+            }
             _ => "/login".to_string(),
         };
         let answer = HttpResponse::SeeOther()

@@ -77,12 +77,27 @@ fn french(message: &str) -> Option<String> {
         ("must be an e-mail address", "doit être une adresse e-mail"),
         ("must be a phone number", "doit être un numéro de téléphone"),
         ("must be a positive integer id", "doit être un identifiant"),
-        ("must be a date YYYY-MM-DD", "doit être une date (AAAA-MM-JJ)"),
+        (
+            "must be a date YYYY-MM-DD",
+            "doit être une date (AAAA-MM-JJ)",
+        ),
         ("must be 1, 2, 3 or 4", "doit être 1, 2, 3 ou 4"),
-        ("give either days or minutes", "indiquez des jours ou des minutes, pas les deux"),
-        ("wrong e-mail or password", "e-mail ou mot de passe incorrect"),
-        ("is required when staff file a ticket", "choisissez l'adhérent"),
-        ("must not be before joined_on", "ne peut pas précéder l'adhésion"),
+        (
+            "give either days or minutes",
+            "indiquez des jours ou des minutes, pas les deux",
+        ),
+        (
+            "wrong e-mail or password",
+            "e-mail ou mot de passe incorrect",
+        ),
+        (
+            "is required when staff file a ticket",
+            "choisissez l'adhérent",
+        ),
+        (
+            "must not be before joined_on",
+            "ne peut pas précéder l'adhésion",
+        ),
         ("must not be null", "est obligatoire"),
         (
             "contains a control character",
@@ -138,7 +153,10 @@ mod tests {
 
     #[test]
     fn the_apis_messages_read_in_french_and_unknown_ones_stay_as_they_are() {
-        assert_eq!(Lang::Fr.message("must not be blank"), "ne peut pas être vide");
+        assert_eq!(
+            Lang::Fr.message("must not be blank"),
+            "ne peut pas être vide"
+        );
         assert_eq!(
             Lang::Fr.message("must be at most 200 characters"),
             "200 caractères au plus"

@@ -57,7 +57,12 @@ async fn login_page(req: HttpRequest, query: web::Query<LoginQuery>) -> Answer {
     Ok(login_form(lang, "", safe_next(query.next.as_deref()), None).ok())
 }
 
-fn login_form(lang: Lang, email: &str, next: Option<String>, error: Option<String>) -> Page<'static> {
+fn login_form(
+    lang: Lang,
+    email: &str,
+    next: Option<String>,
+    error: Option<String>,
+) -> Page<'static> {
     let body = html! {
         section.login {
             h1 { (lang.t("Connexion", "Log in")) }
@@ -97,13 +102,20 @@ async fn log_in(state: State, req: HttpRequest, form: Form<LoginForm>) -> Answer
     } = form.into_inner();
     let email = email.unwrap_or_default();
     let next = safe_next(next.as_deref());
-    let outcome =
-        crate::auth::login::log_in(&state, &email, password.unwrap_or_default(), client_ip(&req))
-            .await;
+    let outcome = crate::auth::login::log_in(
+        &state,
+        &email,
+        password.unwrap_or_default(),
+        client_ip(&req),
+    )
+    .await;
     let user = match outcome {
         Ok(user) => user,
         Err(AppError::Unauthorized(_)) => {
-            let message = lang.t("E-mail ou mot de passe incorrect.", "Wrong e-mail or password.");
+            let message = lang.t(
+                "E-mail ou mot de passe incorrect.",
+                "Wrong e-mail or password.",
+            );
             return Ok(login_form(lang, &email, next, Some(message.into()))
                 .respond(StatusCode::UNAUTHORIZED));
         }
@@ -111,10 +123,12 @@ async fn log_in(state: State, req: HttpRequest, form: Form<LoginForm>) -> Answer
             retry_after_seconds,
         }) => {
             let message = match lang {
-                Lang::Fr => format!(
-                    "Trop de tentatives : réessayez dans {retry_after_seconds} secondes."
-                ),
-                Lang::En => format!("Too many attempts: try again in {retry_after_seconds} seconds."),
+                Lang::Fr => {
+                    format!("Trop de tentatives : réessayez dans {retry_after_seconds} secondes.")
+                }
+                Lang::En => {
+                    format!("Too many attempts: try again in {retry_after_seconds} seconds.")
+                }
             };
             let mut page = login_form(lang, &email, next, Some(message))
                 .respond(StatusCode::TOO_MANY_REQUESTS);

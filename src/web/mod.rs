@@ -2,14 +2,18 @@
 //! post and redirect, sessions kept in the database (`../shared/UI.md`).
 
 pub mod assets;
+pub mod call;
 pub mod errors;
 pub mod format;
 pub mod forms;
 pub mod i18n;
 pub mod layout;
 pub mod login;
+pub mod me;
 pub mod queue;
 pub mod session;
+pub mod ticket;
+pub mod work_logs;
 
 use actix_web::http::header;
 use actix_web::{web, HttpResponse};
@@ -22,7 +26,11 @@ pub type Answer = Result<HttpResponse, AppError>;
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.configure(assets::configure)
         .configure(login::configure)
-        .configure(queue::configure);
+        .configure(queue::configure)
+        .configure(call::configure)
+        .configure(ticket::configure)
+        .configure(work_logs::configure)
+        .configure(me::configure);
 }
 
 /// After a form: to the page that shows its result.

@@ -346,7 +346,10 @@ fn table(
 }
 
 /// The requester's name: the known user's, or the one typed when the call was taken.
-pub fn requester_label(ticket: &crate::db::tickets::Ticket, names: &HashMap<i64, String>) -> String {
+pub fn requester_label(
+    ticket: &crate::db::tickets::Ticket,
+    names: &HashMap<i64, String>,
+) -> String {
     ticket
         .requester_id
         .and_then(|id| names.get(&id).cloned())

@@ -39,7 +39,9 @@ impl Viewer {
         if self.actor.role.is_staff() {
             Ok(())
         } else {
-            Err(AppError::forbidden("this page is for the cooperative's staff"))
+            Err(AppError::forbidden(
+                "this page is for the cooperative's staff",
+            ))
         }
     }
 

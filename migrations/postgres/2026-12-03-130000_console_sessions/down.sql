@@ -1,2 +1,3 @@
+DROP INDEX work_logs_ticket;
 DROP TABLE user_preferences;
 DROP TABLE web_sessions;

@@ -11,6 +11,9 @@ CREATE TABLE web_sessions (
 );
 CREATE INDEX web_sessions_by_user ON web_sessions (user_id);
 
+-- The ticket page shows the work logged on the ticket.
+CREATE INDEX work_logs_ticket ON work_logs (ticket_id);
+
 -- What a person chose for the console, kept with their account.
 CREATE TABLE user_preferences (
     user_id BIGINT PRIMARY KEY NOT NULL REFERENCES users (id) ON DELETE CASCADE,

@@ -53,20 +53,20 @@ pub struct FileTicket {
 }
 
 /// The fields shared by filing and importing, parsed.
-pub(in crate::api) struct ParsedTicket {
-    pub(in crate::api) title: Option<String>,
-    pub(in crate::api) description: Option<String>,
-    pub(in crate::api) ticket_type: Option<TicketType>,
-    pub(in crate::api) priority: Option<Priority>,
-    pub(in crate::api) origin: Option<Origin>,
-    pub(in crate::api) channel: Option<Channel>,
-    pub(in crate::api) requester_name: Option<Option<String>>,
-    pub(in crate::api) requester_email: Option<Option<String>>,
-    pub(in crate::api) requester_phone: Option<Option<String>>,
+pub(crate) struct ParsedTicket {
+    pub(crate) title: Option<String>,
+    pub(crate) description: Option<String>,
+    pub(crate) ticket_type: Option<TicketType>,
+    pub(crate) priority: Option<Priority>,
+    pub(crate) origin: Option<Origin>,
+    pub(crate) channel: Option<Channel>,
+    pub(crate) requester_name: Option<Option<String>>,
+    pub(crate) requester_email: Option<Option<String>>,
+    pub(crate) requester_phone: Option<Option<String>>,
 }
 
 #[allow(clippy::too_many_arguments)]
-pub(in crate::api) fn parse_ticket_fields(
+pub(crate) fn parse_ticket_fields(
     checks: &mut Checks,
     title: &str,
     description: &str,
@@ -99,7 +99,7 @@ pub(in crate::api) fn parse_ticket_fields(
 }
 
 impl ParsedTicket {
-    pub(in crate::api) fn into_draft(
+    pub(crate) fn into_draft(
         self,
         member_id: i64,
         requester_id: Option<i64>,

@@ -2,6 +2,7 @@
 
 mod access;
 mod assign;
+mod call;
 mod change;
 mod file;
 mod import;
@@ -9,6 +10,7 @@ mod reading;
 
 pub use access::*;
 pub use assign::*;
+pub use call::*;
 pub use change::*;
 pub use file::*;
 pub use import::*;
