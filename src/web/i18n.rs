@@ -76,12 +76,19 @@ fn french(message: &str) -> Option<String> {
         ("is required", "est obligatoire"),
         ("must be an e-mail address", "doit être une adresse e-mail"),
         ("must be a phone number", "doit être un numéro de téléphone"),
-        ("must be a positive integer id", "doit être un identifiant"),
         (
             "must be a date YYYY-MM-DD",
             "doit être une date (AAAA-MM-JJ)",
         ),
         ("must be 1, 2, 3 or 4", "doit être 1, 2, 3 ou 4"),
+        (
+            "must be 1 (critical), 2, 3 or 4 (low)",
+            "doit être 1 (critique), 2, 3 ou 4 (basse)",
+        ),
+        (
+            "must be a positive integer id",
+            "doit être un identifiant (nombre entier)",
+        ),
         (
             "give either days or minutes",
             "indiquez des jours ou des minutes, pas les deux",

@@ -6,6 +6,7 @@
 mod common;
 
 mod access;
+mod console;
 mod faults;
 mod mail;
 mod privacy;
