@@ -1,1 +1,548 @@
+//! People working in a real headless Chromium through WebDriver (Debian's `chromium` and
+//! `chromium-driver`): the hotline takes a call with the keyboard, the queue shows it, a
+//! technician works it and logs a day; conflicts, sessions and escaping as a person sees them;
+//! axe-core on every console page.
 
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use fantoccini::key::Key;
+use fantoccini::{Client, ClientBuilder, Locator};
+use helpdesk::domain::user::Role;
+use serde_json::json;
+
+use crate::common::{skipped, TestApp, PASSWORD};
+
+/// A Chromium driven through its own chromedriver, both ended with the test.
+struct Browser {
+    client: Client,
+    driver: Child,
+    base: String,
+}
+
+impl Drop for Browser {
+    fn drop(&mut self) {
+        let _ = self.driver.kill();
+        let _ = self.driver.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+fn driver_binary() -> Option<String> {
+    [
+        "chromedriver",
+        "/usr/bin/chromedriver",
+        "/usr/lib/chromium/chromedriver",
+    ]
+    .into_iter()
+    .find(|candidate| {
+        Command::new(candidate)
+            .arg("--version")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success())
+    })
+    .map(str::to_string)
+}
+
+const NO_CHROMIUM: &str =
+    "no chromedriver on this machine (.ci/run installs Debian's chromium-driver)";
+
+impl Browser {
+    /// A new browser, or `None` (reported as skipped) where chromedriver is missing.
+    async fn start(app: &TestApp) -> Option<Browser> {
+        let binary = driver_binary()?;
+        let port = free_port();
+        let driver = Command::new(binary)
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("chromedriver starts");
+        let url = format!("http://127.0.0.1:{port}");
+        let mut capabilities = serde_json::Map::new();
+        capabilities.insert(
+            "goog:chromeOptions".into(),
+            json!({
+                "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                         "--window-size=1280,900", "--lang=fr-FR"],
+                "prefs": {"intl.accept_languages": "fr-FR,fr"}
+            }),
+        );
+        let mut last_error = None;
+        for _ in 0..50 {
+            let connector = hyper_util::client::legacy::connect::HttpConnector::new();
+            match ClientBuilder::new(connector)
+                .capabilities(capabilities.clone())
+                .connect(&url)
+                .await
+            {
+                Ok(client) => {
+                    return Some(Browser {
+                        client,
+                        driver,
+                        base: app.base.clone(),
+                    })
+                }
+                Err(e) => {
+                    last_error = Some(e);
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                }
+            }
+        }
+        panic!("chromedriver did not start a session: {last_error:?}");
+    }
+
+    async fn open(&self, path: &str) {
+        self.client
+            .goto(&format!("{}{path}", self.base))
+            .await
+            .unwrap();
+    }
+
+    async fn path(&self) -> String {
+        let url = self.client.current_url().await.unwrap();
+        match url.query() {
+            Some(q) => format!("{}?{q}", url.path()),
+            None => url.path().to_string(),
+        }
+    }
+
+    async fn text(&self, css: &str) -> String {
+        self.client
+            .find(Locator::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("{css}: {e}"))
+            .text()
+            .await
+            .unwrap()
+    }
+
+    async fn body(&self) -> String {
+        self.text("body").await
+    }
+
+    /// Types into whatever has the focus, as a person at the keyboard.
+    async fn type_keys(&self, keys: &str) {
+        self.client
+            .active_element()
+            .await
+            .unwrap()
+            .send_keys(keys)
+            .await
+            .unwrap();
+    }
+
+    async fn fill(&self, css: &str, text: &str) {
+        let field = self.client.find(Locator::Css(css)).await.unwrap();
+        field.clear().await.unwrap();
+        field.send_keys(text).await.unwrap();
+    }
+
+    async fn choose(&self, css: &str, value: &str) {
+        self.client
+            .find(Locator::Css(css))
+            .await
+            .unwrap()
+            .select_by_value(value)
+            .await
+            .unwrap();
+    }
+
+    async fn click(&self, css: &str) {
+        self.client
+            .find(Locator::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("{css}: {e}"))
+            .click()
+            .await
+            .unwrap();
+    }
+
+    async fn log_in(&self, email: &str, password: &str) {
+        self.open("/login").await;
+        self.type_keys(email).await;
+        self.type_keys(&String::from(char::from(Key::Tab))).await;
+        self.type_keys(password).await;
+        self.type_keys(&String::from(char::from(Key::Enter))).await;
+        self.wait_for_path_not("/login").await;
+    }
+
+    async fn wait_for_path(&self, prefix: &str) {
+        for _ in 0..50 {
+            if self.path().await.starts_with(prefix) {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!(
+            "not on {prefix} but {}: {}",
+            self.path().await,
+            self.body().await
+        );
+    }
+
+    async fn wait_for_path_not(&self, path: &str) {
+        for _ in 0..50 {
+            if !self.path().await.starts_with(path) {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("still on {path}: {}", self.body().await);
+    }
+
+    /// The serious and critical violations axe-core finds on the page.
+    async fn axe_violations(&self, axe: &str) -> Vec<String> {
+        self.client
+            .execute(axe, vec![])
+            .await
+            .expect("axe-core loads");
+        let found = self
+            .client
+            .execute_async(
+                "const done = arguments[arguments.length - 1];
+                 axe.run(document).then(r => done({
+                    checked: r.passes.length,
+                    violations: r.violations
+                        .filter(v => v.impact === 'serious' || v.impact === 'critical')
+                        .map(v => v.impact + ' ' + v.id + ': ' + v.nodes.map(n => n.target.join(' ')).join(', '))
+                 }));",
+                vec![],
+            )
+            .await
+            .expect("axe-core runs");
+        assert!(
+            found["checked"].as_u64().unwrap_or(0) > 0,
+            "axe-core checked nothing: {found}"
+        );
+        found["violations"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_str().unwrap().to_string())
+            .collect()
+    }
+}
+
+fn key(k: Key) -> String {
+    String::from(char::from(k))
+}
+
+fn ticket_id_of(path: &str) -> i64 {
+    path.trim_start_matches("/console/tickets/")
+        .split(['#', '?'])
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap_or_else(|_| panic!("not a ticket's page: {path}"))
+}
+
+#[tokio::test]
+async fn the_hotline_takes_a_call_with_the_keyboard_and_a_technician_works_it_to_resolution() {
+    let (app, member) = TestApp::with_member("VJF").await;
+    let Some(browser) = Browser::start(&app).await else {
+        return skipped(NO_CHROMIUM);
+    };
+    let hotline = app.staff(Role::Hotline).await;
+    let technician = app.staff(Role::Technician).await;
+
+    browser.log_in(&hotline.email, PASSWORD).await;
+    assert_eq!(browser.path().await, "/console");
+    // "n" opens a new call; the member field has the focus.
+    browser.type_keys("n").await;
+    for _ in 0..50 {
+        if browser.path().await == "/console/tickets/new" {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let tab = key(Key::Tab);
+    browser.type_keys("vjf").await;
+    browser.type_keys(&tab).await; // the known caller: none
+    browser.type_keys(&tab).await;
+    browser.type_keys("Jeanne Martin").await;
+    browser.type_keys(&tab).await;
+    browser.type_keys("01 45 12 34 56").await;
+    browser.type_keys(&tab).await; // no e-mail
+    browser.type_keys(&tab).await;
+    browser.type_keys("Imprimante du guichet bloquée").await;
+    browser.type_keys(&key(Key::Enter)).await;
+    browser.wait_for_path_not("/console/tickets/new").await;
+    let path = browser.path().await;
+    let id = ticket_id_of(&path);
+    assert!(browser
+        .body()
+        .await
+        .contains("Imprimante du guichet bloquée"));
+    assert!(browser.body().await.contains("01 45 12 34 56"));
+    let filed = app
+        .get(&format!("/api/v1/tickets/{id}"), &hotline.token)
+        .await
+        .expect(200);
+    assert_eq!(filed.body["member_id"], member);
+    assert_eq!(filed.body["channel"], "phone");
+
+    // The queue shows it among the unassigned.
+    browser.open("/console?view=unassigned").await;
+    assert!(browser
+        .text("#queue")
+        .await
+        .contains("Imprimante du guichet bloquée"));
+
+    // The hotline logs out; the technician qualifies it, takes it, answers, notes, resolves.
+    browser.click("form[action='/logout'] button").await;
+    browser.wait_for_path("/login").await;
+    browser.log_in(&technician.email, PASSWORD).await;
+    browser.open(&format!("/console/tickets/{id}")).await;
+    browser.choose("#priority", "2").await;
+    browser
+        .click(&format!(
+            "form[action='/console/tickets/{id}'] button.primary"
+        ))
+        .await;
+    assert!(browser.text("dl.facts").await.contains("2 · haute"));
+
+    browser
+        .choose("#assign-technician", &technician.id.to_string())
+        .await;
+    browser
+        .click(&format!(
+            "form[action='/console/tickets/{id}/assign'] button"
+        ))
+        .await;
+    assert!(browser.text("dl.facts").await.contains(&technician.email));
+    assert_eq!(browser.text(".ticket-title .status").await, "Attribué");
+
+    browser.fill("#body", "Nous passons demain matin.").await;
+    browser.click("form.comment button.primary").await;
+    browser.fill("#body", "Le toner est commandé.").await;
+    browser.click("#internal").await;
+    browser.click("form.comment button.primary").await;
+    let timeline = browser.text("#timeline").await;
+    assert!(
+        timeline.contains("Nous passons demain matin."),
+        "{timeline}"
+    );
+    assert!(timeline.contains("réponse publique"));
+    assert!(timeline.contains("Le toner est commandé."));
+    assert!(timeline.contains("note interne"));
+
+    browser.choose("#status", "resolved").await;
+    browser
+        .click(&format!(
+            "form[action='/console/tickets/{id}'] button.primary"
+        ))
+        .await;
+    assert_eq!(browser.text(".ticket-title .status").await, "Résolu");
+    let resolved = app
+        .get(&format!("/api/v1/tickets/{id}"), &technician.token)
+        .await
+        .expect(200);
+    assert_eq!(resolved.body["status"], "resolved");
+    assert_eq!(resolved.body["priority"], 2);
+    assert_eq!(resolved.body["assignee_id"], technician.id);
+    let comments = app
+        .get(&format!("/api/v1/tickets/{id}/comments"), &technician.token)
+        .await
+        .expect(200);
+    let internal: Vec<bool> = comments
+        .items()
+        .iter()
+        .map(|c| c["internal"].as_bool().unwrap())
+        .collect();
+    assert_eq!(internal.len(), 2);
+    assert!(internal.contains(&true) && internal.contains(&false));
+
+    // My day: a day posted at the member in two clicks.
+    browser.open("/console/me").await;
+    browser.choose("#q-member", &member.to_string()).await;
+    browser.click("div.quick button[value='1']").await;
+    assert_eq!(browser.path().await, "/console/me");
+    assert!(browser.body().await.contains("Posté chez"));
+    let logs = app
+        .get(
+            &format!("/api/v1/work-logs?technician_id={}", technician.id),
+            &technician.token,
+        )
+        .await
+        .expect(200);
+    assert_eq!(logs.items().len(), 1);
+    assert_eq!(logs.items()[0]["kind"], "posted");
+    assert_eq!(logs.items()[0]["member_id"], member);
+    assert_eq!(logs.items()[0]["days"], 1.0);
+}
+
+#[tokio::test]
+async fn a_stale_edit_in_the_browser_shows_the_conflict_and_keeps_what_was_typed() {
+    let (app, member) = TestApp::with_member("STL").await;
+    let Some(browser) = Browser::start(&app).await else {
+        return skipped(NO_CHROMIUM);
+    };
+    let hotline = app.staff(Role::Hotline).await;
+    let manager = app.staff(Role::Manager).await;
+    let id = app.filed(&hotline.token, Some(member), "Écran noir").await;
+    browser.log_in(&hotline.email, PASSWORD).await;
+    browser.open(&format!("/console/tickets/{id}")).await;
+    app.patch(
+        &format!("/api/v1/tickets/{id}"),
+        &manager.token,
+        json!({"priority": 1}),
+    )
+    .await
+    .expect(200);
+    browser.fill("#title", "Écran noir au guichet 3").await;
+    browser
+        .click(&format!(
+            "form[action='/console/tickets/{id}'] button.primary"
+        ))
+        .await;
+    let alert = browser.text("div.form-error").await;
+    assert!(alert.contains("modifié entre-temps"), "{alert}");
+    assert!(alert.contains("a changé la priorité"), "{alert}");
+    let kept = browser
+        .client
+        .find(Locator::Css("#title"))
+        .await
+        .unwrap()
+        .prop("value")
+        .await
+        .unwrap();
+    assert_eq!(kept.as_deref(), Some("Écran noir au guichet 3"));
+    let ticket = app
+        .get(&format!("/api/v1/tickets/{id}"), &hotline.token)
+        .await
+        .expect(200);
+    assert_eq!(ticket.body["title"], "Écran noir");
+}
+
+#[tokio::test]
+async fn visitors_and_agents_are_kept_out_and_logging_out_ends_every_tab() {
+    let (app, _member, agent) = TestApp::with_agent("OUT").await;
+    let Some(browser) = Browser::start(&app).await else {
+        return skipped(NO_CHROMIUM);
+    };
+    browser.open("/console").await;
+    assert_eq!(browser.path().await, "/login?next=/console");
+    browser.log_in(&agent.email, PASSWORD).await;
+    browser.open("/console").await;
+    assert!(browser.body().await.contains("Accès refusé"));
+    browser.client.delete_all_cookies().await.unwrap();
+
+    let hotline = app.staff(Role::Hotline).await;
+    browser.log_in(&hotline.email, PASSWORD).await;
+    let first = browser.client.window().await.unwrap();
+    let second = browser.client.new_window(true).await.unwrap().handle;
+    browser
+        .client
+        .switch_to_window(second.clone())
+        .await
+        .unwrap();
+    browser.open("/console/me").await;
+    assert_eq!(browser.path().await, "/console/me");
+    browser.client.switch_to_window(first).await.unwrap();
+    browser.click("form[action='/logout'] button").await;
+    browser.wait_for_path("/login").await;
+    browser.client.switch_to_window(second).await.unwrap();
+    browser.client.refresh().await.unwrap();
+    assert!(
+        browser.path().await.starts_with("/login"),
+        "the other tab is logged out"
+    );
+}
+
+#[tokio::test]
+async fn a_form_stripped_of_its_token_changes_nothing_and_markup_in_text_shows_as_text() {
+    let (app, member) = TestApp::with_member("XSS").await;
+    let Some(browser) = Browser::start(&app).await else {
+        return skipped(NO_CHROMIUM);
+    };
+    let hotline = app.staff(Role::Hotline).await;
+    let title = "<script>document.title='pwned'</script><b>gras</b>";
+    let id = app.filed(&hotline.token, Some(member), title).await;
+    browser.log_in(&hotline.email, PASSWORD).await;
+    browser.open(&format!("/console/tickets/{id}")).await;
+    assert!(browser.text("h1").await.contains(title));
+    let shown = browser.client.title().await.unwrap();
+    assert!(shown.starts_with(&format!("#{id} <script>")), "{shown}");
+    assert!(browser.client.find(Locator::Css("h1 b")).await.is_err());
+
+    browser.fill("#body", "Sans jeton").await;
+    browser
+        .client
+        .execute(
+            "document.querySelector('form.comment input[name=csrf]').remove()",
+            vec![],
+        )
+        .await
+        .unwrap();
+    browser.click("form.comment button.primary").await;
+    assert!(browser.body().await.contains("rechargez la page"));
+    let comments = app
+        .get(&format!("/api/v1/tickets/{id}/comments"), &hotline.token)
+        .await
+        .expect(200);
+    assert!(comments.items().is_empty());
+}
+
+/// axe-core's own file, fetched from the npm registry by `.ci/run` (never committed).
+fn axe_source() -> Option<String> {
+    let path = std::env::var("HELPDESK_AXE_JS").ok()?;
+    std::fs::read_to_string(path).ok()
+}
+
+#[tokio::test]
+async fn axe_core_finds_no_serious_or_critical_violation_on_any_console_page() {
+    let (app, member) = TestApp::with_member("AXE").await;
+    let Some(axe) = axe_source() else {
+        return skipped("HELPDESK_AXE_JS does not name axe-core's axe.min.js (.ci/run fetches it)");
+    };
+    let Some(browser) = Browser::start(&app).await else {
+        return skipped(NO_CHROMIUM);
+    };
+    let technician = app.staff(Role::Technician).await;
+    let id = app
+        .filed(&technician.token, Some(member), "Poste lent")
+        .await;
+    let log = app
+        .post(
+            "/api/v1/work-logs",
+            &technician.token,
+            json!({"date": crate::common::paris_today(), "kind": "posted", "member_id": member, "days": 1}),
+        )
+        .await
+        .expect(201)
+        .id();
+    let mut pages: Vec<(String, Vec<String>)> = Vec::new();
+    browser.open("/login").await;
+    pages.push(("/login".into(), browser.axe_violations(&axe).await));
+    browser.log_in(&technician.email, PASSWORD).await;
+    for path in [
+        "/console".to_string(),
+        "/console?view=all&sort=due".into(),
+        "/console/tickets/new".into(),
+        format!("/console/tickets/{id}"),
+        "/console/me".into(),
+        "/console/work-logs".into(),
+        format!("/console/work-logs/{log}"),
+        "/console/tickets/99999999".into(),
+    ] {
+        browser.open(&path).await;
+        pages.push((path, browser.axe_violations(&axe).await));
+    }
+    // A refused form, with its messages beside the fields.
+    browser.open("/console/tickets/new").await;
+    browser.type_keys("ZZZ").await;
+    browser.click("#call-form button.primary").await;
+    pages.push(("refused call".into(), browser.axe_violations(&axe).await));
+    let found: Vec<&(String, Vec<String>)> = pages.iter().filter(|(_, v)| !v.is_empty()).collect();
+    assert!(found.is_empty(), "{found:#?}");
+}
