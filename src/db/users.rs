@@ -204,8 +204,11 @@ pub fn active_emails_of_roles(conn: &mut DbConn, roles: &[Role]) -> QueryResult<
         .load(conn)
 }
 
-/// `(id, name, e-mail, member)` of the enabled agents, by name: the callers the hotline knows.
-pub fn known_callers(conn: &mut DbConn) -> QueryResult<Vec<(i64, String, String, Option<i64>)>> {
+/// `(id, name, e-mail, member)` of an agent.
+pub type CallerRow = (i64, String, String, Option<i64>);
+
+/// The enabled agents, by name: the callers the hotline knows.
+pub fn known_callers(conn: &mut DbConn) -> QueryResult<Vec<CallerRow>> {
     users::table
         .filter(users::role.eq(Role::Agent))
         .filter(users::disabled.eq(false))

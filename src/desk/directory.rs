@@ -32,7 +32,7 @@ impl Directory {
         let mut members = members::all(conn)?;
         members.sort_by(|a, b| a.code.cmp(&b.code));
         let mut staff = users::all_staff(conn)?;
-        staff.sort_by(|a, b| a.name.to_lowercase().cmp(&b.name.to_lowercase()));
+        staff.sort_by_key(|u| u.name.to_lowercase());
         Ok(Directory {
             members,
             categories: tree_order(categories::all(conn)?),
