@@ -49,6 +49,7 @@ struct TicketData {
     posted_today: Vec<i64>,
     open_tickets: HashMap<i64, i64>,
     chosen: Option<i64>,
+    zone: chrono_tz::Tz,
 }
 
 /// The longest timeline a page shows; the API pages through the rest.
@@ -93,6 +94,7 @@ async fn load(state: &State, viewer: &Viewer, id: i64) -> Result<TicketData, App
                 posted_today,
                 open_tickets,
                 chosen,
+                zone,
             })
         })
         .await
@@ -709,7 +711,28 @@ fn change_text(lang: Lang, data: &TicketData, e: &TicketEvent) -> String {
         .unwrap_or_else(|| lang.t("le service", "the service").to_string());
     let value = |v: &Option<String>| shown_value(lang, data, &e.field, v.as_deref());
     let field = field_label(lang, &e.field);
-    let zone_when = e.at.and_utc().format("%H:%M UTC");
+    let zone_when = format::date_time(lang, e.at, data.zone);
+    match e.field.as_str() {
+        "created" => {
+            return format!(
+                "{who} {} ({zone_when})",
+                lang.t("a créé le ticket", "filed the ticket")
+            )
+        }
+        "imported" => {
+            return format!(
+                "{who} {} ({zone_when})",
+                lang.t("a importé le ticket", "imported the ticket")
+            )
+        }
+        "acknowledged_at" => {
+            return format!(
+                "{who} {} ({zone_when})",
+                lang.t("a pris le ticket en charge", "took the ticket in charge")
+            )
+        }
+        _ => {}
+    }
     match lang {
         Lang::Fr => format!(
             "{who} a changé {field} : {} → {} ({zone_when})",

@@ -957,12 +957,49 @@ async fn while_postgresql_is_down_the_service_answers_503_and_then_recovers_by_i
     let [member_a, member_b] = members;
     let (http, base, admin) = (&site.http, &site.base, &site.admin);
 
+    // An admin in the console, logged in before the outage.
+    let browser = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .timeout(CLIENT_TIMEOUT)
+        .build()
+        .unwrap();
+    let logged_in = browser
+        .post(format!("{base}/login"))
+        .form(&[("email", ADMIN_EMAIL), ("password", ADMIN_PASSWORD)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(logged_in.status(), 303);
+    let session = logged_in
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap().split(';').next().unwrap().to_string())
+        .find(|c| c.starts_with("helpdesk_session="))
+        .expect("a session cookie");
+
     let load = start_load(http, base, &users, members, 6);
     tokio::time::sleep(Duration::from_secs(1)).await;
     let cluster = postgres.clone();
     tokio::task::spawn_blocking(move || cluster.pg_ctl_stop())
         .await
         .unwrap();
+
+    // The console says so on a page of its own, in French, never a stack trace.
+    let page = browser
+        .get(format!("{base}/console"))
+        .header("Cookie", &session)
+        .header("Accept-Language", "fr")
+        .send()
+        .await
+        .expect("the console answers while PostgreSQL is down");
+    assert_eq!(page.status(), 503);
+    assert!(page.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/html"));
+    let html = page.text().await.unwrap();
+    assert!(html.contains("La base de données ne répond pas"), "{html}");
 
     // While it is down: 503 with Retry-After for whatever needs the database, in bounded time.
     let probe = ticket_body("during the outage", admin, member_a);
