@@ -14,11 +14,12 @@ use crate::db::work_logs::WorkLogFilter;
 use crate::desk::directory::Directory;
 use crate::domain::ticket::Status;
 use crate::domain::time::today;
+use crate::domain::work_log::minutes_to_days;
 use crate::domain::work_log::WorkKind;
 use crate::web::format;
 use crate::web::layout::{csrf_field, Page, Section};
 use crate::web::session::Viewer;
-use crate::web::work_logs::{days_text, log_table};
+use crate::web::work_logs::log_table;
 use crate::web::Answer;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -66,7 +67,12 @@ async fn my_day(state: State, viewer: Viewer) -> Answer {
         .filter(|l| matches!(l.kind, WorkKind::Posted | WorkKind::OnSite))
         .filter_map(|l| l.member_id.and_then(|m| directory.member(m)))
         .map(|m| m.name.clone())
-        .collect();
+        .fold(Vec::new(), |mut names: Vec<String>, name| {
+            if !names.contains(&name) {
+                names.push(name);
+            }
+            names
+        });
     // The member offered first: today's, else the one of the latest log this week.
     let usual = today_logs
         .iter()
@@ -138,8 +144,8 @@ async fn my_day(state: State, viewer: Viewer) -> Answer {
             }
         }
         section {
-            h2 { (lang.t("Ma semaine", "My week")) " · " (days_text(lang, week_minutes, workday)) }
-            (log_table(lang, &directory, &week, workday))
+            h2 { (lang.t("Ma semaine", "My week")) " · " (format::number(lang, minutes_to_days(week_minutes, workday), 2)) " " (lang.t("jours", "days")) }
+            (log_table(lang, &directory, &week, workday, false))
             @if week.is_empty() { p.empty { (lang.t("Rien d'enregistré cette semaine.", "Nothing logged this week.")) } }
             p { a href=(format!("/console/work-logs?technician_id={me}")) { (lang.t("Tous mes temps →", "All my work logs →")) } }
         }

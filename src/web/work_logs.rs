@@ -316,20 +316,27 @@ async fn list_body(
             }
             div.field.actions { button type="submit" { (lang.t("Filtrer", "Filter")) } }
         }
-        (log_table(lang, &directory, &rows, workday))
+        (log_table(lang, &directory, &rows, workday, true))
         @if rows.is_empty() { p.empty { (lang.t("Aucun temps pour ces filtres.", "No work logged for these filters.")) } }
         @if let Some(link) = next_link { p.more { a href=(link) rel="next" { (lang.t("Page suivante →", "Next page →")) } } }
     })
 }
 
-pub fn log_table(lang: Lang, directory: &Directory, rows: &[WorkLog], workday: u32) -> Markup {
+/// A table of work logs; `with_technician` adds the column of who worked.
+pub fn log_table(
+    lang: Lang,
+    directory: &Directory,
+    rows: &[WorkLog],
+    workday: u32,
+    with_technician: bool,
+) -> Markup {
     html! {
         @if !rows.is_empty() {
-            table {
+            div.scroll { table {
                 caption.visually-hidden { (lang.t("Temps enregistrés", "Work logged")) }
                 thead { tr {
                     th scope="col" { (lang.t("Jour", "Day")) }
-                    th scope="col" { (lang.t("Technicien", "Technician")) }
+                    @if with_technician { th scope="col" { (lang.t("Technicien", "Technician")) } }
                     th scope="col" { (lang.t("Nature", "Kind")) }
                     th scope="col" { (lang.t("Adhérent", "Member")) }
                     th scope="col" { (lang.t("Durée", "Time")) }
@@ -341,7 +348,7 @@ pub fn log_table(lang: Lang, directory: &Directory, rows: &[WorkLog], workday: u
                     @for log in rows {
                         tr {
                             td.when { (format::weekday(lang, log.work_date)) " " (log.work_date.format("%Y")) }
-                            td { (directory.staff_name(log.technician_id).unwrap_or("—")) }
+                            @if with_technician { td { (directory.staff_name(log.technician_id).unwrap_or("—")) } }
                             td { (format::work_kind(lang, log.kind)) }
                             td { (log.member_id.and_then(|m| directory.member(m)).map(|m| m.code.as_str()).unwrap_or("—")) }
                             td.num { (days_text(lang, i64::from(log.minutes), workday)) }
@@ -351,7 +358,7 @@ pub fn log_table(lang: Lang, directory: &Directory, rows: &[WorkLog], workday: u
                         }
                     }
                 }
-            }
+            } }
         }
     }
 }

@@ -1,0 +1,166 @@
+#!/usr/bin/env python3
+"""The console's pages under load: for SQLite and PostgreSQL, a fresh service with a million
+tickets, a technician logged in through /login, then each page with wrk and the session cookie,
+beside /health in the same run; and the size of each page's HTML. Prints a table and writes
+bench/results/console-latest.{md,json}. Run through bench/run.sh --console."""
+
+import argparse
+import datetime
+import json
+import os
+import platform
+import random
+import re
+import shutil
+import sys
+import tempfile
+import time
+import urllib.parse
+import urllib.request
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from bench import (ADMIN, BINARY, ROOT, Service, call, import_rows, lua, settle,  # noqa: E402
+                   ticket_batch, work_log_batch, wrk)
+
+
+class NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None
+
+
+def console_login(base, email, password):
+    """The session cookie of a log-in through the form."""
+    opener = urllib.request.build_opener(NoRedirect)
+    data = urllib.parse.urlencode({"email": email, "password": password}).encode()
+    try:
+        opener.open(urllib.request.Request(base + "/login", data=data, method="POST"))
+    except urllib.error.HTTPError as answer:
+        if answer.code != 303:
+            raise
+        for value in answer.headers.get_all("Set-Cookie"):
+            if value.startswith("helpdesk_session="):
+                return value.split(";")[0]
+    raise RuntimeError("no session cookie")
+
+
+def page_size(base, path, cookie):
+    request = urllib.request.Request(base + path, headers={"Cookie": cookie, "Accept-Encoding": "identity"})
+    with urllib.request.urlopen(request) as answer:
+        assert answer.status == 200, (path, answer.status)
+        return len(answer.read())
+
+
+def measure(backend, args, workdir, scripts):
+    rng = random.Random(2018)
+    years = list(range(args.first_year, args.first_year + 10))
+    svc = Service(backend, workdir)
+    svc.create_admin()
+    svc.start()
+    result = {"backend": backend}
+    try:
+        base = svc.base
+        token = call(base, "POST", "/api/v1/auth/login", {"email": ADMIN[0], "password": ADMIN[1]})[1]["access_token"]
+        members = [call(base, "POST", "/api/v1/members",
+                        {"code": "M%02d" % n, "name": "Membre %d" % n, "kind": "city", "joined_on": "2000-01-01"},
+                        token)[1]["id"] for n in range(20)]
+        technicians = [call(base, "POST", "/api/v1/users",
+                            {"email": "tech%d@bench.local" % n, "name": "Tech %d" % n, "role": "technician",
+                             "password": "bench-password"}, token)[1]["id"] for n in range(8)]
+        started = time.monotonic()
+        left = args.tickets
+        while left > 0:
+            count = min(left, 100000)
+            import_rows(base, token, "/api/v1/tickets/import", ticket_batch(rng, members, technicians, count, years))
+            left -= count
+        logs = work_log_batch(rng, members, technicians, args.work_logs, years)
+        # This week's days of the technician who is logged in, as "my day" shows them.
+        today = datetime.date.today()
+        monday = today - datetime.timedelta(days=today.weekday())
+        for d in range(5):
+            logs.append({"technician_id": technicians[0], "date": (monday + datetime.timedelta(days=d)).isoformat(),
+                         "kind": "posted", "member_id": members[d], "days": 1.0})
+        import_rows(base, token, "/api/v1/work-logs/import", logs)
+        result["load_s"] = time.monotonic() - started
+        result["settle_s"] = settle(svc)
+        cookie = console_login(base, "tech0@bench.local", "bench-password")
+        env = {"COOKIE": cookie}
+        hdr = os.path.join(scripts, "cookie.lua")
+        ticket_id = call(base, "GET", "/api/v1/tickets?limit=1&member_id=%d&status=assigned,in_progress,waiting"
+                         % members[3], token=token)[1]["items"][0]["id"]
+        pages = [("queue: unassigned", "/console?view=unassigned"),
+                 ("queue: mine", "/console?view=mine"),
+                 ("queue: overdue", "/console?view=overdue"),
+                 ("queue: waiting", "/console?view=waiting"),
+                 ("queue: open", "/console?view=open"),
+                 ("queue: all", "/console?view=all"),
+                 ("queue: open by due time", "/console?view=open&sort=due"),
+                 ("queue: a member's, text", "/console?view=all&member_id=%d&q=imprimante" % members[2]),
+                 ("ticket page", "/console/tickets/%d" % ticket_id),
+                 ("my day", "/console/me"),
+                 ("work logs", "/console/work-logs")]
+        result["health"] = wrk(base + "/health", args.seconds, 4)
+        result["pages"] = []
+        for label, path in pages:
+            measured = wrk(base + path, args.seconds, 4, hdr, env)
+            measured.update(label=label, path=path, html_bytes=page_size(base, path, cookie))
+            result["pages"].append(measured)
+        result["health_after"] = wrk(base + "/health", args.seconds, 4)
+    finally:
+        svc.stop()
+    return result
+
+
+def table(results, machine, args):
+    lines = ["Console pages, %d tickets, %s" % (args.tickets, machine), "",
+             "| page | " + " | ".join(r["backend"] for r in results) + " | HTML |",
+             "| --- | " + " | ".join("---" for _ in results) + " | --- |"]
+
+    def lat(m):
+        return "p50 %.2f ms, p99 %.2f ms%s" % (m["p50_ms"] or 0, m["p99_ms"] or 0,
+                                              ", %d errors" % m["errors"] if m["errors"] else "")
+    lines.append("| /health (before) | " + " | ".join(lat(r["health"]) for r in results) + " | |")
+    for i, page in enumerate(results[0]["pages"]):
+        cells = " | ".join(lat(r["pages"][i]) for r in results)
+        size = "%.1f KB" % (page["html_bytes"] / 1000)
+        lines.append("| %s | %s | %s |" % (page["label"], cells, size))
+    lines.append("| /health (after) | " + " | ".join(lat(r["health_after"]) for r in results) + " | |")
+    lines.append("")
+    lines.append("Target: p99 under 20 ms and HTML under 100 KB for every page.")
+    return "\n".join(lines)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--tickets", type=int, default=1000000)
+    parser.add_argument("--work-logs", type=int, default=100000)
+    parser.add_argument("--seconds", type=int, default=3)
+    parser.add_argument("--backends", default="sqlite,postgres")
+    parser.add_argument("--first-year", type=int, default=2016)
+    args = parser.parse_args()
+    if not os.path.exists(BINARY):
+        sys.exit("build first: bench/run.sh --console")
+    scripts = tempfile.mkdtemp(prefix="helpdesk-console-lua-")
+    workdir = tempfile.mkdtemp(prefix="helpdesk-console-")
+    lua(os.path.join(scripts, "cookie.lua"), 'wrk.headers["Cookie"] = os.getenv("COOKIE")\n')
+    machine = "%d cores, %s" % (os.cpu_count(), platform.platform())
+    results = []
+    try:
+        for backend in args.backends.split(","):
+            print("== %s" % backend, flush=True)
+            results.append(measure(backend, args, workdir, scripts))
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+        shutil.rmtree(scripts, ignore_errors=True)
+    text = table(results, machine, args)
+    print(text)
+    out = os.path.join(ROOT, "bench", "results")
+    os.makedirs(out, exist_ok=True)
+    with open(os.path.join(out, "console-latest.json"), "w") as f:
+        json.dump({"machine": machine, "date": datetime.date.today().isoformat(), "tickets": args.tickets,
+                   "results": results}, f, indent=2)
+    with open(os.path.join(out, "console-latest.md"), "w") as f:
+        f.write(text + "\n")
+
+
+if __name__ == "__main__":
+    main()
