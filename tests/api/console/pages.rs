@@ -507,3 +507,42 @@ async fn the_console_speaks_english_when_asked_and_keeps_the_choice_with_the_acc
         "kept with the account"
     );
 }
+
+#[tokio::test]
+async fn the_overdue_view_holds_the_tickets_past_a_target_and_the_due_order_puts_them_first() {
+    let (app, member) = TestApp::with_member("LATE").await;
+    let hotline = app.staff(Role::Hotline).await;
+    let technician = app.staff(Role::Technician).await;
+    // Filed last week and never taken in charge, assigned without being taken in charge, and
+    // waiting since last week: the first two are past their targets; the third is paused.
+    let imported = app
+        .imported(json!([
+            {"title": "Vieux ticket oublié", "description": "", "member_id": member,
+             "created_at": days_ago(8), "status": "new"},
+            {"title": "Vieux ticket attribué", "description": "", "member_id": member,
+             "created_at": days_ago(9), "status": "assigned",
+             "assignee_id": technician.id}
+        ]))
+        .await;
+    let [forgotten, assigned] = [imported[0], imported[1]];
+    let fresh = app.filed(&hotline.token, Some(member), "Tout frais").await;
+    let (visitor, _) = Visitor::logged_in(&app, &hotline.email, PASSWORD).await;
+    let overdue = visitor.get("/console?view=overdue").await;
+    let link = |id: i64| format!("href=\"/console/tickets/{id}\"");
+    assert!(overdue.shows(&link(forgotten)), "{}", overdue.html);
+    assert!(overdue.shows(&link(assigned)));
+    assert!(!overdue.shows(&link(fresh)));
+    assert!(overdue.shows("class=\"overdue\""));
+    let by_due = visitor.get("/console?view=open&sort=due").await;
+    let at = |id: i64| by_due.html.find(&link(id)).unwrap();
+    assert!(
+        at(assigned) < at(fresh) && at(forgotten) < at(fresh),
+        "the most late first"
+    );
+}
+
+fn days_ago(days: i64) -> String {
+    (chrono::Utc::now() - chrono::Duration::days(days))
+        .format("%Y-%m-%dT%H:%M:%SZ")
+        .to_string()
+}
