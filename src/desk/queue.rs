@@ -2,10 +2,10 @@
 
 use chrono::NaiveDateTime;
 
-use crate::db::tickets::{self, ClockRow, Ticket, TicketFilter};
+use crate::db::tickets::{self, ClockRow, LateSince, Ticket, TicketFilter};
 use crate::db::{counts, DbConn};
 use crate::domain::service_level::{ServiceClock, TicketClock};
-use crate::domain::ticket::Status;
+use crate::domain::ticket::{Priority, Status};
 use crate::error::AppError;
 
 /// The tabs of the queue.
@@ -149,10 +149,7 @@ pub fn counts(
             View::All => counts::total_tickets(conn)?,
             View::Overdue => {
                 let filter = view.narrow(TicketFilter::default(), me).unwrap_or_default();
-                tickets::clocks(conn, &filter)?
-                    .iter()
-                    .filter(|row| due(clock, row, now).1)
-                    .count() as i64
+                count_late(conn, &filter, clock, now)?
             }
             _ => match view.narrow(TicketFilter::default(), me) {
                 Some(filter) => tickets::count(conn, &filter)?,
@@ -177,7 +174,8 @@ fn due(clock: &ServiceClock, row: &ClockRow, now: NaiveDateTime) -> (Option<Naiv
         Some(_) => None,
     };
     let late = |due: Option<NaiveDateTime>| due.is_some_and(|d| d < now);
-    let overdue = late(acknowledge) || late(resolve);
+    // A ticket waiting now has its clocks paused: it is shown as paused, not late.
+    let overdue = row.waiting_since.is_none() && (late(acknowledge) || late(resolve));
     (acknowledge.or(resolve), overdue)
 }
 
@@ -237,31 +235,113 @@ pub fn page(
             next,
         });
     }
-    // By due time: the clocks of the tickets not done are read, ranked, and only the page's
-    // tickets are then read whole. Done tickets have no due time: this order leaves them out.
     let mut filter = filter;
     filter.statuses.retain(|s| NOT_DONE.contains(s));
     if filter.statuses.is_empty() {
         filter.statuses = NOT_DONE.to_vec();
     }
-    let mut ranked: Vec<(Option<NaiveDateTime>, bool, i64)> = tickets::clocks(conn, &filter)?
-        .iter()
-        .map(|row| {
-            let (due_at, overdue) = due(clock, row, now);
-            (due_at, overdue, row.id)
-        })
-        .filter(|(_, overdue, _)| request.view != View::Overdue || *overdue)
-        .collect();
-    ranked.sort_by_key(|(due_at, _, id)| (due_at.is_none(), *due_at, *id));
     let from = match request.start {
         Some(Next::From(n)) => n,
         _ => 0,
     };
-    let ids: Vec<i64> = ranked.iter().skip(from).take(size).map(|r| r.2).collect();
-    let next = (ranked.len() > from + size).then_some(Next::From(from + size));
+    let overdue_only = request.view == View::Overdue;
+    // The running tickets by due time, the most late first; only as many as the page needs.
+    let wanted = from + size + 1;
+    let ranked = by_due_time(conn, &filter, clock, now, wanted, overdue_only)?;
+    let mut ids: Vec<i64> = ranked.iter().skip(from).take(size).map(|r| r.1).collect();
+    let mut more = ranked.len() > from + size;
+    if !overdue_only && ids.len() < size {
+        // After them, the waiting tickets (their clocks stopped), newest first.
+        let waiting = TicketFilter {
+            statuses: vec![Status::Waiting],
+            ..filter.clone()
+        };
+        if filter.statuses.contains(&Status::Waiting) {
+            let rank = from.saturating_sub(ranked.len());
+            let left = size - ids.len();
+            let rows = tickets::newest_from_rank(conn, &waiting, rank as i64, left as i64 + 1)?;
+            more = rows.len() > left;
+            ids.extend(rows.iter().take(left).map(|t| t.id));
+        }
+    }
+    let next = more.then_some(Next::From(from + size));
     let items = tickets::in_order(conn, &ids)?
         .into_iter()
         .map(|t| item(clock, t, now))
         .collect();
     Ok(QueuePage { items, next })
+}
+
+/// When the running tickets of each priority are late.
+fn thresholds(clock: &ServiceClock, now: NaiveDateTime) -> Vec<LateSince> {
+    Priority::ALL
+        .iter()
+        .map(|&priority| LateSince {
+            priority,
+            acknowledge: clock.late_if_created_by(clock.targets.acknowledge_for(priority), now),
+            resolve: clock.late_if_created_by(clock.targets.resolve_for(priority), now),
+        })
+        .collect()
+}
+
+/// How many tickets of the filter are late: the running ones counted by the database, those
+/// that waited once one by one. A ticket waiting now is paused, not late.
+fn count_late(
+    conn: &mut DbConn,
+    filter: &TicketFilter,
+    clock: &ServiceClock,
+    now: NaiveDateTime,
+) -> Result<i64, AppError> {
+    let running = tickets::count_late_running(conn, filter, &thresholds(clock, now))?;
+    let resumed = tickets::resumed_clocks(conn, filter)?
+        .iter()
+        .filter(|row| due(clock, row, now).1)
+        .count() as i64;
+    Ok(running + resumed)
+}
+
+/// The first `wanted` running tickets of the filter by due time, with their ids. Within one
+/// priority, taken in charge or not, due times follow the creation instants: the oldest
+/// `wanted` of each such group hold the first `wanted` of all.
+fn by_due_time(
+    conn: &mut DbConn,
+    filter: &TicketFilter,
+    clock: &ServiceClock,
+    now: NaiveDateTime,
+    wanted: usize,
+    overdue_only: bool,
+) -> Result<Vec<(Option<NaiveDateTime>, i64)>, AppError> {
+    let late = thresholds(clock, now);
+    let mut rows: Vec<ClockRow> = Vec::new();
+    for edge in &late {
+        for acknowledged in [false, true] {
+            // Not taken in charge, a ticket is late from the earlier of its two edges on.
+            let created_by = match (overdue_only, acknowledged) {
+                (false, _) => None,
+                (true, true) => edge.resolve,
+                (true, false) => edge.acknowledge.max(edge.resolve),
+            };
+            if overdue_only && created_by.is_none() {
+                continue;
+            }
+            rows.extend(tickets::oldest_running(
+                conn,
+                filter,
+                edge.priority,
+                acknowledged,
+                created_by,
+                wanted as i64,
+            )?);
+        }
+    }
+    rows.extend(tickets::resumed_clocks(conn, filter)?);
+    let mut ranked: Vec<(Option<NaiveDateTime>, i64)> = rows
+        .iter()
+        .map(|row| (due(clock, row, now), row.id))
+        .filter(|((_, late), _)| !overdue_only || *late)
+        .map(|((due_at, _), id)| (due_at, id))
+        .collect();
+    ranked.sort_by_key(|(due_at, id)| (due_at.is_none(), *due_at, *id));
+    ranked.truncate(wanted);
+    Ok(ranked)
 }

@@ -65,6 +65,35 @@ impl ServiceClock {
     }
 }
 
+impl ServiceClock {
+    /// The latest creation instant (to the second) whose target of `target` business minutes
+    /// falls due before `now`, for a ticket that never waited: every ticket created at or
+    /// before it is late, none after it (`due` grows with the creation instant). `None` when
+    /// none is late.
+    pub fn late_if_created_by(&self, target: i64, now: NaiveDateTime) -> Option<NaiveDateTime> {
+        let late = |created: NaiveDateTime| {
+            self.calendar
+                .add_business_minutes(created, target)
+                .is_some_and(|due| due < now)
+        };
+        let mut early = chrono::DateTime::UNIX_EPOCH.naive_utc();
+        if !late(early) {
+            return None;
+        }
+        let mut recent = now;
+        // `early` is late and `recent` is not: halve the span down to one second.
+        while (recent - early).num_seconds() > 1 {
+            let middle = early + (recent - early) / 2;
+            if late(middle) {
+                early = middle;
+            } else {
+                recent = middle;
+            }
+        }
+        Some(early)
+    }
+}
+
 /// The `p`-th percentile (0 to 100) of sorted values, interpolating linearly between the two
 /// nearest ranks (so the 50th is the usual median); `None` without values.
 pub fn percentile(sorted: &[i64], p: f64) -> Option<f64> {
@@ -98,6 +127,28 @@ mod tests {
                 resolve: [240, 600, 1800, 3000],
             },
         }
+    }
+
+    #[test]
+    fn the_last_late_creation_instant_splits_tickets_exactly_as_their_due_times_do() {
+        let clock = clock();
+        let now = utc("2018-03-12T10:17:00+01:00");
+        let never_waited = |created| TicketClock {
+            created_at: created,
+            paused_minutes: 0,
+            waiting_since: None,
+        };
+        for target in [30, 240, 3000] {
+            let edge = clock.late_if_created_by(target, now).unwrap();
+            let due = |created| clock.due(&never_waited(created), target, now).unwrap();
+            assert!(due(edge) < now, "created at the edge: late ({target})");
+            assert!(
+                due(edge + chrono::Duration::seconds(1)) >= now,
+                "a second later: not late ({target})"
+            );
+        }
+        // Nothing filed since the epoch is late against a target longer than all that time.
+        assert_eq!(clock.late_if_created_by(i64::MAX / 4, now), None);
     }
 
     #[test]

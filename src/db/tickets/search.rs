@@ -2,6 +2,7 @@
 
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::dsl::sql;
+use diesel::expression::BoxableExpression;
 use diesel::prelude::*;
 use diesel::sql_types::{Bool, Text};
 
@@ -337,21 +338,136 @@ pub struct ClockRow {
     pub waiting_since: Option<NaiveDateTime>,
 }
 
-pub fn clocks(conn: &mut DbConn, filter: &TicketFilter) -> QueryResult<Vec<ClockRow>> {
-    let mut query = filtered(filter, None);
-    if let Some(q) = &filter.q {
-        query = containing_unindexed(query, q);
+type ClockColumns = (
+    tickets::id,
+    tickets::priority,
+    tickets::status,
+    tickets::created_at,
+    tickets::acknowledged_at,
+    tickets::paused_minutes,
+    tickets::waiting_since,
+);
+
+const CLOCK_COLUMNS: ClockColumns = (
+    tickets::id,
+    tickets::priority,
+    tickets::status,
+    tickets::created_at,
+    tickets::acknowledged_at,
+    tickets::paused_minutes,
+    tickets::waiting_since,
+);
+
+/// The filter, with its text when it has one (read without the trigram index).
+fn with_text(filter: &TicketFilter) -> tickets::BoxedQuery<'static, Backend> {
+    let query = filtered(filter, None);
+    match &filter.q {
+        Some(q) => containing_unindexed(query, q),
+        None => query,
+    }
+}
+
+/// Tickets whose clocks never stopped: not waiting now, and never waited before.
+fn running(query: tickets::BoxedQuery<'static, Backend>) -> tickets::BoxedQuery<'static, Backend> {
+    query
+        .filter(tickets::paused_minutes.eq(0))
+        .filter(tickets::waiting_since.is_null())
+}
+
+/// When the running tickets of one priority are late (see `ServiceClock::late_if_created_by`).
+#[derive(Debug, Clone, Copy)]
+pub struct LateSince {
+    pub priority: Priority,
+    /// Late when not taken in charge yet and created at or before it.
+    pub acknowledge: Option<NaiveDateTime>,
+    /// Late when created at or before it.
+    pub resolve: Option<NaiveDateTime>,
+}
+
+type Condition = Box<dyn BoxableExpression<tickets::table, Backend, SqlType = Bool>>;
+
+fn late_condition(thresholds: &[LateSince]) -> Condition {
+    let mut any: Condition = Box::new(sql::<Bool>("1 = 0"));
+    for t in thresholds {
+        if let Some(at) = t.resolve {
+            any = Box::new(
+                any.or(tickets::priority
+                    .eq(t.priority)
+                    .and(tickets::created_at.le(at))),
+            );
+        }
+        if let Some(at) = t.acknowledge {
+            any = Box::new(
+                any.or(tickets::priority
+                    .eq(t.priority)
+                    .and(tickets::acknowledged_at.is_null())
+                    .and(tickets::created_at.le(at))),
+            );
+        }
+    }
+    any
+}
+
+/// How many running tickets that pass the filter are late.
+pub fn count_late_running(
+    conn: &mut DbConn,
+    filter: &TicketFilter,
+    thresholds: &[LateSince],
+) -> QueryResult<i64> {
+    running(with_text(filter))
+        .filter(late_condition(thresholds))
+        .count()
+        .get_result(conn)
+}
+
+/// The clocks of the oldest running tickets of one priority, taken in charge or not (whose
+/// due times come in the order of their creation), created at or before `created_by` if given.
+pub fn oldest_running(
+    conn: &mut DbConn,
+    filter: &TicketFilter,
+    priority: Priority,
+    acknowledged: bool,
+    created_by: Option<NaiveDateTime>,
+    limit: i64,
+) -> QueryResult<Vec<ClockRow>> {
+    let mut query = running(with_text(filter)).filter(tickets::priority.eq(priority));
+    query = if acknowledged {
+        query.filter(tickets::acknowledged_at.is_not_null())
+    } else {
+        query.filter(tickets::acknowledged_at.is_null())
+    };
+    if let Some(at) = created_by {
+        query = query.filter(tickets::created_at.le(at));
     }
     query
-        .select((
-            tickets::id,
-            tickets::priority,
-            tickets::status,
-            tickets::created_at,
-            tickets::acknowledged_at,
-            tickets::paused_minutes,
-            tickets::waiting_since,
-        ))
+        .order((tickets::created_at.asc(), tickets::id.asc()))
+        .limit(limit)
+        .select(CLOCK_COLUMNS)
+        .load(conn)
+}
+
+/// The clocks of the tickets that waited once and run again (few: their due times are
+/// computed one by one).
+pub fn resumed_clocks(conn: &mut DbConn, filter: &TicketFilter) -> QueryResult<Vec<ClockRow>> {
+    with_text(filter)
+        .filter(tickets::paused_minutes.ne(0))
+        .filter(tickets::waiting_since.is_null())
+        .select(CLOCK_COLUMNS)
+        .load(conn)
+}
+
+/// A page of the tickets that pass the filter, newest first, from a rank.
+pub fn newest_from_rank(
+    conn: &mut DbConn,
+    filter: &TicketFilter,
+    rank: i64,
+    limit: i64,
+) -> QueryResult<Vec<Ticket>> {
+    with_text(filter)
+        .order((tickets::created_at.desc(), tickets::id.desc()))
+        .offset(rank)
+        .limit(limit)
+        .select(Ticket::as_select())
         .load(conn)
 }
 
