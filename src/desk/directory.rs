@@ -44,15 +44,30 @@ impl Directory {
         self.members.iter().find(|m| m.id == id)
     }
 
-    /// A member named by its id, or by its code whatever the case.
+    /// A member named by its id, its code or its name whatever the case, or by a part of its
+    /// code or name that no other member has.
     pub fn find_member(&self, given: &str) -> Option<&Member> {
         let given = given.trim();
-        match given.parse::<i64>() {
-            Ok(id) => self.member(id),
-            Err(_) => self
-                .members
-                .iter()
-                .find(|m| m.code.eq_ignore_ascii_case(given)),
+        if let Ok(id) = given.parse::<i64>() {
+            return self.member(id);
+        }
+        let lower = given.to_lowercase();
+        if lower.is_empty() {
+            return None;
+        }
+        let exact = self
+            .members
+            .iter()
+            .find(|m| m.code.to_lowercase() == lower || m.name.to_lowercase() == lower);
+        if exact.is_some() {
+            return exact;
+        }
+        let mut partial = self.members.iter().filter(|m| {
+            m.code.to_lowercase().contains(&lower) || m.name.to_lowercase().contains(&lower)
+        });
+        match (partial.next(), partial.next()) {
+            (Some(only), None) => Some(only),
+            _ => None,
         }
     }
 
@@ -120,4 +135,48 @@ pub fn callers(conn: &mut DbConn) -> Result<Vec<Caller>, AppError> {
             member_id,
         })
         .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::db::members::NewMember;
+    use crate::domain::member::MemberKind;
+
+    fn member(id: i64, code: &str, name: &str) -> Member {
+        let at = chrono::DateTime::UNIX_EPOCH.naive_utc();
+        Member {
+            id,
+            record: NewMember {
+                code: code.into(),
+                name: name.into(),
+                kind: MemberKind::City,
+                uses_hotline: true,
+                joined_on: None,
+                left_on: None,
+                created_at: at,
+                updated_at: at,
+            },
+        }
+    }
+
+    #[test]
+    fn a_member_is_found_by_id_code_name_or_a_part_no_other_member_has() {
+        let directory = Directory {
+            members: vec![
+                member(1, "OPH-VILLEJUIF", "OPH de Villejuif"),
+                member(2, "ECOLE-VILLEJUIF", "Caisse des écoles de Villejuif"),
+                member(3, "GENTILLY", "Gentilly"),
+            ],
+            ..Directory::default()
+        };
+        let found = |text: &str| directory.find_member(text).map(|m| m.id);
+        assert_eq!(found("3"), Some(3));
+        assert_eq!(found("gentilly"), Some(3));
+        assert_eq!(found("oph de villejuif"), Some(1));
+        assert_eq!(found("écoles"), Some(2));
+        assert_eq!(found("villejuif"), None, "two members answer");
+        assert_eq!(found("nowhere"), None);
+        assert_eq!(found("  "), None);
+    }
 }

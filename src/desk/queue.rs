@@ -315,7 +315,7 @@ fn by_due_time(
     let mut rows: Vec<ClockRow> = Vec::new();
     for edge in &late {
         for acknowledged in [false, true] {
-            // Not taken in charge, a ticket is late from the earlier of its two edges on.
+            // Not taken in charge, a ticket is late from the later of its two edges on.
             let created_by = match (overdue_only, acknowledged) {
                 (false, _) => None,
                 (true, true) => edge.resolve,

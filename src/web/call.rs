@@ -170,8 +170,8 @@ fn parse(
                 checks.push(FieldError::new(
                     "member_id",
                     lang.t(
-                        "aucun adhérent n'a ce code : choisissez-le dans la liste",
-                        "no member has this code: pick one from the list",
+                        "aucun adhérent, ou plusieurs, répondent à ce texte : choisissez-le dans la liste",
+                        "no member, or more than one, answers to this text: pick one from the list",
                     ),
                 ));
                 None
@@ -179,9 +179,22 @@ fn parse(
         },
     };
     let requester = filled(&form.requester_id).and_then(|given| {
-        let found = callers.iter().find(|c| {
-            c.email.eq_ignore_ascii_case(given) || given.parse::<i64>().ok() == Some(c.id)
-        });
+        // By e-mail or id, or by the name of one of the member's agents.
+        let found = callers
+            .iter()
+            .find(|c| {
+                c.email.eq_ignore_ascii_case(given) || given.parse::<i64>().ok() == Some(c.id)
+            })
+            .or_else(|| {
+                let mut named = callers.iter().filter(|c| {
+                    c.name.to_lowercase() == given.to_lowercase()
+                        && member.is_none_or(|m| c.member_id == Some(m.id))
+                });
+                match (named.next(), named.next()) {
+                    (Some(only), None) => Some(only),
+                    _ => None,
+                }
+            });
         match found {
             None => {
                 checks.push(FieldError::new(

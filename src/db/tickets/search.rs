@@ -2,7 +2,6 @@
 
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::dsl::sql;
-use diesel::expression::BoxableExpression;
 use diesel::prelude::*;
 use diesel::sql_types::{Bool, Text};
 
@@ -261,7 +260,7 @@ pub(in crate::db) fn filtered(
         query = query.filter(tickets::member_id.eq(member));
     }
     if !filter.statuses.is_empty() {
-        query = query.filter(tickets::status.eq_any(filter.statuses.clone()));
+        query = query.filter(status_in(&filter.statuses));
     }
     if let Some(member) = filter.member_id {
         query = query.filter(tickets::member_id.eq(member));
@@ -296,6 +295,54 @@ pub(in crate::db) fn filtered(
         );
     }
     query
+}
+
+/// A condition on tickets written out in the statement rather than bound: the statuses (few,
+/// and skewed: nearly every ticket is closed) and the constants of the partial indexes. A
+/// planner that sees them picks the index of the few open tickets, or a partial index, where a
+/// bound array would often have it read the whole table (PostgreSQL's generic plans). Unlike
+/// `sql()`, the statement stays in the cache of prepared statements: its texts are few, and
+/// each is planned once per connection.
+#[derive(Debug, Clone)]
+pub(in crate::db) struct Written(String);
+
+impl diesel::Expression for Written {
+    type SqlType = Bool;
+}
+
+impl<QS> diesel::AppearsOnTable<QS> for Written {}
+
+impl<QS> diesel::SelectableExpression<QS> for Written {}
+
+impl<GB> diesel::expression::ValidGrouping<GB> for Written {
+    type IsAggregate = diesel::expression::is_aggregate::Never;
+}
+
+impl diesel::query_builder::QueryId for Written {
+    type QueryId = ();
+    const HAS_STATIC_QUERY_ID: bool = false;
+}
+
+impl<DB: diesel::backend::Backend> diesel::query_builder::QueryFragment<DB> for Written {
+    fn walk_ast<'b>(
+        &'b self,
+        mut out: diesel::query_builder::AstPass<'_, 'b, DB>,
+    ) -> QueryResult<()> {
+        out.push_sql(&self.0);
+        Ok(())
+    }
+}
+
+/// `tickets.status IN ('new', …)`, written out.
+pub(in crate::db) fn status_in(statuses: &[Status]) -> Written {
+    let listed: Vec<String> = statuses
+        .iter()
+        .map(|s| format!("'{}'", s.as_str()))
+        .collect();
+    if listed.is_empty() {
+        return Written("1 = 0".into());
+    }
+    Written(format!("tickets.status IN ({})", listed.join(", ")))
 }
 
 pub(in crate::db) fn newest_first(
@@ -367,11 +414,25 @@ fn with_text(filter: &TicketFilter) -> tickets::BoxedQuery<'static, Backend> {
     }
 }
 
-/// Tickets whose clocks never stopped: not waiting now, and never waited before.
-fn running(query: tickets::BoxedQuery<'static, Backend>) -> tickets::BoxedQuery<'static, Backend> {
+/// The running tickets of one priority, taken in charge or not: the rows of one of the
+/// partial indexes `tickets_running_acknowledged` and `tickets_running_unacknowledged`, in the
+/// order of their due times.
+fn running_group(
+    query: tickets::BoxedQuery<'static, Backend>,
+    priority: Priority,
+    acknowledged: bool,
+) -> tickets::BoxedQuery<'static, Backend> {
+    let taken = if acknowledged {
+        "IS NOT NULL"
+    } else {
+        "IS NULL"
+    };
     query
-        .filter(tickets::paused_minutes.eq(0))
-        .filter(tickets::waiting_since.is_null())
+        .filter(Written(format!(
+            "tickets.paused_minutes = 0 AND tickets.waiting_since IS NULL \
+             AND tickets.acknowledged_at {taken}"
+        )))
+        .filter(tickets::priority.eq(priority))
 }
 
 /// When the running tickets of one priority are late (see `ServiceClock::late_if_created_by`).
@@ -384,40 +445,26 @@ pub struct LateSince {
     pub resolve: Option<NaiveDateTime>,
 }
 
-type Condition = Box<dyn BoxableExpression<tickets::table, Backend, SqlType = Bool>>;
-
-fn late_condition(thresholds: &[LateSince]) -> Condition {
-    let mut any: Condition = Box::new(sql::<Bool>("1 = 0"));
-    for t in thresholds {
-        if let Some(at) = t.resolve {
-            any = Box::new(
-                any.or(tickets::priority
-                    .eq(t.priority)
-                    .and(tickets::created_at.le(at))),
-            );
-        }
-        if let Some(at) = t.acknowledge {
-            any = Box::new(
-                any.or(tickets::priority
-                    .eq(t.priority)
-                    .and(tickets::acknowledged_at.is_null())
-                    .and(tickets::created_at.le(at))),
-            );
-        }
-    }
-    any
-}
-
-/// How many running tickets that pass the filter are late.
+/// How many running tickets that pass the filter are late: a range of one partial index per
+/// priority, taken in charge or not.
 pub fn count_late_running(
     conn: &mut DbConn,
     filter: &TicketFilter,
     thresholds: &[LateSince],
 ) -> QueryResult<i64> {
-    running(with_text(filter))
-        .filter(late_condition(thresholds))
-        .count()
-        .get_result(conn)
+    let mut late = 0;
+    for t in thresholds {
+        // Not taken in charge, a ticket is late from the later of its two edges on.
+        let groups = [(true, t.resolve), (false, t.acknowledge.max(t.resolve))];
+        for (acknowledged, edge) in groups {
+            let Some(edge) = edge else { continue };
+            late += running_group(with_text(filter), t.priority, acknowledged)
+                .filter(tickets::created_at.le(edge))
+                .count()
+                .get_result::<i64>(conn)?;
+        }
+    }
+    Ok(late)
 }
 
 /// The clocks of the oldest running tickets of one priority, taken in charge or not (whose
@@ -430,12 +477,7 @@ pub fn oldest_running(
     created_by: Option<NaiveDateTime>,
     limit: i64,
 ) -> QueryResult<Vec<ClockRow>> {
-    let mut query = running(with_text(filter)).filter(tickets::priority.eq(priority));
-    query = if acknowledged {
-        query.filter(tickets::acknowledged_at.is_not_null())
-    } else {
-        query.filter(tickets::acknowledged_at.is_null())
-    };
+    let mut query = running_group(with_text(filter), priority, acknowledged);
     if let Some(at) = created_by {
         query = query.filter(tickets::created_at.le(at));
     }
@@ -450,8 +492,9 @@ pub fn oldest_running(
 /// computed one by one).
 pub fn resumed_clocks(conn: &mut DbConn, filter: &TicketFilter) -> QueryResult<Vec<ClockRow>> {
     with_text(filter)
-        .filter(tickets::paused_minutes.ne(0))
-        .filter(tickets::waiting_since.is_null())
+        .filter(Written(
+            "tickets.paused_minutes <> 0 AND tickets.waiting_since IS NULL".into(),
+        ))
         .select(CLOCK_COLUMNS)
         .load(conn)
 }

@@ -51,7 +51,7 @@ pub fn posted_at(conn: &mut DbConn, member_id: i64, day: NaiveDate) -> QueryResu
 pub fn open_tickets_of(conn: &mut DbConn, user_ids: &[i64]) -> QueryResult<HashMap<i64, i64>> {
     let loads: Vec<(Option<i64>, i64)> = tickets::table
         .filter(tickets::assignee_id.eq_any(user_ids))
-        .filter(tickets::status.eq_any(Status::OPEN))
+        .filter(super::search::status_in(&Status::OPEN))
         .group_by(tickets::assignee_id)
         .select((tickets::assignee_id, diesel::dsl::count_star()))
         .load(conn)?;
