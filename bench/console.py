@@ -15,6 +15,7 @@ import shutil
 import sys
 import tempfile
 import time
+import urllib.error
 import urllib.parse
 import urllib.request
 
@@ -102,7 +103,14 @@ def measure(backend, args, workdir, scripts):
         result["pages"] = []
         for label, path in pages:
             measured = wrk(base + path, args.seconds, 4, hdr, env)
-            measured.update(label=label, path=path, html_bytes=page_size(base, path, cookie))
+            try:
+                size = page_size(base, path, cookie)
+            except urllib.error.HTTPError as failed:
+                size = -failed.code
+            measured.update(label=label, path=path, html_bytes=size)
+            print("  %-28s p50 %6.2f ms  p99 %6.2f ms  %6.1f KB  %s" % (
+                label, measured["p50_ms"] or 0, measured["p99_ms"] or 0, size / 1000,
+                "%d errors" % measured["errors"] if measured["errors"] else ""), flush=True)
             result["pages"].append(measured)
         result["health_after"] = wrk(base + "/health", args.seconds, 4)
     finally:

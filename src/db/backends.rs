@@ -90,6 +90,10 @@ pub trait Dialect {
     /// Puts tickets just inserted into a text index kept beside the table (SQLite's FTS5;
     /// PostgreSQL's trigram index is an index of the table itself).
     fn index_for_search(&mut self, first: i64, last: i64) -> QueryResult<()>;
+    /// Ids of the tickets not done that waited once and run again, read from the partial index
+    /// `tickets_resumed_clocks` (SQLite, planning without statistics, would rather read every
+    /// open ticket through the index of statuses).
+    fn resumed_ticket_ids(&mut self) -> QueryResult<Vec<i64>>;
     /// Keys `(created_at, id)` of the newest short texts matching `q`, read from an index of
     /// the newest texts alone, or `None` where the backend has no such index (SQLite).
     fn newest_short_text_matches(

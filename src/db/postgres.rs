@@ -52,6 +52,20 @@ impl Dialect for PgConnection {
 
     /// Concurrent changes of one ticket then apply one after the other, each to the version
     /// the one before left.
+    fn resumed_ticket_ids(&mut self) -> QueryResult<Vec<i64>> {
+        #[derive(diesel::QueryableByName)]
+        struct Row {
+            #[diesel(sql_type = diesel::sql_types::BigInt)]
+            id: i64,
+        }
+        let rows: Vec<Row> = diesel::sql_query(
+            "SELECT id FROM tickets WHERE status IN ('new', 'assigned', 'in_progress', 'waiting') \
+             AND paused_minutes <> 0 AND waiting_since IS NULL",
+        )
+        .load(self)?;
+        Ok(rows.into_iter().map(|r| r.id).collect())
+    }
+
     fn lock_ticket(&mut self, id: i64) -> QueryResult<()> {
         tickets::table
             .find(id)

@@ -102,6 +102,20 @@ impl Dialect for SqliteConnection {
         Ok(Some(turn))
     }
 
+    fn resumed_ticket_ids(&mut self) -> QueryResult<Vec<i64>> {
+        #[derive(diesel::QueryableByName)]
+        struct Row {
+            #[diesel(sql_type = diesel::sql_types::BigInt)]
+            id: i64,
+        }
+        let rows: Vec<Row> = diesel::sql_query(
+            "SELECT id FROM tickets INDEXED BY tickets_resumed_clocks WHERE status IN ('new', 'assigned', 'in_progress', 'waiting') \
+             AND paused_minutes <> 0 AND waiting_since IS NULL",
+        )
+        .load(self)?;
+        Ok(rows.into_iter().map(|r| r.id).collect())
+    }
+
     fn lock_ticket(&mut self, _id: i64) -> QueryResult<()> {
         Ok(())
     }

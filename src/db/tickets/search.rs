@@ -491,10 +491,12 @@ pub fn oldest_running(
 /// The clocks of the tickets that waited once and run again (few: their due times are
 /// computed one by one).
 pub fn resumed_clocks(conn: &mut DbConn, filter: &TicketFilter) -> QueryResult<Vec<ClockRow>> {
+    let ids = each_backend!(&mut *conn, c => c.resumed_ticket_ids())?;
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
     with_text(filter)
-        .filter(Written(
-            "tickets.paused_minutes <> 0 AND tickets.waiting_since IS NULL".into(),
-        ))
+        .filter(tickets::id.eq_any(ids))
         .select(CLOCK_COLUMNS)
         .load(conn)
 }
