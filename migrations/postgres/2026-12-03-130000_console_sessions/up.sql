@@ -33,3 +33,9 @@ CREATE INDEX tickets_running_acknowledged ON tickets (priority, created_at, id)
 CREATE INDEX tickets_resumed_clocks ON tickets (id)
     WHERE status IN ('new', 'assigned', 'in_progress', 'waiting') AND paused_minutes <> 0
     AND waiting_since IS NULL;
+
+-- The queue's unassigned and "mine" views list a technician's (or nobody's) tickets of each
+-- status newest first: from this index in its order, where the one of assignee and status alone
+-- left every row to read and sort.
+DROP INDEX tickets_assignee_status;
+CREATE INDEX tickets_assignee_status ON tickets (assignee_id, status, created_at DESC, id DESC);
