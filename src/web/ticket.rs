@@ -196,11 +196,16 @@ async fn edit(state: State, viewer: Viewer, id: Segment, form: Form<EditForm>) -
     viewer.check_csrf(form.csrf.as_deref())?;
     let form = form.into_inner();
     let lang = viewer.lang;
-    let data = load(&state, &viewer, id).await?;
+    // The ticket alone before the change; the whole page only when it is shown again.
+    let actor = viewer.actor;
+    let current = state
+        .run_point_read(move |conn| crate::desk::tickets::find_visible(conn, id, &actor))
+        .await?;
     let version = filled(&form.version).and_then(|v| v.parse::<i32>().ok());
-    let changes = match parse_edit(&form, &data.ticket) {
+    let changes = match parse_edit(&form, &current) {
         Ok(changes) => changes,
         Err(errors) => {
+            let data = load(&state, &viewer, id).await?;
             let shown = Shown {
                 edit_errors: FormErrors::new(lang, &errors, EDIT_FIELDS),
                 edit: Some(form),
@@ -211,16 +216,19 @@ async fn edit(state: State, viewer: Viewer, id: Segment, form: Form<EditForm>) -
             );
         }
     };
-    let actor = viewer.actor;
     let policy = state.policy.clone();
     let outcome = state
         .run(move |conn| {
             crate::desk::tickets::change(conn, id, &changes, version.or(Some(-1)), &actor, &policy)
         })
         .await;
-    match outcome {
-        Ok(_) => Ok(see_other(&format!("/console/tickets/{id}"))),
-        Err(AppError::VersionConflict { .. }) => {
+    let error = match outcome {
+        Ok(_) => return Ok(see_other(&format!("/console/tickets/{id}"))),
+        Err(error) => error,
+    };
+    let data = load(&state, &viewer, id).await?;
+    match error {
+        AppError::VersionConflict { .. } => {
             let seen = filled(&form.seen)
                 .and_then(|s| s.parse::<i64>().ok())
                 .unwrap_or(0);
@@ -238,7 +246,7 @@ async fn edit(state: State, viewer: Viewer, id: Segment, form: Form<EditForm>) -
             };
             Ok(page(&state, &viewer, &data, shown).respond(StatusCode::CONFLICT))
         }
-        Err(AppError::Validation(errors)) => {
+        AppError::Validation(errors) => {
             let shown = Shown {
                 edit_errors: FormErrors::new(lang, &errors, EDIT_FIELDS),
                 edit: Some(form),
@@ -246,7 +254,7 @@ async fn edit(state: State, viewer: Viewer, id: Segment, form: Form<EditForm>) -
             };
             Ok(page(&state, &viewer, &data, shown).respond(StatusCode::UNPROCESSABLE_ENTITY))
         }
-        Err(AppError::InvalidTransition(why)) => {
+        AppError::InvalidTransition(why) => {
             let errors = [FieldError::new("status", why)];
             let shown = Shown {
                 edit_errors: FormErrors::new(lang, &errors, EDIT_FIELDS),
@@ -255,7 +263,7 @@ async fn edit(state: State, viewer: Viewer, id: Segment, form: Form<EditForm>) -
             };
             Ok(page(&state, &viewer, &data, shown).respond(StatusCode::UNPROCESSABLE_ENTITY))
         }
-        Err(other) => Err(other),
+        other => Err(other),
     }
 }
 
@@ -704,46 +712,35 @@ fn comment_form(lang: Lang, viewer: &Viewer, id: i64, shown: &Shown) -> Markup {
     }
 }
 
+/// Who changed what, with when: the conflict notice's line.
 fn change_text(lang: Lang, data: &TicketData, e: &TicketEvent) -> String {
+    let when = format::date_time(lang, e.at, data.zone);
+    format!("{} ({when})", change_words(lang, data, e))
+}
+
+/// Who changed what: a history row in words.
+fn change_words(lang: Lang, data: &TicketData, e: &TicketEvent) -> String {
     let who = e
         .actor_id
         .and_then(|id| data.names.get(&id).cloned())
         .unwrap_or_else(|| lang.t("le service", "the service").to_string());
+    let did = match e.field.as_str() {
+        "created" => Some(lang.t("a créé le ticket", "filed the ticket")),
+        "imported" => Some(lang.t("a importé le ticket", "imported the ticket")),
+        "acknowledged_at" => {
+            Some(lang.t("a pris le ticket en charge", "took the ticket in charge"))
+        }
+        _ => None,
+    };
+    if let Some(did) = did {
+        return format!("{who} {did}");
+    }
     let value = |v: &Option<String>| shown_value(lang, data, &e.field, v.as_deref());
     let field = field_label(lang, &e.field);
-    let zone_when = format::date_time(lang, e.at, data.zone);
-    match e.field.as_str() {
-        "created" => {
-            return format!(
-                "{who} {} ({zone_when})",
-                lang.t("a créé le ticket", "filed the ticket")
-            )
-        }
-        "imported" => {
-            return format!(
-                "{who} {} ({zone_when})",
-                lang.t("a importé le ticket", "imported the ticket")
-            )
-        }
-        "acknowledged_at" => {
-            return format!(
-                "{who} {} ({zone_when})",
-                lang.t("a pris le ticket en charge", "took the ticket in charge")
-            )
-        }
-        _ => {}
-    }
+    let (from, to) = (value(&e.from_value), value(&e.to_value));
     match lang {
-        Lang::Fr => format!(
-            "{who} a changé {field} : {} → {} ({zone_when})",
-            value(&e.from_value),
-            value(&e.to_value)
-        ),
-        Lang::En => format!(
-            "{who} changed {field}: {} → {} ({zone_when})",
-            value(&e.from_value),
-            value(&e.to_value)
-        ),
+        Lang::Fr => format!("{who} a changé {field} : {from} → {to}"),
+        Lang::En => format!("{who} changed {field}: {from} → {to}"),
     }
 }
 
@@ -823,7 +820,7 @@ fn timeline(
                     },
                     Entry::Change(e) => {
                         li.change {
-                            span.meta { (when(e.at)) } " · " (change_text(lang, data, e).rsplit_once(" (").map(|(text, _)| text.to_string()).unwrap_or_default())
+                            span.meta { (when(e.at)) } " · " (change_words(lang, data, e))
                         }
                     },
                     Entry::Work(w) => {

@@ -374,7 +374,8 @@ pub fn count(conn: &mut DbConn, filter: &TicketFilter) -> QueryResult<i64> {
 
 /// What the service-level clocks of a ticket need, for the open tickets that pass the filter:
 /// the queue sorts these by their nearest due time, and finds those past due.
-#[derive(Debug, Clone, Copy, Queryable)]
+#[derive(Debug, Clone, Copy, Queryable, Selectable)]
+#[diesel(table_name = tickets)]
 pub struct ClockRow {
     pub id: i64,
     pub priority: Priority,
@@ -384,26 +385,6 @@ pub struct ClockRow {
     pub paused_minutes: i32,
     pub waiting_since: Option<NaiveDateTime>,
 }
-
-type ClockColumns = (
-    tickets::id,
-    tickets::priority,
-    tickets::status,
-    tickets::created_at,
-    tickets::acknowledged_at,
-    tickets::paused_minutes,
-    tickets::waiting_since,
-);
-
-const CLOCK_COLUMNS: ClockColumns = (
-    tickets::id,
-    tickets::priority,
-    tickets::status,
-    tickets::created_at,
-    tickets::acknowledged_at,
-    tickets::paused_minutes,
-    tickets::waiting_since,
-);
 
 /// The filter, with its text when it has one (read without the trigram index).
 fn with_text(filter: &TicketFilter) -> tickets::BoxedQuery<'static, Backend> {
@@ -484,7 +465,7 @@ pub fn oldest_running(
     query
         .order((tickets::created_at.asc(), tickets::id.asc()))
         .limit(limit)
-        .select(CLOCK_COLUMNS)
+        .select(ClockRow::as_select())
         .load(conn)
 }
 
@@ -497,7 +478,7 @@ pub fn resumed_clocks(conn: &mut DbConn, filter: &TicketFilter) -> QueryResult<V
     }
     with_text(filter)
         .filter(tickets::id.eq_any(ids))
-        .select(CLOCK_COLUMNS)
+        .select(ClockRow::as_select())
         .load(conn)
 }
 

@@ -167,6 +167,30 @@ impl Browser {
             .unwrap();
     }
 
+    /// Clicks a button that sends a form, and waits for the page that answers it.
+    async fn submit(&self, css: &str) {
+        self.client
+            .execute("window.helpdeskPageBeforeSubmit = true;", vec![])
+            .await
+            .unwrap();
+        self.click(css).await;
+        for _ in 0..100 {
+            let loaded = self
+                .client
+                .execute(
+                    "return window.helpdeskPageBeforeSubmit === undefined \
+                     && document.readyState === 'complete';",
+                    vec![],
+                )
+                .await;
+            if matches!(loaded, Ok(serde_json::Value::Bool(true))) {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("no page answered the form sent by {css}");
+    }
+
     async fn log_in(&self, email: &str, password: &str) {
         self.open("/login").await;
         self.type_keys(email).await;
@@ -299,13 +323,13 @@ async fn the_hotline_takes_a_call_with_the_keyboard_and_a_technician_works_it_to
         .contains("Imprimante du guichet bloquée"));
 
     // The hotline logs out; the technician qualifies it, takes it, answers, notes, resolves.
-    browser.click("form[action='/logout'] button").await;
+    browser.submit("form[action='/logout'] button").await;
     browser.wait_for_path("/login").await;
     browser.log_in(&technician.email, PASSWORD).await;
     browser.open(&format!("/console/tickets/{id}")).await;
     browser.choose("#priority", "2").await;
     browser
-        .click(&format!(
+        .submit(&format!(
             "form[action='/console/tickets/{id}'] button.primary"
         ))
         .await;
@@ -315,7 +339,7 @@ async fn the_hotline_takes_a_call_with_the_keyboard_and_a_technician_works_it_to
         .choose("#assign-technician", &technician.id.to_string())
         .await;
     browser
-        .click(&format!(
+        .submit(&format!(
             "form[action='/console/tickets/{id}/assign'] button"
         ))
         .await;
@@ -323,10 +347,10 @@ async fn the_hotline_takes_a_call_with_the_keyboard_and_a_technician_works_it_to
     assert_eq!(browser.text(".ticket-title .status").await, "Attribué");
 
     browser.fill("#body", "Nous passons demain matin.").await;
-    browser.click("form.comment button.primary").await;
+    browser.submit("form.comment button.primary").await;
     browser.fill("#body", "Le toner est commandé.").await;
     browser.click("#internal").await;
-    browser.click("form.comment button.primary").await;
+    browser.submit("form.comment button.primary").await;
     let timeline = browser.text("#timeline").await;
     assert!(
         timeline.contains("Nous passons demain matin."),
@@ -338,7 +362,7 @@ async fn the_hotline_takes_a_call_with_the_keyboard_and_a_technician_works_it_to
 
     browser.choose("#status", "resolved").await;
     browser
-        .click(&format!(
+        .submit(&format!(
             "form[action='/console/tickets/{id}'] button.primary"
         ))
         .await;
@@ -365,7 +389,7 @@ async fn the_hotline_takes_a_call_with_the_keyboard_and_a_technician_works_it_to
     // My day: a day posted at the member in two clicks.
     browser.open("/console/me").await;
     browser.choose("#q-member", &member.to_string()).await;
-    browser.click("div.quick button[value='1']").await;
+    browser.submit("div.quick button[value='1']").await;
     assert_eq!(browser.path().await, "/console/me");
     assert!(browser.body().await.contains("Posté chez"));
     let logs = app
@@ -401,7 +425,7 @@ async fn a_stale_edit_in_the_browser_shows_the_conflict_and_keeps_what_was_typed
     .expect(200);
     browser.fill("#title", "Écran noir au guichet 3").await;
     browser
-        .click(&format!(
+        .submit(&format!(
             "form[action='/console/tickets/{id}'] button.primary"
         ))
         .await;
@@ -449,7 +473,7 @@ async fn visitors_and_agents_are_kept_out_and_logging_out_ends_every_tab() {
     browser.open("/console/me").await;
     assert_eq!(browser.path().await, "/console/me");
     browser.client.switch_to_window(first).await.unwrap();
-    browser.click("form[action='/logout'] button").await;
+    browser.submit("form[action='/logout'] button").await;
     browser.wait_for_path("/login").await;
     browser.client.switch_to_window(second).await.unwrap();
     browser.client.refresh().await.unwrap();
@@ -484,7 +508,7 @@ async fn a_form_stripped_of_its_token_changes_nothing_and_markup_in_text_shows_a
         )
         .await
         .unwrap();
-    browser.click("form.comment button.primary").await;
+    browser.submit("form.comment button.primary").await;
     assert!(browser.body().await.contains("rechargez la page"));
     let comments = app
         .get(&format!("/api/v1/tickets/{id}/comments"), &hotline.token)
@@ -541,7 +565,7 @@ async fn axe_core_finds_no_serious_or_critical_violation_on_any_console_page() {
     // A refused form, with its messages beside the fields.
     browser.open("/console/tickets/new").await;
     browser.type_keys("ZZZ").await;
-    browser.click("#call-form button.primary").await;
+    browser.submit("#call-form button.primary").await;
     pages.push(("refused call".into(), browser.axe_violations(&axe).await));
     let found: Vec<&(String, Vec<String>)> = pages.iter().filter(|(_, v)| !v.is_empty()).collect();
     assert!(found.is_empty(), "{found:#?}");
