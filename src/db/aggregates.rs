@@ -1,12 +1,12 @@
 //! The rows of the aggregates kept beside tickets and work logs: monthly counts and minutes,
-//! and service levels per member, year, priority and origin.
+//! service levels per member, year, priority and origin, and tickets per status and assignee.
 
 use diesel::prelude::*;
 
-use crate::domain::ticket::{Origin, Priority};
+use crate::domain::ticket::{Origin, Priority, Status};
 use crate::domain::work_log::WorkKind;
 
-use super::schema::{service_level_counts, ticket_month_counts, work_month_minutes};
+use super::schema::{service_level_counts, ticket_month_counts, ticket_queue_counts, work_month_minutes};
 
 #[derive(Debug, Clone, Insertable, Queryable, Selectable)]
 #[diesel(table_name = ticket_month_counts)]
@@ -15,6 +15,15 @@ pub struct TicketMonthCount {
     pub year: i32,
     pub month: i32,
     pub origin: Origin,
+    pub tickets: i64,
+}
+
+#[derive(Debug, Clone, Insertable, Queryable, Selectable)]
+#[diesel(table_name = ticket_queue_counts)]
+pub struct TicketQueueCount {
+    pub status: Status,
+    /// `counts::NO_ASSIGNEE` for the tickets nobody is assigned.
+    pub assignee_id: i64,
     pub tickets: i64,
 }
 

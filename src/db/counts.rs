@@ -5,15 +5,61 @@ use chrono::NaiveDate;
 use diesel::prelude::*;
 use diesel::upsert::excluded;
 
-pub use super::aggregates::{TicketMonthCount, WorkMonthMinutes};
-use super::schema::{ticket_month_counts, work_month_minutes};
+pub use super::aggregates::{TicketMonthCount, TicketQueueCount, WorkMonthMinutes};
+use super::schema::{ticket_month_counts, ticket_queue_counts, work_month_minutes};
 use super::{each_backend, DbConn, Dialect};
-use crate::domain::ticket::Origin;
+use crate::domain::ticket::{Origin, Status};
 use crate::domain::time::year_month;
 use crate::domain::work_log::WorkKind;
 
 /// Stands for "no member" in `work_month_minutes` (hotline duty).
 pub const NO_MEMBER: i64 = 0;
+
+/// Stands for "nobody" in `ticket_queue_counts`.
+pub const NO_ASSIGNEE: i64 = 0;
+
+/// Changes of the tickets per status and assignee, `(status, assignee) -> delta`; in key order,
+/// the order in which their rows are written (and locked).
+pub type QueueDeltas = std::collections::BTreeMap<(Status, i64), i64>;
+
+/// Counts a ticket of this status and assignee `delta` times (negative to remove it).
+pub fn queue_delta(deltas: &mut QueueDeltas, status: Status, assignee: Option<i64>, delta: i64) {
+    *deltas
+        .entry((status, assignee.unwrap_or(NO_ASSIGNEE)))
+        .or_default() += delta;
+}
+
+/// Adds the changes of the tickets per status and assignee, a statement per row touched.
+pub fn add_queue_counts(conn: &mut DbConn, deltas: &QueueDeltas) -> QueryResult<()> {
+    use ticket_queue_counts::dsl as q;
+    for (&(status, assignee_id), &tickets) in deltas {
+        if tickets == 0 {
+            continue;
+        }
+        let row = TicketQueueCount {
+            status,
+            assignee_id,
+            tickets,
+        };
+        each_backend!(&mut *conn, c => {
+            diesel::insert_into(q::ticket_queue_counts)
+                .values(&row)
+                .on_conflict((q::status, q::assignee_id))
+                .do_update()
+                .set(q::tickets.eq(q::tickets + excluded(q::tickets)))
+                .execute(c)
+        })?;
+    }
+    Ok(())
+}
+
+/// How many tickets each status holds per assignee (`NO_ASSIGNEE` for nobody).
+pub fn queue_counts(conn: &mut DbConn) -> QueryResult<Vec<TicketQueueCount>> {
+    ticket_queue_counts::table
+        .filter(ticket_queue_counts::tickets.ne(0))
+        .select(TicketQueueCount::as_select())
+        .load(conn)
+}
 
 /// Adds `delta` tickets (negative to remove) of a member, created on `day`, of an origin.
 pub fn add_tickets(

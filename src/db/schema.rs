@@ -132,6 +132,14 @@ diesel::table! {
 }
 
 diesel::table! {
+    ticket_queue_counts (status, assignee_id) {
+        status -> Text,
+        assignee_id -> BigInt,
+        tickets -> BigInt,
+    }
+}
+
+diesel::table! {
     work_month_minutes (member_id, year, month, kind) {
         member_id -> BigInt,
         year -> Integer,
@@ -225,6 +233,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     work_logs,
     idempotency_keys,
     ticket_month_counts,
+    ticket_queue_counts,
     work_month_minutes,
     outbox,
     audit_log,

@@ -48,7 +48,7 @@ impl View {
     /// filter that it allows (none left: the view is empty).
     fn narrow(self, mut filter: TicketFilter, me: i64) -> Option<TicketFilter> {
         let allowed: &[Status] = match self {
-            View::Unassigned => &[Status::New, Status::InProgress, Status::Waiting],
+            View::Unassigned => &UNASSIGNED,
             View::Mine | View::Overdue | View::Open => &NOT_DONE,
             View::Waiting => &[Status::Waiting],
             View::All => Status::ALL,
@@ -87,6 +87,9 @@ const NOT_DONE: [Status; 4] = [
     Status::InProgress,
     Status::Waiting,
 ];
+
+/// The statuses of the unassigned view: not done, and not assigned by their status either.
+const UNASSIGNED: [Status; 3] = [Status::New, Status::InProgress, Status::Waiting];
 
 /// How many tickets each view holds, whatever the filters.
 #[derive(Debug, Clone, Default)]
@@ -137,24 +140,35 @@ pub struct QueueRequest {
     pub size: usize,
 }
 
+/// The views' counts: all but the overdue one from the counts kept per status and assignee,
+/// the overdue one from the running tickets' clocks.
 pub fn counts(
     conn: &mut DbConn,
     me: i64,
     clock: &ServiceClock,
     now: NaiveDateTime,
 ) -> Result<Counts, AppError> {
+    let kept = counts::queue_counts(conn)?;
+    let sum = |keep: &dyn Fn(Status, i64) -> bool| -> i64 {
+        kept.iter()
+            .filter(|row| keep(row.status, row.assignee_id))
+            .map(|row| row.tickets)
+            .sum()
+    };
     let mut by_view = Vec::new();
     for view in View::ALL {
         let n = match view {
-            View::All => counts::total_tickets(conn)?,
+            View::Unassigned => sum(&|status, assignee| {
+                assignee == counts::NO_ASSIGNEE && UNASSIGNED.contains(&status)
+            }),
+            View::Mine => sum(&|status, assignee| assignee == me && NOT_DONE.contains(&status)),
             View::Overdue => {
                 let filter = view.narrow(TicketFilter::default(), me).unwrap_or_default();
                 count_late(conn, &filter, clock, now)?
             }
-            _ => match view.narrow(TicketFilter::default(), me) {
-                Some(filter) => tickets::count(conn, &filter)?,
-                None => 0,
-            },
+            View::Waiting => sum(&|status, _| status == Status::Waiting),
+            View::Open => sum(&|status, _| NOT_DONE.contains(&status)),
+            View::All => sum(&|_, _| true),
         };
         by_view.push((view, n));
     }

@@ -2,7 +2,7 @@
 //! holidays, and extra closed days. Service-level clocks count only the minutes it is open.
 
 use std::collections::BTreeSet;
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 use chrono::{Datelike, Duration, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Weekday};
 use chrono_tz::Tz;
@@ -20,8 +20,9 @@ pub struct BusinessCalendar {
     /// Extra closed days and the public holidays of `HOLIDAY_YEARS`, looked up rather than
     /// computed for every day a clock walks through.
     closed_days: BTreeSet<NaiveDate>,
-    /// Every day's open interval over `HOLIDAY_YEARS`, with running totals, built on first use.
-    days: OnceLock<DayIndex>,
+    /// Every day's open interval over `HOLIDAY_YEARS`, with running totals, built on first use
+    /// and shared by the calendar's clones (building it walks some 48,000 days).
+    days: Arc<OnceLock<DayIndex>>,
 }
 
 /// The open interval of each day of `HOLIDAY_YEARS` and the open seconds before it, so that
@@ -130,7 +131,7 @@ impl BusinessCalendar {
             zone,
             hours,
             closed_days,
-            days: OnceLock::new(),
+            days: Arc::new(OnceLock::new()),
         }
     }
 

@@ -117,20 +117,21 @@ async fn queue_page(state: State, viewer: Viewer, query: web::Query<QueueQuery>)
         size: PAGE_SIZE,
     };
     let me = viewer.actor.id;
-    let clock = state.policy.clock.clone();
+    let app = state.clone();
     let failed = problems.is_some();
     let (directory, counts, page, requesters) = state
         .run(move |conn| {
             let at = now();
             let directory = Directory::load(conn)?;
-            let counts = queue::counts(conn, me, &clock, at)?;
+            let clock = &app.policy.clock;
+            let counts = queue::counts(conn, me, clock, at)?;
             let page = if failed {
                 QueuePage {
                     items: Vec::new(),
                     next: None,
                 }
             } else {
-                queue::page(conn, me, &request, &clock, at)?
+                queue::page(conn, me, &request, clock, at)?
             };
             let ids: Vec<i64> = page
                 .items

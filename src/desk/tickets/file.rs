@@ -225,6 +225,11 @@ pub(crate) fn file_many(
             .or_default() += 1;
     }
     counts::add_tickets_many(conn, &monthly)?;
+    let mut queue = counts::QueueDeltas::new();
+    for ticket in &filed {
+        counts::queue_delta(&mut queue, ticket.status, ticket.assignee_id, 1);
+    }
+    counts::add_queue_counts(conn, &queue)?;
     let contributions: Vec<Contribution> = filed.iter().map(Ticket::contribution).collect();
     sla_counts::add_all(conn, &contributions)?;
 

@@ -100,6 +100,7 @@ pub(crate) fn import_batch(
 
         let at = now();
         let mut monthly: HashMap<(i64, NaiveDate, Origin), i64> = HashMap::new();
+        let mut queue = counts::QueueDeltas::new();
         let mut contributions: Vec<Contribution> = Vec::with_capacity(batch.len());
         let mut ids = Vec::with_capacity(batch.len());
         for chunk in batch.chunks(500) {
@@ -111,6 +112,7 @@ pub(crate) fn import_batch(
                     *monthly
                         .entry((row.draft.member_id, first_of_month, row.draft.origin))
                         .or_default() += 1;
+                    counts::queue_delta(&mut queue, row.status, row.assignee_id, 1);
                     let acknowledge_minutes = measure(policy, row, row.acknowledged_at);
                     let resolve_minutes = measure(policy, row, row.resolved_at);
                     contributions.push(Contribution::new(
@@ -172,6 +174,7 @@ pub(crate) fn import_batch(
             tickets::index_for_search(conn, first, last)?;
         }
         counts::add_tickets_many(conn, &monthly)?;
+        counts::add_queue_counts(conn, &queue)?;
         sla_counts::add_all(conn, &contributions)?;
         Ok(ids)
     })

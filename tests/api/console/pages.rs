@@ -413,6 +413,41 @@ async fn the_queue_counts_its_views_and_filters_them() {
     let by_due = visitor.get("/console?view=open&sort=due").await;
     assert_eq!(by_due.status, 200);
     assert!(by_due.shows(&link(first)));
+
+    // The counts follow every change: an assignment, a resolution, tickets imported.
+    app.post(
+        &format!("/api/v1/tickets/{first}/assign"),
+        &hotline.token,
+        json!({"technician_id": technician.id}),
+    )
+    .await
+    .expect(200);
+    for status in ["in_progress", "resolved"] {
+        app.patch(
+            &format!("/api/v1/tickets/{second}"),
+            &technician.token,
+            json!({"status": status}),
+        )
+        .await
+        .expect(200);
+    }
+    app.imported(json!([
+        {"member_id": a, "title": "Ancien, clos", "description": "-", "created_at": "2019-03-04T09:00:00Z",
+         "status": "closed", "assignee_id": technician.id,
+         "acknowledged_at": "2019-03-04T09:30:00Z", "resolved_at": "2019-03-04T10:00:00Z",
+         "closed_at": "2019-03-05T10:00:00Z"},
+        {"member_id": b, "title": "Ancien, en cours", "description": "-", "created_at": "2019-03-04T09:00:00Z",
+         "status": "in_progress"}
+    ]))
+    .await;
+    let queue = visitor.get("/console?view=open").await;
+    assert_eq!(count(&queue, "Non attribués"), "2");
+    assert_eq!(count(&queue, "Les miens"), "1");
+    assert_eq!(count(&queue, "En attente"), "1");
+    assert_eq!(count(&queue, "Ouverts"), "3");
+    assert_eq!(count(&queue, "Tous"), "5");
+    let unassigned = visitor.get("/console?view=unassigned").await;
+    assert!(unassigned.shows(&link(third)) && !unassigned.shows(&link(first)));
 }
 
 #[tokio::test]
