@@ -24,6 +24,9 @@ pub struct TicketQueueCount {
     pub status: Status,
     /// `counts::NO_ASSIGNEE` for the tickets nobody is assigned.
     pub assignee_id: i64,
+    pub priority: Priority,
+    /// `counts::NOT_RUNNING`, `RUNNING_UNACKNOWLEDGED` or `RUNNING_ACKNOWLEDGED`.
+    pub running: i32,
     pub tickets: i64,
 }
 

@@ -8,7 +8,7 @@ use diesel::upsert::excluded;
 pub use super::aggregates::{TicketMonthCount, TicketQueueCount, WorkMonthMinutes};
 use super::schema::{ticket_month_counts, ticket_queue_counts, work_month_minutes};
 use super::{each_backend, DbConn, Dialect};
-use crate::domain::ticket::{Origin, Status};
+use crate::domain::ticket::{Origin, Priority, Status};
 use crate::domain::time::year_month;
 use crate::domain::work_log::WorkKind;
 
@@ -17,34 +17,81 @@ pub const NO_MEMBER: i64 = 0;
 
 /// Stands for "nobody" in `ticket_queue_counts`.
 pub const NO_ASSIGNEE: i64 = 0;
+/// A ticket done, waiting now, or that waited once (its due times are computed one by one).
+pub const NOT_RUNNING: i32 = 0;
+/// A ticket whose clock runs and never stopped, not taken in charge yet.
+pub const RUNNING_UNACKNOWLEDGED: i32 = 1;
+/// A ticket whose clock runs and never stopped, taken in charge.
+pub const RUNNING_ACKNOWLEDGED: i32 = 2;
 
-/// Changes of the tickets per status and assignee, `(status, assignee) -> delta`; in key order,
-/// the order in which their rows are written (and locked).
-pub type QueueDeltas = std::collections::BTreeMap<(Status, i64), i64>;
-
-/// Counts a ticket of this status and assignee `delta` times (negative to remove it).
-pub fn queue_delta(deltas: &mut QueueDeltas, status: Status, assignee: Option<i64>, delta: i64) {
-    *deltas
-        .entry((status, assignee.unwrap_or(NO_ASSIGNEE)))
-        .or_default() += delta;
+/// Where a ticket counts in `ticket_queue_counts`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct QueueKey {
+    pub status: Status,
+    pub assignee_id: i64,
+    pub priority: Priority,
+    pub running: i32,
 }
 
-/// Adds the changes of the tickets per status and assignee, a statement per row touched.
+impl QueueKey {
+    /// `never_paused`: no waiting finished (`paused_minutes` is 0) and none under way; the
+    /// condition of the partial indexes `tickets_running_*`.
+    pub fn new(
+        status: Status,
+        assignee_id: Option<i64>,
+        priority: Priority,
+        never_paused: bool,
+        acknowledged: bool,
+    ) -> QueueKey {
+        let running = match (Status::NOT_DONE.contains(&status) && never_paused, acknowledged) {
+            (false, _) => NOT_RUNNING,
+            (true, false) => RUNNING_UNACKNOWLEDGED,
+            (true, true) => RUNNING_ACKNOWLEDGED,
+        };
+        QueueKey {
+            status,
+            assignee_id: assignee_id.unwrap_or(NO_ASSIGNEE),
+            priority,
+            running,
+        }
+    }
+}
+
+/// Changes of the tickets per key, `key -> delta`; in key order, the order in which their rows
+/// are written (and locked).
+pub type QueueDeltas = std::collections::BTreeMap<QueueKey, i64>;
+
+/// A ticket moved from `old` to `new` (either `None`: filed, or removed).
+pub fn queue_move(deltas: &mut QueueDeltas, old: Option<QueueKey>, new: Option<QueueKey>) {
+    if old == new {
+        return;
+    }
+    if let Some(old) = old {
+        *deltas.entry(old).or_default() -= 1;
+    }
+    if let Some(new) = new {
+        *deltas.entry(new).or_default() += 1;
+    }
+}
+
+/// Adds the changes of the tickets per key, a statement per row touched.
 pub fn add_queue_counts(conn: &mut DbConn, deltas: &QueueDeltas) -> QueryResult<()> {
     use ticket_queue_counts::dsl as q;
-    for (&(status, assignee_id), &tickets) in deltas {
+    for (key, &tickets) in deltas {
         if tickets == 0 {
             continue;
         }
         let row = TicketQueueCount {
-            status,
-            assignee_id,
+            status: key.status,
+            assignee_id: key.assignee_id,
+            priority: key.priority,
+            running: key.running,
             tickets,
         };
         each_backend!(&mut *conn, c => {
             diesel::insert_into(q::ticket_queue_counts)
                 .values(&row)
-                .on_conflict((q::status, q::assignee_id))
+                .on_conflict((q::status, q::assignee_id, q::priority, q::running))
                 .do_update()
                 .set(q::tickets.eq(q::tickets + excluded(q::tickets)))
                 .execute(c)
@@ -53,7 +100,7 @@ pub fn add_queue_counts(conn: &mut DbConn, deltas: &QueueDeltas) -> QueryResult<
     Ok(())
 }
 
-/// How many tickets each status holds per assignee (`NO_ASSIGNEE` for nobody).
+/// The kept counts of the tickets per status, assignee, priority and running clock.
 pub fn queue_counts(conn: &mut DbConn) -> QueryResult<Vec<TicketQueueCount>> {
     ticket_queue_counts::table
         .filter(ticket_queue_counts::tickets.ne(0))

@@ -132,9 +132,11 @@ diesel::table! {
 }
 
 diesel::table! {
-    ticket_queue_counts (status, assignee_id) {
+    ticket_queue_counts (status, assignee_id, priority, running) {
         status -> Text,
         assignee_id -> BigInt,
+        priority -> Integer,
+        running -> Integer,
         tickets -> BigInt,
     }
 }

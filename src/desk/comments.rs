@@ -1,8 +1,8 @@
 //! Commenting on a ticket.
 
 use crate::db::comments::{self, Comment};
-use crate::db::tickets::{self, NewTicketEvent};
-use crate::db::{outbox, service_levels, users, DbConn};
+use crate::db::tickets::{self, NewTicketEvent, Ticket};
+use crate::db::{counts, outbox, service_levels, users, DbConn};
 use crate::desk::tickets::find_visible;
 use crate::desk::Policy;
 use crate::domain::time::{now, to_rfc3339};
@@ -46,6 +46,13 @@ pub fn add(
         if answer_takes_in_charge(actor.role, internal, ticket.acknowledged_at) {
             let minutes = policy.clock.elapsed(&ticket.clock(), at) as i32;
             tickets::set_acknowledged(conn, &ticket, at, minutes)?;
+            let taken = Ticket {
+                acknowledged_at: Some(at),
+                ..ticket.clone()
+            };
+            let mut queue = counts::QueueDeltas::new();
+            counts::queue_move(&mut queue, Some(ticket.queue_key()), Some(taken.queue_key()));
+            counts::add_queue_counts(conn, &queue)?;
             let mut measured = ticket.contribution();
             measured.acknowledge_minutes = Some(minutes);
             service_levels::replace(conn, &ticket.contribution(), &measured)?;

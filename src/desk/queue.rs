@@ -3,7 +3,8 @@
 use chrono::NaiveDateTime;
 
 use crate::db::tickets::{self, ClockRow, LateSince, Ticket, TicketFilter};
-use crate::db::{counts, DbConn};
+use crate::db::counts::TicketQueueCount;
+use crate::db::{counts, read, DbConn};
 use crate::domain::service_level::{ServiceClock, TicketClock};
 use crate::domain::ticket::{Priority, Status};
 use crate::error::AppError;
@@ -80,13 +81,7 @@ impl View {
     }
 }
 
-/// Tickets still to be done: the open ones and those nobody took yet.
-const NOT_DONE: [Status; 4] = [
-    Status::New,
-    Status::Assigned,
-    Status::InProgress,
-    Status::Waiting,
-];
+const NOT_DONE: [Status; 4] = Status::NOT_DONE;
 
 /// The statuses of the unassigned view: not done, and not assigned by their status either.
 const UNASSIGNED: [Status; 3] = [Status::New, Status::InProgress, Status::Waiting];
@@ -140,39 +135,35 @@ pub struct QueueRequest {
     pub size: usize,
 }
 
-/// The views' counts: all but the overdue one from the counts kept per status and assignee,
-/// the overdue one from the running tickets' clocks.
+/// The views' counts, from the counts kept per status, assignee, priority and running clock;
+/// the overdue one with the few running tickets not late yet.
 pub fn counts(
     conn: &mut DbConn,
     me: i64,
     clock: &ServiceClock,
     now: NaiveDateTime,
 ) -> Result<Counts, AppError> {
-    let kept = counts::queue_counts(conn)?;
-    let sum = |keep: &dyn Fn(Status, i64) -> bool| -> i64 {
-        kept.iter()
-            .filter(|row| keep(row.status, row.assignee_id))
-            .map(|row| row.tickets)
-            .sum()
-    };
-    let mut by_view = Vec::new();
-    for view in View::ALL {
-        let n = match view {
-            View::Unassigned => sum(&|status, assignee| {
-                assignee == counts::NO_ASSIGNEE && UNASSIGNED.contains(&status)
-            }),
-            View::Mine => sum(&|status, assignee| assignee == me && NOT_DONE.contains(&status)),
-            View::Overdue => {
-                let filter = view.narrow(TicketFilter::default(), me).unwrap_or_default();
-                count_late(conn, &filter, clock, now)?
-            }
-            View::Waiting => sum(&|status, _| status == Status::Waiting),
-            View::Open => sum(&|status, _| NOT_DONE.contains(&status)),
-            View::All => sum(&|_, _| true),
+    read(conn, |conn| {
+        let kept = counts::queue_counts(conn)?;
+        let sum = |keep: &dyn Fn(&TicketQueueCount) -> bool| -> i64 {
+            kept.iter().filter(|row| keep(row)).map(|row| row.tickets).sum()
         };
-        by_view.push((view, n));
-    }
-    Ok(Counts { by_view })
+        let mut by_view = Vec::new();
+        for view in View::ALL {
+            let n = match view {
+                View::Unassigned => sum(&|row| {
+                    row.assignee_id == counts::NO_ASSIGNEE && UNASSIGNED.contains(&row.status)
+                }),
+                View::Mine => sum(&|row| row.assignee_id == me && NOT_DONE.contains(&row.status)),
+                View::Overdue => count_late(conn, &kept, clock, now)?,
+                View::Waiting => sum(&|row| row.status == Status::Waiting),
+                View::Open => sum(&|row| NOT_DONE.contains(&row.status)),
+                View::All => sum(&|_| true),
+            };
+            by_view.push((view, n));
+        }
+        Ok(Counts { by_view })
+    })
 }
 
 /// The nearest due time of a ticket not done, and whether a target has passed.
@@ -298,20 +289,50 @@ fn thresholds(clock: &ServiceClock, now: NaiveDateTime) -> Vec<LateSince> {
         .collect()
 }
 
-/// How many tickets of the filter are late: the running ones counted by the database, those
-/// that waited once one by one. A ticket waiting now is paused, not late.
+/// How many tickets not done are late: of the running ones (`kept`), all but those created
+/// after their priority's edge, which an index counts from its newest end (few: a ticket is
+/// late soon after it is filed); those that waited once one by one. A ticket waiting now is
+/// paused, not late.
 fn count_late(
     conn: &mut DbConn,
-    filter: &TicketFilter,
+    kept: &[TicketQueueCount],
     clock: &ServiceClock,
     now: NaiveDateTime,
 ) -> Result<i64, AppError> {
-    let running = tickets::count_late_running(conn, filter, &thresholds(clock, now))?;
-    let resumed = tickets::resumed_clocks(conn, filter)?
+    let mut late = 0;
+    for edge in thresholds(clock, now) {
+        // Not taken in charge, a ticket is late from the later of its two edges on.
+        let groups = [
+            (true, edge.resolve),
+            (false, edge.acknowledge.max(edge.resolve)),
+        ];
+        for (acknowledged, since) in groups {
+            let Some(since) = since else { continue };
+            let running = if acknowledged {
+                counts::RUNNING_ACKNOWLEDGED
+            } else {
+                counts::RUNNING_UNACKNOWLEDGED
+            };
+            let total: i64 = kept
+                .iter()
+                .filter(|row| row.priority == edge.priority && row.running == running)
+                .map(|row| row.tickets)
+                .sum();
+            if total > 0 {
+                let recent = tickets::count_running_after(conn, edge.priority, acknowledged, since)?;
+                late += (total - recent).max(0);
+            }
+        }
+    }
+    let every = TicketFilter {
+        statuses: NOT_DONE.to_vec(),
+        ..TicketFilter::default()
+    };
+    let resumed = tickets::resumed_clocks(conn, &every)?
         .iter()
         .filter(|row| due(clock, row, now).1)
         .count() as i64;
-    Ok(running + resumed)
+    Ok(late + resumed)
 }
 
 /// The first `wanted` running tickets of the filter by due time, with their ids. Within one

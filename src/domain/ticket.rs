@@ -120,6 +120,13 @@ pub fn parse_priority(value: i64) -> Result<Priority, FieldError> {
 impl Status {
     /// Tickets someone still has to work on.
     pub const OPEN: [Status; 3] = [Status::Assigned, Status::InProgress, Status::Waiting];
+    /// Tickets still to be done: the open ones and those nobody took yet.
+    pub const NOT_DONE: [Status; 4] = [
+        Status::New,
+        Status::Assigned,
+        Status::InProgress,
+        Status::Waiting,
+    ];
 
     /// The moves the status table allows. `assigned` is reached only by assigning.
     pub fn may_move_to(self, to: Status) -> bool {

@@ -8,6 +8,7 @@ use diesel::prelude::*;
 use crate::db::schema::{ticket_events, tickets};
 use crate::db::service_levels::Contribution;
 use crate::db::stored::{StoredDate, StoredMaybeTime, StoredTime};
+use crate::db::counts::QueueKey;
 use crate::db::{each_backend, Dialect};
 use crate::db::{users as user_rows, DbConn};
 use crate::domain::service_level::TicketClock;
@@ -58,6 +59,17 @@ impl Ticket {
             paused_minutes: i64::from(self.paused_minutes),
             waiting_since: self.waiting_since,
         }
+    }
+
+    /// Where the ticket counts in the queue's kept counts.
+    pub fn queue_key(&self) -> QueueKey {
+        QueueKey::new(
+            self.status,
+            self.assignee_id,
+            self.priority,
+            self.paused_minutes == 0 && self.waiting_since.is_none(),
+            self.acknowledged_at.is_some(),
+        )
     }
 
     /// Where and how the ticket counts in the service-level aggregates.

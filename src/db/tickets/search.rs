@@ -451,26 +451,22 @@ pub struct LateSince {
     pub resolve: Option<NaiveDateTime>,
 }
 
-/// How many running tickets that pass the filter are late: a range of one partial index per
-/// priority, taken in charge or not.
-pub fn count_late_running(
+/// How many running tickets of one priority, taken in charge or not, were created after
+/// `after`: a range at the newest end of a partial index.
+pub fn count_running_after(
     conn: &mut DbConn,
-    filter: &TicketFilter,
-    thresholds: &[LateSince],
+    priority: Priority,
+    acknowledged: bool,
+    after: NaiveDateTime,
 ) -> QueryResult<i64> {
-    let mut late = 0;
-    for t in thresholds {
-        // Not taken in charge, a ticket is late from the later of its two edges on.
-        let groups = [(true, t.resolve), (false, t.acknowledge.max(t.resolve))];
-        for (acknowledged, edge) in groups {
-            let Some(edge) = edge else { continue };
-            late += running_group(with_text(filter), t.priority, acknowledged)
-                .filter(tickets::created_at.le(edge))
-                .count()
-                .get_result::<i64>(conn)?;
-        }
-    }
-    Ok(late)
+    let not_done = TicketFilter {
+        statuses: Status::NOT_DONE.to_vec(),
+        ..TicketFilter::default()
+    };
+    running_group(filtered(&not_done, None), priority, acknowledged)
+        .filter(tickets::created_at.gt(after))
+        .count()
+        .get_result(conn)
 }
 
 /// The clocks of the oldest running tickets of one priority, taken in charge or not (whose

@@ -225,15 +225,12 @@ fn change_once(conn: &mut DbConn, asked: &Asked, policy: &Policy) -> Result<Tick
             counts::add_tickets(conn, member, current.created_on, origin, delta)?;
         }
     }
-    if (status, assignee_id) != (current.status, current.assignee_id) {
-        let mut queue = counts::QueueDeltas::new();
-        counts::queue_delta(&mut queue, current.status, current.assignee_id, -1);
-        counts::queue_delta(&mut queue, status, assignee_id, 1);
-        counts::add_queue_counts(conn, &queue)?;
-    }
     tickets::record_events(conn, &events)?;
     let ticket = tickets::find(conn, id)?
         .ok_or_else(|| AppError::internal("ticket vanished during its update"))?;
+    let mut queue = counts::QueueDeltas::new();
+    counts::queue_move(&mut queue, Some(current.queue_key()), Some(ticket.queue_key()));
+    counts::add_queue_counts(conn, &queue)?;
     sla_counts::replace(conn, &current.contribution(), &ticket.contribution())?;
     for effect in effects(&progress, &next) {
         match effect {

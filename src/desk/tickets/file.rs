@@ -227,7 +227,7 @@ pub(crate) fn file_many(
     counts::add_tickets_many(conn, &monthly)?;
     let mut queue = counts::QueueDeltas::new();
     for ticket in &filed {
-        counts::queue_delta(&mut queue, ticket.status, ticket.assignee_id, 1);
+        counts::queue_move(&mut queue, None, Some(ticket.queue_key()));
     }
     counts::add_queue_counts(conn, &queue)?;
     let contributions: Vec<Contribution> = filed.iter().map(Ticket::contribution).collect();

@@ -4,6 +4,7 @@ use std::collections::{HashMap, HashSet};
 
 use chrono::{Datelike, NaiveDate, NaiveDateTime};
 
+use crate::db::counts::QueueKey;
 use crate::db::service_levels::{self as sla_counts, Contribution};
 use crate::db::tickets::{self, NewTicket, NewTicketEvent};
 use crate::db::{categories, counts, members, users, DbConn};
@@ -112,7 +113,15 @@ pub(crate) fn import_batch(
                     *monthly
                         .entry((row.draft.member_id, first_of_month, row.draft.origin))
                         .or_default() += 1;
-                    counts::queue_delta(&mut queue, row.status, row.assignee_id, 1);
+                    // Imported tickets never waited: their clocks were not kept.
+                    let key = QueueKey::new(
+                        row.status,
+                        row.assignee_id,
+                        row.draft.priority,
+                        true,
+                        row.acknowledged_at.is_some(),
+                    );
+                    counts::queue_move(&mut queue, None, Some(key));
                     let acknowledge_minutes = measure(policy, row, row.acknowledged_at);
                     let resolve_minutes = measure(policy, row, row.resolved_at);
                     contributions.push(Contribution::new(

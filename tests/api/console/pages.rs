@@ -365,6 +365,14 @@ async fn missing_pages_and_records_are_404_pages_and_bad_filters_say_why() {
     assert!(filtered.shows("doit être un identifiant"));
 }
 
+/// The count a tab of the queue shows.
+fn tab_count(page: &super::Seen, label: &str) -> String {
+    let at = page.html.find(label).unwrap_or_else(|| panic!("{label}"));
+    let rest = &page.html[at..];
+    let start = rest.find("class=\"count\">").unwrap() + "class=\"count\">".len();
+    rest[start..start + rest[start..].find('<').unwrap()].to_string()
+}
+
 #[tokio::test]
 async fn the_queue_counts_its_views_and_filters_them() {
     let (app, [a, b]) = TestApp::with_members(["QA", "QB"]).await;
@@ -389,12 +397,7 @@ async fn the_queue_counts_its_views_and_filters_them() {
     .expect(200);
     let (visitor, _) = Visitor::logged_in(&app, &technician.email, PASSWORD).await;
     let queue = visitor.get("/console?view=open").await;
-    let count = |page: &super::Seen, label: &str| -> String {
-        let at = page.html.find(label).unwrap_or_else(|| panic!("{label}"));
-        let rest = &page.html[at..];
-        let start = rest.find("class=\"count\">").unwrap() + "class=\"count\">".len();
-        rest[start..start + rest[start..].find('<').unwrap()].to_string()
-    };
+    let count = tab_count;
     assert_eq!(count(&queue, "Non attribués"), "2");
     assert_eq!(count(&queue, "Les miens"), "1");
     assert_eq!(count(&queue, "En attente"), "1");
@@ -574,6 +577,37 @@ async fn the_overdue_view_holds_the_tickets_past_a_target_and_the_due_order_puts
         at(assigned) < at(fresh) && at(forgotten) < at(fresh),
         "the most late first"
     );
+    assert_eq!(tab_count(&overdue, "En retard"), "2");
+
+    // Taken in charge by a public answer, the assigned ticket is still past its resolution
+    // target; resolved, the forgotten one is no longer late; waiting, none is.
+    app.post(
+        &format!("/api/v1/tickets/{assigned}/comments"),
+        &technician.token,
+        json!({"body": "Je regarde.", "internal": false}),
+    )
+    .await
+    .expect(201);
+    assert!(app.ticket(assigned).await["acknowledged_at"].is_string());
+    app.patch(
+        &format!("/api/v1/tickets/{forgotten}"),
+        &hotline.token,
+        json!({"status": "resolved"}),
+    )
+    .await
+    .expect(200);
+    let overdue = visitor.get("/console?view=overdue").await;
+    assert_eq!(tab_count(&overdue, "En retard"), "1");
+    assert!(overdue.shows(&link(assigned)) && !overdue.shows(&link(forgotten)));
+    app.patch(
+        &format!("/api/v1/tickets/{assigned}"),
+        &technician.token,
+        json!({"status": "waiting"}),
+    )
+    .await
+    .expect(200);
+    let overdue = visitor.get("/console?view=overdue").await;
+    assert_eq!(tab_count(&overdue, "En retard"), "0");
 }
 
 fn days_ago(days: i64) -> String {
