@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use chrono::NaiveDate;
 use diesel::prelude::*;
 
-use crate::db::schema::{tickets, users, work_logs};
+use crate::db::schema::{users, work_logs};
 use crate::db::{users as user_rows, DbConn};
 use crate::domain::ticket::Status;
 use crate::domain::user::Role;
@@ -47,16 +47,18 @@ pub fn posted_at(conn: &mut DbConn, member_id: i64, day: NaiveDate) -> QueryResu
         .load(conn)
 }
 
-/// How many open tickets (assigned, in progress, waiting) each of these users has.
+/// How many open tickets (assigned, in progress, waiting) each of these users has, from the
+/// counts kept per status and assignee.
 pub fn open_tickets_of(conn: &mut DbConn, user_ids: &[i64]) -> QueryResult<HashMap<i64, i64>> {
-    let loads: Vec<(Option<i64>, i64)> = tickets::table
-        .filter(tickets::assignee_id.eq_any(user_ids))
-        .filter(super::search::status_in(&Status::OPEN))
-        .group_by(tickets::assignee_id)
-        .select((tickets::assignee_id, diesel::dsl::count_star()))
+    use crate::db::schema::ticket_queue_counts as q;
+    let rows: Vec<(i64, i64)> = q::table
+        .filter(q::assignee_id.eq_any(user_ids))
+        .filter(q::status.eq_any(Status::OPEN))
+        .select((q::assignee_id, q::tickets))
         .load(conn)?;
-    Ok(loads
-        .into_iter()
-        .filter_map(|(id, n)| id.map(|id| (id, n)))
-        .collect())
+    let mut loads = HashMap::new();
+    for (user, tickets) in rows {
+        *loads.entry(user).or_insert(0) += tickets;
+    }
+    Ok(loads)
 }
