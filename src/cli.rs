@@ -184,6 +184,7 @@ pub fn write_report(
     let report = crate::desk::stats::report(
         &mut conn,
         period,
+        crate::stats::report::ReportOptions::default(),
         settings.service.workday_minutes,
         &settings.service_levels_targets(),
     )?;

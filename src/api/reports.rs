@@ -90,6 +90,7 @@ pub async fn download_report(
             crate::desk::stats::report_download(
                 conn,
                 period,
+                report::ReportOptions::default(),
                 workday_minutes,
                 &targets,
                 format,

@@ -49,6 +49,21 @@ pub fn parse_year(field: &str, raw: &str) -> Result<i32, FieldError> {
         .ok_or_else(|| FieldError::new(field, "must be a year from 1970 to 9999"))
 }
 
+/// Days of presence, in hundredths of days.
+pub fn parse_presence_days(raw: &str) -> Result<i64, FieldError> {
+    raw.trim()
+        .parse::<f64>()
+        .ok()
+        .filter(|d| d.is_finite() && (0.0..=1_000_000.0).contains(d))
+        .map(|d| (d * 100.0).round() as i64)
+        .ok_or_else(|| {
+            FieldError::new(
+                "presence_days",
+                "must be a number of days from 0 to 1,000,000",
+            )
+        })
+}
+
 fn required_year(checks: &mut Checks, raw: Option<&str>) -> i32 {
     match raw {
         Some(raw) => checks.take(parse_year("year", raw)).unwrap_or_default(),
@@ -154,19 +169,7 @@ pub async fn hotline_allocation(state: State, user: AuthUser, query: Query<Stats
     let mut checks = Checks::new();
     let year = required_year(&mut checks, query.year.as_deref());
     let presence = checks
-        .take_opt(query.presence_days.as_deref(), |raw| {
-            raw.trim()
-                .parse::<f64>()
-                .ok()
-                .filter(|d| d.is_finite() && (0.0..=1_000_000.0).contains(d))
-                .map(|d| (d * 100.0).round() as i64)
-                .ok_or_else(|| {
-                    FieldError::new(
-                        "presence_days",
-                        "must be a number of days from 0 to 1,000,000",
-                    )
-                })
-        })
+        .take_opt(query.presence_days.as_deref(), parse_presence_days)
         .flatten();
     checks.finish()?;
     let workday = state.settings.service.workday_minutes;

@@ -6,7 +6,9 @@ use diesel::prelude::*;
 use crate::domain::ticket::{Origin, Priority, Status};
 use crate::domain::work_log::WorkKind;
 
-use super::schema::{service_level_counts, ticket_month_counts, ticket_queue_counts, work_month_minutes};
+use super::schema::{
+    service_level_counts, ticket_month_counts, ticket_queue_counts, work_month_minutes,
+};
 
 #[derive(Debug, Clone, Insertable, Queryable, Selectable)]
 #[diesel(table_name = ticket_month_counts)]

@@ -43,7 +43,10 @@ impl QueueKey {
         never_paused: bool,
         acknowledged: bool,
     ) -> QueueKey {
-        let running = match (Status::NOT_DONE.contains(&status) && never_paused, acknowledged) {
+        let running = match (
+            Status::NOT_DONE.contains(&status) && never_paused,
+            acknowledged,
+        ) {
             (false, _) => NOT_RUNNING,
             (true, false) => RUNNING_UNACKNOWLEDGED,
             (true, true) => RUNNING_ACKNOWLEDGED,

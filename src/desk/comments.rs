@@ -51,7 +51,11 @@ pub fn add(
                 ..ticket.clone()
             };
             let mut queue = counts::QueueDeltas::new();
-            counts::queue_move(&mut queue, Some(ticket.queue_key()), Some(taken.queue_key()));
+            counts::queue_move(
+                &mut queue,
+                Some(ticket.queue_key()),
+                Some(taken.queue_key()),
+            );
             counts::add_queue_counts(conn, &queue)?;
             let mut measured = ticket.contribution();
             measured.acknowledge_minutes = Some(minutes);

@@ -2,8 +2,8 @@
 
 use chrono::NaiveDateTime;
 
-use crate::db::tickets::{self, ClockRow, LateSince, Ticket, TicketFilter};
 use crate::db::counts::TicketQueueCount;
+use crate::db::tickets::{self, ClockRow, LateSince, Ticket, TicketFilter};
 use crate::db::{counts, read, DbConn};
 use crate::domain::service_level::{ServiceClock, TicketClock};
 use crate::domain::ticket::{Priority, Status};
@@ -146,7 +146,10 @@ pub fn counts(
     read(conn, |conn| {
         let kept = counts::queue_counts(conn)?;
         let sum = |keep: &dyn Fn(&TicketQueueCount) -> bool| -> i64 {
-            kept.iter().filter(|row| keep(row)).map(|row| row.tickets).sum()
+            kept.iter()
+                .filter(|row| keep(row))
+                .map(|row| row.tickets)
+                .sum()
         };
         let mut by_view = Vec::new();
         for view in View::ALL {
@@ -164,6 +167,24 @@ pub fn counts(
         }
         Ok(Counts { by_view })
     })
+}
+
+/// How many tickets of a view pass the filters chosen, when some are (the tab counts them all
+/// otherwise) and without text, which only the lists read.
+pub fn filtered_count(
+    conn: &mut DbConn,
+    me: i64,
+    view: View,
+    filter: &TicketFilter,
+) -> Result<Option<i64>, AppError> {
+    // The overdue view's count is its tab's.
+    if view == View::Overdue || filter.q.is_some() || *filter == TicketFilter::default() {
+        return Ok(None);
+    }
+    match view.narrow(filter.clone(), me) {
+        Some(narrowed) => Ok(Some(tickets::count(conn, &narrowed)?)),
+        None => Ok(Some(0)),
+    }
 }
 
 /// The nearest due time of a ticket not done, and whether a target has passed.
@@ -319,7 +340,8 @@ fn count_late(
                 .map(|row| row.tickets)
                 .sum();
             if total > 0 {
-                let recent = tickets::count_running_after(conn, edge.priority, acknowledged, since)?;
+                let recent =
+                    tickets::count_running_after(conn, edge.priority, acknowledged, since)?;
                 late += (total - recent).max(0);
             }
         }

@@ -10,7 +10,7 @@ use crate::domain::work_log::WorkKind;
 use crate::error::AppError;
 use crate::stats::export::{self, Download, ReportFormat};
 use crate::stats::lang::Lang;
-use crate::stats::report::{self, Period, Report};
+use crate::stats::report::{self, Period, Report, ReportOptions};
 use crate::stats::service_levels::{Cache, ServiceLevels};
 use crate::stats::{self, MemberRef, OriginFilter};
 
@@ -133,22 +133,30 @@ pub fn service_levels(
 pub fn report(
     conn: &mut DbConn,
     period: Period,
+    options: ReportOptions,
     workday_minutes: u32,
     targets: &Targets,
 ) -> Result<Report, AppError> {
-    let data = report::load(conn, period.year)?;
-    Ok(report::build(&data, period, workday_minutes, targets))
+    let data = report::load(conn, period.year, options.compare_year(period.year))?;
+    Ok(report::build(
+        &data,
+        period,
+        options,
+        workday_minutes,
+        targets,
+    ))
 }
 
 /// The report as a download of one format and language.
 pub fn report_download(
     conn: &mut DbConn,
     period: Period,
+    options: ReportOptions,
     workday_minutes: u32,
     targets: &Targets,
     format: ReportFormat,
     lang: Lang,
 ) -> Result<Download, AppError> {
-    let report = report(conn, period, workday_minutes, targets)?;
+    let report = report(conn, period, options, workday_minutes, targets)?;
     export::render(&report, format, lang).map_err(AppError::internal)
 }

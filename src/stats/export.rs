@@ -62,10 +62,15 @@ pub struct Download {
 
 /// `rapport-2018`, `report-2018-03`.
 pub fn base_name(report: &Report, lang: Lang) -> String {
+    base_name_of(report.year, report.month, lang)
+}
+
+/// The name of the files of a year's report, or of one of its months.
+pub fn base_name_of(year: i32, month: Option<u32>, lang: Lang) -> String {
     let word = lang.words().report_file;
-    match report.month {
-        None => format!("{word}-{}", report.year),
-        Some(month) => format!("{word}-{}-{month:02}", report.year),
+    match month {
+        None => format!("{word}-{year}"),
+        Some(month) => format!("{word}-{year}-{month:02}"),
     }
 }
 
@@ -138,7 +143,7 @@ pub fn files(report: &Report, lang: Lang) -> Result<Vec<ReportFile>, ExportError
 mod tests {
     use super::*;
     use crate::domain::service_level::Targets;
-    use crate::stats::report::{build, Period, ReportData};
+    use crate::stats::report::{build, Period, ReportData, ReportOptions};
 
     fn empty_report(month: Option<u32>) -> Report {
         let data = ReportData {
@@ -151,7 +156,13 @@ mod tests {
             acknowledge: [30, 60, 240, 480],
             resolve: [240, 600, 1800, 3000],
         };
-        build(&data, Period { year: 2018, month }, 420, &targets)
+        build(
+            &data,
+            Period { year: 2018, month },
+            ReportOptions::default(),
+            420,
+            &targets,
+        )
     }
 
     #[test]

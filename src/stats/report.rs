@@ -34,8 +34,24 @@ pub struct Period {
     pub month: MonthFilter,
 }
 
+/// What a report may be asked beside its period.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ReportOptions {
+    /// The year whose tickets are set beside the period's; by default the year before.
+    pub compare_year: Option<i32>,
+    /// The hotline presence to share, in hundredths of days; by default the period's hotline
+    /// duty.
+    pub presence_hundredths: Option<i64>,
+}
+
+impl ReportOptions {
+    pub fn compare_year(&self, year: i32) -> i32 {
+        self.compare_year.unwrap_or(year - 1)
+    }
+}
+
 /// What a report is computed from: the members and the monthly aggregates of the year and
-/// of the year before (for the comparison).
+/// of the year it is compared with.
 #[derive(Debug, Clone)]
 pub struct ReportData {
     pub members: Vec<MemberRef>,
@@ -44,8 +60,8 @@ pub struct ReportData {
     pub service_levels: Vec<db::service_levels::Row>,
 }
 
-/// Reads what a report of `year` needs, as one consistent state.
-pub fn load(conn: &mut DbConn, year: i32) -> QueryResult<ReportData> {
+/// Reads what a report of `year` compared with `compare_year` needs, as one consistent state.
+pub fn load(conn: &mut DbConn, year: i32, compare_year: i32) -> QueryResult<ReportData> {
     db::read(conn, |conn| {
         let members = db::members::all(conn)?
             .into_iter()
@@ -57,7 +73,7 @@ pub fn load(conn: &mut DbConn, year: i32) -> QueryResult<ReportData> {
             .collect();
         Ok(ReportData {
             members,
-            ticket_counts: counts::ticket_counts(conn, &[year, year - 1])?,
+            ticket_counts: counts::ticket_counts(conn, &[year, compare_year])?,
             work_minutes: counts::work_minutes(conn, year)?,
             service_levels: db::service_levels::for_year(conn, year, Some(Origin::Hotline))?,
         })
@@ -81,7 +97,13 @@ pub struct Report {
     pub service_levels: ServiceLevels,
 }
 
-pub fn build(data: &ReportData, period: Period, workday_minutes: u32, targets: &Targets) -> Report {
+pub fn build(
+    data: &ReportData,
+    period: Period,
+    options: ReportOptions,
+    workday_minutes: u32,
+    targets: &Targets,
+) -> Report {
     let Period { year, month } = period;
     let hotline = OriginFilter::Only(Origin::Hotline);
     let duty_minutes: i64 = data
@@ -98,7 +120,7 @@ pub fn build(data: &ReportData, period: Period, workday_minutes: u32, targets: &
             &data.members,
             &data.ticket_counts,
             year,
-            Some(year - 1),
+            Some(options.compare_year(year)),
             month,
             hotline,
         ),
@@ -115,8 +137,10 @@ pub fn build(data: &ReportData, period: Period, workday_minutes: u32, targets: &
             &data.ticket_counts,
             year,
             month,
-            minutes_to_hundredths(duty_minutes, workday_minutes),
-            false,
+            options
+                .presence_hundredths
+                .unwrap_or_else(|| minutes_to_hundredths(duty_minutes, workday_minutes)),
+            options.presence_hundredths.is_some(),
         ),
         service_levels: super::service_levels::service_levels(
             &data.members,
@@ -182,7 +206,13 @@ mod tests {
             year: 2018,
             month: Some(2),
         };
-        let report = build(&demo_data(), period, 420, &TARGETS);
+        let report = build(
+            &demo_data(),
+            period,
+            ReportOptions::default(),
+            420,
+            &TARGETS,
+        );
         assert_eq!(report.tickets_by_member.total, 4);
         assert_eq!(report.tickets_by_member.compare_total, Some(6));
         assert_eq!(report.seasonality.total, 8);
@@ -194,11 +224,36 @@ mod tests {
                 year: 2018,
                 month: None,
             },
+            ReportOptions::default(),
             420,
             &TARGETS,
         );
         assert_eq!(whole_year.tickets_by_member.total, 8);
         assert_eq!(whole_year.hotline_allocation.presence_hundredths, 300);
+        // Another year to compare with, and the presence days given rather than logged.
+        let asked = build(
+            &demo_data(),
+            Period {
+                year: 2018,
+                month: None,
+            },
+            ReportOptions {
+                compare_year: Some(2016),
+                presence_hundredths: Some(35_000),
+            },
+            420,
+            &TARGETS,
+        );
+        assert_eq!(asked.tickets_by_member.compare_year, Some(2016));
+        assert_eq!(asked.tickets_by_member.compare_total, Some(0));
+        assert_eq!(asked.hotline_allocation.presence_hundredths, 35_000);
+        let shared: i64 = asked
+            .hotline_allocation
+            .rows
+            .iter()
+            .map(|r| r.hundredths)
+            .sum();
+        assert_eq!(shared, 35_000);
     }
 
     #[test]

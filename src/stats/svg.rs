@@ -39,6 +39,12 @@ struct Series {
 
 /// The chart of a table.
 pub fn chart(table: &Table, spec: &ChartSpec) -> String {
+    chart_linked(table, spec, &[])
+}
+
+/// The chart of a table whose categories (members, months) lead to pages: `links[i]`, when
+/// given, is where the bars and the label of category `i` lead.
+pub fn chart_linked(table: &Table, spec: &ChartSpec, links: &[Option<String>]) -> String {
     let categories = table.texts(&spec.categories);
     let series: Vec<Series> = spec
         .series
@@ -48,10 +54,16 @@ pub fn chart(table: &Table, spec: &ChartSpec) -> String {
             values: table.numbers(&s.values),
         })
         .collect();
-    match spec.kind {
-        ChartKind::Columns => columns(spec, &categories, &series),
-        ChartKind::Bars => bars(spec, &categories, &series, false),
-        ChartKind::StackedBars => bars(spec, &categories, &series, true),
+    let drawn = match spec.kind {
+        ChartKind::Columns => columns(spec, &categories, &series, links),
+        ChartKind::Bars => bars(spec, &categories, &series, false, links),
+        ChartKind::StackedBars => bars(spec, &categories, &series, true, links),
+    };
+    if links.iter().any(Option::is_some) {
+        // An image holds nothing one can follow: a chart with links is a group of them.
+        drawn.replacen(" role=\"img\"", " role=\"group\"", 1)
+    } else {
+        drawn
     }
 }
 
@@ -141,7 +153,12 @@ fn legend(out: &mut String, kind: ChartKind, series: &[Series]) {
 }
 
 /// Vertical columns, one group per category (the months).
-fn columns(spec: &ChartSpec, categories: &[String], series: &[Series]) -> String {
+fn columns(
+    spec: &ChartSpec,
+    categories: &[String],
+    series: &[Series],
+    links: &[Option<String>],
+) -> String {
     let (left, right, top, plot_height) = (60.0, 20.0, LEGEND_TOP + LEGEND_HEIGHT + 10.0, 300.0);
     let height = top + plot_height + 50.0;
     let plot_width = WIDTH - left - right;
@@ -168,13 +185,14 @@ fn columns(spec: &ChartSpec, categories: &[String], series: &[Series]) -> String
     let bar_width = slot * 0.7 / series.len().max(1) as f64;
     for (c, category) in categories.iter().enumerate() {
         let slot_left = left + c as f64 * slot;
+        let link = open_link(&mut out, links, c);
         for (s, values) in series.iter().enumerate() {
             let value = values.values.get(c).copied().unwrap_or(0.0);
             let x = slot_left + slot * 0.15 + s as f64 * bar_width;
             let _ = writeln!(
                 out,
                 "<rect x=\"{x:.1}\" y=\"{:.1}\" width=\"{bar_width:.1}\" height=\"{:.1}\" fill=\"{}\"/>\
-                 <text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"middle\" font-size=\"10\">{}</text>",
+                 <text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"middle\" font-size=\"12\">{}</text>",
                 y(value),
                 bottom - y(value),
                 color(spec.kind, s),
@@ -185,11 +203,12 @@ fn columns(spec: &ChartSpec, categories: &[String], series: &[Series]) -> String
         }
         let _ = writeln!(
             out,
-            "<text x=\"{:.1}\" y=\"{}\" text-anchor=\"middle\" font-size=\"11\">{}</text>",
+            "<text x=\"{:.1}\" y=\"{}\" text-anchor=\"middle\" font-size=\"12\">{}</text>",
             slot_left + slot / 2.0,
             bottom + 18.0,
             escape(category)
         );
+        close_link(&mut out, link);
     }
     let _ = writeln!(
         out,
@@ -212,7 +231,7 @@ fn value_grid_vertical(
         let _ = writeln!(
             out,
             "<line x1=\"{left}\" y1=\"{0:.1}\" x2=\"{1}\" y2=\"{0:.1}\" stroke=\"#e2e8f0\"/>\
-             <text x=\"{2}\" y=\"{3:.1}\" text-anchor=\"end\" font-size=\"10\">{4}</text>",
+             <text x=\"{2}\" y=\"{3:.1}\" text-anchor=\"end\" font-size=\"12\">{4}</text>",
             y(tick),
             left + plot_width,
             left - 6.0,
@@ -223,7 +242,13 @@ fn value_grid_vertical(
 }
 
 /// Horizontal bars, one row per category (the members), the series side by side or stacked.
-fn bars(spec: &ChartSpec, categories: &[String], series: &[Series], stacked: bool) -> String {
+fn bars(
+    spec: &ChartSpec,
+    categories: &[String],
+    series: &[Series],
+    stacked: bool,
+    links: &[Option<String>],
+) -> String {
     let labels: Vec<String> = categories.iter().map(|c| shorten(c)).collect();
     let label_width = labels.iter().map(|l| text_width(l)).fold(60.0, f64::max) + 16.0;
     let (left, right, top) = (
@@ -258,7 +283,7 @@ fn bars(spec: &ChartSpec, categories: &[String], series: &[Series], stacked: boo
         let _ = writeln!(
             out,
             "<line x1=\"{0:.1}\" y1=\"{top}\" x2=\"{0:.1}\" y2=\"{bottom}\" stroke=\"#e2e8f0\"/>\
-             <text x=\"{0:.1}\" y=\"{1}\" text-anchor=\"middle\" font-size=\"10\">{2}</text>",
+             <text x=\"{0:.1}\" y=\"{1}\" text-anchor=\"middle\" font-size=\"12\">{2}</text>",
             x(tick),
             bottom + 16.0,
             number(tick)
@@ -279,6 +304,7 @@ fn bars(spec: &ChartSpec, categories: &[String], series: &[Series], stacked: boo
         } else {
             format!("<title>{}</title>", escape(full))
         };
+        let link = open_link(&mut out, links, row);
         let _ = writeln!(
             out,
             "<text x=\"{}\" y=\"{:.1}\" text-anchor=\"end\">{}{tooltip}</text>",
@@ -312,6 +338,7 @@ fn bars(spec: &ChartSpec, categories: &[String], series: &[Series], stacked: boo
         if stacked {
             bar_value(&mut out, x(stack_end), row_top, bar_height, stack_end);
         }
+        close_link(&mut out, link);
     }
     let _ = writeln!(
         out,
@@ -320,10 +347,27 @@ fn bars(spec: &ChartSpec, categories: &[String], series: &[Series], stacked: boo
     out
 }
 
+/// Opens the link of category `index`, if it has one; whether it did.
+fn open_link(out: &mut String, links: &[Option<String>], index: usize) -> bool {
+    match links.get(index).and_then(Option::as_deref) {
+        Some(href) => {
+            let _ = writeln!(out, "<a href=\"{}\">", escape(href));
+            true
+        }
+        None => false,
+    }
+}
+
+fn close_link(out: &mut String, opened: bool) {
+    if opened {
+        out.push_str("</a>\n");
+    }
+}
+
 fn bar_value(out: &mut String, end: f64, bar_top: f64, bar_height: f64, value: f64) {
     let _ = writeln!(
         out,
-        "<text x=\"{:.1}\" y=\"{:.1}\" font-size=\"10\">{}</text>",
+        "<text x=\"{:.1}\" y=\"{:.1}\" font-size=\"12\">{}</text>",
         end + 4.0,
         bar_top + bar_height / 2.0 + 3.5,
         number(value)

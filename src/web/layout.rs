@@ -16,6 +16,7 @@ pub enum Section {
     NewCall,
     MyDay,
     WorkLogs,
+    Stats,
     None,
 }
 
@@ -93,6 +94,7 @@ fn bar(viewer: &Viewer, current: Section) -> Markup {
                     (link(Section::NewCall, "/console/tickets/new", lang.t("Nouvel appel", "New call")))
                     (link(Section::MyDay, "/console/me", lang.t("Ma journée", "My day")))
                     (link(Section::WorkLogs, "/console/work-logs", lang.t("Temps passés", "Work logs")))
+                    (link(Section::Stats, "/console/stats", lang.t("Statistiques", "Statistics")))
                 }
             }
             div.who {

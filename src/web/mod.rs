@@ -12,6 +12,7 @@ pub mod login;
 pub mod me;
 pub mod queue;
 pub mod session;
+pub mod stats;
 pub mod ticket;
 pub mod work_logs;
 
@@ -30,7 +31,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .configure(call::configure)
         .configure(ticket::configure)
         .configure(work_logs::configure)
-        .configure(me::configure);
+        .configure(me::configure)
+        .configure(stats::configure);
 }
 
 /// After a form: to the page that shows its result.

@@ -12,7 +12,7 @@ use crate::api::tickets::queries::{parse_ticket_query, TicketQuery};
 use crate::api::{PageQuery, State};
 use crate::desk::directory::Directory;
 use crate::desk::queue::{self, Counts, Next, QueueItem, QueuePage, QueueRequest, View};
-use crate::domain::ticket::{Priority, Status};
+use crate::domain::ticket::{Origin, Priority, Status};
 use crate::domain::time::now;
 use crate::error::AppError;
 use crate::web::format;
@@ -36,6 +36,9 @@ pub struct QueueQuery {
     category_id: Option<String>,
     assignee_id: Option<String>,
     q: Option<String>,
+    origin: Option<String>,
+    created_from: Option<String>,
+    created_to: Option<String>,
     sort: Option<String>,
     cursor: Option<String>,
     from: Option<String>,
@@ -54,6 +57,9 @@ impl QueueQuery {
             ("category_id", &self.category_id),
             ("assignee_id", &self.assignee_id),
             ("q", &self.q),
+            ("origin", &self.origin),
+            ("created_from", &self.created_from),
+            ("created_to", &self.created_to),
             ("sort", &self.sort),
         ];
         for (name, value) in fields {
@@ -91,7 +97,9 @@ async fn queue_page(state: State, viewer: Viewer, query: web::Query<QueueQuery>)
         category_id: filled(&query.category_id).map(str::to_string),
         priority: filled(&query.priority).map(str::to_string),
         q: filled(&query.q).map(str::to_string),
-        ..TicketQuery::default()
+        origin: filled(&query.origin).map(str::to_string),
+        created_from: filled(&query.created_from).map(str::to_string),
+        created_to: filled(&query.created_to).map(str::to_string),
     };
     let page_query = PageQuery {
         limit: None,
@@ -119,12 +127,17 @@ async fn queue_page(state: State, viewer: Viewer, query: web::Query<QueueQuery>)
     let me = viewer.actor.id;
     let app = state.clone();
     let failed = problems.is_some();
-    let (directory, counts, page, requesters) = state
+    let (directory, counts, page, requesters, listed) = state
         .run(move |conn| {
             let at = now();
             let directory = Directory::load(conn)?;
             let clock = &app.policy.clock;
             let counts = queue::counts(conn, me, clock, at)?;
+            let listed = if failed {
+                None
+            } else {
+                queue::filtered_count(conn, me, request.view, &request.filter)?
+            };
             let page = if failed {
                 QueuePage {
                     items: Vec::new(),
@@ -140,7 +153,7 @@ async fn queue_page(state: State, viewer: Viewer, query: web::Query<QueueQuery>)
                 .collect();
             let requesters: HashMap<i64, String> =
                 crate::db::users::names(conn, &ids)?.into_iter().collect();
-            Ok((directory, counts, page, requesters))
+            Ok((directory, counts, page, requesters, listed))
         })
         .await?;
     let zone = state.zone();
@@ -154,6 +167,12 @@ async fn queue_page(state: State, viewer: Viewer, query: web::Query<QueueQuery>)
         @if let Some(errors) = &problems {
             div.form-error role="alert" {
                 @for e in errors { p { (e.field) " : " (lang.message(&e.message)) } }
+            }
+        }
+        @if let Some(listed) = listed {
+            p.list-count role="status" {
+                (format::number(lang, listed as f64, 0)) " "
+                (if listed == 1 { lang.t("ticket pour ces filtres", "ticket for these filters") } else { lang.t("tickets pour ces filtres", "tickets for these filters") })
             }
         }
         div #queue data-refresh="30" {
@@ -268,6 +287,23 @@ fn filters(lang: Lang, query: &QueueQuery, view: View, directory: &Directory) ->
                         option value=(u.id) selected[selected(&query.assignee_id, &u.id.to_string())] { (u.name) }
                     }
                 }
+            }
+            div.field {
+                label for="f-origin" { (lang.t("Origine", "Origin")) }
+                select #f-origin name="origin" {
+                    option value="" { (lang.t("Toutes", "All")) }
+                    @for o in Origin::ALL {
+                        option value=(o.as_str()) selected[selected(&query.origin, o.as_str())] { (format::origin(lang, *o)) }
+                    }
+                }
+            }
+            div.field {
+                label for="f-from" { (lang.t("Créés du", "Created from")) }
+                input #f-from type="date" name="created_from" value=[filled(&query.created_from)];
+            }
+            div.field {
+                label for="f-to" { (lang.t("au", "to")) }
+                input #f-to type="date" name="created_to" value=[filled(&query.created_to)];
             }
             div.field {
                 label for="f-sort" { (lang.t("Ordre", "Order")) }

@@ -5,10 +5,10 @@ use std::collections::{HashMap, HashSet};
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
+use crate::db::counts::QueueKey;
 use crate::db::schema::{ticket_events, tickets};
 use crate::db::service_levels::Contribution;
 use crate::db::stored::{StoredDate, StoredMaybeTime, StoredTime};
-use crate::db::counts::QueueKey;
 use crate::db::{each_backend, Dialect};
 use crate::db::{users as user_rows, DbConn};
 use crate::domain::service_level::TicketClock;

@@ -13,7 +13,7 @@ use crate::domain::ticket::{Origin, Priority, Status};
 use super::rows::*;
 
 /// Filters of the ticket list; `member_scope` confines an agent to their member.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct TicketFilter {
     pub member_scope: Option<i64>,
     pub statuses: Vec<Status>,

@@ -229,7 +229,11 @@ fn change_once(conn: &mut DbConn, asked: &Asked, policy: &Policy) -> Result<Tick
     let ticket = tickets::find(conn, id)?
         .ok_or_else(|| AppError::internal("ticket vanished during its update"))?;
     let mut queue = counts::QueueDeltas::new();
-    counts::queue_move(&mut queue, Some(current.queue_key()), Some(ticket.queue_key()));
+    counts::queue_move(
+        &mut queue,
+        Some(current.queue_key()),
+        Some(ticket.queue_key()),
+    );
     counts::add_queue_counts(conn, &queue)?;
     sla_counts::replace(conn, &current.contribution(), &ticket.contribution())?;
     for effect in effects(&progress, &next) {

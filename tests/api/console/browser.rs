@@ -570,3 +570,103 @@ async fn axe_core_finds_no_serious_or_critical_violation_on_any_console_page() {
     let found: Vec<&(String, Vec<String>)> = pages.iter().filter(|(_, v)| !v.is_empty()).collect();
     assert!(found.is_empty(), "{found:#?}");
 }
+
+#[tokio::test]
+async fn a_manager_reads_the_demo_year_follows_a_bar_to_its_tickets_and_opens_the_workbook() {
+    let app = TestApp::with_demo().await;
+    let Some(browser) = Browser::start(&app).await else {
+        return skipped(NO_CHROMIUM);
+    };
+    let manager = app.staff(Role::Manager).await;
+    browser.log_in(&manager.email, PASSWORD).await;
+    browser.click("a[href='/console/stats']").await;
+    browser.wait_for_path("/console/stats").await;
+    browser.fill("#year", "2017").await;
+    browser.submit(".stats-form button.primary").await;
+    // The table of the activity report, as a person reads it.
+    let table = browser
+        .text("section[aria-labelledby='table-0'] table")
+        .await;
+    assert!(table.contains("OPH de Villejuif 107"), "{table}");
+    assert!(table.contains("Total 489"), "{table}");
+    // The bar of OPH de Villejuif, with its value written on it, leads to its tickets.
+    let bar = browser
+        .client
+        .find(Locator::XPath(
+            "//section[@aria-labelledby='table-0']//*[local-name()='a'][.//*[local-name()='title'][contains(., 'OPH de Villejuif')] or .//*[local-name()='text'][. = 'OPH de Villejuif']]",
+        ))
+        .await
+        .expect("the bar of OPH de Villejuif");
+    let value = bar.text().await.unwrap();
+    assert!(value.contains("107"), "{value}");
+    bar.find(Locator::Css("rect"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    browser.wait_for_path("/console?").await;
+    let count = browser.text(".list-count").await;
+    assert!(count.starts_with("107 "), "{count}");
+
+    // The workbook, fetched as the link sends it, opens with its figures.
+    browser.open("/console/stats?year=2017").await;
+    let encoded = browser
+        .client
+        .execute_async(
+            "const done = arguments[arguments.length - 1];
+             const link = document.querySelector('a[href*=\"/console/reports/2017.xlsx\"]');
+             fetch(link.href).then(r => r.arrayBuffer()).then(b => {
+                 let s = ''; const bytes = new Uint8Array(b);
+                 for (let i = 0; i < bytes.length; i++) s += String.fromCharCode(bytes[i]);
+                 done(btoa(s));
+             });",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let bytes = base64_decode(encoded.as_str().unwrap());
+    let mut workbook = calamine::Xlsx::new(std::io::Cursor::new(bytes)).unwrap();
+    use calamine::Reader;
+    let sheet = workbook.worksheet_range("Tickets par adhérent").unwrap();
+    let villejuif = sheet
+        .rows()
+        .find(|row| row[1] == calamine::Data::String("OPH de Villejuif".into()))
+        .expect("OPH de Villejuif in the workbook");
+    assert_eq!(villejuif[2], calamine::Data::Float(107.0));
+
+    if let Some(axe) = axe_source() {
+        let mut found = browser.axe_violations(&axe).await;
+        browser.open("/console/stats?year=abc").await;
+        found.extend(browser.axe_violations(&axe).await);
+        assert!(found.is_empty(), "{found:#?}");
+    }
+}
+
+/// Standard base64, as the browser's `btoa` writes it.
+fn base64_decode(text: &str) -> Vec<u8> {
+    let value = |c: u8| -> u32 {
+        match c {
+            b'A'..=b'Z' => u32::from(c - b'A'),
+            b'a'..=b'z' => u32::from(c - b'a') + 26,
+            b'0'..=b'9' => u32::from(c - b'0') + 52,
+            b'+' => 62,
+            _ => 63,
+        }
+    };
+    let mut out = Vec::new();
+    for chunk in text.as_bytes().chunks(4) {
+        let digits: Vec<u32> = chunk
+            .iter()
+            .filter(|&&c| c != b'=')
+            .map(|&c| value(c))
+            .collect();
+        let mut n = 0u32;
+        for (i, d) in digits.iter().enumerate() {
+            n |= d << (18 - 6 * i);
+        }
+        let bytes = [(n >> 16) as u8, (n >> 8) as u8, n as u8];
+        out.extend_from_slice(&bytes[..digits.len().saturating_sub(1)]);
+    }
+    out
+}

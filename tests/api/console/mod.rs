@@ -3,6 +3,7 @@
 
 mod browser;
 mod pages;
+mod stats;
 
 use reqwest::header::{COOKIE, LOCATION, SET_COOKIE};
 use reqwest::redirect::Policy;

@@ -1,0 +1,605 @@
+//! The dashboard (`GET /console/stats`): the year (or a month) at a glance, then every table of
+//! the report with its chart, each count leading to the tickets or work logs behind it; and the
+//! report's downloads (`GET /console/reports/{year}.xlsx|.zip|.json`).
+
+use actix_web::http::header::{ContentDisposition, DispositionParam, DispositionType};
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpResponse};
+use chrono::{Datelike, NaiveDate};
+use maud::{html, Markup, PreEscaped};
+use serde::Deserialize;
+
+use crate::api::stats::{parse_presence_days, parse_year};
+use crate::api::State;
+use crate::domain::time::today;
+use crate::domain::user::Role;
+use crate::domain::FieldError;
+use crate::error::AppError;
+use crate::stats::export::{base_name_of, ReportFormat};
+use crate::stats::lang::Lang as ReportLang;
+use crate::stats::report::{parse_month, Period, Report, ReportOptions};
+use crate::stats::svg;
+use crate::stats::tables::{self, Cell, Table};
+use crate::web::format;
+use crate::web::forms::{filled, FormErrors};
+use crate::web::i18n::Lang;
+use crate::web::layout::{described, field_error, Page, Section};
+use crate::web::session::Viewer;
+use crate::web::Answer;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/console/stats", web::get().to(dashboard))
+        .route("/console/reports/{file}", web::get().to(download));
+}
+
+/// The dashboard's form, as its query string sends it.
+#[derive(Debug, Default, Deserialize, Clone)]
+pub struct StatsQuery {
+    year: Option<String>,
+    compare_year: Option<String>,
+    month: Option<String>,
+    presence_days: Option<String>,
+    lang: Option<String>,
+}
+
+/// What the dashboard or a download was asked.
+#[derive(Debug, Clone, Copy)]
+struct Asked {
+    period: Period,
+    options: ReportOptions,
+}
+
+impl Asked {
+    fn compare_year(&self) -> i32 {
+        self.options.compare_year(self.period.year)
+    }
+}
+
+/// Days typed the French way ("350,5") are read as the API reads "350.5".
+fn presence_field(raw: &str) -> Result<i64, FieldError> {
+    parse_presence_days(&raw.trim().replace(',', "."))
+}
+
+/// The value of a field, or its error kept with the others.
+fn take<T>(errors: &mut Vec<FieldError>, result: Result<T, FieldError>) -> Option<T> {
+    result.map_err(|error| errors.push(error)).ok()
+}
+
+fn parse(query: &StatsQuery, this_year: i32) -> Result<Asked, Vec<FieldError>> {
+    let mut errors = Vec::new();
+    let year = match filled(&query.year) {
+        Some(raw) => take(&mut errors, parse_year("year", raw)),
+        None => Some(this_year),
+    };
+    let compare_year = filled(&query.compare_year)
+        .and_then(|raw| take(&mut errors, parse_year("compare_year", raw)));
+    let month = filled(&query.month).and_then(|raw| take(&mut errors, parse_month(raw)));
+    let presence =
+        filled(&query.presence_days).and_then(|raw| take(&mut errors, presence_field(raw)));
+    match year {
+        Some(year) if errors.is_empty() => Ok(Asked {
+            period: Period { year, month },
+            options: ReportOptions {
+                compare_year,
+                presence_hundredths: presence,
+            },
+        }),
+        _ => Err(errors),
+    }
+}
+
+/// The report's language: the page's, unless the download asks another.
+fn report_lang(lang: Lang) -> ReportLang {
+    match lang {
+        Lang::Fr => ReportLang::Fr,
+        Lang::En => ReportLang::En,
+    }
+}
+
+fn may_download(viewer: &Viewer) -> bool {
+    viewer.is_role(Role::Manager) || viewer.is_role(Role::Admin)
+}
+
+async fn dashboard(state: State, viewer: Viewer, query: web::Query<StatsQuery>) -> Answer {
+    viewer.require_staff()?;
+    let lang = viewer.lang;
+    let this_year = today(state.zone()).year();
+    let query = query.into_inner();
+    let asked = parse(&query, this_year);
+    let errors = match &asked {
+        Ok(_) => FormErrors::default(),
+        Err(errors) => FormErrors::new(
+            lang,
+            errors,
+            &["year", "compare_year", "month", "presence_days"],
+        ),
+    };
+    let report = match asked {
+        Ok(asked) => {
+            let workday = state.settings.service.workday_minutes;
+            let targets = state.policy.clock.targets;
+            let report = state
+                .run(move |conn| {
+                    crate::desk::stats::report(conn, asked.period, asked.options, workday, &targets)
+                })
+                .await?;
+            Some((asked, report))
+        }
+        Err(_) => None,
+    };
+    let body = html! {
+        h1 { (lang.t("Statistiques", "Statistics")) }
+        (form(lang, &query, &errors, this_year))
+        @if let Some((asked, report)) = &report {
+            (summary(lang, asked, report))
+            @if may_download(&viewer) {
+                (downloads(lang, asked))
+            }
+            (every_table(lang, asked, report))
+        }
+    };
+    let page = Page {
+        title: lang.t("Statistiques", "Statistics").to_string(),
+        viewer: Some(&viewer),
+        lang,
+        section: Section::Stats,
+        body,
+    };
+    Ok(page.respond(if report.is_some() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    }))
+}
+
+fn form(lang: Lang, query: &StatsQuery, errors: &FormErrors, this_year: i32) -> Markup {
+    let value = |raw: &Option<String>| filled(raw).unwrap_or_default().to_string();
+    let year = filled(&query.year).map_or_else(|| this_year.to_string(), str::to_string);
+    let month = value(&query.month);
+    let field = |id: &'static str, label: &'static str, input: Markup| {
+        html! {
+            div.field {
+                label for=(id) { (label) }
+                (input)
+                (field_error(id, errors.get(id)))
+            }
+        }
+    };
+    let (year_help, year_invalid) = described("year", errors.get("year"));
+    let (compare_help, compare_invalid) = described("compare_year", errors.get("compare_year"));
+    let (month_help, month_invalid) = described("month", errors.get("month"));
+    let (presence_help, presence_invalid) = described("presence_days", errors.get("presence_days"));
+    html! {
+        form.filters.stats-form method="get" action="/console/stats" {
+            (field("year", lang.t("Année", "Year"), html! {
+                input #year name="year" type="number" min="1970" max="9999" required value=(year)
+                    aria-describedby=[year_help] aria-invalid=[year_invalid];
+            }))
+            (field("month", lang.t("Mois", "Month"), html! {
+                select #month name="month" aria-describedby=[month_help] aria-invalid=[month_invalid] {
+                    option value="" { (lang.t("Toute l'année", "Whole year")) }
+                    @for m in 1..=12u32 {
+                        option value=(m) selected[month == m.to_string()] {
+                            (report_lang(lang).month_name(m))
+                        }
+                    }
+                }
+            }))
+            (field("compare_year", lang.t("Comparer avec", "Compare with"), html! {
+                input #compare_year name="compare_year" type="number" min="1970" max="9999"
+                    placeholder=(lang.t("l'année précédente", "the year before"))
+                    value=(value(&query.compare_year))
+                    aria-describedby=[compare_help] aria-invalid=[compare_invalid];
+            }))
+            (field("presence_days", lang.t("Jours de présence hotline", "Hotline presence days"), html! {
+                input #presence_days name="presence_days" type="text" inputmode="decimal"
+                    placeholder=(lang.t("jours de hotline saisis", "hotline duty logged"))
+                    value=(value(&query.presence_days))
+                    aria-describedby=[presence_help] aria-invalid=[presence_invalid];
+            }))
+            div.field.actions {
+                button.primary type="submit" { (lang.t("Afficher", "Show")) }
+            }
+        }
+    }
+}
+
+/// The first and last days of a period, for the lists behind its figures.
+fn days_of(year: i32, month: Option<u32>) -> (NaiveDate, NaiveDate) {
+    let first = |y: i32, m: u32| NaiveDate::from_ymd_opt(y, m, 1).unwrap_or(NaiveDate::MIN);
+    match month {
+        None => (
+            first(year, 1),
+            NaiveDate::from_ymd_opt(year, 12, 31).unwrap_or(NaiveDate::MAX),
+        ),
+        Some(m) => {
+            let next = if m == 12 {
+                first(year + 1, 1)
+            } else {
+                first(year, m + 1)
+            };
+            (first(year, m), next.pred_opt().unwrap_or(next))
+        }
+    }
+}
+
+/// The hotline's tickets of a period, of a member or of all, as the queue lists them.
+fn tickets_link(
+    year: i32,
+    month: Option<u32>,
+    member: Option<i64>,
+    priority: Option<i32>,
+) -> String {
+    let (from, to) = days_of(year, month);
+    let mut pairs = vec![
+        ("view", "all".to_string()),
+        ("origin", "hotline".to_string()),
+        ("created_from", from.to_string()),
+        ("created_to", to.to_string()),
+    ];
+    if let Some(member) = member {
+        pairs.push(("member_id", member.to_string()));
+    }
+    if let Some(priority) = priority {
+        pairs.push(("priority", priority.to_string()));
+    }
+    format!(
+        "/console?{}",
+        serde_urlencoded::to_string(&pairs).unwrap_or_default()
+    )
+}
+
+/// The work logs of a period, of a member and of a kind, or of all.
+fn work_link(year: i32, month: Option<u32>, member: Option<i64>, kind: Option<&str>) -> String {
+    let (from, to) = days_of(year, month);
+    let mut pairs = vec![("from", from.to_string()), ("to", to.to_string())];
+    if let Some(member) = member {
+        pairs.push(("member_id", member.to_string()));
+    }
+    if let Some(kind) = kind {
+        pairs.push(("kind", kind.to_string()));
+    }
+    format!(
+        "/console/work-logs?{}",
+        serde_urlencoded::to_string(&pairs).unwrap_or_default()
+    )
+}
+
+fn percent(lang: Lang, part: f64, whole: f64) -> String {
+    if whole <= 0.0 {
+        return "—".into();
+    }
+    format!("{} %", format::number(lang, part / whole * 100.0, 1))
+}
+
+/// The figures a manager reads first.
+fn summary(lang: Lang, asked: &Asked, report: &Report) -> Markup {
+    let Period { year, month } = asked.period;
+    let rl = report_lang(lang);
+    let tickets = &report.tickets_by_member;
+    let compared = tickets.compare_total.unwrap_or(0);
+    let change = if compared > 0 {
+        let pct = (tickets.total - compared) as f64 / compared as f64 * 100.0;
+        let sign = if pct > 0.0 { "+" } else { "" };
+        format!("{sign}{} %", format::number(lang, pct, 0))
+    } else {
+        "—".into()
+    };
+    let work = &report.work_days.totals;
+    let members_days = work.posted.days + work.on_site.days + work.project.days;
+    let levels = &report.service_levels.rows;
+    let within =
+        |pick: fn(&crate::stats::service_levels::ServiceLevelRow) -> (i64, Option<f64>)| {
+            let (mut count, mut inside) = (0i64, 0f64);
+            for row in levels {
+                let (n, pct) = pick(row);
+                if let Some(pct) = pct {
+                    count += n;
+                    inside += (pct * n as f64 / 100.0).round();
+                }
+            }
+            percent(lang, inside, count as f64)
+        };
+    let acknowledged = within(|r| (r.acknowledge.count, r.acknowledge.within_target_pct));
+    let resolved = within(|r| (r.resolve.count, r.resolve.within_target_pct));
+    let days = |value: f64| format::number(lang, value, 2);
+    let period = rl.period(year, month);
+    let compared_period = rl.period(asked.compare_year(), month);
+    html! {
+        section.figures aria-label=(lang.t("En bref", "At a glance")) {
+            a.figure href=(tickets_link(year, month, None, None)) {
+                span.value { (format::number(lang, tickets.total as f64, 0)) }
+                span.label { (lang.t("tickets hotline", "hotline tickets")) " " (period) }
+                span.detail { (format::number(lang, compared as f64, 0)) " " (lang.t("en", "in")) " " (compared_period) " (" (change) ")" }
+            }
+            a.figure href=(work_link(year, month, None, Some("on_site"))) {
+                span.value { (days(work.on_site.days)) }
+                span.label { (lang.t("jours sur site", "on-site days")) }
+            }
+            a.figure href=(work_link(year, month, None, Some("posted"))) {
+                span.value { (days(work.posted.days)) }
+                span.label { (lang.t("jours de travail posté", "posted work days")) }
+                span.detail { (percent(lang, work.posted.days, members_days)) " " (lang.t("des jours des adhérents", "of the members' days")) }
+            }
+            div.figure {
+                span.value { (days(report.hotline_allocation.presence_days)) }
+                span.label { (lang.t("jours de hotline répartis", "hotline days shared out")) }
+            }
+            div.figure {
+                span.value { (acknowledged) }
+                span.label { (lang.t("pris en charge dans le délai", "taken in charge within target")) " (" (year) ")" }
+            }
+            div.figure {
+                span.value { (resolved) }
+                span.label { (lang.t("résolus dans le délai", "resolved within target")) " (" (year) ")" }
+            }
+        }
+    }
+}
+
+/// The report's downloads for what is shown, in the page's language.
+fn downloads(lang: Lang, asked: &Asked) -> Markup {
+    let mut pairs: Vec<(&str, String)> = vec![("lang", lang.code().to_string())];
+    if let Some(month) = asked.period.month {
+        pairs.push(("month", month.to_string()));
+    }
+    if let Some(year) = asked.options.compare_year {
+        pairs.push(("compare_year", year.to_string()));
+    }
+    if let Some(hundredths) = asked.options.presence_hundredths {
+        pairs.push(("presence_days", format!("{:.2}", hundredths as f64 / 100.0)));
+    }
+    let query = serde_urlencoded::to_string(&pairs).unwrap_or_default();
+    let year = asked.period.year;
+    let link = |ext: &str| format!("/console/reports/{year}.{ext}?{query}");
+    html! {
+        p.downloads {
+            (lang.t("Télécharger le rapport :", "Download the report:")) " "
+            a.button href=(link("xlsx")) download { "XLSX" }
+            " "
+            a.button href=(link("zip")) download { (lang.t("CSV (zip)", "CSV (zip)")) }
+            " "
+            a.button href=(link("json")) download { "JSON" }
+        }
+    }
+}
+
+/// Where the cell at (`row`, `col`) of a table leads, if anywhere; rows count from 0 without
+/// the headings.
+type CellLink<'a> = Box<dyn Fn(usize, usize) -> Option<String> + 'a>;
+
+fn every_table(lang: Lang, asked: &Asked, report: &Report) -> Markup {
+    let Period { year, month } = asked.period;
+    let compare_year = asked.compare_year();
+    let tables = tables::tables(report, report_lang(lang));
+    let ticket_members: Vec<i64> = report
+        .tickets_by_member
+        .rows
+        .iter()
+        .map(|r| r.member_id)
+        .collect();
+    let season_members: Vec<i64> = report
+        .seasonality
+        .by_member
+        .iter()
+        .map(|r| r.member_id)
+        .collect();
+    let work_members: Vec<i64> = report.work_days.rows.iter().map(|r| r.member_id).collect();
+    let shared_members: Vec<i64> = report
+        .hotline_allocation
+        .rows
+        .iter()
+        .map(|r| r.member_id)
+        .collect();
+    let levels: Vec<(i64, i32)> = report
+        .service_levels
+        .rows
+        .iter()
+        .map(|r| (r.member_id, r.priority))
+        .collect();
+    // A row past the members' is the total: every member.
+    let member_of = |ids: &[i64], row: usize| ids.get(row).copied();
+    let links: Vec<CellLink> = vec![
+        Box::new(move |row, col| match col {
+            2 => Some(tickets_link(
+                year,
+                month,
+                member_of(&ticket_members, row),
+                None,
+            )),
+            3 => Some(tickets_link(
+                compare_year,
+                month,
+                member_of(&ticket_members, row),
+                None,
+            )),
+            _ => None,
+        }),
+        Box::new(move |row, col| match col {
+            2..=13 => Some(tickets_link(
+                year,
+                Some(col as u32 - 1),
+                member_of(&season_members, row),
+                None,
+            )),
+            14 => Some(tickets_link(
+                year,
+                None,
+                member_of(&season_members, row),
+                None,
+            )),
+            _ => None,
+        }),
+        Box::new(move |row, col| {
+            let kind = match col {
+                2 => Some("posted"),
+                4 => Some("on_site"),
+                6 => Some("project"),
+                8 => None,
+                _ => return None,
+            };
+            Some(work_link(year, month, member_of(&work_members, row), kind))
+        }),
+        Box::new(move |row, col| {
+            let kind = ["posted", "on_site", "project", "hotline_duty"]
+                .get(row)
+                .copied();
+            (col == 1).then(|| work_link(year, month, None, kind))
+        }),
+        Box::new(move |row, col| {
+            (col == 2).then(|| tickets_link(year, month, member_of(&shared_members, row), None))
+        }),
+        Box::new(move |row, col| {
+            let (member, priority) = levels.get(row).copied()?;
+            (col == 3).then(|| tickets_link(year, None, Some(member), Some(priority)))
+        }),
+    ];
+    // The charts' categories: the members of the tables' rows, or the months.
+    let chart_links = |index: usize, table: &Table| -> Vec<Option<String>> {
+        match index {
+            0 => report
+                .tickets_by_member
+                .rows
+                .iter()
+                .map(|r| Some(tickets_link(year, month, Some(r.member_id), None)))
+                .collect(),
+            1 => (1..=12)
+                .map(|m| Some(tickets_link(year, Some(m), None, None)))
+                .collect(),
+            2 => report
+                .work_days
+                .rows
+                .iter()
+                .map(|r| Some(work_link(year, month, Some(r.member_id), None)))
+                .collect(),
+            _ => vec![None; table.rows.len()],
+        }
+    };
+    html! {
+        @for (index, (table, link)) in tables.iter().zip(&links).enumerate() {
+            section.report-table aria-labelledby=(format!("table-{index}")) {
+                h2 id=(format!("table-{index}")) { (table.sheet_name) }
+                @if let Some(spec) = &table.chart {
+                    figure.chart {
+                        (PreEscaped(inline_svg(&svg::chart_linked(table, spec, &chart_links(index, table)))))
+                    }
+                }
+                (html_table(lang, table, link))
+            }
+        }
+    }
+}
+
+/// An SVG document as an element of the page: without its XML declaration, and scaled to the
+/// page's width by the style sheet.
+fn inline_svg(document: &str) -> &str {
+    match document.find("<svg") {
+        Some(start) => &document[start..],
+        None => document,
+    }
+}
+
+fn html_table(lang: Lang, table: &Table, link: &CellLink) -> Markup {
+    let total_row = table
+        .has_total_row
+        .then(|| table.rows.len().saturating_sub(1));
+    html! {
+        div.table-scroll {
+            table.data.stats {
+                thead {
+                    tr {
+                        @for heading in &table.headings { th scope="col" { (heading) } }
+                    }
+                }
+                tbody {
+                    @for (r, row) in table.rows.iter().enumerate() {
+                        tr.total[Some(r) == total_row] {
+                            @for (c, cell) in row.iter().enumerate() {
+                                @let shown = cell_text(lang, cell);
+                                @let numeric = !matches!(cell, Cell::Text(_));
+                                @if c == 1 && !numeric {
+                                    th scope="row" { (shown) }
+                                } @else {
+                                    td.num[numeric] {
+                                        @match link(r, c).filter(|_| numeric && cell.number() != Some(0.0)) {
+                                            Some(href) => a href=(href) { (shown) },
+                                            None => (shown),
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn cell_text(lang: Lang, cell: &Cell) -> String {
+    match cell {
+        Cell::Text(text) => text.clone(),
+        Cell::Count(n) => format::number(lang, *n as f64, 0),
+        Cell::Decimal(x) => format::number(lang, *x, 2),
+    }
+}
+
+/// `/console/reports/2018.xlsx`: the report's download as the API gives it.
+async fn download(
+    state: State,
+    viewer: Viewer,
+    file: web::Path<String>,
+    query: web::Query<StatsQuery>,
+) -> Answer {
+    viewer.require_staff()?;
+    if !may_download(&viewer) {
+        return Err(AppError::Forbidden(
+            "only a manager or an admin downloads the report".into(),
+        ));
+    }
+    let file = file.into_inner();
+    let (year, ext) = file
+        .rsplit_once('.')
+        .ok_or_else(|| AppError::not_found(format!("report {file}")))?;
+    let format = match ext {
+        "xlsx" => ReportFormat::Xlsx,
+        "zip" => ReportFormat::Csv,
+        "json" => ReportFormat::Json,
+        _ => return Err(AppError::not_found(format!("report {file}"))),
+    };
+    let year =
+        parse_year("year", year).map_err(|_| AppError::not_found(format!("report {file}")))?;
+    let query = web::Query(StatsQuery {
+        year: Some(year.to_string()),
+        ..query.into_inner()
+    });
+    let asked = parse(&query, year).map_err(AppError::Validation)?;
+    let lang = ReportLang::parse(filled(&query.lang))
+        .map_err(|error| AppError::Validation(vec![error]))?;
+    let workday = state.settings.service.workday_minutes;
+    let targets = state.policy.clock.targets;
+    let download = state
+        .run(move |conn| {
+            crate::desk::stats::report_download(
+                conn,
+                asked.period,
+                asked.options,
+                workday,
+                &targets,
+                format,
+                lang,
+            )
+        })
+        .await?;
+    let mut response = HttpResponse::Ok();
+    response.content_type(download.content_type);
+    let name = download.file_name.unwrap_or_else(|| {
+        let Period { year, month } = asked.period;
+        format!("{}.json", base_name_of(year, month, lang))
+    });
+    response.insert_header(ContentDisposition {
+        disposition: DispositionType::Attachment,
+        parameters: vec![DispositionParam::Filename(name)],
+    });
+    Ok(response.body(download.bytes))
+}

@@ -1,0 +1,172 @@
+//! The dashboard and the report's downloads, over HTTP: the demo year as the activity report
+//! counts it, each count leading to the list behind it, the downloads and who may take them.
+
+use std::io::Cursor;
+
+use calamine::{Data, Reader, Xlsx};
+use helpdesk::domain::user::Role;
+use reqwest::header::COOKIE;
+
+use super::{Seen, Visitor};
+use crate::common::{TestApp, PASSWORD};
+
+/// The id of the demo member of that name.
+async fn member_named(app: &TestApp, name: &str) -> i64 {
+    let members = app
+        .get("/api/v1/members?limit=200", &app.admin.token)
+        .await
+        .expect(200);
+    members.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["name"] == name)
+        .unwrap_or_else(|| panic!("no member {name}"))["id"]
+        .as_i64()
+        .unwrap()
+}
+
+/// The `href` of the first link of the page that contains all of `parts`, unescaped.
+fn link_with(page: &Seen, parts: &[&str]) -> String {
+    page.html
+        .match_indices("href=\"")
+        .map(|(at, marker)| {
+            let start = at + marker.len();
+            let end = start + page.html[start..].find('"').unwrap();
+            page.html[start..end].replace("&amp;", "&")
+        })
+        .find(|href| parts.iter().all(|p| href.contains(p)))
+        .unwrap_or_else(|| panic!("no link with {parts:?}"))
+}
+
+/// The number of tickets the queue says it lists for its filters.
+fn listed(page: &Seen) -> String {
+    let at = page.html.find("class=\"list-count\"").expect("a count");
+    let rest = &page.html[at..];
+    let start = rest.find('>').unwrap() + 1;
+    let number = rest[start..].trim_start().split(' ').next().unwrap();
+    number.replace('\u{a0}', "")
+}
+
+async fn bytes(visitor: &Visitor, path: &str) -> (u16, String, Vec<u8>) {
+    let response = visitor
+        .http
+        .get(format!("{}{path}", visitor.base))
+        .header(COOKIE, visitor.cookie.clone().unwrap())
+        .send()
+        .await
+        .unwrap();
+    let status = response.status().as_u16();
+    let kind = response
+        .headers()
+        .get("content-type")
+        .map(|v| v.to_str().unwrap().to_string())
+        .unwrap_or_default();
+    (status, kind, response.bytes().await.unwrap().to_vec())
+}
+
+#[tokio::test]
+async fn the_demo_year_reads_as_the_activity_report_and_each_count_leads_to_its_tickets() {
+    let app = TestApp::with_demo().await;
+    let manager = app.staff(Role::Manager).await;
+    let (visitor, _) = Visitor::logged_in(&app, &manager.email, PASSWORD).await;
+    let page = visitor.get("/console/stats?year=2017").await;
+    assert_eq!(page.status, 200, "{}", page.html);
+    // The activity report's table of 2017: 489 hotline tickets, OPH de Villejuif 107.
+    assert!(page.shows("Tickets par adhérent"));
+    assert!(page.shows("OPH de Villejuif"));
+    assert!(page.shows(">489<"), "the year's total");
+    let villejuif = member_named(&app, "OPH de Villejuif").await;
+    // The bar of the chart and the count of the table lead to the same list.
+    let behind = link_with(
+        &page,
+        &[&format!("member_id={villejuif}"), "created_from=2017-01-01"],
+    );
+    assert!(page.html.contains("<svg"), "the charts are in the page");
+    let list = visitor.get(&behind).await;
+    assert_eq!(list.status, 200, "{}", list.html);
+    assert_eq!(listed(&list), "107");
+    // A month of the seasonality leads to that month's tickets, which add up to the year.
+    let mut year = 0;
+    for month in 1..=12u32 {
+        let last =
+            chrono::NaiveDate::from_ymd_opt(2017 + i32::from(month == 12), month % 12 + 1, 1)
+                .unwrap()
+                .pred_opt()
+                .unwrap();
+        let href = format!(
+            "/console?view=all&origin=hotline&created_from=2017-{month:02}-01&created_to={last}"
+        );
+        assert!(page.html.contains(&href.replace('&', "&amp;")), "{href}");
+        year += listed(&visitor.get(&href).await).parse::<i64>().unwrap();
+    }
+    assert_eq!(year, 489);
+}
+
+#[tokio::test]
+async fn a_manager_downloads_the_report_of_what_the_dashboard_shows() {
+    let app = TestApp::with_demo().await;
+    let manager = app.staff(Role::Manager).await;
+    let (visitor, _) = Visitor::logged_in(&app, &manager.email, PASSWORD).await;
+    let page = visitor
+        .get("/console/stats?year=2017&presence_days=350")
+        .await;
+    assert_eq!(page.status, 200);
+    let xlsx = link_with(&page, &["/console/reports/2017.xlsx", "presence_days=350"]);
+    let (status, kind, body) = bytes(&visitor, &xlsx).await;
+    assert_eq!(status, 200);
+    assert!(kind.contains("spreadsheetml"), "{kind}");
+    let mut workbook = Xlsx::new(Cursor::new(body)).unwrap();
+    let tickets = workbook.worksheet_range("Tickets par adhérent").unwrap();
+    let total = tickets
+        .rows()
+        .find(|row| matches!(&row[1], Data::String(s) if s == "Total"))
+        .expect("a total row");
+    assert_eq!(total[2], Data::Float(489.0));
+
+    // The shares of hotline presence are those asked on the dashboard.
+    let json = link_with(&page, &["/console/reports/2017.json"]);
+    let (status, _, body) = bytes(&visitor, &json).await;
+    assert_eq!(status, 200);
+    let report: serde_json::Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(report["tickets_by_member"]["total"], 489);
+    assert_eq!(report["hotline_allocation"]["presence_days"], 350.0);
+    let zip = link_with(&page, &["/console/reports/2017.zip"]);
+    let (status, kind, _) = bytes(&visitor, &zip).await;
+    assert_eq!((status, kind.as_str()), (200, "application/zip"));
+}
+
+#[tokio::test]
+async fn the_hotline_reads_the_dashboard_without_downloads_and_bad_input_is_shown_beside_its_field()
+{
+    let app = TestApp::with_demo().await;
+    let hotline = app.staff(Role::Hotline).await;
+    let (visitor, _) = Visitor::logged_in(&app, &hotline.email, PASSWORD).await;
+    let page = visitor.get("/console/stats?year=2017").await;
+    assert_eq!(page.status, 200);
+    assert!(!page.shows("/console/reports/"));
+    let (status, _, _) = bytes(&visitor, "/console/reports/2017.xlsx").await;
+    assert_eq!(status, 403);
+
+    let bad = visitor
+        .get("/console/stats?year=17000&presence_days=beaucoup&month=13")
+        .await;
+    assert_eq!(bad.status, 422);
+    assert!(bad.shows("id=\"year-error\""), "{}", bad.html);
+    assert!(bad.shows("id=\"presence_days-error\""));
+    assert!(bad.shows("id=\"month-error\""));
+    assert!(bad.shows("aria-invalid=\"true\""));
+    // Days typed the French way are read.
+    let french = visitor
+        .get("/console/stats?year=2017&presence_days=350%2C5")
+        .await;
+    assert_eq!(french.status, 200);
+    assert!(french.shows("350,5"));
+
+    let agent = app
+        .agent_of(member_named(&app, "OPH de Villejuif").await)
+        .await;
+    let mut agent_visitor = Visitor::new(&app);
+    agent_visitor.log_in(&agent.email, PASSWORD).await;
+    assert_eq!(agent_visitor.get("/console/stats").await.status, 403);
+}
