@@ -71,3 +71,21 @@ pub fn list(
     }
     query.order(comments::id.desc()).limit(limit).load(conn)
 }
+
+/// The newest public comment of each of these tickets that has one.
+pub fn latest_public(conn: &mut DbConn, ticket_ids: &[i64]) -> QueryResult<Vec<Comment>> {
+    if ticket_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let newest: Vec<Option<i64>> = comments::table
+        .filter(comments::ticket_id.eq_any(ticket_ids))
+        .filter(comments::internal.eq(false))
+        .group_by(comments::ticket_id)
+        .select(diesel::dsl::max(comments::id))
+        .load(conn)?;
+    let ids: Vec<i64> = newest.into_iter().flatten().collect();
+    comments::table
+        .filter(comments::id.eq_any(ids))
+        .select(Comment::as_select())
+        .load(conn)
+}

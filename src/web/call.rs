@@ -3,10 +3,8 @@
 
 use actix_web::http::StatusCode;
 use actix_web::web;
-use argon2::password_hash::rand_core::{OsRng, RngCore};
 use maud::{html, Markup};
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 
 use crate::api::tickets::parse_ticket_fields;
 use crate::api::State;
@@ -17,7 +15,7 @@ use crate::domain::time::today;
 use crate::domain::{Checks, FieldError};
 use crate::error::AppError;
 use crate::web::format;
-use crate::web::forms::{filled, Form, FormErrors};
+use crate::web::forms::{digest_of, filled, random_key, Form, FormErrors};
 use crate::web::i18n::Lang;
 use crate::web::layout::{csrf_field, described, field_error, Page, Section};
 use crate::web::session::Viewer;
@@ -82,12 +80,6 @@ async fn new_call(state: State, viewer: Viewer) -> Answer {
     Ok(page(&viewer, &form, &directory, &callers, &FormErrors::default()).ok())
 }
 
-fn random_key() -> String {
-    let mut bytes = [0u8; 16];
-    OsRng.fill_bytes(&mut bytes);
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
 async fn take_call(state: State, viewer: Viewer, form: Form<CallForm>) -> Answer {
     viewer.require_staff()?;
     viewer.check_csrf(form.csrf.as_deref())?;
@@ -107,7 +99,7 @@ async fn take_call(state: State, viewer: Viewer, form: Form<CallForm>) -> Answer
     };
     let key = filled(&form.submission).map(|k| IdempotencyKey {
         key: format!("console:{}", k.chars().take(64).collect::<String>()),
-        request_hash: digest(&form),
+        request_hash: digest_of(&form),
     });
     let actor = viewer.actor;
     let policy = state.policy.clone();
@@ -142,14 +134,6 @@ async fn take_call(state: State, viewer: Viewer, form: Form<CallForm>) -> Answer
         }
         Err(other) => Err(other),
     }
-}
-
-fn digest(form: &CallForm) -> String {
-    let text = serde_urlencoded::to_string(form).unwrap_or_default();
-    Sha256::digest(text.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
 }
 
 fn parse(

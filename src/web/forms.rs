@@ -114,3 +114,22 @@ impl FormErrors {
 pub fn filled(value: &Option<String>) -> Option<&str> {
     value.as_deref().map(str::trim).filter(|v| !v.is_empty())
 }
+
+/// A random key written into a form, so that the same form sent twice does its work once.
+pub fn random_key() -> String {
+    use argon2::password_hash::rand_core::{OsRng, RngCore};
+    let mut bytes = [0u8; 16];
+    OsRng.fill_bytes(&mut bytes);
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The digest of what a form sent, kept with its key: the same key with other fields is not
+/// the same form.
+pub fn digest_of<T: serde::Serialize>(form: &T) -> String {
+    use sha2::{Digest, Sha256};
+    let text = serde_urlencoded::to_string(form).unwrap_or_default();
+    Sha256::digest(text.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}

@@ -17,6 +17,8 @@ pub enum Section {
     MyDay,
     WorkLogs,
     Stats,
+    Portal,
+    PortalNew,
     None,
 }
 
@@ -95,6 +97,11 @@ fn bar(viewer: &Viewer, current: Section) -> Markup {
                     (link(Section::MyDay, "/console/me", lang.t("Ma journée", "My day")))
                     (link(Section::WorkLogs, "/console/work-logs", lang.t("Temps passés", "Work logs")))
                     (link(Section::Stats, "/console/stats", lang.t("Statistiques", "Statistics")))
+                }
+            } @else {
+                nav aria-label=(lang.t("Sections", "Sections")) {
+                    (link(Section::Portal, "/portal", lang.t("Nos demandes", "Our requests")))
+                    (link(Section::PortalNew, "/portal/tickets/new", lang.t("Nouvelle demande", "New request")))
                 }
             }
             div.who {

@@ -10,6 +10,7 @@ pub mod i18n;
 pub mod layout;
 pub mod login;
 pub mod me;
+pub mod portal;
 pub mod queue;
 pub mod session;
 pub mod stats;
@@ -32,7 +33,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .configure(ticket::configure)
         .configure(work_logs::configure)
         .configure(me::configure)
-        .configure(stats::configure);
+        .configure(stats::configure)
+        .configure(portal::configure);
 }
 
 /// After a form: to the page that shows its result.

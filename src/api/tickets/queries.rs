@@ -51,7 +51,7 @@ pub(in crate::api) fn ticket_cursor(ticket: &Ticket) -> String {
     format!("{}_{}", ticket.created_at.and_utc().timestamp(), ticket.id)
 }
 
-pub(in crate::api) fn parse_ticket_cursor(raw: &str) -> Result<(NaiveDateTime, i64), FieldError> {
+pub(crate) fn parse_ticket_cursor(raw: &str) -> Result<(NaiveDateTime, i64), FieldError> {
     let (seconds, id) = raw.split_once('_').ok_or_else(invalid_cursor)?;
     let seconds: i64 = seconds.parse().map_err(|_| invalid_cursor())?;
     let id: i64 = id.parse().map_err(|_| invalid_cursor())?;

@@ -3,6 +3,7 @@
 
 mod browser;
 mod pages;
+mod portal;
 mod stats;
 
 use reqwest::header::{COOKIE, LOCATION, SET_COOKIE};
