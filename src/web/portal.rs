@@ -85,7 +85,10 @@ struct Beside {
 }
 
 fn first_name(name: &str) -> String {
-    name.split_whitespace().next().unwrap_or_default().to_string()
+    name.split_whitespace()
+        .next()
+        .unwrap_or_default()
+        .to_string()
 }
 
 async fn requests(state: State, viewer: Viewer, query: web::Query<ListQuery>) -> Answer {
@@ -99,7 +102,8 @@ async fn requests(state: State, viewer: Viewer, query: web::Query<ListQuery>) ->
                 statuses,
                 ..TicketFilter::default()
             };
-            let open = db::tickets::list(conn, &of(Status::NOT_DONE.to_vec()), open_after, PAGE + 1)?;
+            let open =
+                db::tickets::list(conn, &of(Status::NOT_DONE.to_vec()), open_after, PAGE + 1)?;
             let done = db::tickets::list(
                 conn,
                 &of(vec![Status::Resolved, Status::Closed]),
@@ -333,7 +337,11 @@ async fn file_request(state: State, viewer: Viewer, form: Form<RequestForm>) -> 
     );
     let category_id = match filled(&form.category_id) {
         None => None,
-        Some(raw) => match raw.parse::<i64>().ok().filter(|id| directory.category(*id).is_some()) {
+        Some(raw) => match raw
+            .parse::<i64>()
+            .ok()
+            .filter(|id| directory.category(*id).is_some())
+        {
             Some(id) => Some(id),
             None => {
                 checks.push(FieldError::new("category_id", "no such category"));
@@ -522,7 +530,9 @@ async fn answer(state: State, viewer: Viewer, id: Segment, form: Form<AnswerForm
             let actor = viewer.actor;
             let policy = state.policy.clone();
             state
-                .run(move |conn| crate::desk::comments::add(conn, id, &body, false, &actor, &policy))
+                .run(move |conn| {
+                    crate::desk::comments::add(conn, id, &body, false, &actor, &policy)
+                })
                 .await
         }
     };

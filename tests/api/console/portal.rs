@@ -25,23 +25,33 @@ async fn an_agent_files_a_request_and_follows_it_without_seeing_anything_interna
     let refused = visitor
         .post(
             "/portal/tickets",
-            &[("csrf", &csrf), ("submission", &submission), ("title", " "),
-              ("description", "L'imprimante du 2e étage n'imprime plus."), ("type", "incident")],
+            &[
+                ("csrf", &csrf),
+                ("submission", &submission),
+                ("title", " "),
+                ("description", "L'imprimante du 2e étage n'imprime plus."),
+                ("type", "incident"),
+            ],
         )
         .await;
     assert_eq!(refused.status, 422);
     assert!(refused.shows("id=\"title-error\""), "{}", refused.html);
-    assert!(refused.shows("L&#39;imprimante du 2e étage") || refused.shows("L'imprimante du 2e étage"));
+    assert!(
+        refused.shows("L&#39;imprimante du 2e étage") || refused.shows("L'imprimante du 2e étage")
+    );
     let listed = app
         .get(&format!("/api/v1/tickets?member_id={ours}"), &hotline.token)
         .await
         .expect(200);
     assert!(listed.items().is_empty(), "nothing filed");
 
-    let fields = [("csrf", csrf.as_str()), ("submission", submission.as_str()),
-                  ("title", "Imprimante en panne"),
-                  ("description", "L'imprimante du 2e étage n'imprime plus."),
-                  ("type", "incident")];
+    let fields = [
+        ("csrf", csrf.as_str()),
+        ("submission", submission.as_str()),
+        ("title", "Imprimante en panne"),
+        ("description", "L'imprimante du 2e étage n'imprime plus."),
+        ("type", "incident"),
+    ];
     let filed = visitor.post("/portal/tickets", &fields).await;
     assert_eq!(filed.status, 303, "{}", filed.html);
     let location = filed.location.unwrap();
@@ -55,18 +65,34 @@ async fn an_agent_files_a_request_and_follows_it_without_seeing_anything_interna
     assert_eq!(ticket["channel"], "web");
 
     // The hotline answers publicly and notes internally; a technician takes it.
-    app.post(&format!("/api/v1/tickets/{id}/assign"), &hotline.token,
-             json!({"technician_id": technician.id})).await.expect(200);
-    app.post(&format!("/api/v1/tickets/{id}/comments"), &hotline.token,
-             json!({"body": "Un technicien passe cet après-midi.", "internal": false}))
-        .await.expect(201);
-    app.post(&format!("/api/v1/tickets/{id}/comments"), &hotline.token,
-             json!({"body": "Note interne : toner commandé chez le fournisseur X.", "internal": true}))
-        .await.expect(201);
+    app.post(
+        &format!("/api/v1/tickets/{id}/assign"),
+        &hotline.token,
+        json!({"technician_id": technician.id}),
+    )
+    .await
+    .expect(200);
+    app.post(
+        &format!("/api/v1/tickets/{id}/comments"),
+        &hotline.token,
+        json!({"body": "Un technicien passe cet après-midi.", "internal": false}),
+    )
+    .await
+    .expect(201);
+    app.post(
+        &format!("/api/v1/tickets/{id}/comments"),
+        &hotline.token,
+        json!({"body": "Note interne : toner commandé chez le fournisseur X.", "internal": true}),
+    )
+    .await
+    .expect(201);
     let list = visitor.get("/portal").await;
     assert_eq!(list.status, 200);
     assert!(list.shows("Imprimante en panne"));
-    assert!(list.shows("Un technicien passe cet après-midi."), "the last public answer");
+    assert!(
+        list.shows("Un technicien passe cet après-midi."),
+        "the last public answer"
+    );
     let first_name = technician_first_name(&app, technician.id).await;
     assert!(list.shows(&first_name), "the assignee's first name");
     assert!(!list.shows("toner commandé"));
@@ -79,27 +105,47 @@ async fn an_agent_files_a_request_and_follows_it_without_seeing_anything_interna
     // The agent answers; an empty answer is refused beside its field.
     let csrf = page.csrf();
     let empty = visitor
-        .post(&format!("/portal/tickets/{id}/comments"), &[("csrf", &csrf), ("body", "  ")])
+        .post(
+            &format!("/portal/tickets/{id}/comments"),
+            &[("csrf", &csrf), ("body", "  ")],
+        )
         .await;
     assert_eq!(empty.status, 422);
     assert!(empty.shows("id=\"body-error\""));
     let answered = visitor
-        .post(&format!("/portal/tickets/{id}/comments"),
-              &[("csrf", &csrf), ("body", "Merci, je serai là.")])
+        .post(
+            &format!("/portal/tickets/{id}/comments"),
+            &[("csrf", &csrf), ("body", "Merci, je serai là.")],
+        )
         .await;
     assert_eq!(answered.status, 303);
     let comments = app
         .get(&format!("/api/v1/tickets/{id}/comments"), &hotline.token)
         .await
         .expect(200);
-    assert!(comments.items().iter().any(|c| c["body"] == "Merci, je serai là."
-        && c["internal"] == false && c["author_id"] == agent.id));
+    assert!(comments
+        .items()
+        .iter()
+        .any(|c| c["body"] == "Merci, je serai là."
+            && c["internal"] == false
+            && c["author_id"] == agent.id));
 
     // Another member's request does not exist for this agent, to read or to answer.
-    let other = app.filed(&hotline.token, Some(theirs), "Chez les autres").await;
-    assert_eq!(visitor.get(&format!("/portal/tickets/{other}")).await.status, 404);
+    let other = app
+        .filed(&hotline.token, Some(theirs), "Chez les autres")
+        .await;
+    assert_eq!(
+        visitor
+            .get(&format!("/portal/tickets/{other}"))
+            .await
+            .status,
+        404
+    );
     let foreign = visitor
-        .post(&format!("/portal/tickets/{other}/comments"), &[("csrf", &csrf), ("body", "Coucou")])
+        .post(
+            &format!("/portal/tickets/{other}/comments"),
+            &[("csrf", &csrf), ("body", "Coucou")],
+        )
         .await;
     assert_eq!(foreign.status, 404);
     assert!(!visitor.get("/portal").await.shows("Chez les autres"));
@@ -124,10 +170,16 @@ async fn open_requests_come_first_and_staff_work_in_the_console_not_the_portal()
     let (app, member) = TestApp::with_member("PORTC").await;
     let agent = app.agent_of(member).await;
     let hotline = app.staff(Role::Hotline).await;
-    let done = app.filed(&agent.token, None, "Ancienne demande résolue").await;
-    app.patch(&format!("/api/v1/tickets/{done}"), &hotline.token, json!({"status": "resolved"}))
-        .await
-        .expect(200);
+    let done = app
+        .filed(&agent.token, None, "Ancienne demande résolue")
+        .await;
+    app.patch(
+        &format!("/api/v1/tickets/{done}"),
+        &hotline.token,
+        json!({"status": "resolved"}),
+    )
+    .await
+    .expect(200);
     app.filed(&agent.token, None, "Demande toute récente").await;
     let mut visitor = Visitor::new(&app);
     visitor.log_in(&agent.email, PASSWORD).await;
