@@ -10,9 +10,11 @@ use crate::api::{created, not_null, nullable, paginate, path_id, Page, PageQuery
 use crate::api::{json::Json, problems, Answer, Segment, State};
 use crate::auth::AuthUser;
 use crate::db;
-use crate::db::members::{Member, MemberChanges, NewMember};
-use crate::domain::member::{parse_code, MemberKind, Membership};
-use crate::domain::{text, Checks};
+use crate::db::members::Member;
+use crate::desk;
+use crate::desk::members::{MemberInput, MemberPatch};
+use crate::domain::member::MemberKind;
+use crate::domain::Checks;
 use crate::error::AppError;
 use crate::state::AppState;
 
@@ -93,8 +95,6 @@ pub struct UpdateMember {
     pub left_on: Option<Option<NaiveDate>>,
 }
 
-const NAME_MAX_CHARS: usize = 200;
-
 /// Create a member.
 ///
 /// Errors: 403: not a manager or admin; 409: code already taken; 422: invalid field.
@@ -109,34 +109,17 @@ const NAME_MAX_CHARS: usize = 200;
 pub async fn create_member(state: State, user: AuthUser, body: Json<CreateMember>) -> Answer {
     user.require_directory_manager()?;
     let body = body.into_inner();
-    let mut checks = Checks::new();
-    let code = checks.take(parse_code(&body.code));
-    let name = checks.take(text::required("name", &body.name, NAME_MAX_CHARS));
-    let kind = checks.take(MemberKind::parse(&body.kind));
-    let membership = checks.take(Membership::parse(body.joined_on, body.left_on));
-    checks.finish()?;
-    let (Some(code), Some(name), Some(kind), Some(membership)) = (code, name, kind, membership)
-    else {
-        unreachable!("checks passed");
-    };
-    let at = crate::domain::time::now();
-    let new = NewMember {
-        code: code.clone(),
-        name,
-        kind,
-        uses_hotline: body.uses_hotline.unwrap_or(true),
-        joined_on: membership.joined_on,
-        left_on: membership.left_on,
-        created_at: at,
-        updated_at: at,
+    let input = MemberInput {
+        code: body.code,
+        name: body.name,
+        kind: body.kind,
+        uses_hotline: body.uses_hotline,
+        joined_on: body.joined_on,
+        left_on: body.left_on,
     };
     let member = state
-        .run(move |conn| Ok(db::members::insert(conn, &new)?))
-        .await?
-        .ok_or_else(|| AppError::Conflict {
-            code: "duplicate",
-            message: format!("a member with code {code} already exists"),
-        })?;
+        .run(move |conn| desk::members::create(conn, &input))
+        .await?;
     Ok(created(
         format!("/api/v1/members/{}", member.id),
         &MemberView::from(member),
@@ -216,32 +199,20 @@ pub async fn update_member(
     user.require_directory_manager()?;
     let body = body.into_inner();
     let mut checks = Checks::new();
-    let name = checks
-        .take(not_null("name", body.name))
-        .flatten()
-        .and_then(|n| checks.take(text::required("name", &n, NAME_MAX_CHARS)));
-    let kind = checks
-        .take(not_null("kind", body.kind))
-        .flatten()
-        .and_then(|k| checks.take(MemberKind::parse(&k)));
+    let name = checks.take(not_null("name", body.name)).flatten();
+    let kind = checks.take(not_null("kind", body.kind)).flatten();
     let uses_hotline = checks
         .take(not_null("uses_hotline", body.uses_hotline))
         .flatten();
-    let joined_on = body.joined_on.unwrap_or(current.joined_on);
-    let left_on = body.left_on.unwrap_or(current.left_on);
-    checks.take(Membership::parse(joined_on, left_on));
-    checks.finish()?;
-    let changes = MemberChanges {
+    let patch = MemberPatch {
         name,
         kind,
         uses_hotline,
         joined_on: body.joined_on,
         left_on: body.left_on,
-        updated_at: Some(crate::domain::time::now()),
     };
     let member = state
-        .run(move |conn| Ok(db::members::update(conn, id, &changes)?))
-        .await?
-        .ok_or_else(|| AppError::not_found(format!("member {id}")))?;
+        .run(move |conn| desk::members::update(conn, &current, &patch, checks))
+        .await?;
     Ok(HttpResponse::Ok().json(MemberView::from(member)))
 }

@@ -7,6 +7,7 @@ pub mod alerts;
 pub mod comments;
 pub mod directory;
 pub mod filing_queue;
+pub mod members;
 pub mod queue;
 pub mod stats;
 pub mod tickets;

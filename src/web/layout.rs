@@ -17,6 +17,7 @@ pub enum Section {
     MyDay,
     WorkLogs,
     Stats,
+    Admin,
     Portal,
     PortalNew,
     None,
@@ -97,6 +98,9 @@ fn bar(viewer: &Viewer, current: Section) -> Markup {
                     (link(Section::MyDay, "/console/me", lang.t("Ma journée", "My day")))
                     (link(Section::WorkLogs, "/console/work-logs", lang.t("Temps passés", "Work logs")))
                     (link(Section::Stats, "/console/stats", lang.t("Statistiques", "Statistics")))
+                    @if viewer.actor.role.manages_directory() {
+                        (link(Section::Admin, "/console/members", lang.t("Administration", "Administration")))
+                    }
                 }
             } @else {
                 nav aria-label=(lang.t("Sections", "Sections")) {

@@ -1,6 +1,7 @@
 //! The console in the browser: pages built on the server from the use cases, plain forms that
 //! post and redirect, sessions kept in the database (`../shared/UI.md`).
 
+pub mod admin;
 pub mod assets;
 pub mod call;
 pub mod errors;
@@ -34,7 +35,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .configure(work_logs::configure)
         .configure(me::configure)
         .configure(stats::configure)
-        .configure(portal::configure);
+        .configure(portal::configure)
+        .configure(admin::configure);
 }
 
 /// After a form: to the page that shows its result.

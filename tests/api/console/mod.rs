@@ -1,6 +1,7 @@
 //! The console in the browser: HTTP tests of its pages, forms, sessions and headers without a
 //! browser (`pages`), and the same people's work in a real headless Chromium (`browser`).
 
+mod admin;
 mod browser;
 mod pages;
 mod portal;
