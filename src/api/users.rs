@@ -7,11 +7,13 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::api::{created, not_null, nullable, paginate, parse_id, path_id, Page, PageQuery};
 use crate::api::{json::Json, problems, Answer, Segment, State};
-use crate::auth::{password, AuthUser};
+use crate::auth::AuthUser;
 use crate::db;
-use crate::db::users::{NewUser, User, UserChanges, UserFilter};
-use crate::domain::user::{account_change_refused, check_member_for_role, parse_password, Role};
-use crate::domain::{text, Checks, FieldError};
+use crate::db::users::{User, UserFilter};
+use crate::desk;
+use crate::desk::accounts::{AccountInput, AccountPatch};
+use crate::domain::user::Role;
+use crate::domain::Checks;
 use crate::error::AppError;
 use crate::state::AppState;
 
@@ -99,24 +101,6 @@ pub struct UserQuery {
     pub member_id: Option<String>,
 }
 
-const NAME_MAX_CHARS: usize = 200;
-
-/// The member must exist for an agent to belong to it.
-async fn check_member_exists(state: &AppState, member_id: Option<i64>) -> Result<(), AppError> {
-    if let Some(id) = member_id {
-        let found = state
-            .run(move |conn| Ok(db::members::find(conn, id)?))
-            .await?;
-        if found.is_none() {
-            return Err(AppError::validation(
-                "member_id",
-                format!("member {id} does not exist"),
-            ));
-        }
-    }
-    Ok(())
-}
-
 /// Create a user.
 ///
 /// Errors: 403: not a manager or admin, or an account this caller may not manage (only an admin
@@ -138,54 +122,19 @@ pub async fn create_user(
 ) -> Answer {
     user.require_directory_manager()?;
     let body = body.into_inner();
-    let mut checks = Checks::new();
-    let email = checks.take(text::email("email", &body.email));
-    let name = checks.take(text::required("name", &body.name, NAME_MAX_CHARS));
-    let role = checks.take(Role::parse(&body.role));
-    let password = checks.take(parse_password(&body.password));
-    if let Some(role) = role {
-        checks.take(check_member_for_role(role, body.member_id));
-        if !user.role().manages_accounts_of(role) {
-            return Err(AppError::forbidden(if role == Role::Admin {
-                "only an admin may create an admin"
-            } else {
-                "a manager may create only accounts of roles below their own"
-            }));
-        }
-    }
-    checks.finish()?;
-    let (Some(email), Some(name), Some(role), Some(password)) = (email, name, role, password)
-    else {
-        unreachable!("checks passed");
-    };
-    check_member_exists(&state, body.member_id).await?;
-    let at = crate::domain::time::now();
-    let new = NewUser {
-        email: email.clone(),
-        name,
-        role,
+    let input = AccountInput {
+        email: body.email,
+        name: body.name,
+        role: body.role,
         member_id: body.member_id,
-        password_hash: password::hash(&password),
-        disabled: false,
-        created_at: at,
-        updated_at: at,
+        password: body.password,
     };
     let source = crate::api::audit::source(&user, &req);
     let cache = state.user_cache.clone();
+    let actor = user.actor;
     let created_user = state
-        .run(move |conn| {
-            let created = db::audit::create_user(conn, &new, &source)?;
-            // Its id may be remembered as no one's (SQLite can give a deleted user's id again).
-            if let Some(created) = &created {
-                cache.forget(created.id);
-            }
-            Ok(created)
-        })
-        .await?
-        .ok_or_else(|| AppError::Conflict {
-            code: "duplicate",
-            message: format!("a user with e-mail {email} already exists"),
-        })?;
+        .run(move |conn| desk::accounts::create(conn, &actor, &input, &source, &cache))
+        .await?;
     Ok(created(
         format!("/api/v1/users/{}", created_user.id),
         &UserView::from(created_user),
@@ -275,55 +224,20 @@ pub async fn update_user(
     let current = find_user(&state, id).await?;
     let body = body.into_inner();
     let mut checks = Checks::new();
-    let name = checks
-        .take(not_null("name", body.name))
-        .flatten()
-        .and_then(|n| checks.take(text::required("name", &n, NAME_MAX_CHARS)));
-    let role = checks
-        .take(not_null("role", body.role))
-        .flatten()
-        .and_then(|r| checks.take(Role::parse(&r)));
-    let disabled = checks.take(not_null("disabled", body.disabled)).flatten();
-    let password = checks
-        .take(not_null("password", body.password))
-        .flatten()
-        .and_then(|p| checks.take(parse_password(&p)));
-    let current_role = current.role;
-    let final_role = role.unwrap_or(current_role);
-    let final_member = body.member_id.unwrap_or(current.member_id);
-    checks.take(check_member_for_role(final_role, final_member));
-    if id == user.actor.id && (disabled == Some(true) || final_role != current_role) {
-        checks.push(FieldError::new(
-            "role",
-            "you cannot disable yourself or change your own role",
-        ));
-    }
-    if let Some(why) = account_change_refused(&user.actor, id, current_role, role) {
-        return Err(AppError::forbidden(why));
-    }
-    checks.finish()?;
-    if body.member_id.is_some() {
-        check_member_exists(&state, final_member).await?;
-    }
-    let changes = UserChanges {
-        name,
-        role,
+    let patch = AccountPatch {
+        name: checks.take(not_null("name", body.name)).flatten(),
+        role: checks.take(not_null("role", body.role)).flatten(),
         member_id: body.member_id,
-        password_hash: password.map(|p| password::hash(&p)),
-        disabled,
-        updated_at: Some(crate::domain::time::now()),
+        disabled: checks.take(not_null("disabled", body.disabled)).flatten(),
+        password: checks.take(not_null("password", body.password)).flatten(),
     };
     let source = crate::api::audit::source(&user, &req);
     let cache = state.user_cache.clone();
+    let actor = user.actor;
     let updated = state
         .run(move |conn| {
-            let updated = db::audit::update_user(conn, id, &changes, &source);
-            // Forgotten here, as the change commits, so that the user's next request sees it
-            // even if this one's caller has gone away.
-            cache.forget(id);
-            Ok(updated?)
+            desk::accounts::update(conn, &actor, &current, &patch, checks, &source, &cache)
         })
-        .await?
-        .ok_or_else(|| AppError::not_found(format!("user {id}")))?;
+        .await?;
     Ok(HttpResponse::Ok().json(UserView::from(updated)))
 }

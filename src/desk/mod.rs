@@ -3,6 +3,7 @@
 //! turns what the rules say should follow (mails, alerts) into rows of the outbox. A front
 //! parses what it was sent, calls one use case and shapes the answer.
 
+pub mod accounts;
 pub mod alerts;
 pub mod comments;
 pub mod directory;

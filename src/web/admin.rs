@@ -1,17 +1,22 @@
-//! Administration for managers and admins: the members (`/console/members`), with the API's
-//! fields and rules, its messages beside the fields.
+//! Administration for managers and admins: the members (`/console/members`) and the accounts
+//! (`/console/users`), with the API's fields and rules, its messages beside the fields.
 
 use actix_web::http::StatusCode;
-use actix_web::web;
+use actix_web::{web, HttpRequest};
 use chrono::NaiveDate;
 use maud::{html, Markup};
 use serde::Deserialize;
 
 use crate::api::{path_id, Segment, State};
 use crate::db;
+use crate::db::audit::AuditSource;
 use crate::db::members::Member;
+use crate::db::users::User;
+use crate::desk::accounts::{AccountInput, AccountPatch};
+use crate::desk::directory::Directory;
 use crate::desk::members::{MemberInput, MemberPatch};
 use crate::domain::member::MemberKind;
+use crate::domain::user::Role;
 use crate::domain::{Checks, FieldError};
 use crate::error::AppError;
 use crate::web::format;
@@ -22,7 +27,12 @@ use crate::web::session::Viewer;
 use crate::web::{see_other, Answer};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/console/members", web::get().to(members))
+    cfg.route("/console/users", web::get().to(users))
+        .route("/console/users", web::post().to(create_user))
+        .route("/console/users/new", web::get().to(new_user))
+        .route("/console/users/{id}", web::get().to(edit_user))
+        .route("/console/users/{id}", web::post().to(update_user))
+        .route("/console/members", web::get().to(members))
         .route("/console/members", web::post().to(create_member))
         .route("/console/members/new", web::get().to(new_member))
         .route("/console/members/{id}", web::get().to(edit_member))
@@ -375,6 +385,367 @@ async fn update_member(
                 ..form
             };
             Ok(member_page(&viewer, Some(&shown), &form, &errors)
+                .respond(StatusCode::UNPROCESSABLE_ENTITY))
+        }
+        Err(other) => Err(other),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Accounts
+
+/// Who acts, from where, for the audit log.
+fn source(viewer: &Viewer, req: &HttpRequest) -> AuditSource {
+    AuditSource {
+        actor_id: Some(viewer.actor.id),
+        ip: crate::api::audit::client_ip(req).map(|ip| ip.to_string()),
+    }
+}
+
+async fn users(state: State, viewer: Viewer) -> Answer {
+    require_manager(&viewer)?;
+    let lang = viewer.lang;
+    let (directory, mut users) = state
+        .run(|conn| {
+            let filter = crate::db::users::UserFilter::default();
+            Ok((
+                Directory::load(conn)?,
+                crate::db::users::list(conn, &filter, None, 10_000)?,
+            ))
+        })
+        .await?;
+    // Staff first, then the agents, each by name.
+    users.sort_by_key(|u| (!u.record.role.is_staff(), u.record.name.to_lowercase()));
+    let body = html! {
+        div.queue-head {
+            h1 { (lang.t("Administration", "Administration")) }
+            a.button.primary href="/console/users/new" { (lang.t("Nouveau compte", "New account")) }
+        }
+        (admin_tabs(lang, "/console/users"))
+        div.scroll {
+            table.data {
+                thead {
+                    tr {
+                        th scope="col" { (lang.t("Nom", "Name")) }
+                        th scope="col" { (lang.t("E-mail", "E-mail")) }
+                        th scope="col" { (lang.t("Rôle", "Role")) }
+                        th scope="col" { (lang.t("Adhérent", "Member")) }
+                        th scope="col" { (lang.t("État", "State")) }
+                    }
+                }
+                tbody {
+                    @for u in &users {
+                        tr {
+                            td { a href=(format!("/console/users/{}", u.id)) { (u.record.name) } }
+                            td { (u.record.email) }
+                            td { (format::role(lang, u.record.role)) }
+                            td { (u.record.member_id.and_then(|m| directory.member(m)).map(|m| m.record.code.clone()).unwrap_or_default()) }
+                            td { (if u.record.disabled { lang.t("désactivé", "disabled") } else { lang.t("actif", "active") }) }
+                        }
+                    }
+                }
+            }
+        }
+    };
+    Ok(Page {
+        title: lang.t("Comptes", "Accounts").to_string(),
+        viewer: Some(&viewer),
+        lang,
+        section: Section::Admin,
+        body,
+    }
+    .ok())
+}
+
+/// The account form as sent.
+#[derive(Debug, Default, Clone, Deserialize)]
+pub struct UserForm {
+    csrf: Option<String>,
+    email: Option<String>,
+    name: Option<String>,
+    role: Option<String>,
+    member_id: Option<String>,
+    password: Option<String>,
+    disabled: Option<String>,
+}
+
+impl UserForm {
+    fn of(user: &User) -> UserForm {
+        let u = &user.record;
+        UserForm {
+            email: Some(u.email.clone()),
+            name: Some(u.name.clone()),
+            role: Some(u.role.as_str().to_string()),
+            member_id: u.member_id.map(|m| m.to_string()),
+            disabled: u.disabled.then(|| "on".to_string()),
+            ..UserForm::default()
+        }
+    }
+
+    /// The member chosen: none, or an id.
+    fn member(&self, checks: &mut Checks) -> Option<i64> {
+        let raw = filled(&self.member_id)?;
+        checks.take(
+            raw.parse::<i64>()
+                .map_err(|_| FieldError::new("member_id", "must be a member's id")),
+        )
+    }
+}
+
+const USER_FIELDS: &[&str] = &["email", "name", "role", "member_id", "password"];
+
+async fn new_user(state: State, viewer: Viewer) -> Answer {
+    require_manager(&viewer)?;
+    let directory = state.run(Directory::load).await?;
+    let form = UserForm {
+        role: Some(Role::Agent.as_str().into()),
+        ..UserForm::default()
+    };
+    Ok(user_page(&viewer, None, &form, &directory, &FormErrors::default()).ok())
+}
+
+async fn find_user(state: &State, id: &Segment) -> Result<User, AppError> {
+    let id = path_id(id, "user")?;
+    state
+        .run(move |conn| Ok(crate::db::users::find(conn, id)?))
+        .await?
+        .ok_or_else(|| AppError::not_found(format!("user {id}")))
+}
+
+async fn edit_user(
+    state: State,
+    viewer: Viewer,
+    id: Segment,
+    query: web::Query<SavedQuery>,
+) -> Answer {
+    require_manager(&viewer)?;
+    let user = find_user(&state, &id).await?;
+    let directory = state.run(Directory::load).await?;
+    let mut page = user_page(
+        &viewer,
+        Some(&user),
+        &UserForm::of(&user),
+        &directory,
+        &FormErrors::default(),
+    );
+    if query.saved.is_some() {
+        page.body = html! {
+            p.notice.ok role="status" { (viewer.lang.t("Enregistré.", "Saved.")) }
+            (page.body)
+        };
+    }
+    Ok(page.ok())
+}
+
+fn user_page<'a>(
+    viewer: &'a Viewer,
+    user: Option<&User>,
+    form: &UserForm,
+    directory: &Directory,
+    errors: &FormErrors,
+) -> Page<'a> {
+    let lang = viewer.lang;
+    let error = |field: &str| errors.get(field);
+    let (email_help, email_invalid) = described("email", error("email"));
+    let (name_help, name_invalid) = described("name", error("name"));
+    let (role_help, role_invalid) = described("role", error("role"));
+    let (member_help, member_invalid) = described("member_id", error("member_id"));
+    let (password_help, password_invalid) = described("password", error("password"));
+    let action = user.map_or_else(
+        || "/console/users".to_string(),
+        |u| format!("/console/users/{}", u.id),
+    );
+    let title = match user {
+        Some(u) => u.record.name.clone(),
+        None => lang.t("Nouveau compte", "New account").to_string(),
+    };
+    // The roles this viewer may give; an account's own role is shown even if it may not.
+    let current_role = user.map(|u| u.record.role);
+    let roles: Vec<Role> = Role::ALL
+        .iter()
+        .copied()
+        .filter(|r| viewer.actor.role.manages_accounts_of(*r) || Some(*r) == current_role)
+        .collect();
+    let chosen_member = filled(&form.member_id);
+    let body = html! {
+        p { a href="/console/users" { (lang.t("← Comptes", "← Accounts")) } }
+        h1 { (title) }
+        @if !errors.general.is_empty() {
+            div.form-error role="alert" { @for e in &errors.general { p { (e) } } }
+        }
+        form.panel #user-form method="post" action=(action) novalidate autocomplete="off" {
+            (csrf_field(viewer))
+            div.row {
+                div.field {
+                    label for="email" { (lang.t("E-mail", "E-mail")) }
+                    @if user.is_some() {
+                        input #email type="email" value=[filled(&form.email)] readonly;
+                    } @else {
+                        input #email name="email" type="email" required autofocus
+                            value=[filled(&form.email)] aria-describedby=[email_help] aria-invalid=[email_invalid];
+                    }
+                    (field_error("email", error("email")))
+                }
+                div.field {
+                    label for="name" { (lang.t("Nom", "Name")) }
+                    input #name name="name" type="text" maxlength="200" required
+                        value=[filled(&form.name)] aria-describedby=[name_help] aria-invalid=[name_invalid];
+                    (field_error("name", error("name")))
+                }
+            }
+            div.row {
+                div.field {
+                    label for="role" { (lang.t("Rôle", "Role")) }
+                    select #role name="role" aria-describedby=[role_help] aria-invalid=[role_invalid] {
+                        @for role in &roles {
+                            option value=(role.as_str()) selected[filled(&form.role) == Some(role.as_str())] { (format::role(lang, *role)) }
+                        }
+                    }
+                    (field_error("role", error("role")))
+                }
+                div.field {
+                    label for="member_id" { (lang.t("Adhérent (pour un agent)", "Member (for an agent)")) }
+                    select #member_id name="member_id" aria-describedby=[member_help] aria-invalid=[member_invalid] {
+                        option value="" { (lang.t("Aucun", "None")) }
+                        @for m in &directory.members {
+                            option value=(m.id) selected[chosen_member == Some(m.id.to_string().as_str())] { (m.record.code) " · " (m.record.name) }
+                        }
+                    }
+                    (field_error("member_id", error("member_id")))
+                }
+                div.field {
+                    label for="password" {
+                        @if user.is_some() { (lang.t("Nouveau mot de passe (laisser vide pour le garder)", "New password (leave empty to keep it)")) }
+                        @else { (lang.t("Mot de passe (8 caractères au moins)", "Password (at least 8 characters)")) }
+                    }
+                    input #password name="password" type="password" autocomplete="new-password"
+                        aria-describedby=[password_help] aria-invalid=[password_invalid];
+                    (field_error("password", error("password")))
+                }
+            }
+            @if user.is_some() {
+                div.field.check {
+                    input #disabled name="disabled" type="checkbox" checked[form.disabled.is_some()];
+                    label for="disabled" { (lang.t("Compte désactivé (ne peut plus se connecter)", "Account disabled (can no longer log in)")) }
+                }
+            }
+            div.field.actions {
+                button.primary type="submit" { (lang.t("Enregistrer", "Save")) }
+                a href="/console/users" { (lang.t("Annuler", "Cancel")) }
+            }
+        }
+    };
+    Page {
+        title: lang.t("Compte", "Account").to_string(),
+        viewer: Some(viewer),
+        lang,
+        section: Section::Admin,
+        body,
+    }
+}
+
+async fn create_user(
+    state: State,
+    viewer: Viewer,
+    req: HttpRequest,
+    form: Form<UserForm>,
+) -> Answer {
+    require_manager(&viewer)?;
+    viewer.check_csrf(form.csrf.as_deref())?;
+    let form = form.into_inner();
+    let lang = viewer.lang;
+    let mut checks = Checks::new();
+    let member_id = form.member(&mut checks);
+    let input = AccountInput {
+        email: form.email.clone().unwrap_or_default(),
+        name: form.name.clone().unwrap_or_default(),
+        role: form.role.clone().unwrap_or_default(),
+        member_id,
+        password: form.password.clone().unwrap_or_default(),
+    };
+    let source = source(&viewer, &req);
+    let cache = state.user_cache.clone();
+    let actor = viewer.actor;
+    let outcome = match checks.finish() {
+        Err(errors) => Err(AppError::Validation(errors)),
+        Ok(()) => {
+            state
+                .run(move |conn| {
+                    crate::desk::accounts::create(conn, &actor, &input, &source, &cache)
+                })
+                .await
+        }
+    };
+    let again = |errors: FormErrors, status: StatusCode| async move {
+        let directory = state.run(Directory::load).await?;
+        let form = UserForm {
+            password: None,
+            ..form
+        };
+        Ok(user_page(&viewer, None, &form, &directory, &errors).respond(status))
+    };
+    match outcome {
+        Ok(user) => Ok(see_other(&format!("/console/users/{}?saved=1", user.id))),
+        Err(AppError::Validation(errors)) => {
+            again(
+                FormErrors::new(lang, &errors, USER_FIELDS),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
+        Err(AppError::Conflict { message, .. }) => {
+            let errors = [FieldError::new("email", message)];
+            again(
+                FormErrors::new(lang, &errors, USER_FIELDS),
+                StatusCode::CONFLICT,
+            )
+            .await
+        }
+        Err(other) => Err(other),
+    }
+}
+
+async fn update_user(
+    state: State,
+    viewer: Viewer,
+    req: HttpRequest,
+    id: Segment,
+    form: Form<UserForm>,
+) -> Answer {
+    require_manager(&viewer)?;
+    viewer.check_csrf(form.csrf.as_deref())?;
+    let current = find_user(&state, &id).await?;
+    let form = form.into_inner();
+    let lang = viewer.lang;
+    let mut checks = Checks::new();
+    let member_id = form.member(&mut checks);
+    let patch = AccountPatch {
+        name: Some(form.name.clone().unwrap_or_default()),
+        role: Some(form.role.clone().unwrap_or_default()),
+        member_id: Some(member_id),
+        disabled: Some(form.disabled.is_some()),
+        password: filled(&form.password).map(str::to_string),
+    };
+    let source = source(&viewer, &req);
+    let cache = state.user_cache.clone();
+    let actor = viewer.actor;
+    let shown = current.clone();
+    let outcome = state
+        .run(move |conn| {
+            crate::desk::accounts::update(conn, &actor, &current, &patch, checks, &source, &cache)
+        })
+        .await;
+    match outcome {
+        Ok(user) => Ok(see_other(&format!("/console/users/{}?saved=1", user.id))),
+        Err(AppError::Validation(errors)) => {
+            let directory = state.run(Directory::load).await?;
+            let form = UserForm {
+                email: Some(shown.record.email.clone()),
+                password: None,
+                ..form
+            };
+            let errors = FormErrors::new(lang, &errors, USER_FIELDS);
+            Ok(user_page(&viewer, Some(&shown), &form, &directory, &errors)
                 .respond(StatusCode::UNPROCESSABLE_ENTITY))
         }
         Err(other) => Err(other),

@@ -156,3 +156,91 @@ async fn only_managers_and_admins_administer() {
         .expect(200);
     assert!(members.items().is_empty());
 }
+
+#[tokio::test]
+async fn a_manager_opens_an_agents_account_the_agent_logs_in_and_nobody_raises_their_own_rights() {
+    let (app, member) = TestApp::with_member("COMPTES").await;
+    let manager = app.staff(Role::Manager).await;
+    let (visitor, csrf) = Visitor::logged_in(&app, &manager.email, PASSWORD).await;
+    let member_id = member.to_string();
+    // An agent needs a member: said beside the field, nothing written.
+    let refused = visitor
+        .post(
+            "/console/users",
+            &[
+                ("csrf", &csrf),
+                ("email", "claire.petit@cachan.fr"),
+                ("name", "Claire Petit"),
+                ("role", "agent"),
+                ("member_id", ""),
+                ("password", "un-mot-de-passe"),
+            ],
+        )
+        .await;
+    assert_eq!(refused.status, 422, "{}", refused.html);
+    assert!(refused.shows("id=\"member_id-error\""));
+    assert!(
+        !refused.shows("un-mot-de-passe"),
+        "a password is never shown again"
+    );
+    let opened = visitor
+        .post(
+            "/console/users",
+            &[
+                ("csrf", &csrf),
+                ("email", "claire.petit@cachan.fr"),
+                ("name", "Claire Petit"),
+                ("role", "agent"),
+                ("member_id", &member_id),
+                ("password", "un-mot-de-passe"),
+            ],
+        )
+        .await;
+    assert_eq!(opened.status, 303, "{}", opened.html);
+    let mut agent = Visitor::new(&app);
+    let landed = agent
+        .log_in("claire.petit@cachan.fr", "un-mot-de-passe")
+        .await;
+    assert_eq!(landed.location.as_deref(), Some("/portal"));
+    assert_eq!(agent.get("/portal").await.status, 200);
+
+    // A manager cannot make an admin, nor themself one.
+    let page = visitor.get("/console/users/new").await;
+    assert!(!page.shows("value=\"admin\""), "admin is not offered");
+    let admin = visitor
+        .post(
+            "/console/users",
+            &[
+                ("csrf", &csrf),
+                ("email", "chef@siim.fr"),
+                ("name", "Chef"),
+                ("role", "admin"),
+                ("password", "un-mot-de-passe"),
+            ],
+        )
+        .await;
+    assert_eq!(admin.status, 403);
+    let myself = visitor
+        .post(
+            &format!("/console/users/{}", manager.id),
+            &[
+                ("csrf", &csrf),
+                ("name", "Moi"),
+                ("role", "admin"),
+                ("member_id", ""),
+            ],
+        )
+        .await;
+    assert!(matches!(myself.status, 403 | 422), "{}", myself.status);
+    let me = app
+        .get(&format!("/api/v1/users/{}", manager.id), &app.admin.token)
+        .await
+        .expect(200);
+    assert_eq!(me.body["role"], "manager");
+    assert_ne!(me.body["name"], "Moi", "nothing written");
+    let log_ins = app
+        .get("/api/v1/users?role=admin", &app.admin.token)
+        .await
+        .expect(200);
+    assert_eq!(log_ins.items().len(), 1, "the test's own admin only");
+}
