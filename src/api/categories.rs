@@ -9,8 +9,8 @@ use crate::api::{created, paginate, path_id, Page, PageQuery};
 use crate::api::{json::Json, problems, Answer, Segment, State};
 use crate::auth::AuthUser;
 use crate::db;
-use crate::db::categories::{Category, Inserted, NewCategory};
-use crate::domain::text;
+use crate::db::categories::Category;
+use crate::desk;
 use crate::error::AppError;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -103,32 +103,12 @@ pub async fn get_category(state: State, _user: AuthUser, id: Segment) -> Answer 
 )]
 pub async fn create_category(state: State, user: AuthUser, body: Json<CreateCategory>) -> Answer {
     user.require_directory_manager()?;
-    let name = text::required("name", &body.name, 100)?;
-    let new = NewCategory {
-        name,
-        parent_id: body.parent_id,
-        created_at: crate::domain::time::now(),
-    };
-    let parent = body.parent_id;
-    let inserted = state
-        .run(move |conn| Ok(db::categories::insert(conn, &new)?))
+    let body = body.into_inner();
+    let category = state
+        .run(move |conn| desk::categories::create(conn, &body.name, body.parent_id))
         .await?;
-    match inserted {
-        Inserted::Created(category) => Ok(created(
-            format!("/api/v1/categories/{}", category.id),
-            &CategoryView::from(category),
-        )),
-        Inserted::Duplicate => Err(AppError::Conflict {
-            code: "duplicate",
-            message: "a category of that name already exists there".into(),
-        }),
-        Inserted::UnknownParent => Err(AppError::validation(
-            "parent_id",
-            format!("category {} does not exist", parent.unwrap_or_default()),
-        )),
-        Inserted::TooDeep => Err(AppError::validation(
-            "parent_id",
-            "must be a top-level category: the tree has two levels",
-        )),
-    }
+    Ok(created(
+        format!("/api/v1/categories/{}", category.id),
+        &CategoryView::from(category),
+    ))
 }

@@ -5,6 +5,7 @@
 
 pub mod accounts;
 pub mod alerts;
+pub mod categories;
 pub mod comments;
 pub mod directory;
 pub mod filing_queue;

@@ -1,5 +1,5 @@
-//! Administration for managers and admins: the members (`/console/members`) and the accounts
-//! (`/console/users`), with the API's fields and rules, its messages beside the fields.
+//! Administration for managers and admins: the members (`/console/members`), the accounts
+//! (`/console/users`) and the categories (`/console/categories`), with the API's fields and rules, its messages beside the fields.
 
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest};
@@ -27,7 +27,9 @@ use crate::web::session::Viewer;
 use crate::web::{see_other, Answer};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/console/users", web::get().to(users))
+    cfg.route("/console/categories", web::get().to(categories))
+        .route("/console/categories", web::post().to(create_category))
+        .route("/console/users", web::get().to(users))
         .route("/console/users", web::post().to(create_user))
         .route("/console/users/new", web::get().to(new_user))
         .route("/console/users/{id}", web::get().to(edit_user))
@@ -164,7 +166,7 @@ fn day_field(checks: &mut Checks, field: &'static str, raw: &Option<String>) -> 
     let raw = filled(raw)?;
     checks.take(
         NaiveDate::parse_from_str(raw.trim(), "%Y-%m-%d")
-            .map_err(|_| FieldError::new(field, "must be a date (YYYY-MM-DD)")),
+            .map_err(|_| FieldError::new(field, "must be a date YYYY-MM-DD")),
     )
 }
 
@@ -487,7 +489,7 @@ impl UserForm {
         let raw = filled(&self.member_id)?;
         checks.take(
             raw.parse::<i64>()
-                .map_err(|_| FieldError::new("member_id", "must be a member's id")),
+                .map_err(|_| FieldError::new("member_id", "must be a positive integer id")),
         )
     }
 }
@@ -750,4 +752,140 @@ async fn update_user(
         }
         Err(other) => Err(other),
     }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Categories
+
+/// The category form as sent.
+#[derive(Debug, Default, Clone, Deserialize)]
+pub struct CategoryForm {
+    csrf: Option<String>,
+    name: Option<String>,
+    parent_id: Option<String>,
+}
+
+async fn categories(state: State, viewer: Viewer, query: web::Query<SavedQuery>) -> Answer {
+    require_manager(&viewer)?;
+    let directory = state.run(Directory::load).await?;
+    let mut page = categories_page(
+        &viewer,
+        &directory,
+        &CategoryForm::default(),
+        &FormErrors::default(),
+    );
+    if query.saved.is_some() {
+        page.body = html! {
+            p.notice.ok role="status" { (viewer.lang.t("Catégorie ajoutée.", "Category added.")) }
+            (page.body)
+        };
+    }
+    Ok(page.ok())
+}
+
+fn categories_page<'a>(
+    viewer: &'a Viewer,
+    directory: &Directory,
+    form: &CategoryForm,
+    errors: &FormErrors,
+) -> Page<'a> {
+    let lang = viewer.lang;
+    let error = |field: &str| errors.get(field);
+    let (name_help, name_invalid) = described("name", error("name"));
+    let (parent_help, parent_invalid) = described("parent_id", error("parent_id"));
+    let tops: Vec<_> = directory
+        .categories
+        .iter()
+        .filter(|c| c.parent_id.is_none())
+        .collect();
+    let body = html! {
+        h1 { (lang.t("Administration", "Administration")) }
+        (admin_tabs(lang, "/console/categories"))
+        div.day {
+            section aria-labelledby="tree-title" {
+                h2 #tree-title { (lang.t("L'arbre des catégories", "The category tree")) }
+                @if tops.is_empty() {
+                    p.empty { (lang.t("Aucune catégorie.", "No category yet.")) }
+                }
+                ul.tree {
+                    @for top in &tops {
+                        li {
+                            strong { (top.name) }
+                            @let children: Vec<_> = directory.categories.iter().filter(|c| c.parent_id == Some(top.id)).collect();
+                            @if !children.is_empty() {
+                                ul { @for child in children { li { (child.name) } } }
+                            }
+                        }
+                    }
+                }
+            }
+            section aria-labelledby="add-title" {
+                h2 #add-title { (lang.t("Ajouter une catégorie", "Add a category")) }
+                @if !errors.general.is_empty() {
+                    div.form-error role="alert" { @for e in &errors.general { p { (e) } } }
+                }
+                form #category-form method="post" action="/console/categories" novalidate {
+                    (csrf_field(viewer))
+                    div.field {
+                        label for="name" { (lang.t("Nom", "Name")) }
+                        input #name name="name" type="text" maxlength="100" required
+                            value=[filled(&form.name)] aria-describedby=[name_help] aria-invalid=[name_invalid];
+                        (field_error("name", error("name")))
+                    }
+                    div.field {
+                        label for="parent_id" { (lang.t("Sous la catégorie", "Under the category")) }
+                        select #parent_id name="parent_id" aria-describedby=[parent_help] aria-invalid=[parent_invalid] {
+                            option value="" { (lang.t("Aucune (premier niveau)", "None (top level)")) }
+                            @for top in &tops {
+                                option value=(top.id) selected[filled(&form.parent_id) == Some(top.id.to_string().as_str())] { (top.name) }
+                            }
+                        }
+                        (field_error("parent_id", error("parent_id")))
+                    }
+                    button.primary type="submit" { (lang.t("Ajouter", "Add")) }
+                }
+            }
+        }
+    };
+    Page {
+        title: lang.t("Catégories", "Categories").to_string(),
+        viewer: Some(viewer),
+        lang,
+        section: Section::Admin,
+        body,
+    }
+}
+
+async fn create_category(state: State, viewer: Viewer, form: Form<CategoryForm>) -> Answer {
+    require_manager(&viewer)?;
+    viewer.check_csrf(form.csrf.as_deref())?;
+    let form = form.into_inner();
+    let lang = viewer.lang;
+    let mut checks = Checks::new();
+    let parent_id = filled(&form.parent_id).and_then(|raw| {
+        checks.take(
+            raw.parse::<i64>()
+                .map_err(|_| FieldError::new("parent_id", "must be a positive integer id")),
+        )
+    });
+    let name = form.name.clone().unwrap_or_default();
+    let outcome = match checks.finish() {
+        Err(errors) => Err(AppError::Validation(errors)),
+        Ok(()) => {
+            state
+                .run(move |conn| crate::desk::categories::create(conn, &name, parent_id))
+                .await
+        }
+    };
+    let (errors, status) = match outcome {
+        Ok(_) => return Ok(see_other("/console/categories?saved=1")),
+        Err(AppError::Validation(errors)) => (errors, StatusCode::UNPROCESSABLE_ENTITY),
+        Err(AppError::Conflict { message, .. }) => {
+            (vec![FieldError::new("name", message)], StatusCode::CONFLICT)
+        }
+        Err(other) => return Err(other),
+    };
+    let directory = state.run(Directory::load).await?;
+    let errors = FormErrors::new(lang, &errors, &["name", "parent_id"]);
+    Ok(categories_page(&viewer, &directory, &form, &errors).respond(status))
 }

@@ -107,6 +107,42 @@ fn french(message: &str) -> Option<String> {
         ),
         ("must not be null", "est obligatoire"),
         (
+            "is required for an agent",
+            "un agent appartient à un adhérent : choisissez-le",
+        ),
+        (
+            "must be null for staff (only agents belong to a member)",
+            "aucun adhérent pour l'équipe (seuls les agents appartiennent à un adhérent)",
+        ),
+        (
+            "must be 1 to 40 characters among A-Z, 0-9, '-' and '_', starting with a letter or digit",
+            "1 à 40 caractères parmi A-Z, 0-9, « - » et « _ », en commençant par une lettre ou un chiffre",
+        ),
+        (
+            "you cannot disable yourself or change your own role",
+            "vous ne pouvez ni vous désactiver ni changer votre propre rôle",
+        ),
+        (
+            "a category of that name already exists there",
+            "une catégorie de ce nom existe déjà à cet endroit",
+        ),
+        (
+            "must be a top-level category: the tree has two levels",
+            "doit être une catégorie de premier niveau : l'arbre a deux niveaux",
+        ),
+        (
+            "only an admin may create an admin",
+            "seul un administrateur peut créer un administrateur",
+        ),
+        (
+            "a manager may create only accounts of roles below their own",
+            "un responsable ne crée que des comptes de rôle inférieur au sien",
+        ),
+        (
+            "this needs a manager or an admin",
+            "réservé aux responsables et aux administrateurs",
+        ),
+        (
             "contains a control character",
             "contient un caractère de contrôle",
         ),
@@ -118,6 +154,23 @@ fn french(message: &str) -> Option<String> {
         if let Some(n) = rest.strip_suffix(" characters") {
             return Some(format!("{n} caractères au plus"));
         }
+    }
+    if let Some(rest) = message.strip_prefix("must be at least ") {
+        if let Some(n) = rest.strip_suffix(" characters") {
+            return Some(format!("{n} caractères au moins"));
+        }
+    }
+    if let Some(code) = message
+        .strip_prefix("a member with code ")
+        .and_then(|rest| rest.strip_suffix(" already exists"))
+    {
+        return Some(format!("un adhérent de code {code} existe déjà"));
+    }
+    if let Some(email) = message
+        .strip_prefix("a user with e-mail ")
+        .and_then(|rest| rest.strip_suffix(" already exists"))
+    {
+        return Some(format!("un compte avec l'e-mail {email} existe déjà"));
     }
     if let Some(rest) = message.strip_prefix("must be one of ") {
         return Some(format!("doit être l'une des valeurs : {rest}"));
@@ -169,6 +222,14 @@ mod tests {
             "200 caractères au plus"
         );
         assert_eq!(Lang::En.message("must not be blank"), "must not be blank");
+        assert_eq!(
+            Lang::Fr.message("is required for an agent"),
+            "un agent appartient à un adhérent : choisissez-le"
+        );
+        assert_eq!(
+            Lang::Fr.message("a member with code CACHAN already exists"),
+            "un adhérent de code CACHAN existe déjà"
+        );
         assert_eq!(Lang::Fr.message("something new"), "something new");
     }
 }

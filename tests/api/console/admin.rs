@@ -244,3 +244,104 @@ async fn a_manager_opens_an_agents_account_the_agent_logs_in_and_nobody_raises_t
         .expect(200);
     assert_eq!(log_ins.items().len(), 1, "the test's own admin only");
 }
+
+#[tokio::test]
+async fn a_manager_grows_the_category_tree_of_two_levels() {
+    let app = TestApp::spawn().await;
+    let manager = app.staff(Role::Manager).await;
+    let (visitor, csrf) = Visitor::logged_in(&app, &manager.email, PASSWORD).await;
+    let added = visitor
+        .post(
+            "/console/categories",
+            &[
+                ("csrf", &csrf),
+                ("name", "Vidéoprojection"),
+                ("parent_id", ""),
+            ],
+        )
+        .await;
+    assert_eq!(added.status, 303, "{}", added.html);
+    let before = app
+        .get("/api/v1/categories?limit=200", &manager.token)
+        .await
+        .expect(200)
+        .items()
+        .len();
+    let list = app
+        .get("/api/v1/categories?limit=200", &manager.token)
+        .await
+        .expect(200);
+    let top = list
+        .items()
+        .iter()
+        .find(|c| c["name"] == "Vidéoprojection")
+        .unwrap()["id"]
+        .as_i64()
+        .unwrap();
+    let child = visitor
+        .post(
+            "/console/categories",
+            &[
+                ("csrf", &csrf),
+                ("name", "Copieurs"),
+                ("parent_id", &top.to_string()),
+            ],
+        )
+        .await;
+    assert_eq!(child.status, 303);
+    let list = app
+        .get("/api/v1/categories?limit=200", &manager.token)
+        .await
+        .expect(200);
+    let copiers = list
+        .items()
+        .iter()
+        .find(|c| c["name"] == "Copieurs")
+        .unwrap()["id"]
+        .as_i64()
+        .unwrap();
+    // A third level, an empty name and a twin are refused beside their fields.
+    let third = visitor
+        .post(
+            "/console/categories",
+            &[
+                ("csrf", &csrf),
+                ("name", "Couleur"),
+                ("parent_id", &copiers.to_string()),
+            ],
+        )
+        .await;
+    assert_eq!(third.status, 422);
+    assert!(third.shows("id=\"parent_id-error\""));
+    assert!(
+        third.shows("l'arbre a deux niveaux"),
+        "the API's message, in French"
+    );
+    let empty = visitor
+        .post(
+            "/console/categories",
+            &[("csrf", &csrf), ("name", " "), ("parent_id", "")],
+        )
+        .await;
+    assert_eq!(empty.status, 422);
+    assert!(empty.shows("id=\"name-error\""));
+    let twin = visitor
+        .post(
+            "/console/categories",
+            &[
+                ("csrf", &csrf),
+                ("name", "Copieurs"),
+                ("parent_id", &top.to_string()),
+            ],
+        )
+        .await;
+    assert_eq!(twin.status, 409);
+    assert!(twin.shows("id=\"name-error\""));
+    let list = app
+        .get("/api/v1/categories?limit=200", &manager.token)
+        .await
+        .expect(200);
+    assert_eq!(list.items().len(), before + 1, "nothing else written");
+    let page = visitor.get("/console/categories").await;
+    assert!(page.shows("Vidéoprojection") && page.shows("Copieurs"));
+}
