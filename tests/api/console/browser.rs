@@ -670,3 +670,125 @@ fn base64_decode(text: &str) -> Vec<u8> {
     }
     out
 }
+
+#[tokio::test]
+async fn a_manager_opens_a_member_and_its_agent_who_files_a_request_and_reads_only_public_answers()
+{
+    let (app, other_member) = TestApp::with_member("AUTRE").await;
+    let Some(browser) = Browser::start(&app).await else {
+        return skipped(NO_CHROMIUM);
+    };
+    let axe = axe_source();
+    let mut violations: Vec<(String, Vec<String>)> = Vec::new();
+    let manager = app.staff(Role::Manager).await;
+    let hotline = app.staff(Role::Hotline).await;
+    browser.log_in(&manager.email, PASSWORD).await;
+    // The member, then its agent, through the administration's forms.
+    browser.click("a[href='/console/members']").await;
+    browser.wait_for_path("/console/members").await;
+    browser.click("a[href='/console/members/new']").await;
+    browser.wait_for_path("/console/members/new").await;
+    if let Some(axe) = &axe {
+        violations.push(("member form".into(), browser.axe_violations(axe).await));
+    }
+    browser.fill("#code", "CACHAN").await;
+    browser.fill("#name", "Ville de Cachan").await;
+    browser.choose("#kind", "city").await;
+    browser.submit("#member-form button.primary").await;
+    assert!(browser.body().await.contains("Enregistré."));
+    browser.open("/console/users/new").await;
+    if let Some(axe) = &axe {
+        violations.push(("account form".into(), browser.axe_violations(axe).await));
+    }
+    let offered = browser.text("#role").await;
+    assert!(
+        !offered.contains("Administrat"),
+        "a manager is not offered admin: {offered}"
+    );
+    browser.fill("#email", "claire.petit@cachan.fr").await;
+    browser.fill("#name", "Claire Petit").await;
+    browser.choose("#role", "agent").await;
+    let members = app.get("/api/v1/members", &manager.token).await.expect(200);
+    let cachan = members
+        .items()
+        .iter()
+        .find(|m| m["code"] == "CACHAN")
+        .unwrap()["id"]
+        .as_i64()
+        .unwrap();
+    browser.choose("#member_id", &cachan.to_string()).await;
+    browser.fill("#password", "mot-de-passe-claire").await;
+    browser.submit("#user-form button.primary").await;
+    assert!(browser.body().await.contains("Enregistré."));
+    // Nor can the manager make themself admin.
+    browser
+        .open(&format!("/console/users/{}", manager.id))
+        .await;
+    let offered = browser.text("#role").await;
+    assert!(!offered.contains("Administrat"), "{offered}");
+    browser.submit("form.panel button[type=submit]").await;
+    browser.click(".bar form[action='/logout'] button").await;
+    browser.wait_for_path("/login").await;
+
+    // The agent files a request in the portal.
+    browser
+        .log_in("claire.petit@cachan.fr", "mot-de-passe-claire")
+        .await;
+    browser.wait_for_path("/portal").await;
+    browser.click("a[href='/portal/tickets/new']").await;
+    browser.wait_for_path("/portal/tickets/new").await;
+    browser
+        .fill("#title", "Vidéoprojecteur de la salle du conseil")
+        .await;
+    browser
+        .fill("#description", "Plus d'image depuis ce matin.")
+        .await;
+    browser.submit("#request-form button.primary").await;
+    let path = browser.path().await;
+    let id: i64 = path.rsplit('/').next().unwrap().parse().expect(&path);
+    // The hotline answers publicly and notes internally.
+    app.post(
+        &format!("/api/v1/tickets/{id}/comments"),
+        &hotline.token,
+        json!({"body": "Un technicien passe demain matin.", "internal": false}),
+    )
+    .await
+    .expect(201);
+    app.post(
+        &format!("/api/v1/tickets/{id}/comments"),
+        &hotline.token,
+        json!({"body": "Lampe à commander, 300 euros.", "internal": true}),
+    )
+    .await
+    .expect(201);
+    browser.open(&format!("/portal/tickets/{id}")).await;
+    let page = browser.body().await;
+    assert!(page.contains("Un technicien passe demain matin."), "{page}");
+    assert!(!page.contains("Lampe à commander"));
+    if let Some(axe) = &axe {
+        violations.push(("request".into(), browser.axe_violations(axe).await));
+    }
+    browser.open("/portal").await;
+    assert!(browser
+        .body()
+        .await
+        .contains("Un technicien passe demain matin."));
+    if let Some(axe) = &axe {
+        violations.push(("portal".into(), browser.axe_violations(axe).await));
+    }
+    // Another member's request does not exist for them.
+    let theirs = app
+        .filed(&hotline.token, Some(other_member), "Chez l'autre")
+        .await;
+    browser.open(&format!("/portal/tickets/{theirs}")).await;
+    assert!(browser.body().await.contains("Page introuvable"));
+    let agent_ticket = app.ticket(id).await;
+    assert_eq!(agent_ticket["member_id"], cachan);
+    let manager_now = app
+        .get(&format!("/api/v1/users/{}", manager.id), &app.admin.token)
+        .await
+        .expect(200);
+    assert_eq!(manager_now.body["role"], "manager");
+    let found: Vec<_> = violations.iter().filter(|(_, v)| !v.is_empty()).collect();
+    assert!(found.is_empty(), "{found:#?}");
+}
