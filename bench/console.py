@@ -1,10 +1,10 @@
 #!/usr/bin/env python3
 """The console's pages: for SQLite and PostgreSQL, a fresh service with a million tickets, a
-technician logged in through /login, then each page with wrk and the session cookie, one request
-at a time (the server's time for a page) and four at once (under load, on a machine whose cores
-wrk and the database share), beside /health in the same run; and the size of each page's HTML.
-Prints a table and writes bench/results/console-latest.{md,json}. Run through
-bench/run.sh --console."""
+technician, a manager (the dashboard) and an agent (the portal) logged in through /login, then
+each page with wrk and the session cookie, one request at a time (the server's time for a page)
+and four at once (under load, on a machine whose cores wrk and the database share), beside
+/health in the same run; and the size of each page's HTML. Prints a table and writes
+bench/results/console-latest.{md,json}. Run through bench/run.sh --console."""
 
 import argparse
 import datetime
@@ -85,8 +85,16 @@ def measure(backend, args, workdir, scripts):
         import_rows(base, token, "/api/v1/work-logs/import", logs)
         result["load_s"] = time.monotonic() - started
         result["settle_s"] = settle(svc)
+        for email, role, member in (("manager@bench.local", "manager", None),
+                                    ("agent@bench.local", "agent", members[3])):
+            body = {"email": email, "name": role.title(), "role": role, "password": "bench-password"}
+            if member:
+                body["member_id"] = member
+            call(base, "POST", "/api/v1/users", body, token)
         cookie = console_login(base, "tech0@bench.local", "bench-password")
-        env = {"COOKIE": cookie}
+        cookies = {"technician": cookie,
+                   "manager": console_login(base, "manager@bench.local", "bench-password"),
+                   "agent": console_login(base, "agent@bench.local", "bench-password")}
         hdr = os.path.join(scripts, "cookie.lua")
         ticket_id = call(base, "GET", "/api/v1/tickets?limit=1&member_id=%d&status=assigned,in_progress,waiting"
                          % members[3], token=token)[1]["items"][0]["id"]
@@ -100,13 +108,18 @@ def measure(backend, args, workdir, scripts):
                  ("queue: a member's, text", "/console?view=all&member_id=%d&q=imprimante" % members[2]),
                  ("ticket page", "/console/tickets/%d" % ticket_id),
                  ("my day", "/console/me"),
-                 ("work logs", "/console/work-logs")]
+                 ("work logs", "/console/work-logs"),
+                 ("dashboard: a year (manager)", "/console/stats?year=%d" % years[-1]),
+                 ("dashboard: a month (manager)", "/console/stats?year=%d&month=3" % years[-1]),
+                 ("portal (agent)", "/portal")]
         result["health"] = {"one": wrk(base + "/health", args.seconds, 1),
                             "four": wrk(base + "/health", args.seconds, 4)}
         result["pages"] = []
         for label, path in pages:
+            who = "manager" if "(manager)" in label else "agent" if "(agent)" in label else "technician"
+            env = {"COOKIE": cookies[who]}
             try:
-                size = page_size(base, path, cookie)
+                size = page_size(base, path, cookies[who])
             except urllib.error.HTTPError as failed:
                 size = -failed.code
             measured = {"label": label, "path": path, "html_bytes": size,
