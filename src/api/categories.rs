@@ -30,6 +30,9 @@ pub struct CategoryView {
     /// The top-level category this one belongs to; null for a top-level category.
     pub parent_id: Option<i64>,
     pub created_at: String,
+    /// When it stopped being offered for new tickets (which are then refused it, 422); null
+    /// while it is offered. What it classed keeps it.
+    pub retired_at: Option<String>,
 }
 
 impl From<Category> for CategoryView {
@@ -39,6 +42,7 @@ impl From<Category> for CategoryView {
             name: c.name,
             parent_id: c.parent_id,
             created_at: crate::domain::time::to_rfc3339(c.created_at),
+            retired_at: c.retired_at.map(crate::domain::time::to_rfc3339),
         }
     }
 }

@@ -13,6 +13,8 @@ pub struct Category {
     pub name: String,
     pub parent_id: Option<i64>,
     pub created_at: NaiveDateTime,
+    /// When it stopped being offered for new tickets and work logs.
+    pub retired_at: Option<NaiveDateTime>,
 }
 
 #[derive(Debug, Insertable)]
@@ -99,6 +101,82 @@ pub fn insert(conn: &mut DbConn, new: &NewCategory) -> QueryResult<Inserted> {
         Ok(find_sibling(conn, &new.name, new.parent_id)?
             .map(Inserted::Created)
             .unwrap_or(Inserted::Duplicate))
+    })
+}
+
+/// Which of these category ids are retired.
+pub fn retired_among(
+    conn: &mut DbConn,
+    ids: &[i64],
+) -> QueryResult<std::collections::HashSet<i64>> {
+    categories::table
+        .filter(categories::id.eq_any(ids))
+        .filter(categories::retired_at.is_not_null())
+        .select(categories::id)
+        .load::<i64>(conn)
+        .map(|found| found.into_iter().collect())
+}
+
+/// What changes of a category.
+#[derive(Debug, Default, AsChangeset)]
+#[diesel(table_name = categories)]
+pub struct CategoryChanges {
+    pub name: Option<String>,
+    pub parent_id: Option<Option<i64>>,
+    pub retired_at: Option<Option<NaiveDateTime>>,
+}
+
+pub enum Changed {
+    Done(Category),
+    NotFound,
+    /// Another category of that name is there already.
+    Duplicate,
+    UnknownParent,
+    /// The new parent is itself a sub-category, or the category itself.
+    TooDeep,
+    /// It has sub-categories: it stays at the top.
+    HasChildren,
+}
+
+/// Renames, moves or retires (or brings back) a category, keeping the tree of two levels and
+/// names unique among siblings. Retiring a top-level category retires its sub-categories.
+pub fn update(conn: &mut DbConn, id: i64, changes: &CategoryChanges) -> QueryResult<Changed> {
+    super::write(conn, |conn| {
+        let Some(current) = find(conn, id)? else {
+            return Ok(Changed::NotFound);
+        };
+        let parent = changes.parent_id.unwrap_or(current.parent_id);
+        if let Some(parent_id) = changes.parent_id.flatten() {
+            match find(conn, parent_id)? {
+                None => return Ok(Changed::UnknownParent),
+                Some(p) if p.parent_id.is_some() || p.id == id => return Ok(Changed::TooDeep),
+                Some(_) => {}
+            }
+            let children: i64 = categories::table
+                .filter(categories::parent_id.eq(id))
+                .count()
+                .get_result(conn)?;
+            if children > 0 {
+                return Ok(Changed::HasChildren);
+            }
+        }
+        let name = changes.name.as_deref().unwrap_or(&current.name);
+        if find_sibling(conn, name, parent)?.is_some_and(|other| other.id != id) {
+            return Ok(Changed::Duplicate);
+        }
+        diesel::update(categories::table.find(id))
+            .set(changes)
+            .execute(conn)?;
+        if let Some(Some(at)) = changes.retired_at {
+            diesel::update(
+                categories::table
+                    .filter(categories::parent_id.eq(id))
+                    .filter(categories::retired_at.is_null()),
+            )
+            .set(categories::retired_at.eq(Some(at)))
+            .execute(conn)?;
+        }
+        Ok(find(conn, id)?.map_or(Changed::NotFound, Changed::Done))
     })
 }
 

@@ -35,6 +35,7 @@ diesel::table! {
         name -> Text,
         parent_id -> Nullable<BigInt>,
         created_at -> Timestamp,
+        retired_at -> Nullable<Timestamp>,
     }
 }
 

@@ -71,6 +71,11 @@ impl Directory {
         }
     }
 
+    /// The categories offered for something new: those not retired, in tree order.
+    pub fn offered_categories(&self) -> impl Iterator<Item = &Category> {
+        self.categories.iter().filter(|c| c.retired_at.is_none())
+    }
+
     pub fn category(&self, id: i64) -> Option<&Category> {
         self.categories.iter().find(|c| c.id == id)
     }

@@ -29,6 +29,8 @@ use crate::web::{see_other, Answer};
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/console/categories", web::get().to(categories))
         .route("/console/categories", web::post().to(create_category))
+        .route("/console/categories/{id}", web::get().to(edit_category))
+        .route("/console/categories/{id}", web::post().to(update_category))
         .route("/console/users", web::get().to(users))
         .route("/console/users", web::post().to(create_user))
         .route("/console/users/new", web::get().to(new_user))
@@ -798,6 +800,7 @@ fn categories_page<'a>(
         .iter()
         .filter(|c| c.parent_id.is_none())
         .collect();
+    let offered_tops: Vec<_> = tops.iter().filter(|c| c.retired_at.is_none()).collect();
     let body = html! {
         h1 { (lang.t("Administration", "Administration")) }
         (admin_tabs(lang, "/console/categories"))
@@ -810,10 +813,18 @@ fn categories_page<'a>(
                 ul.tree {
                     @for top in &tops {
                         li {
-                            strong { (top.name) }
+                            strong { a href=(format!("/console/categories/{}", top.id)) { (top.name) } }
+                            @if top.retired_at.is_some() { " " span.paused { (lang.t("(retirée)", "(retired)")) } }
                             @let children: Vec<_> = directory.categories.iter().filter(|c| c.parent_id == Some(top.id)).collect();
                             @if !children.is_empty() {
-                                ul { @for child in children { li { (child.name) } } }
+                                ul {
+                                    @for child in children {
+                                        li {
+                                            a href=(format!("/console/categories/{}", child.id)) { (child.name) }
+                                            @if child.retired_at.is_some() { " " span.paused { (lang.t("(retirée)", "(retired)")) } }
+                                        }
+                                    }
+                                }
                             }
                         }
                     }
@@ -836,7 +847,7 @@ fn categories_page<'a>(
                         label for="parent_id" { (lang.t("Sous la catégorie", "Under the category")) }
                         select #parent_id name="parent_id" aria-describedby=[parent_help] aria-invalid=[parent_invalid] {
                             option value="" { (lang.t("Aucune (premier niveau)", "None (top level)")) }
-                            @for top in &tops {
+                            @for top in &offered_tops {
                                 option value=(top.id) selected[filled(&form.parent_id) == Some(top.id.to_string().as_str())] { (top.name) }
                             }
                         }
@@ -888,4 +899,173 @@ async fn create_category(state: State, viewer: Viewer, form: Form<CategoryForm>)
     let directory = state.run(Directory::load).await?;
     let errors = FormErrors::new(lang, &errors, &["name", "parent_id"]);
     Ok(categories_page(&viewer, &directory, &form, &errors).respond(status))
+}
+
+/// The form of one category as sent.
+#[derive(Debug, Default, Clone, Deserialize)]
+pub struct CategoryEditForm {
+    csrf: Option<String>,
+    name: Option<String>,
+    parent_id: Option<String>,
+    retired: Option<String>,
+}
+
+async fn find_category(
+    state: &State,
+    id: &Segment,
+) -> Result<(crate::db::categories::Category, Directory), AppError> {
+    let id = path_id(id, "category")?;
+    let directory = state.run(Directory::load).await?;
+    let category = directory
+        .category(id)
+        .cloned()
+        .ok_or_else(|| AppError::not_found(format!("category {id}")))?;
+    Ok((category, directory))
+}
+
+async fn edit_category(
+    state: State,
+    viewer: Viewer,
+    id: Segment,
+    query: web::Query<SavedQuery>,
+) -> Answer {
+    require_manager(&viewer)?;
+    let (category, directory) = find_category(&state, &id).await?;
+    let form = CategoryEditForm {
+        csrf: None,
+        name: Some(category.name.clone()),
+        parent_id: category.parent_id.map(|p| p.to_string()),
+        retired: category.retired_at.map(|_| "on".to_string()),
+    };
+    let mut page = category_page(
+        &viewer,
+        &category,
+        &directory,
+        &form,
+        &FormErrors::default(),
+    );
+    if query.saved.is_some() {
+        page.body = html! {
+            p.notice.ok role="status" { (viewer.lang.t("Enregistré.", "Saved.")) }
+            (page.body)
+        };
+    }
+    Ok(page.ok())
+}
+
+fn category_page<'a>(
+    viewer: &'a Viewer,
+    category: &crate::db::categories::Category,
+    directory: &Directory,
+    form: &CategoryEditForm,
+    errors: &FormErrors,
+) -> Page<'a> {
+    let lang = viewer.lang;
+    let error = |field: &str| errors.get(field);
+    let (name_help, name_invalid) = described("name", error("name"));
+    let (parent_help, parent_invalid) = described("parent_id", error("parent_id"));
+    let has_children = directory
+        .categories
+        .iter()
+        .any(|c| c.parent_id == Some(category.id));
+    let body = html! {
+        p { a href="/console/categories" { (lang.t("← Catégories", "← Categories")) } }
+        h1 { (directory.category_path(category.id)) }
+        @if !errors.general.is_empty() {
+            div.form-error role="alert" { @for e in &errors.general { p { (e) } } }
+        }
+        form.panel #category-edit method="post" action=(format!("/console/categories/{}", category.id)) novalidate {
+            (csrf_field(viewer))
+            div.row {
+                div.field {
+                    label for="name" { (lang.t("Nom", "Name")) }
+                    input #name name="name" type="text" maxlength="100" required
+                        value=[filled(&form.name)] aria-describedby=[name_help] aria-invalid=[name_invalid];
+                    (field_error("name", error("name")))
+                }
+                div.field {
+                    label for="parent_id" { (lang.t("Sous la catégorie", "Under the category")) }
+                    select #parent_id name="parent_id" aria-describedby=[parent_help] aria-invalid=[parent_invalid] {
+                        option value="" { (lang.t("Aucune (premier niveau)", "None (top level)")) }
+                        @if !has_children {
+                            @for top in directory.categories.iter().filter(|c| c.parent_id.is_none() && c.id != category.id && (c.retired_at.is_none() || Some(c.id) == category.parent_id)) {
+                                option value=(top.id) selected[filled(&form.parent_id) == Some(top.id.to_string().as_str())] { (top.name) }
+                            }
+                        }
+                    }
+                    @if has_children {
+                        p.paused { (lang.t("Elle a des sous-catégories : elle reste au premier niveau.", "It has sub-categories: it stays at the top level.")) }
+                    }
+                    (field_error("parent_id", error("parent_id")))
+                }
+            }
+            div.field.check {
+                input #retired name="retired" type="checkbox" checked[form.retired.is_some()];
+                label for="retired" {
+                    (lang.t("Retirée : plus proposée pour les nouveaux tickets et temps passés (ceux qui l'ont la gardent)",
+                            "Retired: no longer offered for new tickets and work logs (those classed in it keep it)"))
+                }
+            }
+            div.field.actions {
+                button.primary type="submit" { (lang.t("Enregistrer", "Save")) }
+                a href="/console/categories" { (lang.t("Annuler", "Cancel")) }
+            }
+        }
+    };
+    Page {
+        title: lang.t("Catégorie", "Category").to_string(),
+        viewer: Some(viewer),
+        lang,
+        section: Section::Admin,
+        body,
+    }
+}
+
+async fn update_category(
+    state: State,
+    viewer: Viewer,
+    id: Segment,
+    form: Form<CategoryEditForm>,
+) -> Answer {
+    require_manager(&viewer)?;
+    viewer.check_csrf(form.csrf.as_deref())?;
+    let (category, _) = find_category(&state, &id).await?;
+    let form = form.into_inner();
+    let lang = viewer.lang;
+    let mut checks = Checks::new();
+    let parent_id = filled(&form.parent_id).and_then(|raw| {
+        checks.take(
+            raw.parse::<i64>()
+                .map_err(|_| FieldError::new("parent_id", "must be a positive integer id")),
+        )
+    });
+    let patch = crate::desk::categories::CategoryPatch {
+        name: Some(form.name.clone().unwrap_or_default()),
+        parent_id: Some(parent_id),
+        retired: Some(form.retired.is_some()),
+    };
+    let category_id = category.id;
+    let outcome = match checks.finish() {
+        Err(errors) => Err(AppError::Validation(errors)),
+        Ok(()) => {
+            state
+                .run(move |conn| crate::desk::categories::update(conn, category_id, &patch))
+                .await
+        }
+    };
+    let (errors, status) = match outcome {
+        Ok(_) => {
+            return Ok(see_other(&format!(
+                "/console/categories/{category_id}?saved=1"
+            )))
+        }
+        Err(AppError::Validation(errors)) => (errors, StatusCode::UNPROCESSABLE_ENTITY),
+        Err(AppError::Conflict { message, .. }) => {
+            (vec![FieldError::new("name", message)], StatusCode::CONFLICT)
+        }
+        Err(other) => return Err(other),
+    };
+    let directory = state.run(Directory::load).await?;
+    let errors = FormErrors::new(lang, &errors, &["name", "parent_id"]);
+    Ok(category_page(&viewer, &category, &directory, &form, &errors).respond(status))
 }

@@ -400,10 +400,10 @@ fn page<'a>(
                         label for="category_id" { (lang.t("Catégorie", "Category")) }
                         select #category_id name="category_id" {
                             option value="" { "—" }
-                            @for c in directory.categories.iter().filter(|c| c.parent_id.is_none()) {
+                            @for c in directory.offered_categories().filter(|c| c.parent_id.is_none()) {
                                 optgroup label=(c.name) {
                                     option value=(c.id) selected[sel(&form.category_id, &c.id.to_string(), false)] { (c.name) }
-                                    @for child in directory.categories.iter().filter(|x| x.parent_id == Some(c.id)) {
+                                    @for child in directory.offered_categories().filter(|x| x.parent_id == Some(c.id)) {
                                         option value=(child.id) selected[sel(&form.category_id, &child.id.to_string(), false)] { (c.name) " › " (child.name) }
                                     }
                                 }

@@ -131,6 +131,10 @@ fn french(message: &str) -> Option<String> {
             "doit être une catégorie de premier niveau : l'arbre a deux niveaux",
         ),
         (
+            "a category with sub-categories stays at the top level",
+            "une catégorie qui a des sous-catégories reste au premier niveau",
+        ),
+        (
             "only an admin may create an admin",
             "seul un administrateur peut créer un administrateur",
         ),
@@ -185,6 +189,12 @@ fn french(message: &str) -> Option<String> {
     }
     if let Some((what, day)) = message.split_once(" was not a member on ") {
         return Some(format!("{what} n'était pas adhérent le {day}"));
+    }
+    if let Some(id) = message
+        .strip_prefix("category ")
+        .and_then(|rest| rest.strip_suffix(" is retired"))
+    {
+        return Some(format!("la catégorie {id} est retirée"));
     }
     if message.ends_with(" does not exist") {
         let what = message.trim_end_matches(" does not exist");

@@ -296,7 +296,7 @@ fn request_form<'a>(
                     label for="category_id" { (lang.t("Catégorie", "Category")) }
                     select #category_id name="category_id" aria-describedby=[category_help] aria-invalid=[category_invalid] {
                         option value="" { (lang.t("Je ne sais pas", "I don't know")) }
-                        @for c in &directory.categories {
+                        @for c in directory.offered_categories() {
                             option value=(c.id) selected[filled(&form.category_id) == Some(c.id.to_string().as_str())] { (directory.category_path(c.id)) }
                         }
                     }

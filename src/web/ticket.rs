@@ -601,7 +601,7 @@ fn edit_form(lang: Lang, viewer: &Viewer, data: &TicketData, shown: &Shown) -> M
                         @let (d, i) = field("category_id");
                         select #category_id name="category_id" aria-describedby=[d] aria-invalid=[i] {
                             option value="" { "—" }
-                            @for c in &dir.categories {
+                            @for c in dir.categories.iter().filter(|c| c.retired_at.is_none() || category == c.id.to_string()) {
                                 option value=(c.id) selected[category == c.id.to_string()] { (dir.category_path(c.id)) }
                             }
                         }

@@ -452,7 +452,7 @@ pub fn log_form(
                         @let (d, i) = field("category_id");
                         select #category_id name="category_id" aria-describedby=[d] aria-invalid=[i] {
                             option value="" { "—" }
-                            @for c in &directory.categories { option value=(c.id) selected[sel(&form.category_id, &c.id.to_string())] { (directory.category_path(c.id)) } }
+                            @for c in directory.categories.iter().filter(|c| c.retired_at.is_none() || sel(&form.category_id, &c.id.to_string())) { option value=(c.id) selected[sel(&form.category_id, &c.id.to_string())] { (directory.category_path(c.id)) } }
                         }
                         (field_error("category_id", errors.get("category_id")))
                     }

@@ -46,11 +46,20 @@ pub fn check_category(
     field: &str,
 ) -> Result<(), AppError> {
     if let Some(id) = category_id {
-        if categories::find(conn, id)?.is_none() {
-            return Err(AppError::validation(field, category_problem(id)));
+        match categories::find(conn, id)? {
+            None => return Err(AppError::validation(field, category_problem(id))),
+            Some(c) if c.retired_at.is_some() => {
+                return Err(AppError::validation(field, retired_problem(id)))
+            }
+            Some(_) => {}
         }
     }
     Ok(())
+}
+
+/// A retired category classes what it did, and nothing new.
+pub fn retired_problem(id: i64) -> String {
+    format!("category {id} is retired")
 }
 
 pub fn category_problem(id: i64) -> String {

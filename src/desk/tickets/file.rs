@@ -14,7 +14,7 @@ use crate::domain::user::Actor;
 use crate::domain::FieldError;
 use crate::error::AppError;
 
-use super::access::{category_problem, member_problem};
+use super::access::{category_problem, member_problem, retired_problem};
 
 /// A new ticket as filed through the API, already parsed.
 #[derive(Debug, Clone)]
@@ -147,20 +147,28 @@ pub(crate) fn file_many(
     let mut category_ids: Vec<i64> = filings.iter().filter_map(|(d, _)| d.category_id).collect();
     category_ids.sort_unstable();
     category_ids.dedup();
-    let categories: HashSet<i64> = if category_ids.is_empty() {
-        HashSet::new()
+    let (categories, retired): (HashSet<i64>, HashSet<i64>) = if category_ids.is_empty() {
+        (HashSet::new(), HashSet::new())
     } else {
-        crate::db::categories::existing(conn, &category_ids)?
+        (
+            crate::db::categories::existing(conn, &category_ids)?,
+            crate::db::categories::retired_among(conn, &category_ids)?,
+        )
     };
 
     let mut outcomes: Vec<Option<Result<Ticket, AppError>>> = Vec::with_capacity(filings.len());
     let mut rows = Vec::with_capacity(filings.len());
     for (draft, _) in filings {
         let member = member_problem(found.get(&draft.member_id), draft.member_id, today);
-        let category = draft
-            .category_id
-            .filter(|id| !categories.contains(id))
-            .map(category_problem);
+        let category = draft.category_id.and_then(|id| {
+            if !categories.contains(&id) {
+                Some(category_problem(id))
+            } else if retired.contains(&id) {
+                Some(retired_problem(id))
+            } else {
+                None
+            }
+        });
         let problems: Vec<FieldError> = [("member_id", member), ("category_id", category)]
             .into_iter()
             .filter_map(|(field, problem)| problem.map(|p| FieldError::new(field, p)))

@@ -345,3 +345,128 @@ async fn a_manager_grows_the_category_tree_of_two_levels() {
     let page = visitor.get("/console/categories").await;
     assert!(page.shows("Vidéoprojection") && page.shows("Copieurs"));
 }
+
+#[tokio::test]
+async fn a_category_renamed_moved_or_retired_keeps_what_it_classed_and_is_no_longer_offered() {
+    let (app, member) = TestApp::with_member("CATEG").await;
+    let manager = app.staff(Role::Manager).await;
+    let hotline = app.staff(Role::Hotline).await;
+    let (visitor, csrf) = Visitor::logged_in(&app, &manager.email, PASSWORD).await;
+    let categories = app
+        .get("/api/v1/categories?limit=200", &manager.token)
+        .await
+        .expect(200);
+    let named = |name: &str| {
+        categories
+            .items()
+            .iter()
+            .find(|c| c["name"] == name)
+            .unwrap_or_else(|| panic!("{name}"))["id"]
+            .as_i64()
+            .unwrap()
+    };
+    let (printing, network_printer, network) = (
+        named("Impression"),
+        named("Imprimante réseau"),
+        named("Réseau"),
+    );
+    let filed = app
+        .post(
+            "/api/v1/tickets",
+            &hotline.token,
+            serde_json::json!({"member_id": member, "title": "Imprimante muette",
+                                 "description": "", "category_id": network_printer}),
+        )
+        .await
+        .expect(201)
+        .id();
+    // Renamed and moved under another top-level category.
+    let moved = visitor
+        .post(
+            &format!("/console/categories/{network_printer}"),
+            &[
+                ("csrf", &csrf),
+                ("name", "Imprimantes en réseau"),
+                ("parent_id", &network.to_string()),
+            ],
+        )
+        .await;
+    assert_eq!(moved.status, 303, "{}", moved.html);
+    let read = app
+        .get(
+            &format!("/api/v1/categories/{network_printer}"),
+            &manager.token,
+        )
+        .await
+        .expect(200);
+    assert_eq!(read.body["name"], "Imprimantes en réseau");
+    assert_eq!(read.body["parent_id"], network);
+    // A top-level category with sub-categories stays at the top; nothing changes.
+    let deep = visitor
+        .post(
+            &format!("/console/categories/{printing}"),
+            &[
+                ("csrf", &csrf),
+                ("name", "Impression"),
+                ("parent_id", &network.to_string()),
+            ],
+        )
+        .await;
+    assert_eq!(deep.status, 422);
+    assert!(deep.shows("id=\"parent_id-error\""));
+    // Retired: the ticket keeps it, a new call is not offered it and the API refuses it.
+    let retired = visitor
+        .post(
+            &format!("/console/categories/{network_printer}"),
+            &[
+                ("csrf", &csrf),
+                ("name", "Imprimantes en réseau"),
+                ("parent_id", &network.to_string()),
+                ("retired", "on"),
+            ],
+        )
+        .await;
+    assert_eq!(retired.status, 303);
+    assert_eq!(app.ticket(filed).await["category_id"], network_printer);
+    let call = visitor.get("/console/tickets/new").await;
+    assert!(
+        !call.shows(&format!("value=\"{network_printer}\"")),
+        "not offered any more"
+    );
+    let refused = app
+        .post(
+            "/api/v1/tickets",
+            &hotline.token,
+            serde_json::json!({"member_id": member, "title": "Encore l'imprimante",
+                                 "description": "", "category_id": network_printer}),
+        )
+        .await
+        .expect(422);
+    assert!(
+        refused.body.to_string().contains("is retired"),
+        "{}",
+        refused.body
+    );
+    let ticket_page = visitor.get(&format!("/console/tickets/{filed}")).await;
+    assert!(
+        ticket_page.shows("Imprimantes en réseau"),
+        "the ticket still shows its category"
+    );
+    assert!(visitor.get("/console/categories").await.shows("(retirée)"));
+    // Brought back, it is offered again.
+    let back = visitor
+        .post(
+            &format!("/console/categories/{network_printer}"),
+            &[
+                ("csrf", &csrf),
+                ("name", "Imprimantes en réseau"),
+                ("parent_id", &network.to_string()),
+            ],
+        )
+        .await;
+    assert_eq!(back.status, 303);
+    assert!(visitor
+        .get("/console/tickets/new")
+        .await
+        .shows(&format!("value=\"{network_printer}\"")));
+}
