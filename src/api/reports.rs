@@ -11,7 +11,7 @@ use crate::api::{problems, Answer, Segment, State};
 use crate::auth::AuthUser;
 use crate::domain::Checks;
 use crate::error::AppError;
-use crate::stats::export::ReportFormat;
+use crate::stats::export::{Download, ReportFormat};
 use crate::stats::lang::Lang;
 use crate::stats::report::{self, Period};
 
@@ -98,6 +98,11 @@ pub async fn download_report(
             )
         })
         .await?;
+    Ok(download_response(download))
+}
+
+/// A report's download as an answer: an attachment under its file name when it has one.
+pub(crate) fn download_response(download: Download) -> HttpResponse {
     let mut response = HttpResponse::Ok();
     response.content_type(download.content_type);
     if let Some(file_name) = download.file_name {
@@ -106,5 +111,5 @@ pub async fn download_report(
             parameters: vec![DispositionParam::Filename(file_name)],
         });
     }
-    Ok(response.body(download.bytes))
+    response.body(download.bytes)
 }

@@ -182,6 +182,15 @@ async fn new_member(viewer: Viewer) -> Answer {
     Ok(member_page(&viewer, None, &form, &FormErrors::default()).ok())
 }
 
+/// Says above the page that the form sent before it was saved.
+fn saved_notice(page: &mut Page, message: &str) {
+    let body = std::mem::replace(&mut page.body, html! {});
+    page.body = html! {
+        p.notice.ok role="status" { (message) }
+        (body)
+    };
+}
+
 /// `?saved=1` after a form that was saved.
 #[derive(Debug, Default, Deserialize)]
 pub struct SavedQuery {
@@ -203,10 +212,7 @@ async fn edit_member(
         &FormErrors::default(),
     );
     if query.saved.is_some() {
-        page.body = html! {
-            p.notice.ok role="status" { (viewer.lang.t("Enregistré.", "Saved.")) }
-            (page.body)
-        };
+        saved_notice(&mut page, viewer.lang.t("Enregistré.", "Saved."));
     }
     Ok(page.ok())
 }
@@ -533,10 +539,7 @@ async fn edit_user(
         &FormErrors::default(),
     );
     if query.saved.is_some() {
-        page.body = html! {
-            p.notice.ok role="status" { (viewer.lang.t("Enregistré.", "Saved.")) }
-            (page.body)
-        };
+        saved_notice(&mut page, viewer.lang.t("Enregistré.", "Saved."));
     }
     Ok(page.ok())
 }
@@ -777,10 +780,10 @@ async fn categories(state: State, viewer: Viewer, query: web::Query<SavedQuery>)
         &FormErrors::default(),
     );
     if query.saved.is_some() {
-        page.body = html! {
-            p.notice.ok role="status" { (viewer.lang.t("Catégorie ajoutée.", "Category added.")) }
-            (page.body)
-        };
+        saved_notice(
+            &mut page,
+            viewer.lang.t("Catégorie ajoutée.", "Category added."),
+        );
     }
     Ok(page.ok())
 }
@@ -945,10 +948,7 @@ async fn edit_category(
         &FormErrors::default(),
     );
     if query.saved.is_some() {
-        page.body = html! {
-            p.notice.ok role="status" { (viewer.lang.t("Enregistré.", "Saved.")) }
-            (page.body)
-        };
+        saved_notice(&mut page, viewer.lang.t("Enregistré.", "Saved."));
     }
     Ok(page.ok())
 }

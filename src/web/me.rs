@@ -41,12 +41,7 @@ async fn my_day(state: State, viewer: Viewer) -> Answer {
             let directory = Directory::load(conn)?;
             let filter = TicketFilter {
                 assignee_id: Some(me),
-                statuses: vec![
-                    Status::New,
-                    Status::Assigned,
-                    Status::InProgress,
-                    Status::Waiting,
-                ],
+                statuses: Status::NOT_DONE.to_vec(),
                 ..TicketFilter::default()
             };
             let tickets = db::tickets::list(conn, &filter, None, MY_TICKETS)?;

@@ -60,10 +60,6 @@ fn cursor(raw: &Option<String>) -> Option<(NaiveDateTime, i64)> {
     filled(raw).and_then(|raw| crate::api::tickets::parse_ticket_cursor(raw).ok())
 }
 
-fn cursor_of(ticket: &Ticket) -> String {
-    format!("{}_{}", ticket.created_at.and_utc().timestamp(), ticket.id)
-}
-
 /// A page of one list, one more than shown to know whether another follows.
 struct Listed {
     tickets: Vec<Ticket>,
@@ -73,7 +69,9 @@ struct Listed {
 fn listed(mut tickets: Vec<Ticket>) -> Listed {
     let more = tickets.len() as i64 > PAGE;
     tickets.truncate(PAGE as usize);
-    let next = more.then(|| tickets.last().map(cursor_of)).flatten();
+    let next = more
+        .then(|| tickets.last().map(crate::api::tickets::ticket_cursor))
+        .flatten();
     Listed { tickets, next }
 }
 

@@ -2,20 +2,20 @@
 //! the report with its chart, each count leading to the tickets or work logs behind it; and the
 //! report's downloads (`GET /console/reports/{year}.xlsx|.zip|.json`).
 
-use actix_web::http::header::{ContentDisposition, DispositionParam, DispositionType};
 use actix_web::http::StatusCode;
-use actix_web::{web, HttpResponse};
+use actix_web::web;
 use chrono::{Datelike, NaiveDate};
 use maud::{html, Markup, PreEscaped};
 use serde::Deserialize;
 
+use crate::api::reports::download_response;
 use crate::api::stats::{parse_presence_days, parse_year};
 use crate::api::State;
 use crate::domain::time::today;
 use crate::domain::user::Role;
 use crate::domain::FieldError;
 use crate::error::AppError;
-use crate::stats::export::{base_name_of, ReportFormat};
+use crate::stats::export::{base_name_of, Download, ReportFormat};
 use crate::stats::lang::Lang as ReportLang;
 use crate::stats::report::{parse_month, Period, Report, ReportOptions};
 use crate::stats::svg;
@@ -591,15 +591,13 @@ async fn download(
             )
         })
         .await?;
-    let mut response = HttpResponse::Ok();
-    response.content_type(download.content_type);
-    let name = download.file_name.unwrap_or_else(|| {
-        let Period { year, month } = asked.period;
-        format!("{}.json", base_name_of(year, month, lang))
-    });
-    response.insert_header(ContentDisposition {
-        disposition: DispositionType::Attachment,
-        parameters: vec![DispositionParam::Filename(name)],
-    });
-    Ok(response.body(download.bytes))
+    // From the console, the JSON too is a file to keep.
+    let Period { year, month } = asked.period;
+    let file_name = download
+        .file_name
+        .or_else(|| Some(format!("{}.json", base_name_of(year, month, lang))));
+    Ok(download_response(Download {
+        file_name,
+        ..download
+    }))
 }

@@ -47,7 +47,7 @@ pub struct TicketQuery {
 /// Rows of the first read of a ticket page longer than this.
 pub(in crate::api) const FIRST_SLICE: i64 = 50;
 
-pub(in crate::api) fn ticket_cursor(ticket: &Ticket) -> String {
+pub(crate) fn ticket_cursor(ticket: &Ticket) -> String {
     format!("{}_{}", ticket.created_at.and_utc().timestamp(), ticket.id)
 }
 
