@@ -37,6 +37,9 @@ pub struct MemberView {
     #[schema(example = "OPH-VILLEJUIF")]
     pub code: String,
     pub name: String,
+    /// The name reports and charts write when the official one is long; null: the name.
+    #[schema(example = "SMBVB")]
+    pub short_name: Option<String>,
     pub kind: MemberKind,
     pub uses_hotline: bool,
     pub joined_on: Option<NaiveDate>,
@@ -53,6 +56,7 @@ impl From<Member> for MemberView {
             kind: m.kind,
             code: m.code,
             name: m.name,
+            short_name: m.short_name,
             uses_hotline: m.uses_hotline,
             joined_on: m.joined_on,
             left_on: m.left_on,
@@ -66,6 +70,8 @@ impl From<Member> for MemberView {
 pub struct CreateMember {
     pub code: String,
     pub name: String,
+    /// The name reports write (at most 30 characters); absent or blank: none.
+    pub short_name: Option<String>,
     #[schema(value_type = MemberKind)]
     pub kind: String,
     /// Default true.
@@ -79,6 +85,10 @@ pub struct UpdateMember {
     #[serde(default, deserialize_with = "nullable")]
     #[schema(value_type = String)]
     pub name: Option<Option<String>>,
+    /// null or blank clears it.
+    #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<String>, nullable)]
+    pub short_name: Option<Option<String>>,
     #[serde(default, deserialize_with = "nullable")]
     #[schema(value_type = MemberKind)]
     pub kind: Option<Option<String>>,
@@ -112,6 +122,7 @@ pub async fn create_member(state: State, user: AuthUser, body: Json<CreateMember
     let input = MemberInput {
         code: body.code,
         name: body.name,
+        short_name: body.short_name,
         kind: body.kind,
         uses_hotline: body.uses_hotline,
         joined_on: body.joined_on,
@@ -206,6 +217,7 @@ pub async fn update_member(
         .flatten();
     let patch = MemberPatch {
         name,
+        short_name: body.short_name,
         kind,
         uses_hotline,
         joined_on: body.joined_on,

@@ -20,6 +20,11 @@ pub struct Member {
 crate::db::reads_through!(Member => record: NewMember);
 
 impl Member {
+    /// The name reports and charts write: the short one when there is one.
+    pub fn report_name(&self) -> &str {
+        self.short_name.as_deref().unwrap_or(&self.name)
+    }
+
     pub fn membership(&self) -> crate::domain::member::Membership {
         crate::domain::member::Membership {
             joined_on: self.joined_on,
@@ -34,6 +39,8 @@ impl Member {
 pub struct NewMember {
     pub code: String,
     pub name: String,
+    /// The name the reports write when the official one is long ("SMBVB").
+    pub short_name: Option<String>,
     pub kind: MemberKind,
     pub uses_hotline: bool,
     pub joined_on: Option<NaiveDate>,
@@ -46,6 +53,7 @@ pub struct NewMember {
 #[diesel(table_name = members)]
 pub struct MemberChanges {
     pub name: Option<String>,
+    pub short_name: Option<Option<String>>,
     pub kind: Option<MemberKind>,
     pub uses_hotline: Option<bool>,
     pub joined_on: Option<Option<NaiveDate>>,

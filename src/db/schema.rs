@@ -11,6 +11,7 @@ diesel::table! {
         left_on -> Nullable<Date>,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        short_name -> Nullable<Text>,
     }
 }
 

@@ -11,6 +11,8 @@ pub(super) type Ymd = (i32, u32, u32);
 pub(super) struct MemberSpec {
     pub(super) code: &'static str,
     pub(super) name: &'static str,
+    /// The name the activity report writes, when it is not the official one.
+    pub(super) short_name: Option<&'static str>,
     pub(super) kind: MemberKind,
     pub(super) uses_hotline: bool,
     pub(super) joined_on: Option<Ymd>,
@@ -24,6 +26,7 @@ pub(super) const fn member(code: &'static str, name: &'static str, kind: MemberK
     MemberSpec {
         code,
         name,
+        short_name: None,
         kind,
         uses_hotline: true,
         joined_on: Some((2010, 1, 1)),
@@ -56,14 +59,18 @@ pub(super) const MEMBERS: &[MemberSpec] = &[
         uses_hotline: false,
         joined_on: Some((2016, 1, 1)),
         hotline_until: Some((2018, 6, 30)),
+        short_name: Some("GOSB"),
         ..member("GOSB", "Grand-Orly Seine Bièvre", MemberKind::Territory)
     },
     member("OPH-VITRY", "OPH de Vitry", MemberKind::HousingOffice),
-    member(
-        "SMBVB",
-        "Syndicat mixte du bassin versant de la Bièvre",
-        MemberKind::Syndicate,
-    ),
+    MemberSpec {
+        short_name: Some("SMBVB"),
+        ..member(
+            "SMBVB",
+            "Syndicat mixte du bassin versant de la Bièvre",
+            MemberKind::Syndicate,
+        )
+    },
     MemberSpec {
         left_on: Some((2017, 12, 31)),
         ..member("CHAMPIGNY", "Champigny-sur-Marne", MemberKind::City)

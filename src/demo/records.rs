@@ -119,6 +119,7 @@ pub(in crate::demo) fn insert_members(
             let new = NewMember {
                 code: spec.code.to_string(),
                 name: spec.name.to_string(),
+                short_name: spec.short_name.map(str::to_string),
                 kind: spec.kind,
                 uses_hotline: spec.uses_hotline,
                 joined_on: spec.joined_on.map(ymd),

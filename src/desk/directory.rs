@@ -155,6 +155,7 @@ mod tests {
             record: NewMember {
                 code: code.into(),
                 name: name.into(),
+                short_name: None,
                 kind: MemberKind::City,
                 uses_hotline: true,
                 joined_on: None,

@@ -10,12 +10,16 @@ use crate::domain::{text, Checks};
 use crate::error::AppError;
 
 const NAME_MAX_CHARS: usize = 200;
+/// A short name fits a chart's label.
+const SHORT_NAME_MAX_CHARS: usize = 30;
 
 /// A member to add, as sent.
 #[derive(Debug, Clone, Default)]
 pub struct MemberInput {
     pub code: String,
     pub name: String,
+    /// The name reports write; empty: none.
+    pub short_name: Option<String>,
     pub kind: String,
     /// Default true.
     pub uses_hotline: Option<bool>,
@@ -28,6 +32,8 @@ pub struct MemberInput {
 #[derive(Debug, Clone, Default)]
 pub struct MemberPatch {
     pub name: Option<String>,
+    /// `Some(None)` or an empty text clears it.
+    pub short_name: Option<Option<String>>,
     pub kind: Option<String>,
     pub uses_hotline: Option<bool>,
     pub joined_on: Option<Option<NaiveDate>>,
@@ -39,6 +45,9 @@ pub fn create(conn: &mut DbConn, input: &MemberInput) -> Result<Member, AppError
     let mut checks = Checks::new();
     let code = checks.take(parse_code(&input.code));
     let name = checks.take(text::required("name", &input.name, NAME_MAX_CHARS));
+    let short_name = checks
+        .take(short_name_of(input.short_name.as_deref()))
+        .flatten();
     let kind = checks.take(MemberKind::parse(&input.kind));
     let membership = checks.take(Membership::parse(input.joined_on, input.left_on));
     checks.finish()?;
@@ -50,6 +59,7 @@ pub fn create(conn: &mut DbConn, input: &MemberInput) -> Result<Member, AppError
     let new = NewMember {
         code: code.clone(),
         name,
+        short_name,
         kind,
         uses_hotline: input.uses_hotline.unwrap_or(true),
         joined_on: membership.joined_on,
@@ -75,6 +85,10 @@ pub fn update(
         .name
         .as_deref()
         .and_then(|n| checks.take(text::required("name", n, NAME_MAX_CHARS)));
+    let short_name = patch
+        .short_name
+        .as_ref()
+        .and_then(|s| checks.take(short_name_of(s.as_deref())));
     let kind = patch
         .kind
         .as_deref()
@@ -85,6 +99,7 @@ pub fn update(
     checks.finish()?;
     let changes = MemberChanges {
         name,
+        short_name,
         kind,
         uses_hotline: patch.uses_hotline,
         joined_on: patch.joined_on,
@@ -93,4 +108,12 @@ pub fn update(
     };
     let id = current.id;
     members::update(conn, id, &changes)?.ok_or_else(|| AppError::not_found(format!("member {id}")))
+}
+
+/// A short name as sent: blank is none.
+fn short_name_of(value: Option<&str>) -> Result<Option<String>, crate::domain::FieldError> {
+    match value {
+        None => Ok(None),
+        Some(v) => text::optional("short_name", v, SHORT_NAME_MAX_CHARS),
+    }
 }

@@ -18,11 +18,7 @@ use crate::stats::{self, MemberRef, OriginFilter};
 pub fn member_refs(conn: &mut DbConn) -> QueryResult<Vec<MemberRef>> {
     Ok(db::members::all(conn)?
         .into_iter()
-        .map(|m| MemberRef {
-            id: m.id,
-            code: m.record.code,
-            name: m.record.name,
-        })
+        .map(MemberRef::from)
         .collect())
 }
 

@@ -52,6 +52,20 @@ pub struct MemberRef {
     pub id: i64,
     pub code: String,
     pub name: String,
+    /// The name charts and the report's tables write: the member's short name, or its name.
+    pub short_name: String,
+}
+
+impl From<crate::db::members::Member> for MemberRef {
+    fn from(member: crate::db::members::Member) -> Self {
+        let short_name = member.report_name().to_string();
+        MemberRef {
+            id: member.id,
+            code: member.record.code,
+            name: member.record.name,
+            short_name,
+        }
+    }
 }
 
 fn by_id(members: &[MemberRef]) -> HashMap<i64, &MemberRef> {
@@ -72,6 +86,8 @@ pub struct TicketsByMemberRow {
     pub member_id: i64,
     pub member_code: String,
     pub member_name: String,
+    /// The name charts write ("SMBVB"): the member's short name, or its name.
+    pub member_short_name: String,
     pub tickets: i64,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub compare_tickets: Option<i64>,
@@ -134,6 +150,7 @@ pub fn tickets_by_member(
             member_id: id,
             member_code: member.code.clone(),
             member_name: member.name.clone(),
+            member_short_name: member.short_name.clone(),
             tickets: current.get(&id).copied().unwrap_or(0),
             compare_tickets: compare_year.map(|_| compared.get(&id).copied().unwrap_or(0)),
         })
@@ -153,6 +170,8 @@ pub struct SeasonalityRow {
     pub member_id: i64,
     pub member_code: String,
     pub member_name: String,
+    /// The name charts write ("SMBVB"): the member's short name, or its name.
+    pub member_short_name: String,
     /// Twelve counts, January first.
     pub months: [i64; 12],
     pub total: i64,
@@ -195,6 +214,7 @@ pub fn seasonality(
                 member_id: id,
                 member_code: member.code.clone(),
                 member_name: member.name.clone(),
+                member_short_name: member.short_name.clone(),
                 total: months.iter().sum(),
                 months,
             })
@@ -236,6 +256,8 @@ pub struct WorkDaysRow {
     pub member_id: i64,
     pub member_code: String,
     pub member_name: String,
+    /// The name charts write ("SMBVB"): the member's short name, or its name.
+    pub member_short_name: String,
     pub posted: Amount,
     pub on_site: Amount,
     pub project: Amount,
@@ -306,6 +328,7 @@ pub fn work_days(
                 member_id: id,
                 member_code: member.code.clone(),
                 member_name: member.name.clone(),
+                member_short_name: member.short_name.clone(),
                 posted: amount(posted),
                 on_site: amount(on_site),
                 project: amount(project),
@@ -348,6 +371,8 @@ pub struct AllocationRow {
     pub member_id: i64,
     pub member_code: String,
     pub member_name: String,
+    /// The name charts write ("SMBVB"): the member's short name, or its name.
+    pub member_short_name: String,
     pub tickets: i64,
     pub hundredths: i64,
     pub days: f64,
@@ -404,6 +429,7 @@ pub fn hotline_allocation(
             member_id: r.member_id,
             member_code: r.member_code.clone(),
             member_name: r.member_name.clone(),
+            member_short_name: r.member_short_name.clone(),
             tickets: r.tickets,
             hundredths: share as i64,
             days: share as f64 / 100.0,

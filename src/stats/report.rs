@@ -65,11 +65,7 @@ pub fn load(conn: &mut DbConn, year: i32, compare_year: i32) -> QueryResult<Repo
     db::read(conn, |conn| {
         let members = db::members::all(conn)?
             .into_iter()
-            .map(|m| MemberRef {
-                id: m.id,
-                code: m.record.code,
-                name: m.record.name,
-            })
+            .map(MemberRef::from)
             .collect();
         Ok(ReportData {
             members,
@@ -165,6 +161,7 @@ mod tests {
             id,
             code: code.into(),
             name: name.into(),
+            short_name: name.into(),
         };
         let tickets = |member_id: i64, year: i32, month: i32, tickets: i64| TicketMonthCount {
             member_id,

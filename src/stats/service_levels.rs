@@ -33,6 +33,8 @@ pub struct ServiceLevelRow {
     pub member_id: i64,
     pub member_code: String,
     pub member_name: String,
+    /// The name charts write ("SMBVB"): the member's short name, or its name.
+    pub member_short_name: String,
     pub priority: i32,
     /// Tickets of the period, measured or not.
     pub tickets: i64,
@@ -117,6 +119,7 @@ fn rows(
                 member_id,
                 member_code: member.code.clone(),
                 member_name: member.name.clone(),
+                member_short_name: member.short_name.clone(),
                 priority: priority.number(),
                 tickets: group.tickets,
                 acknowledge: group.acknowledge,
@@ -218,6 +221,7 @@ mod tests {
             id: 1,
             code: "A".into(),
             name: "A".into(),
+            short_name: "A".into(),
         }];
         let targets = Targets {
             acknowledge: [30, 60, 240, 480],

@@ -180,7 +180,7 @@ fn tickets_table(report: &Report, lang: Lang) -> Table {
         .map(|r| {
             vec![
                 text(&r.member_code),
-                text(&r.member_name),
+                text(&r.member_short_name),
                 Cell::Count(r.tickets),
                 Cell::Count(r.compare_tickets.unwrap_or(0)),
             ]
@@ -245,7 +245,7 @@ fn seasonality_table(report: &Report, lang: Lang) -> Table {
     let mut rows: Vec<Vec<Cell>> = stats
         .by_member
         .iter()
-        .map(|r| row(&r.member_code, &r.member_name, &r.months, r.total))
+        .map(|r| row(&r.member_code, &r.member_short_name, &r.months, r.total))
         .collect();
     rows.push(row("", words.total, &stats.months, stats.total));
     let total_row = rows.len() as u32;
@@ -293,7 +293,7 @@ fn work_days_table(report: &Report, lang: Lang) -> Table {
         .map(|r| {
             row(
                 &r.member_code,
-                &r.member_name,
+                &r.member_short_name,
                 [&r.posted, &r.on_site, &r.project, &r.total],
             )
         })
@@ -396,7 +396,7 @@ fn allocation_table(report: &Report, lang: Lang) -> Table {
         .map(|r| {
             vec![
                 text(&r.member_code),
-                text(&r.member_name),
+                text(&r.member_short_name),
                 Cell::Count(r.tickets),
                 Cell::Count(r.hundredths),
                 Cell::Decimal(r.days),
@@ -436,7 +436,7 @@ fn service_levels_table(report: &Report, lang: Lang) -> Table {
         .map(|r| {
             vec![
                 text(&r.member_code),
-                text(&r.member_name),
+                text(&r.member_short_name),
                 Cell::Count(i64::from(r.priority)),
                 Cell::Count(r.tickets),
                 Cell::Count(r.acknowledge.count),

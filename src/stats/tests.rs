@@ -7,6 +7,7 @@ fn member(id: i64, code: &str) -> MemberRef {
         id,
         code: code.into(),
         name: format!("Member {code}"),
+        short_name: format!("Member {code}"),
     }
 }
 

@@ -113,7 +113,7 @@ async fn members(state: State, viewer: Viewer) -> Answer {
                     @for m in &members {
                         tr {
                             td { a href=(format!("/console/members/{}", m.id)) { (m.record.code) } }
-                            td { (m.record.name) }
+                            td { (m.record.name) @if let Some(short) = &m.record.short_name { " (" (short) ")" } }
                             td { (kind_label(lang, m.record.kind)) }
                             td { (if m.record.uses_hotline { lang.t("oui", "yes") } else { lang.t("non", "no") }) }
                             td.when { (day(m.record.joined_on)) }
@@ -140,6 +140,7 @@ pub struct MemberForm {
     csrf: Option<String>,
     code: Option<String>,
     name: Option<String>,
+    short_name: Option<String>,
     kind: Option<String>,
     uses_hotline: Option<String>,
     joined_on: Option<String>,
@@ -153,6 +154,7 @@ impl MemberForm {
             csrf: None,
             code: Some(m.code.clone()),
             name: Some(m.name.clone()),
+            short_name: m.short_name.clone(),
             kind: Some(m.kind.as_str().to_string()),
             uses_hotline: m.uses_hotline.then(|| "on".to_string()),
             joined_on: m.joined_on.map(|d| d.to_string()),
@@ -161,7 +163,7 @@ impl MemberForm {
     }
 }
 
-const MEMBER_FIELDS: &[&str] = &["code", "name", "kind", "joined_on", "left_on"];
+const MEMBER_FIELDS: &[&str] = &["code", "name", "short_name", "kind", "joined_on", "left_on"];
 
 /// A day as a date field sends it; empty is none.
 fn day_field(checks: &mut Checks, field: &'static str, raw: &Option<String>) -> Option<NaiveDate> {
@@ -235,6 +237,7 @@ fn member_page<'a>(
     let error = |field: &str| errors.get(field);
     let (code_help, code_invalid) = described("code", error("code"));
     let (name_help, name_invalid) = described("name", error("name"));
+    let (short_help, short_invalid) = described("short_name", error("short_name"));
     let (kind_help, kind_invalid) = described("kind", error("kind"));
     let (joined_help, joined_invalid) = described("joined_on", error("joined_on"));
     let (left_help, left_invalid) = described("left_on", error("left_on"));
@@ -270,6 +273,12 @@ fn member_page<'a>(
                     input #name name="name" type="text" maxlength="200" required
                         value=[filled(&form.name)] aria-describedby=[name_help] aria-invalid=[name_invalid];
                     (field_error("name", error("name")))
+                }
+                div.field {
+                    label for="short_name" { (lang.t("Nom court (rapports)", "Short name (reports)")) }
+                    input #short_name name="short_name" type="text" maxlength="30"
+                        value=[filled(&form.short_name)] aria-describedby=[short_help] aria-invalid=[short_invalid];
+                    (field_error("short_name", error("short_name")))
                 }
                 div.field {
                     label for="kind" { (lang.t("Type", "Kind")) }
@@ -325,6 +334,7 @@ async fn create_member(state: State, viewer: Viewer, form: Form<MemberForm>) -> 
     let input = MemberInput {
         code: form.code.clone().unwrap_or_default(),
         name: form.name.clone().unwrap_or_default(),
+        short_name: form.short_name.clone(),
         kind: form.kind.clone().unwrap_or_default(),
         uses_hotline: Some(form.uses_hotline.is_some()),
         joined_on,
@@ -374,6 +384,7 @@ async fn update_member(
     let left_on = day_field(&mut checks, "left_on", &form.left_on);
     let patch = MemberPatch {
         name: Some(form.name.clone().unwrap_or_default()),
+        short_name: Some(form.short_name.clone()),
         kind: Some(form.kind.clone().unwrap_or_default()),
         uses_hotline: Some(form.uses_hotline.is_some()),
         joined_on: Some(joined_on),

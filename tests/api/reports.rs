@@ -760,20 +760,21 @@ async fn the_demo_report_of_2017_carries_the_activity_reports_ticket_table() {
     assert_eq!(by_name["Écoles Ivry"], 30.0);
     assert_eq!(by_name["OPH d'Ivry"], 28.0);
     assert_eq!(by_name["Théâtre Antoine Vitez"], 38.0);
+    // The report writes the syndicate's short name, as the activity report does.
+    assert_eq!(by_name["SMBVB"], 3.0);
 
     let zip = download_ok(&app, &format!("{REPORTS}/2017?format=csv"), token).await;
     let files = unzip(&zip.bytes);
     let names = svg_texts(&files["tickets-par-adherent.svg"]);
-    for name in ["Écoles Ivry", "OPH d'Ivry", "Théâtre Antoine Vitez"] {
+    for name in [
+        "Écoles Ivry",
+        "OPH d'Ivry",
+        "Théâtre Antoine Vitez",
+        "SMBVB",
+        "GOSB",
+    ] {
         assert!(names.iter().any(|t| t == name), "{name}");
     }
-    // A name too long for the chart is shortened, and kept whole as its tooltip.
-    let svg = std::str::from_utf8(&files["tickets-par-adherent.svg"]).unwrap();
-    let document = roxmltree::Document::parse(svg).unwrap();
-    assert!(document
-        .descendants()
-        .filter(|n| n.has_tag_name("title"))
-        .any(|n| n.text() == Some("Syndicat mixte du bassin versant de la Bièvre")));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -882,4 +883,62 @@ fn a_report_that_cannot_be_written_whole_leaves_the_earlier_files_whole() {
     if let Err(panic) = outcome {
         std::panic::resume_unwind(panic);
     }
+}
+
+#[tokio::test]
+async fn a_members_short_name_is_what_the_charts_and_tables_write() {
+    const LONG: &str = "Syndicat mixte du bassin versant de la Bièvre";
+    let app = TestApp::spawn().await;
+    let token = &app.admin.token;
+    let id = app
+        .create_member_with(json!({"code": "SMBVB", "name": LONG, "kind": "syndicate",
+                                   "short_name": " SMBVB "}))
+        .await;
+    let member = app.get(&format!("/api/v1/members/{id}"), token).await;
+    assert_eq!(member.expect(200).body["short_name"], "SMBVB");
+    let tickets = (0..3)
+        .map(|_| ticket_at(id, "2018-05-04T09:00:00Z", "hotline"))
+        .collect();
+    app.import(Value::Array(tickets)).await.expect(201);
+
+    let report = download_ok(&app, &format!("{REPORTS}/2018"), token)
+        .await
+        .json();
+    let row = &report["tickets_by_member"]["rows"][0];
+    assert_eq!(row["member_name"], LONG);
+    assert_eq!(row["member_short_name"], "SMBVB");
+    let files = unzip(
+        &download_ok(&app, &format!("{REPORTS}/2018?format=csv"), token)
+            .await
+            .bytes,
+    );
+    let (_, rows) = read_csv(&files["tickets-par-adherent.csv"]);
+    assert_eq!(rows[0][..3], ["SMBVB", "SMBVB", "3"]);
+    let texts = svg_texts(&files["tickets-par-adherent.svg"]);
+    assert!(texts.iter().any(|t| t == "SMBVB"), "{texts:?}");
+    assert!(
+        !texts.iter().any(|t| t.starts_with("Syndicat")),
+        "{texts:?}"
+    );
+
+    // Too long for a chart's label: refused, nothing changed.
+    let path = format!("/api/v1/members/{id}");
+    let long = json!({"short_name": "S".repeat(31)});
+    let refused = app.patch(&path, token, long).await.expect(422);
+    assert_eq!(refused.body["errors"][0]["field"], "short_name");
+    // Cleared: the charts go back to the name, shortened to fit.
+    let cleared = app.patch(&path, token, json!({"short_name": null})).await;
+    assert_eq!(cleared.expect(200).body["short_name"], Value::Null);
+    let files = unzip(
+        &download_ok(&app, &format!("{REPORTS}/2018?format=csv"), token)
+            .await
+            .bytes,
+    );
+    let texts = svg_texts(&files["tickets-par-adherent.svg"]);
+    assert!(
+        texts
+            .iter()
+            .any(|t| t.starts_with("Syndicat mixte") && t.ends_with('…')),
+        "{texts:?}"
+    );
 }

@@ -42,6 +42,7 @@ async fn a_manager_adds_and_changes_a_member_and_bad_input_is_shown_beside_its_f
                 ("csrf", &csrf),
                 ("code", "cachan"),
                 ("name", "Ville de Cachan"),
+                ("short_name", "Cachan"),
                 ("kind", "city"),
                 ("joined_on", "2024-01-01"),
                 ("uses_hotline", "on"),
@@ -66,6 +67,7 @@ async fn a_manager_adds_and_changes_a_member_and_bad_input_is_shown_beside_its_f
     assert_eq!(read.body["code"], "CACHAN");
     assert_eq!(read.body["uses_hotline"], true);
     assert_eq!(read.body["joined_on"], "2024-01-01");
+    assert_eq!(read.body["short_name"], "Cachan");
     assert!(visitor.get(&location).await.shows("Enregistré."));
 
     // The same code again: the API's conflict, beside the code.
@@ -111,6 +113,7 @@ async fn a_manager_adds_and_changes_a_member_and_bad_input_is_shown_beside_its_f
             &[
                 ("csrf", &csrf),
                 ("name", "Ville de Cachan"),
+                ("short_name", ""),
                 ("kind", "city"),
                 ("joined_on", "2024-01-01"),
                 ("left_on", "2026-06-30"),
@@ -124,6 +127,11 @@ async fn a_manager_adds_and_changes_a_member_and_bad_input_is_shown_beside_its_f
         .expect(200);
     assert_eq!(read.body["left_on"], "2026-06-30");
     assert_eq!(read.body["uses_hotline"], false, "the box left unticked");
+    assert_eq!(
+        read.body["short_name"],
+        serde_json::Value::Null,
+        "the field emptied"
+    );
     assert!(visitor.get("/console/members").await.shows("CACHAN"));
 }
 

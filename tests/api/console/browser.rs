@@ -589,6 +589,14 @@ async fn a_manager_reads_the_demo_year_follows_a_bar_to_its_tickets_and_opens_th
         .await;
     assert!(table.contains("OPH de Villejuif 107"), "{table}");
     assert!(table.contains("Total 489"), "{table}");
+    assert!(
+        table.contains("SMBVB 3"),
+        "the report's short name: {table}"
+    );
+    // The chart writes the short name too, never the official name cut short.
+    let chart = browser.text("section[aria-labelledby='table-0'] svg").await;
+    assert!(chart.contains("SMBVB"), "{chart}");
+    assert!(!chart.contains("Syndicat"), "{chart}");
     // The bar of OPH de Villejuif, with its value written on it, leads to its tickets.
     let bar = browser
         .client
