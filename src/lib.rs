@@ -8,6 +8,7 @@ pub mod demo;
 pub mod desk;
 pub mod domain;
 pub mod error;
+pub mod glpi;
 pub mod limits;
 pub mod memory;
 pub mod metrics;

@@ -1,0 +1,3 @@
+//! Bringing a GLPI history over: `helpdesk import-glpi`.
+
+pub mod mapping;
