@@ -27,6 +27,7 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         token_epoch -> BigInt,
+        external_ref -> Nullable<Text>,
     }
 }
 
@@ -37,6 +38,7 @@ diesel::table! {
         parent_id -> Nullable<BigInt>,
         created_at -> Timestamp,
         retired_at -> Nullable<Timestamp>,
+        external_ref -> Nullable<Text>,
     }
 }
 
@@ -70,6 +72,8 @@ diesel::table! {
         acknowledge_minutes -> Nullable<Integer>,
         resolve_minutes -> Nullable<Integer>,
         overdue_notified_at -> Nullable<Timestamp>,
+        external_ref -> Nullable<Text>,
+        import_digest -> Nullable<Text>,
     }
 }
 
@@ -93,6 +97,7 @@ diesel::table! {
         body -> Text,
         internal -> Bool,
         created_at -> Timestamp,
+        external_ref -> Nullable<Text>,
     }
 }
 
@@ -109,6 +114,7 @@ diesel::table! {
         note -> Nullable<Text>,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        external_ref -> Nullable<Text>,
     }
 }
 
@@ -219,6 +225,15 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    ticket_satisfactions (ticket_id) {
+        ticket_id -> BigInt,
+        rating -> Nullable<Integer>,
+        comment -> Text,
+        answered_at -> Nullable<Timestamp>,
+    }
+}
+
 diesel::joinable!(web_sessions -> users (user_id));
 diesel::joinable!(users -> members (member_id));
 diesel::joinable!(tickets -> members (member_id));
@@ -227,6 +242,7 @@ diesel::joinable!(ticket_events -> tickets (ticket_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     members,
+    ticket_satisfactions,
     web_sessions,
     user_preferences,
     users,

@@ -218,6 +218,8 @@ pub(super) fn plan_ticket(
         acknowledged_at: Some(acknowledged_at),
         resolved_at: Some(resolved_at),
         closed_at,
+        waiting_since: None,
+        external: None,
     })
 }
 

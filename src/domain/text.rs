@@ -94,12 +94,17 @@ pub fn phone(field: &str, value: &str) -> Result<Option<String>, FieldError> {
     }
 }
 
-/// The text that `q` searches: title and description, lower-cased with Unicode rules on both
-/// backends (SQLite's own `lower` only folds ASCII).
-pub fn search_text(title: &str, description: &str) -> String {
+/// The text that `q` searches: title, description and the reference a ticket had in the
+/// system it was brought from, lower-cased with Unicode rules on both backends (SQLite's own
+/// `lower` only folds ASCII).
+pub fn search_text(title: &str, description: &str, external_ref: Option<&str>) -> String {
     let mut text = title.to_lowercase();
     text.push('\n');
     text.push_str(&description.to_lowercase());
+    if let Some(reference) = external_ref {
+        text.push('\n');
+        text.push_str(&reference.to_lowercase());
+    }
     text
 }
 

@@ -136,14 +136,20 @@ pub fn parse_import(
         }
         return None;
     }
+    let status = status.unwrap_or(Status::New);
+    let created_at = created_at.unwrap_or_default();
     Some(ImportedTicket {
         draft: parsed.into_draft(row.member_id, None, row.category_id),
-        status: status.unwrap_or(Status::New),
+        status,
         assignee_id: row.assignee_id,
-        created_at: created_at.unwrap_or_default(),
+        created_at,
         acknowledged_at,
         resolved_at,
         closed_at,
+        // When its wait began is not said: its clock stands still from its creation, so that a
+        // ticket imported as waiting is not counted late.
+        waiting_since: (status == Status::Waiting).then_some(created_at),
+        external: None,
     })
 }
 

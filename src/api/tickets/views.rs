@@ -42,6 +42,9 @@ pub struct TicketView {
     /// Send it back in `If-Match` when changing the ticket.
     pub version: i32,
     pub service_level: ServiceLevelView,
+    /// Its reference in the system it was brought from (`glpi:1234`), matched by `q`.
+    #[schema(example = "glpi:1234")]
+    pub external_ref: Option<String>,
 }
 
 /// One service-level clock of a ticket, in business minutes of the calendar.
@@ -140,6 +143,7 @@ impl TicketView {
             closed_at: t.closed_at.map(to_rfc3339),
             updated_at: to_rfc3339(t.updated_at),
             version: t.version,
+            external_ref: t.external_ref,
         }
     }
 }

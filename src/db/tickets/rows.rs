@@ -50,6 +50,8 @@ pub struct Ticket {
     pub waiting_since: Option<NaiveDateTime>,
     pub acknowledge_minutes: Option<i32>,
     pub resolve_minutes: Option<i32>,
+    /// Its reference in the system it was brought from (`glpi:1234`).
+    pub external_ref: Option<String>,
 }
 
 impl Ticket {
@@ -114,6 +116,10 @@ pub struct NewTicket {
     pub resolve_minutes: Option<i32>,
     /// Set for imported history, which raises no alert.
     pub overdue_notified_at: Option<NaiveDateTime>,
+    pub waiting_since: Option<NaiveDateTime>,
+    pub external_ref: Option<String>,
+    /// For history brought from another system: the digest of what it was brought from.
+    pub import_digest: Option<String>,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable)]

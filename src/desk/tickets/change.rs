@@ -188,7 +188,11 @@ fn change_once(conn: &mut DbConn, asked: &Asked, policy: &Policy) -> Result<Tick
 
     let row = TicketRowUpdate {
         member_id,
-        search_text: crate::domain::text::search_text(&title, &description),
+        search_text: crate::domain::text::search_text(
+            &title,
+            &description,
+            current.external_ref.as_deref(),
+        ),
         title,
         description,
         ticket_type,

@@ -257,7 +257,7 @@ pub(crate) fn new_ticket(draft: &TicketDraft, at: NaiveDateTime, today: NaiveDat
         requester_phone: draft.requester_phone.clone(),
         title: draft.title.clone(),
         description: draft.description.clone(),
-        search_text: crate::domain::text::search_text(&draft.title, &draft.description),
+        search_text: crate::domain::text::search_text(&draft.title, &draft.description, None),
         ticket_type: draft.ticket_type,
         category_id: draft.category_id,
         priority: draft.priority,
@@ -275,5 +275,8 @@ pub(crate) fn new_ticket(draft: &TicketDraft, at: NaiveDateTime, today: NaiveDat
         acknowledge_minutes: None,
         resolve_minutes: None,
         overdue_notified_at: None,
+        waiting_since: None,
+        external_ref: None,
+        import_digest: None,
     }
 }

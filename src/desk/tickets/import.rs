@@ -29,6 +29,18 @@ pub struct ImportedTicket {
     pub acknowledged_at: Option<NaiveDateTime>,
     pub resolved_at: Option<NaiveDateTime>,
     pub closed_at: Option<NaiveDateTime>,
+    /// Since when a waiting ticket waits (its clock stands still from then).
+    pub waiting_since: Option<NaiveDateTime>,
+    /// Its reference in the system it comes from, and the digest of what it was there.
+    pub external: Option<External>,
+}
+
+/// Where an imported ticket comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct External {
+    /// `glpi:1234`.
+    pub reference: String,
+    pub digest: String,
 }
 
 /// Business minutes from an imported ticket's creation to one of its moments (its waiting
@@ -41,7 +53,7 @@ pub(crate) fn measure(
     let clock = TicketClock {
         created_at: row.created_at,
         paused_minutes: 0,
-        waiting_since: None,
+        waiting_since: row.waiting_since,
     };
     until.map(|at| policy.clock.elapsed(&clock, at) as i32)
 }
@@ -113,12 +125,12 @@ pub(crate) fn import_batch(
                     *monthly
                         .entry((row.draft.member_id, first_of_month, row.draft.origin))
                         .or_default() += 1;
-                    // Imported tickets never waited: their clocks were not kept.
+                    // Past waits are not known: only a ticket waiting now stands still.
                     let key = QueueKey::new(
                         row.status,
                         row.assignee_id,
                         row.draft.priority,
-                        true,
+                        row.waiting_since.is_none(),
                         row.acknowledged_at.is_some(),
                     );
                     counts::queue_move(&mut queue, None, Some(key));
@@ -143,6 +155,7 @@ pub(crate) fn import_batch(
                         search_text: crate::domain::text::search_text(
                             &row.draft.title,
                             &row.draft.description,
+                            row.external.as_ref().map(|e| e.reference.as_str()),
                         ),
                         ticket_type: row.draft.ticket_type,
                         category_id: row.draft.category_id,
@@ -161,6 +174,9 @@ pub(crate) fn import_batch(
                         acknowledge_minutes,
                         resolve_minutes,
                         overdue_notified_at: Some(at),
+                        waiting_since: row.waiting_since,
+                        external_ref: row.external.as_ref().map(|e| e.reference.clone()),
+                        import_digest: row.external.as_ref().map(|e| e.digest.clone()),
                     }
                 })
                 .collect();

@@ -1,0 +1,12 @@
+DROP TABLE ticket_satisfactions;
+DROP INDEX categories_external_ref;
+ALTER TABLE categories DROP COLUMN external_ref;
+DROP INDEX users_external_ref;
+ALTER TABLE users DROP COLUMN external_ref;
+DROP INDEX work_logs_external_ref;
+ALTER TABLE work_logs DROP COLUMN external_ref;
+DROP INDEX comments_external_ref;
+ALTER TABLE comments DROP COLUMN external_ref;
+DROP INDEX tickets_external_ref;
+ALTER TABLE tickets DROP COLUMN import_digest;
+ALTER TABLE tickets DROP COLUMN external_ref;
