@@ -89,3 +89,50 @@ pub fn latest_public(conn: &mut DbConn, ticket_ids: &[i64]) -> QueryResult<Vec<C
         .select(Comment::as_select())
         .load(conn)
 }
+
+/// A comment brought from another system, with its reference there.
+#[derive(Debug, Clone, Insertable, AsChangeset)]
+#[diesel(table_name = comments, treat_none_as_null = true)]
+pub struct ExternalComment {
+    pub ticket_id: i64,
+    pub author_id: Option<i64>,
+    pub body: String,
+    pub internal: bool,
+    pub created_at: NaiveDateTime,
+    pub external_ref: Option<String>,
+}
+
+/// The comments of a ticket brought from another system: `(id, reference)`.
+pub fn external_of(conn: &mut DbConn, ticket_id: i64) -> QueryResult<Vec<(i64, String)>> {
+    let rows: Vec<(i64, Option<String>)> = comments::table
+        .filter(comments::ticket_id.eq(ticket_id))
+        .filter(comments::external_ref.is_not_null())
+        .select((comments::id, comments::external_ref))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(id, reference)| reference.map(|r| (id, r)))
+        .collect())
+}
+
+pub fn insert_external(conn: &mut DbConn, rows: &[ExternalComment]) -> QueryResult<()> {
+    for chunk in rows.chunks(500) {
+        crate::db::each_backend!(&mut *conn, c => diesel::insert_into(comments::table)
+            .values(chunk)
+            .execute(c))?;
+    }
+    Ok(())
+}
+
+pub fn update_external(conn: &mut DbConn, id: i64, row: &ExternalComment) -> QueryResult<()> {
+    diesel::update(comments::table.find(id))
+        .set(row)
+        .execute(conn)
+        .map(|_| ())
+}
+
+pub fn delete(conn: &mut DbConn, id: i64) -> QueryResult<()> {
+    diesel::delete(comments::table.find(id))
+        .execute(conn)
+        .map(|_| ())
+}

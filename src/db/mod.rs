@@ -12,6 +12,7 @@ pub mod members;
 pub mod outbox;
 pub mod postgres;
 pub mod privacy;
+pub mod satisfactions;
 pub mod schema;
 pub mod service_levels;
 pub mod sessions;

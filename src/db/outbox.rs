@@ -78,6 +78,9 @@ pub fn enqueue(
     ticket_id: Option<i64>,
     at: NaiveDateTime,
 ) -> QueryResult<()> {
+    if !message.deliverable() {
+        return Ok(());
+    }
     diesel::insert_into(outbox::table)
         .values(NewMessage::of(message, ticket_id, at))
         .execute(conn)
@@ -96,8 +99,12 @@ pub fn enqueue_many(
     }
     let rows: Vec<NewMessage> = messages
         .iter()
+        .filter(|(message, _)| message.deliverable())
         .map(|(message, ticket_id)| NewMessage::of(message, Some(*ticket_id), at))
         .collect();
+    if rows.is_empty() {
+        return Ok(());
+    }
     each_backend!(conn, c => diesel::insert_into(outbox::table)
         .values(&rows)
         .execute(c))?;

@@ -21,7 +21,7 @@ pub struct WorkLog {
 }
 
 /// A work log's content, parsed; the same for a new log and a changed one.
-#[derive(Debug, Clone, Insertable, AsChangeset, Queryable, Selectable)]
+#[derive(Debug, Clone, PartialEq, Eq, Insertable, AsChangeset, Queryable, Selectable)]
 #[diesel(table_name = work_logs, treat_none_as_null = true)]
 pub struct WorkLogFields {
     pub technician_id: i64,
@@ -49,6 +49,7 @@ struct NewWorkLog {
     fields: WorkLogFields,
     created_at: NaiveDateTime,
     updated_at: NaiveDateTime,
+    external_ref: Option<String>,
 }
 
 pub fn find(conn: &mut DbConn, id: i64) -> QueryResult<Option<WorkLog>> {
@@ -121,24 +122,29 @@ pub fn insert(
             fields: fields.clone(),
             created_at: at,
             updated_at: at,
+            external_ref: None,
         },
         WorkLog
     )
 }
 
-/// Inserts many logs written at `at`, in statements of a few hundred rows.
+/// Inserts many logs written at `at`, in statements of a few hundred rows; `references`, when
+/// given, are theirs in the system they were brought from, one per log.
 pub fn insert_many(
     conn: &mut DbConn,
     logs: &[WorkLogFields],
+    references: Option<&[String]>,
     at: NaiveDateTime,
 ) -> QueryResult<()> {
-    for chunk in logs.chunks(500) {
+    for (index, chunk) in logs.chunks(500).enumerate() {
         let rows: Vec<NewWorkLog> = chunk
             .iter()
-            .map(|fields| NewWorkLog {
+            .enumerate()
+            .map(|(i, fields)| NewWorkLog {
                 fields: fields.clone(),
                 created_at: at,
                 updated_at: at,
+                external_ref: references.and_then(|r| r.get(index * 500 + i).cloned()),
             })
             .collect();
         each_backend!(&mut *conn, c => diesel::insert_into(work_logs::table)
@@ -176,4 +182,17 @@ pub fn count(conn: &mut DbConn, fields: &WorkLogFields, sign: i64) -> QueryResul
         fields.kind,
         sign * i64::from(fields.minutes),
     )
+}
+
+/// The logs of a ticket brought from another system, with their references.
+pub fn external_of(conn: &mut DbConn, ticket_id: i64) -> QueryResult<Vec<(WorkLog, String)>> {
+    let rows: Vec<(WorkLog, Option<String>)> = work_logs::table
+        .filter(work_logs::ticket_id.eq(ticket_id))
+        .filter(work_logs::external_ref.is_not_null())
+        .select((WorkLog::as_select(), work_logs::external_ref))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(log, reference)| reference.map(|r| (log, r)))
+        .collect())
 }

@@ -9,6 +9,7 @@ pub mod categories;
 pub mod comments;
 pub mod directory;
 pub mod filing_queue;
+pub mod history;
 pub mod members;
 pub mod queue;
 pub mod stats;

@@ -210,10 +210,16 @@ fn field_changes(before: &WorkLogFields, after: &WorkLogFields) -> Map<String, V
 /// Imports work logs, all or none: every row is checked against the users, members,
 /// tickets and categories before anything is written, in one transaction.
 pub fn import(conn: &mut DbConn, logs: &[WorkLogFields]) -> Result<usize, AppError> {
-    crate::db::with_bulk_cache(conn, |conn| import_batch(conn, logs))
+    crate::db::with_bulk_cache(conn, |conn| import_batch(conn, logs, None))
 }
 
-fn import_batch(conn: &mut DbConn, logs: &[WorkLogFields]) -> Result<usize, AppError> {
+/// Imports work logs checked as `import` does; `references`, when given, are theirs in the
+/// system they were brought from, one per log.
+pub(crate) fn import_batch(
+    conn: &mut DbConn,
+    logs: &[WorkLogFields],
+    references: Option<&[String]>,
+) -> Result<usize, AppError> {
     crate::db::write(conn, |conn| {
         let members: HashMap<i64, members::Member> =
             members::all(conn)?.into_iter().map(|m| (m.id, m)).collect();
@@ -251,7 +257,7 @@ fn import_batch(conn: &mut DbConn, logs: &[WorkLogFields]) -> Result<usize, AppE
                 .entry((fields.member_id, month, fields.kind))
                 .or_default() += i64::from(fields.minutes);
         }
-        work_logs::insert_many(conn, logs, now())?;
+        work_logs::insert_many(conn, logs, references, now())?;
         for ((member_id, month, kind), minutes) in monthly {
             counts::add_work_minutes(conn, member_id, month, kind, minutes)?;
         }

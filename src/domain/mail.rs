@@ -9,3 +9,18 @@ pub struct Message {
     pub text: String,
     pub html: String,
 }
+
+/// The domain of addresses that exist only to name someone who has none (RFC 2606): people
+/// brought from another system without an e-mail get one, and nothing is ever sent there.
+pub const NO_ADDRESS_DOMAIN: &str = ".invalid";
+
+impl Message {
+    /// Whether it can go anywhere: not to an address of the `.invalid` domain.
+    pub fn deliverable(&self) -> bool {
+        !self
+            .recipient
+            .trim_end_matches('>')
+            .to_ascii_lowercase()
+            .ends_with(NO_ADDRESS_DOMAIN)
+    }
+}

@@ -87,8 +87,8 @@ impl Ticket {
     }
 }
 
-#[derive(Debug, Clone, Insertable)]
-#[diesel(table_name = tickets)]
+#[derive(Debug, Clone, Insertable, AsChangeset)]
+#[diesel(table_name = tickets, treat_none_as_null = true)]
 pub struct NewTicket {
     pub member_id: i64,
     pub requester_id: Option<i64>,
@@ -369,6 +369,33 @@ pub fn insert_imported(conn: &mut DbConn, rows: &[NewTicket]) -> QueryResult<Vec
 /// the text index where it is kept beside the table.
 pub fn index_for_search(conn: &mut DbConn, first: i64, last: i64) -> QueryResult<()> {
     each_backend!(&mut *conn, c => c.index_for_search(first, last))
+}
+
+/// The tickets brought from another system under these references: `(reference, id, digest)`.
+pub fn by_external_refs(
+    conn: &mut DbConn,
+    references: &[String],
+) -> QueryResult<Vec<(String, i64, Option<String>)>> {
+    let mut found = Vec::with_capacity(references.len());
+    for chunk in references.chunks(500) {
+        let rows: Vec<(Option<String>, i64, Option<String>)> = tickets::table
+            .filter(tickets::external_ref.eq_any(chunk))
+            .select((tickets::external_ref, tickets::id, tickets::import_digest))
+            .load(conn)?;
+        found.extend(
+            rows.into_iter()
+                .filter_map(|(reference, id, digest)| reference.map(|r| (r, id, digest))),
+        );
+    }
+    Ok(found)
+}
+
+/// Writes a ticket brought again from another system over what it was.
+pub fn overwrite(conn: &mut DbConn, id: i64, row: &NewTicket) -> QueryResult<()> {
+    diesel::update(tickets::table.find(id))
+        .set(row)
+        .execute(conn)
+        .map(|_| ())
 }
 
 /// Which of these ticket ids exist.

@@ -3,6 +3,7 @@
 use std::collections::{HashMap, HashSet};
 
 use chrono::{Datelike, NaiveDate, NaiveDateTime};
+use chrono_tz::Tz;
 
 use crate::db::counts::QueueKey;
 use crate::db::service_levels::{self as sla_counts, Contribution};
@@ -77,40 +78,7 @@ pub(crate) fn import_batch(
 ) -> Result<Vec<i64>, AppError> {
     let zone = policy.zone;
     crate::db::write(conn, |conn| {
-        let members: HashMap<i64, members::Member> =
-            members::all(conn)?.into_iter().map(|m| (m.id, m)).collect();
-        let categories: HashSet<i64> = categories::all(conn)?.into_iter().map(|c| c.id).collect();
-        let staff: HashSet<i64> = users::all_staff(conn)?.into_iter().map(|u| u.id).collect();
-
-        let mut errors = Vec::new();
-        for (index, row) in batch.iter().enumerate() {
-            let field = |name: &str| format!("[{index}].{name}");
-            let day = local_date(row.created_at, zone);
-            let member_id = row.draft.member_id;
-            if let Some(problem) = member_problem(members.get(&member_id), member_id, day) {
-                errors.push(FieldError::new(field("member_id"), problem));
-            }
-            if let Some(category) = row.draft.category_id {
-                if !categories.contains(&category) {
-                    errors.push(FieldError::new(
-                        field("category_id"),
-                        category_problem(category),
-                    ));
-                }
-            }
-            if let Some(assignee) = row.assignee_id {
-                if !staff.contains(&assignee) {
-                    errors.push(FieldError::new(
-                        field("assignee_id"),
-                        format!("user {assignee} is not a member of staff"),
-                    ));
-                }
-            }
-        }
-        if !errors.is_empty() {
-            return Err(AppError::Validation(errors));
-        }
-
+        check_batch(conn, batch, zone)?;
         let at = now();
         let mut monthly: HashMap<(i64, NaiveDate, Origin), i64> = HashMap::new();
         let mut queue = counts::QueueDeltas::new();
@@ -120,64 +88,14 @@ pub(crate) fn import_batch(
             let rows: Vec<NewTicket> = chunk
                 .iter()
                 .map(|row| {
-                    let created_on = local_date(row.created_at, zone);
-                    let first_of_month = created_on.with_day0(0).unwrap_or(created_on);
+                    let new = row_of(policy, row, at);
+                    let first_of_month = new.created_on.with_day0(0).unwrap_or(new.created_on);
                     *monthly
-                        .entry((row.draft.member_id, first_of_month, row.draft.origin))
+                        .entry((new.member_id, first_of_month, new.origin))
                         .or_default() += 1;
-                    // Past waits are not known: only a ticket waiting now stands still.
-                    let key = QueueKey::new(
-                        row.status,
-                        row.assignee_id,
-                        row.draft.priority,
-                        row.waiting_since.is_none(),
-                        row.acknowledged_at.is_some(),
-                    );
-                    counts::queue_move(&mut queue, None, Some(key));
-                    let acknowledge_minutes = measure(policy, row, row.acknowledged_at);
-                    let resolve_minutes = measure(policy, row, row.resolved_at);
-                    contributions.push(Contribution::new(
-                        row.draft.member_id,
-                        created_on,
-                        row.draft.priority,
-                        row.draft.origin,
-                        acknowledge_minutes,
-                        resolve_minutes,
-                    ));
-                    NewTicket {
-                        member_id: row.draft.member_id,
-                        requester_id: row.draft.requester_id,
-                        requester_name: row.draft.requester_name.clone(),
-                        requester_email: row.draft.requester_email.clone(),
-                        requester_phone: row.draft.requester_phone.clone(),
-                        title: row.draft.title.clone(),
-                        description: row.draft.description.clone(),
-                        search_text: crate::domain::text::search_text(
-                            &row.draft.title,
-                            &row.draft.description,
-                            row.external.as_ref().map(|e| e.reference.as_str()),
-                        ),
-                        ticket_type: row.draft.ticket_type,
-                        category_id: row.draft.category_id,
-                        priority: row.draft.priority,
-                        status: row.status,
-                        origin: row.draft.origin,
-                        channel: row.draft.channel,
-                        assignee_id: row.assignee_id,
-                        created_at: row.created_at,
-                        created_on,
-                        acknowledged_at: row.acknowledged_at,
-                        resolved_at: row.resolved_at,
-                        closed_at: row.closed_at,
-                        updated_at: at,
-                        version: 1,
-                        acknowledge_minutes,
-                        resolve_minutes,
-                        overdue_notified_at: Some(at),
-                        waiting_since: row.waiting_since,
-                        external_ref: row.external.as_ref().map(|e| e.reference.clone()),
-                        import_digest: row.external.as_ref().map(|e| e.digest.clone()),
-                    }
+                    counts::queue_move(&mut queue, None, Some(queue_key_of(&new)));
+                    contributions.push(contribution_of(&new));
+                    new
                 })
                 .collect();
             let chunk_ids = tickets::insert_imported(conn, &rows)?;
@@ -203,4 +121,150 @@ pub(crate) fn import_batch(
         sla_counts::add_all(conn, &contributions)?;
         Ok(ids)
     })
+}
+
+/// Writes a ticket imported before over what it was, from what it is now in the system it
+/// comes from: its counts move with it, its history records the new import.
+pub(crate) fn reimport(
+    conn: &mut DbConn,
+    id: i64,
+    row: &ImportedTicket,
+    actor: &Actor,
+    policy: &Policy,
+) -> Result<(), AppError> {
+    crate::db::write(conn, |conn| {
+        check_batch(conn, std::slice::from_ref(row), policy.zone)?;
+        let current =
+            tickets::find(conn, id)?.ok_or_else(|| AppError::not_found(format!("ticket {id}")))?;
+        let at = now();
+        let mut new = row_of(policy, row, at);
+        new.version = current.version + 1;
+        tickets::overwrite(conn, id, &new)?;
+        let mut moves = [
+            (current.member_id, current.created_on, current.origin, -1),
+            (new.member_id, new.created_on, new.origin, 1),
+        ];
+        moves.sort_unstable();
+        for (member, day, origin, delta) in moves {
+            counts::add_tickets(conn, member, day, origin, delta)?;
+        }
+        let mut queue = counts::QueueDeltas::new();
+        counts::queue_move(&mut queue, Some(current.queue_key()), Some(queue_key_of(&new)));
+        counts::add_queue_counts(conn, &queue)?;
+        sla_counts::replace(conn, &current.contribution(), &contribution_of(&new))?;
+        tickets::record_events(
+            conn,
+            &[NewTicketEvent {
+                ticket_id: id,
+                actor_id: Some(actor.id),
+                at,
+                field: "reimported".into(),
+                from_value: None,
+                to_value: None,
+            }],
+        )?;
+        Ok(())
+    })
+}
+
+/// Every row checked against the members, categories and staff; 422 naming each fault.
+fn check_batch(conn: &mut DbConn, batch: &[ImportedTicket], zone: Tz) -> Result<(), AppError> {
+    let members: HashMap<i64, members::Member> =
+        members::all(conn)?.into_iter().map(|m| (m.id, m)).collect();
+    let categories: HashSet<i64> = categories::all(conn)?.into_iter().map(|c| c.id).collect();
+    let staff: HashSet<i64> = users::all_staff(conn)?.into_iter().map(|u| u.id).collect();
+
+    let mut errors = Vec::new();
+    for (index, row) in batch.iter().enumerate() {
+        let field = |name: &str| format!("[{index}].{name}");
+        let day = local_date(row.created_at, zone);
+        let member_id = row.draft.member_id;
+        if let Some(problem) = member_problem(members.get(&member_id), member_id, day) {
+            errors.push(FieldError::new(field("member_id"), problem));
+        }
+        if let Some(category) = row.draft.category_id {
+            if !categories.contains(&category) {
+                errors.push(FieldError::new(
+                    field("category_id"),
+                    category_problem(category),
+                ));
+            }
+        }
+        if let Some(assignee) = row.assignee_id {
+            if !staff.contains(&assignee) {
+                errors.push(FieldError::new(
+                    field("assignee_id"),
+                    format!("user {assignee} is not a member of staff"),
+                ));
+            }
+        }
+    }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(AppError::Validation(errors))
+    }
+}
+
+/// The row of an imported ticket written at `at`, its service levels measured.
+fn row_of(policy: &Policy, row: &ImportedTicket, at: NaiveDateTime) -> NewTicket {
+    let created_on = local_date(row.created_at, policy.zone);
+    NewTicket {
+        member_id: row.draft.member_id,
+        requester_id: row.draft.requester_id,
+        requester_name: row.draft.requester_name.clone(),
+        requester_email: row.draft.requester_email.clone(),
+        requester_phone: row.draft.requester_phone.clone(),
+        title: row.draft.title.clone(),
+        description: row.draft.description.clone(),
+        search_text: crate::domain::text::search_text(
+            &row.draft.title,
+            &row.draft.description,
+            row.external.as_ref().map(|e| e.reference.as_str()),
+        ),
+        ticket_type: row.draft.ticket_type,
+        category_id: row.draft.category_id,
+        priority: row.draft.priority,
+        status: row.status,
+        origin: row.draft.origin,
+        channel: row.draft.channel,
+        assignee_id: row.assignee_id,
+        created_at: row.created_at,
+        created_on,
+        acknowledged_at: row.acknowledged_at,
+        resolved_at: row.resolved_at,
+        closed_at: row.closed_at,
+        updated_at: at,
+        version: 1,
+        acknowledge_minutes: measure(policy, row, row.acknowledged_at),
+        resolve_minutes: measure(policy, row, row.resolved_at),
+        // Imported history raises no alert.
+        overdue_notified_at: Some(at),
+        waiting_since: row.waiting_since,
+        external_ref: row.external.as_ref().map(|e| e.reference.clone()),
+        import_digest: row.external.as_ref().map(|e| e.digest.clone()),
+    }
+}
+
+/// Where a row counts in the queue's counts. Past waits are not known: only a ticket waiting
+/// now stands still.
+fn queue_key_of(row: &NewTicket) -> QueueKey {
+    QueueKey::new(
+        row.status,
+        row.assignee_id,
+        row.priority,
+        row.waiting_since.is_none(),
+        row.acknowledged_at.is_some(),
+    )
+}
+
+fn contribution_of(row: &NewTicket) -> Contribution {
+    Contribution::new(
+        row.member_id,
+        row.created_on,
+        row.priority,
+        row.origin,
+        row.acknowledge_minutes,
+        row.resolve_minutes,
+    )
 }

@@ -5,7 +5,7 @@ mod assign;
 mod call;
 mod change;
 mod file;
-mod import;
+pub(crate) mod import;
 mod reading;
 
 pub use access::*;
