@@ -56,6 +56,22 @@ pub enum Command {
         #[arg(long, default_value = "fr", value_parser = ["fr", "en"])]
         lang: String,
     },
+    /// Bring a GLPI 9.5 or 10 history over (members, categories, people, tickets with their
+    /// timeline); run again, it changes nothing but what changed in GLPI.
+    ImportGlpi {
+        /// The GLPI database: mysql://USER:PASS@HOST:PORT/DB.
+        #[arg(long)]
+        from: String,
+        /// A TOML file: members_parent, internal_member, [request_types], [task_categories].
+        #[arg(long)]
+        mapping: Option<PathBuf>,
+        /// Read GLPI and print what would be imported; write nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// The zone of GLPI's wall-clock dates (default: the service's, Europe/Paris).
+        #[arg(long)]
+        timezone: Option<chrono_tz::Tz>,
+    },
 }
 
 pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
@@ -92,6 +108,44 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
                 println!("wrote {}", path.display());
             }
             Ok(())
+        }
+        Command::ImportGlpi {
+            from,
+            mapping,
+            dry_run,
+            timezone,
+        } => {
+            let options = crate::glpi::Options {
+                from,
+                mapping,
+                dry_run,
+                timezone,
+                progress: std::io::IsTerminal::is_terminal(&std::io::stderr()),
+            };
+            import_glpi(&settings, &options)
+        }
+    }
+}
+
+/// Runs `import-glpi`: its table on standard output; on a failure the reason on standard
+/// error and exit code 2 when GLPI could not be read (nothing written), 1 otherwise.
+fn import_glpi(settings: &Settings, options: &crate::glpi::Options) -> anyhow::Result<()> {
+    let outcome = if options.dry_run {
+        crate::glpi::run(settings, None, options)
+    } else {
+        let url = DatabaseUrl::parse(&settings.database.url).map_err(anyhow::Error::msg)?;
+        let pool = open_database(settings, &url)?;
+        let mut conn = pool.get().context("cannot reach the database")?;
+        crate::glpi::run(settings, Some(&mut conn), options)
+    };
+    match outcome {
+        Ok(summary) => {
+            summary.print(&mut std::io::stdout().lock(), settings.service.workday_minutes)?;
+            Ok(())
+        }
+        Err(failure) => {
+            eprintln!("import-glpi: {failure}");
+            std::process::exit(crate::glpi::exit_code(&failure));
         }
     }
 }

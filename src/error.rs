@@ -82,7 +82,7 @@ impl AppError {
         }
     }
 
-    fn detail(&self) -> String {
+    pub fn detail(&self) -> String {
         match self {
             AppError::Validation(errors) => errors
                 .iter()

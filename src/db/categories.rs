@@ -211,3 +211,35 @@ pub fn seed_default_tree(conn: &mut DbConn, at: NaiveDateTime) -> QueryResult<us
         Ok(inserted)
     })
 }
+
+/// Categories brought from another system: reference → category.
+pub fn by_external_ref(
+    conn: &mut DbConn,
+) -> QueryResult<std::collections::HashMap<String, Category>> {
+    let rows: Vec<(Option<String>, Category)> = categories::table
+        .filter(categories::external_ref.is_not_null())
+        .select((categories::external_ref, Category::as_select()))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(reference, category)| reference.map(|r| (r, category)))
+        .collect())
+}
+
+/// Names a category and places it, under its reference in the system it was brought from.
+pub fn set_external(
+    conn: &mut DbConn,
+    id: i64,
+    name: &str,
+    parent_id: Option<i64>,
+    reference: &str,
+) -> QueryResult<()> {
+    diesel::update(categories::table.find(id))
+        .set((
+            categories::name.eq(name),
+            categories::parent_id.eq(parent_id),
+            categories::external_ref.eq(reference),
+        ))
+        .execute(conn)
+        .map(|_| ())
+}

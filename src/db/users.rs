@@ -216,3 +216,28 @@ pub fn known_callers(conn: &mut DbConn) -> QueryResult<Vec<CallerRow>> {
         .order((users::name.asc(), users::id.asc()))
         .load(conn)
 }
+
+/// Accounts brought from another system: reference → id.
+pub fn external_refs(conn: &mut DbConn) -> QueryResult<std::collections::HashMap<String, i64>> {
+    let rows: Vec<(Option<String>, i64)> = users::table
+        .filter(users::external_ref.is_not_null())
+        .select((users::external_ref, users::id))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(reference, id)| reference.map(|r| (r, id)))
+        .collect())
+}
+
+/// Every account's e-mail: e-mail → id.
+pub fn all_emails(conn: &mut DbConn) -> QueryResult<std::collections::HashMap<String, i64>> {
+    let rows: Vec<(String, i64)> = users::table.select((users::email, users::id)).load(conn)?;
+    Ok(rows.into_iter().collect())
+}
+
+pub fn set_external_ref(conn: &mut DbConn, id: i64, reference: &str) -> QueryResult<()> {
+    diesel::update(users::table.find(id))
+        .set(users::external_ref.eq(reference))
+        .execute(conn)
+        .map(|_| ())
+}
