@@ -132,6 +132,8 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
 fn import_glpi(settings: &Settings, options: &crate::glpi::Options) -> anyhow::Result<()> {
     let outcome = if options.dry_run {
         crate::glpi::run(settings, None, options)
+    } else if let Err(failure) = crate::glpi::check(options) {
+        Err(failure)
     } else {
         let url = DatabaseUrl::parse(&settings.database.url).map_err(anyhow::Error::msg)?;
         let pool = open_database(settings, &url)?;
@@ -140,7 +142,10 @@ fn import_glpi(settings: &Settings, options: &crate::glpi::Options) -> anyhow::R
     };
     match outcome {
         Ok(summary) => {
-            summary.print(&mut std::io::stdout().lock(), settings.service.workday_minutes)?;
+            summary.print(
+                &mut std::io::stdout().lock(),
+                settings.service.workday_minutes,
+            )?;
             Ok(())
         }
         Err(failure) => {

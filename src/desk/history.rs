@@ -92,9 +92,7 @@ pub fn bring(
                         fresh.push(ticket);
                         Outcome::Added
                     }
-                    Some((_, digest)) if digest.as_deref() == ticket.digest() => {
-                        Outcome::Unchanged
-                    }
+                    Some((_, digest)) if digest.as_deref() == ticket.digest() => Outcome::Unchanged,
                     Some((id, _)) => {
                         import::reimport(conn, *id, &ticket.ticket, actor, policy)?;
                         write_timeline(conn, *id, ticket, false)?;

@@ -225,11 +225,7 @@ pub fn write(
     })
 }
 
-fn write_categories(
-    conn: &mut DbConn,
-    glpi: &[Category],
-    ids: &mut Ids,
-) -> Result<(), AppError> {
+fn write_categories(conn: &mut DbConn, glpi: &[Category], ids: &mut Ids) -> Result<(), AppError> {
     let places = mapping::category_places(glpi);
     let by_id: HashMap<i64, &Category> = glpi.iter().map(|c| (c.id, c)).collect();
     let top_of = |mut id: i64| {
@@ -270,7 +266,9 @@ fn write_categories(
                     match categories::find_sibling(conn, &name, parent)? {
                         // Another category already has the name there: this one keeps its own.
                         Some(other) if other.id != existing.id => {}
-                        _ => categories::set_external(conn, existing.id, &name, parent, &reference)?,
+                        _ => {
+                            categories::set_external(conn, existing.id, &name, parent, &reference)?
+                        }
                     }
                 }
                 existing.id
@@ -340,8 +338,7 @@ fn write_accounts(conn: &mut DbConn, persons: &[Person], ids: &mut Ids) -> Resul
                     changes.role = Some(person.role);
                     changes.member_id = Some(None);
                 }
-                if changes.name.is_some() || changes.disabled.is_some() || changes.role.is_some()
-                {
+                if changes.name.is_some() || changes.disabled.is_some() || changes.role.is_some() {
                     changes.updated_at = Some(at);
                     users::update(conn, id, &changes)?;
                 }

@@ -94,7 +94,10 @@ pub struct Summary {
     pub version: Option<String>,
     /// (member code, year) → figures.
     pub rows: BTreeMap<(String, i32), Figures>,
+    /// Why tickets were left out → how many.
     pub skipped: BTreeMap<String, u64>,
+    /// Why → the first few of those tickets (the trash's are not named).
+    pub skipped_examples: BTreeMap<String, Vec<String>>,
     pub notes: Notes,
     /// Tickets that could not be written, and why.
     pub failed: Vec<(String, String)>,
@@ -174,7 +177,17 @@ impl Summary {
         if !self.skipped.is_empty() {
             writeln!(out, "\nskipped:")?;
             for (why, n) in &self.skipped {
-                writeln!(out, "  {n} {why}")?;
+                match self.skipped_examples.get(why).filter(|e| !e.is_empty()) {
+                    Some(examples) => {
+                        let more = if (*n as usize) > examples.len() {
+                            ", …"
+                        } else {
+                            ""
+                        };
+                        writeln!(out, "  {n} {why} ({}{more})", examples.join(", "))?;
+                    }
+                    None => writeln!(out, "  {n} {why}")?,
+                }
             }
         }
         if !self.notes.counts.is_empty() {
@@ -238,6 +251,14 @@ fn read_directory(source: &mut Source, rules: &Rules) -> Result<Directory, Failu
         persons,
         staff,
     })
+}
+
+/// Checks, before anything is written, that the mapping and the GLPI database can be read.
+pub fn check(options: &Options) -> Result<(), Failure> {
+    let rules = read_rules(options.mapping.as_ref())?;
+    let mut source = Source::open(&options.from)?;
+    read_directory(&mut source, &rules)?;
+    Ok(())
 }
 
 /// Runs an import (or a dry run) and returns its summary.
@@ -312,28 +333,37 @@ pub fn run(
             match plan::ticket(glpi, &lookup, &mut summary.notes) {
                 Ok(ticket) => planned.push(ticket),
                 Err(skip) => {
-                    let key = match skip {
-                        Skip::UnknownEntity(_) | Skip::UnknownStatus(_) => {
-                            format!("{skip} (glpi:{})", glpi.id)
-                        }
-                        other => other.to_string(),
-                    };
-                    *summary.skipped.entry(key).or_default() += 1;
+                    let key = skip.to_string();
+                    *summary.skipped.entry(key.clone()).or_default() += 1;
+                    let examples = summary.skipped_examples.entry(key).or_default();
+                    if skip != Skip::Trash && examples.len() < 5 {
+                        examples.push(format!("glpi:{}", glpi.id));
+                    }
                 }
             }
         }
         let written: Vec<&PlannedTicket> = match &mut target {
             None => planned.iter().collect(),
-            Some((conn, ids, actor)) => {
-                write_page(conn, &planned, &directory, ids, actor, &policy, &mut summary)?
-            }
+            Some((conn, ids, actor)) => write_page(
+                conn,
+                &planned,
+                &directory,
+                ids,
+                actor,
+                &policy,
+                &mut summary,
+            )?,
         };
         for ticket in written {
             let code = directory.codes.by_owner[&ticket.owner].clone();
             let figures = summary.rows.entry((code, ticket.year(zone))).or_default();
             figures.tickets += 1;
             figures.comments += ticket.comments.len() as u64;
-            figures.work_minutes += ticket.work.iter().map(|w| i64::from(w.minutes)).sum::<i64>();
+            figures.work_minutes += ticket
+                .work
+                .iter()
+                .map(|w| i64::from(w.minutes))
+                .sum::<i64>();
         }
         if options.progress && last_report.elapsed() >= Duration::from_secs(1) {
             last_report = Instant::now();
@@ -349,8 +379,9 @@ fn importing_actor(conn: &mut DbConn) -> Result<Actor, Failure> {
     let admins = crate::db::users::active_emails_of_roles(conn, &[Role::Admin])
         .map_err(|e| Failure::Failed(e.into()))?;
     let admin = match admins.first() {
-        Some(email) => crate::db::users::find_by_email(conn, email)
-            .map_err(|e| Failure::Failed(e.into()))?,
+        Some(email) => {
+            crate::db::users::find_by_email(conn, email).map_err(|e| Failure::Failed(e.into()))?
+        }
         None => None,
     };
     let admin = admin.ok_or_else(|| {
@@ -461,7 +492,10 @@ fn history_ticket(ticket: &PlannedTicket, directory: &Directory, ids: &Ids) -> H
                     minutes: w.minutes,
                     ticket_id: None,
                     category_id,
-                    note: Some(format!("GLPI {}", w.external_ref.trim_start_matches("glpi:"))),
+                    note: Some(format!(
+                        "GLPI {}",
+                        w.external_ref.trim_start_matches("glpi:")
+                    )),
                 },
             })
         })

@@ -264,10 +264,14 @@ pub fn ticket(
             .or(at(glpi.modified))
             .unwrap_or(created_at)
     });
-    let closed_at = (status == Status::Closed).then(|| at(glpi.closed).or(resolved_at).unwrap_or(created_at));
+    let closed_at =
+        (status == Status::Closed).then(|| at(glpi.closed).or(resolved_at).unwrap_or(created_at));
     let acknowledged_at = at(glpi.take_into_account).filter(|a| *a >= created_at);
-    let waiting_since = (status == Status::Waiting)
-        .then(|| at(glpi.begin_waiting).or(at(glpi.modified)).unwrap_or(created_at));
+    let waiting_since = (status == Status::Waiting).then(|| {
+        at(glpi.begin_waiting)
+            .or(at(glpi.modified))
+            .unwrap_or(created_at)
+    });
 
     let mut comments = Vec::new();
     let mut work = Vec::new();

@@ -257,10 +257,11 @@ impl Source {
         for row in rows {
             let email = text(&row, 3).trim().to_string();
             if !email.is_empty() {
-                emails
-                    .entry(int(&row, 0))
-                    .or_default()
-                    .push((int(&row, 1) != 0, int(&row, 2), email));
+                emails.entry(int(&row, 0)).or_default().push((
+                    int(&row, 1) != 0,
+                    int(&row, 2),
+                    email,
+                ));
             }
         }
         let mut profiles: HashMap<i64, Vec<String>> = HashMap::new();

@@ -8,6 +8,7 @@ mod common;
 mod access;
 mod console;
 mod faults;
+mod glpi;
 mod mail;
 mod privacy;
 mod reports;

@@ -149,7 +149,11 @@ pub(crate) fn reimport(
             counts::add_tickets(conn, member, day, origin, delta)?;
         }
         let mut queue = counts::QueueDeltas::new();
-        counts::queue_move(&mut queue, Some(current.queue_key()), Some(queue_key_of(&new)));
+        counts::queue_move(
+            &mut queue,
+            Some(current.queue_key()),
+            Some(queue_key_of(&new)),
+        );
         counts::add_queue_counts(conn, &queue)?;
         sla_counts::replace(conn, &current.contribution(), &contribution_of(&new))?;
         tickets::record_events(
