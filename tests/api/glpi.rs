@@ -850,3 +850,90 @@ async fn a_database_it_cannot_read_is_refused_with_exit_code_2_and_nothing_writt
     drop(glpi);
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// How many tickets the service's database holds.
+async fn ticket_count(app: &TestApp) -> i64 {
+    use diesel::prelude::*;
+    let settings = app.settings.clone();
+    tokio::task::spawn_blocking(move || {
+        let url = helpdesk::db::DatabaseUrl::parse(&settings.database.url).unwrap();
+        let mut conn = helpdesk::db::ConnectionManager::new(url)
+            .connect_once()
+            .expect("connect to the test database");
+        helpdesk::db::schema::tickets::table
+            .count()
+            .get_result::<i64>(&mut conn)
+            .unwrap()
+    })
+    .await
+    .unwrap()
+}
+
+#[tokio::test]
+async fn a_run_killed_midway_and_run_again_gives_what_one_run_gives() {
+    let Some(mut glpi) = Glpi::create() else {
+        return skipped(NO_MARIADB);
+    };
+    let rows = fill(&mut glpi, 3_000);
+    let counted = rows.iter().filter(|r| r.counted()).count() as i64;
+    let app = TestApp::spawn().await;
+    let mapping = mapping_file();
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_helpdesk"));
+    command
+        .args(["import-glpi", "--from", &glpi.url(), "--mapping"])
+        .arg(&mapping)
+        .env("HELPDESK__DATABASE__URL", &app.settings.database.url)
+        .env("HELPDESK__AUTH__JWT_SECRET", "glpi-secret-0123456789abcdef")
+        .env("RUST_LOG", "error")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null());
+    if let Some(dir) = &app.settings.database.data_dir {
+        command.env("HELPDESK__DATABASE__DATA_DIR", dir);
+    }
+    let mut child = command.spawn().expect("run helpdesk import-glpi");
+    // Killed (SIGKILL: no chance to tidy up) once its first pages are in.
+    let mut seen = 0;
+    for _ in 0..3_000 {
+        seen = ticket_count(&app).await;
+        if seen > 0 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let left = ticket_count(&app).await;
+    assert!(seen > 0, "the import wrote nothing in 15 s");
+    assert!(left < counted, "killed midway: {left} of {counted}");
+    // Whole pages of 500 GLPI tickets, each less what it skips.
+    let pages: Vec<i64> = rows
+        .chunks(500)
+        .scan(0, |sum, page| {
+            *sum += page.iter().filter(|r| r.counted()).count() as i64;
+            Some(*sum)
+        })
+        .collect();
+    assert!(
+        pages.contains(&left),
+        "whole pages only: {left} not in {pages:?}"
+    );
+
+    let rest = import(&app, &glpi.url(), false).await;
+    assert_eq!(
+        rest.outcomes.get("unchanged").copied().unwrap_or(0) as i64,
+        left,
+        "{rest:?}"
+    );
+    assert_eq!(
+        rest.outcomes.get("added").copied().unwrap_or(0) as i64,
+        counted - left
+    );
+    assert_eq!(ticket_count(&app).await, counted);
+    for year in [2016, 2017, 2018] {
+        assert_eq!(
+            by_member(&app, year).await,
+            expected_by_member(&rows, year),
+            "{year}"
+        );
+    }
+}
