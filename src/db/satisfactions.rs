@@ -34,3 +34,13 @@ pub fn set(conn: &mut DbConn, ticket_id: i64, answer: Option<&Satisfaction>) -> 
     }
     Ok(())
 }
+
+/// Adds the answers of tickets that have none yet.
+pub fn insert_many(conn: &mut DbConn, answers: &[Satisfaction]) -> QueryResult<()> {
+    for chunk in answers.chunks(500) {
+        crate::db::each_backend!(&mut *conn, c => diesel::insert_into(ticket_satisfactions::table)
+            .values(chunk)
+            .execute(c))?;
+    }
+    Ok(())
+}

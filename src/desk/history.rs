@@ -86,6 +86,7 @@ pub fn bring(
                     .collect();
             let mut outcomes = Vec::with_capacity(batch.len());
             let mut fresh: Vec<&HistoryTicket> = Vec::new();
+            let mut pending = Pending::default();
             for (ticket, reference) in batch.iter().zip(&references) {
                 let outcome = match known.get(reference) {
                     None => {
@@ -95,7 +96,7 @@ pub fn bring(
                     Some((_, digest)) if digest.as_deref() == ticket.digest() => Outcome::Unchanged,
                     Some((id, _)) => {
                         import::reimport(conn, *id, &ticket.ticket, actor, policy)?;
-                        write_timeline(conn, *id, ticket, false)?;
+                        write_timeline(conn, *id, ticket, false, &mut pending)?;
                         Outcome::Updated
                     }
                 };
@@ -105,22 +106,44 @@ pub fn bring(
                 let rows: Vec<ImportedTicket> = fresh.iter().map(|t| t.ticket.clone()).collect();
                 let ids = import::import_batch(conn, &rows, actor, policy)?;
                 for (ticket, id) in fresh.into_iter().zip(ids) {
-                    write_timeline(conn, id, ticket, true)?;
+                    write_timeline(conn, id, ticket, true, &mut pending)?;
                 }
             }
+            pending.write(conn)?;
             Ok(outcomes)
         })
     })
 }
 
+/// What a batch adds, written together at its end.
+#[derive(Default)]
+struct Pending {
+    comments: Vec<ExternalComment>,
+    work: Vec<WorkLogFields>,
+    work_references: Vec<String>,
+    satisfactions: Vec<Satisfaction>,
+}
+
+impl Pending {
+    fn write(self, conn: &mut DbConn) -> Result<(), AppError> {
+        comments::insert_external(conn, &self.comments)?;
+        if !self.work.is_empty() {
+            crate::desk::work_logs::import_batch(conn, &self.work, Some(&self.work_references))?;
+        }
+        satisfactions::insert_many(conn, &self.satisfactions)?;
+        Ok(())
+    }
+}
+
 /// Makes a ticket's comments, work and satisfaction from the other system what `ticket` says:
-/// those it had are changed in place, new ones added, vanished ones removed; what was added
-/// in this service is left alone.
+/// those it had are changed in place, new ones added (to `pending`), vanished ones removed;
+/// what was added in this service is left alone.
 fn write_timeline(
     conn: &mut DbConn,
     ticket_id: i64,
     ticket: &HistoryTicket,
     fresh: bool,
+    pending: &mut Pending,
 ) -> Result<(), AppError> {
     let mut had_comments: HashMap<String, i64> = if fresh {
         HashMap::new()
@@ -130,7 +153,6 @@ fn write_timeline(
             .map(|(id, reference)| (reference, id))
             .collect()
     };
-    let mut added = Vec::new();
     for comment in &ticket.comments {
         let row = ExternalComment {
             ticket_id,
@@ -142,10 +164,9 @@ fn write_timeline(
         };
         match had_comments.remove(&comment.reference) {
             Some(id) => comments::update_external(conn, id, &row)?,
-            None => added.push(row),
+            None => pending.comments.push(row),
         }
     }
-    comments::insert_external(conn, &added)?;
     for id in had_comments.into_values() {
         comments::delete(conn, id)?;
     }
@@ -159,8 +180,6 @@ fn write_timeline(
             .collect()
     };
     let member_id = ticket.ticket.draft.member_id;
-    let mut new_fields = Vec::new();
-    let mut new_references = Vec::new();
     let at = now();
     for work in &ticket.work {
         let mut fields = work.fields.clone();
@@ -176,13 +195,10 @@ fn write_timeline(
                 work_logs::count(conn, &fields, 1)?;
             }
             None => {
-                new_fields.push(fields);
-                new_references.push(work.reference.clone());
+                pending.work.push(fields);
+                pending.work_references.push(work.reference.clone());
             }
         }
-    }
-    if !new_fields.is_empty() {
-        crate::desk::work_logs::import_batch(conn, &new_fields, Some(&new_references))?;
     }
     for log in had_work.into_values() {
         work_logs::count(conn, &log.fields(), -1)?;
@@ -198,8 +214,10 @@ fn write_timeline(
             comment: comment.clone(),
             answered_at: *answered_at,
         });
-    if !(fresh && answer.is_none()) {
-        satisfactions::set(conn, ticket_id, answer.as_ref())?;
+    match (fresh, answer) {
+        (true, Some(answer)) => pending.satisfactions.push(answer),
+        (true, None) => {}
+        (false, answer) => satisfactions::set(conn, ticket_id, answer.as_ref())?,
     }
     Ok(())
 }
