@@ -406,3 +406,198 @@ fn duration_text(minutes: i32) -> String {
         (h, m) => format!("{h} h {m:02}"),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::glpi::mapping::Entity;
+    use crate::glpi::source::{Actor, Followup, Task, Ticket};
+
+    fn at(s: &str) -> NaiveDateTime {
+        NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M:%S").unwrap()
+    }
+
+    fn tree() -> EntityTree {
+        let entity = |id, parent, name: &str| Entity {
+            id,
+            parent,
+            name: name.into(),
+            tag: None,
+        };
+        EntityTree::new(
+            vec![
+                entity(0, None, "Entité racine"),
+                entity(2, Some(0), "SIIM94"),
+                entity(3, Some(2), "Ivry"),
+            ],
+            None,
+        )
+        .unwrap()
+    }
+
+    fn glpi_ticket() -> Ticket {
+        Ticket {
+            id: 7,
+            entity: 3,
+            name: "Imprimante &#38; scanner".into(),
+            content: "&#60;p&#62;Bonjour&#60;/p&#62;".into(),
+            date: Some(at("2017-01-01 00:10:00")),
+            take_into_account: Some(at("2017-01-01 00:20:00")),
+            solved: None,
+            closed: Some(at("2017-01-03 09:00:00")),
+            modified: Some(at("2017-01-04 09:00:00")),
+            begin_waiting: None,
+            status: 6,
+            kind: 2,
+            priority: 5,
+            category: 4,
+            request_type: 3,
+            deleted: false,
+            actors: vec![
+                Actor {
+                    user: 0,
+                    kind: 1,
+                    alternative_email: Some("a@mairie.fr".into()),
+                },
+                Actor {
+                    user: 50,
+                    kind: 2,
+                    alternative_email: None,
+                },
+                Actor {
+                    user: 11,
+                    kind: 2,
+                    alternative_email: None,
+                },
+            ],
+            followups: vec![
+                Followup {
+                    id: 1,
+                    at: Some(at("2017-01-02 10:00:00")),
+                    user: 11,
+                    content: "Vu".into(),
+                    private: true,
+                },
+                Followup {
+                    id: 2,
+                    at: None,
+                    user: 11,
+                    content: "&#60;p&#62; &#60;/p&#62;".into(),
+                    private: false,
+                },
+            ],
+            tasks: vec![Task {
+                id: 9,
+                at: Some(at("2017-01-02 23:30:00")),
+                begin: Some(at("2017-01-02 23:30:00")),
+                user: 11,
+                technician: 0,
+                content: String::new(),
+                private: true,
+                action_time: 5400,
+                category: 1,
+            }],
+            solutions: Vec::new(),
+            satisfaction: None,
+        }
+    }
+
+    fn plan(glpi: &Ticket, notes: &mut Notes) -> Result<PlannedTicket, Skip> {
+        let tree = tree();
+        let mut rules = Rules::default();
+        rules
+            .work_kinds
+            .insert("intervention sur site".into(), WorkKind::OnSite);
+        let request_types = HashMap::from([(3, "Phone".to_string())]);
+        let task_categories = HashMap::from([(1, "Interventions > Intervention sur site".into())]);
+        let staff = |user: i64| user == 11;
+        let lookup = Lookup {
+            zone: chrono_tz::Europe::Paris,
+            tree: &tree,
+            rules: &rules,
+            request_types: &request_types,
+            task_categories: &task_categories,
+            staff: &staff,
+        };
+        ticket(glpi, &lookup, notes)
+    }
+
+    #[test]
+    fn a_closed_ticket_keeps_its_people_dates_and_timeline() {
+        let mut notes = Notes::default();
+        let planned = plan(&glpi_ticket(), &mut notes).unwrap();
+        assert_eq!(planned.external_ref, "glpi:7");
+        assert_eq!(planned.owner, Owner::Member(3));
+        assert_eq!(planned.title, "Imprimante & scanner");
+        assert_eq!(planned.description, "Bonjour");
+        assert_eq!(planned.priority.number(), 1);
+        assert_eq!(planned.ticket_type, TicketType::Request);
+        assert_eq!(planned.channel, Channel::Phone);
+        assert_eq!(planned.status, Status::Closed);
+        assert_eq!(planned.requester, Requester::Email("a@mairie.fr".into()));
+        // The first assigned who is staff.
+        assert_eq!(planned.assignee, Some(11));
+        assert_eq!(planned.created_at, at("2016-12-31 23:10:00"));
+        assert_eq!(planned.year(chrono_tz::Europe::Paris), 2017);
+        // No solve date: the close date stands for it.
+        assert_eq!(planned.resolved_at, Some(at("2017-01-03 08:00:00")));
+        assert_eq!(planned.closed_at, Some(at("2017-01-03 08:00:00")));
+        // The empty followup is left out; the task carries its time.
+        let bodies: Vec<(&str, bool)> = planned
+            .comments
+            .iter()
+            .map(|c| (c.body.as_str(), c.internal))
+            .collect();
+        assert_eq!(bodies, [("Vu", true), ("Temps passé : 1 h 30", true)]);
+        assert_eq!(notes.counts.get("empty followup left out"), Some(&1));
+        // The task's category is mapped by its own name: on-site work on its local day.
+        assert_eq!(
+            planned.work,
+            [PlannedWork {
+                external_ref: "glpi:task:9".into(),
+                technician: 11,
+                date: NaiveDate::from_ymd_opt(2017, 1, 2).unwrap(),
+                kind: WorkKind::OnSite,
+                minutes: 90,
+            }]
+        );
+    }
+
+    #[test]
+    fn the_trash_unknown_entities_and_statuses_are_skipped_with_their_reason() {
+        let mut notes = Notes::default();
+        let mut trashed = glpi_ticket();
+        trashed.deleted = true;
+        assert_eq!(plan(&trashed, &mut notes), Err(Skip::Trash));
+        let mut lost = glpi_ticket();
+        lost.entity = 99;
+        assert_eq!(plan(&lost, &mut notes), Err(Skip::UnknownEntity(99)));
+        let mut undated = glpi_ticket();
+        undated.date = None;
+        assert_eq!(plan(&undated, &mut notes), Err(Skip::NoDate));
+        let mut odd = glpi_ticket();
+        odd.status = 12;
+        assert_eq!(plan(&odd, &mut notes), Err(Skip::UnknownStatus(12)));
+    }
+
+    #[test]
+    fn a_pending_ticket_waits_from_its_glpi_wait_and_an_open_one_has_no_resolution() {
+        let mut notes = Notes::default();
+        let mut pending = glpi_ticket();
+        pending.status = 4;
+        pending.begin_waiting = Some(at("2017-01-02 08:00:00"));
+        let planned = plan(&pending, &mut notes).unwrap();
+        assert_eq!(planned.status, Status::Waiting);
+        assert_eq!(planned.waiting_since, Some(at("2017-01-02 07:00:00")));
+        assert_eq!(planned.resolved_at, None);
+        assert_eq!(planned.closed_at, None);
+        let mut untitled = glpi_ticket();
+        untitled.name = String::new();
+        untitled.content = "Première ligne\nseconde".into();
+        untitled.kind = 9;
+        let planned = plan(&untitled, &mut notes).unwrap();
+        assert_eq!(planned.title, "Première ligne");
+        assert_eq!(planned.ticket_type, TicketType::Incident);
+        assert_eq!(notes.counts.get("type 9 read as incident"), Some(&1));
+    }
+}

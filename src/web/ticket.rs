@@ -451,6 +451,10 @@ fn page<'a>(state: &State, viewer: &'a Viewer, data: &TicketData, shown: Shown) 
                         @if let Some(a) = t.acknowledged_at { dt { (lang.t("Pris en charge", "Taken in charge")) } dd { (when(a)) } }
                         @if let Some(r) = t.resolved_at { dt { (lang.t("Résolu", "Resolved")) } dd { (when(r)) } }
                         @if let Some(c) = t.closed_at { dt { (lang.t("Clos", "Closed")) } dd { (when(c)) } }
+                        @if let Some(reference) = &t.external_ref {
+                            dt { (lang.t("Importé de", "Imported from")) }
+                            dd.external-ref { (reference) }
+                        }
                     }
                 }
                 (clocks(lang, state, t, at, &when))

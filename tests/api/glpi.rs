@@ -2,7 +2,9 @@
 //! (`../shared/glpi/schema.sql`) filled the way GLPI writes its rows, imported into the
 //! service's database, then read back through the API.
 
-use crate::common::{self, skipped, TestApp};
+use crate::common::{self, skipped, TestApp, PASSWORD};
+use crate::console::Visitor;
+use helpdesk::domain::user::Role;
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -671,6 +673,11 @@ async fn texts_dates_people_and_the_timeline_are_brought_as_glpi_shows_them() {
         bodies.contains(&("Analyse des journaux".to_string(), true)),
         "{bodies:?}"
     );
+    // The console shows where the ticket came from.
+    let manager = app.staff(Role::Manager).await;
+    let (visitor, _) = Visitor::logged_in(&app, &manager.email, PASSWORD).await;
+    let page = visitor.get(&format!("/console/tickets/{id}")).await;
+    assert!(page.shows("glpi:1000"), "{}", page.html);
     let id = tickets["glpi:1004"]["id"].as_i64().unwrap();
     let comments = app
         .read(&format!("/api/v1/tickets/{id}/comments"), &app.admin.token)
