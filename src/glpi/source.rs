@@ -321,7 +321,8 @@ impl Source {
     /// timeline.
     pub fn tickets_after(&mut self, after: i64, limit: usize) -> Read<Vec<Ticket>> {
         let rows: Vec<Row> = self.conn.exec(
-            "SELECT id, entities_id, name, content, date, takeintoaccountdate, solvedate, \
+            "SELECT id, entities_id, name, content, COALESCE(date, date_creation), \
+             takeintoaccountdate, solvedate, \
              closedate, date_mod, begin_waiting_date, status, type, priority, itilcategories_id, \
              requesttypes_id, is_deleted FROM glpi_tickets WHERE id > ? ORDER BY id LIMIT ?",
             (after, limit as u64),

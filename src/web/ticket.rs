@@ -49,6 +49,8 @@ struct TicketData {
     posted_today: Vec<i64>,
     open_tickets: HashMap<i64, i64>,
     chosen: Option<i64>,
+    /// The requester's answer to the satisfaction survey (history brought from GLPI).
+    satisfaction: Option<db::satisfactions::Satisfaction>,
     zone: chrono_tz::Tz,
 }
 
@@ -83,6 +85,7 @@ async fn load(state: &State, viewer: &Viewer, id: i64) -> Result<TicketData, App
             let staff: Vec<i64> = directory.assignable().map(|u| u.id).collect();
             let open_tickets = db::tickets::open_tickets_of(conn, &staff)?;
             let chosen = db::tickets::pick_technician(conn, ticket.member_id, day)?;
+            let satisfaction = db::satisfactions::find(conn, id)?;
             Ok(TicketData {
                 ticket,
                 directory,
@@ -94,6 +97,7 @@ async fn load(state: &State, viewer: &Viewer, id: i64) -> Result<TicketData, App
                 posted_today,
                 open_tickets,
                 chosen,
+                satisfaction,
                 zone,
             })
         })
@@ -451,6 +455,14 @@ fn page<'a>(state: &State, viewer: &'a Viewer, data: &TicketData, shown: Shown) 
                         @if let Some(a) = t.acknowledged_at { dt { (lang.t("Pris en charge", "Taken in charge")) } dd { (when(a)) } }
                         @if let Some(r) = t.resolved_at { dt { (lang.t("Résolu", "Resolved")) } dd { (when(r)) } }
                         @if let Some(c) = t.closed_at { dt { (lang.t("Clos", "Closed")) } dd { (when(c)) } }
+                        @if let Some(answer) = &data.satisfaction {
+                            dt { (lang.t("Satisfaction", "Satisfaction")) }
+                            dd.satisfaction {
+                                @if let Some(rating) = answer.rating { (rating) " / 5" }
+                                @if !answer.comment.is_empty() { " — « " (answer.comment) " »" }
+                                @if let Some(at) = answer.answered_at { " (" (when(at)) ")" }
+                            }
+                        }
                         @if let Some(reference) = &t.external_ref {
                             dt { (lang.t("Importé de", "Imported from")) }
                             dd.external-ref { (reference) }

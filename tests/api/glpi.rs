@@ -327,7 +327,7 @@ fn fill(glpi: &mut Glpi, count: i64) -> Vec<Row> {
                 vec![v(id), v(date.clone()), v(MARC), v(glpi10("<p>Câble remplacé</p>"))],
             );
         }
-        if status == 6 && n % 2 == 0 {
+        if status == 6 && n % 4 == 1 {
             glpi.run(
                 "INSERT INTO glpi_ticketsatisfactions (tickets_id, type, date_begin, date_answered, satisfaction, comment) VALUES (?, 1, ?, ?, 4, 'Rapide')",
                 vec![v(id), v(date.clone()), v(date.clone())],
@@ -678,6 +678,11 @@ async fn texts_dates_people_and_the_timeline_are_brought_as_glpi_shows_them() {
     let (visitor, _) = Visitor::logged_in(&app, &manager.email, PASSWORD).await;
     let page = visitor.get(&format!("/console/tickets/{id}")).await;
     assert!(page.shows("glpi:1000"), "{}", page.html);
+    // A satisfaction answer is kept with its ticket.
+    let answered = tickets["glpi:1005"]["id"].as_i64().unwrap();
+    let page = visitor.get(&format!("/console/tickets/{answered}")).await;
+    assert!(page.shows("4 / 5"), "{}", page.html);
+    assert!(page.shows("Rapide"));
     let id = tickets["glpi:1004"]["id"].as_i64().unwrap();
     let comments = app
         .read(&format!("/api/v1/tickets/{id}/comments"), &app.admin.token)
@@ -846,7 +851,24 @@ async fn a_database_it_cannot_read_is_refused_with_exit_code_2_and_nothing_writt
         .query_drop(format!("CREATE TABLE {name}.things (id INT)"))
         .unwrap();
     let not_glpi = run(&format!("{}/{name}", mariadb_base()));
+    // A GLPI of a version this does not read.
+    let mut old = Glpi::create().unwrap();
+    old.run(
+        "CREATE TABLE glpi_configs (id INT AUTO_INCREMENT PRIMARY KEY, context VARCHAR(150), name VARCHAR(150), value TEXT)",
+        vec![],
+    );
+    old.run(
+        "INSERT INTO glpi_configs (context, name, value) VALUES ('core', 'version', '9.4.6')",
+        vec![],
+    );
+    let too_old = run(&old.url());
     other.query_drop(format!("DROP DATABASE {name}")).unwrap();
+    assert_eq!(too_old.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&too_old.stderr).contains("GLPI 9.4.6 is not supported"),
+        "{}",
+        String::from_utf8_lossy(&too_old.stderr)
+    );
     assert_eq!(not_glpi.status.code(), Some(2));
     assert!(
         String::from_utf8_lossy(&not_glpi.stderr).contains("not a GLPI database"),
