@@ -38,6 +38,7 @@ pub struct NewUser {
 #[derive(Debug, Default, AsChangeset)]
 #[diesel(table_name = users)]
 pub struct UserChanges {
+    pub email: Option<String>,
     pub name: Option<String>,
     pub role: Option<Role>,
     pub member_id: Option<Option<i64>>,

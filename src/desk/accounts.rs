@@ -144,6 +144,7 @@ pub fn update(
         check_member_exists(conn, final_member)?;
     }
     let changes = UserChanges {
+        email: None,
         name,
         role,
         member_id: patch.member_id,

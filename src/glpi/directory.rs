@@ -332,13 +332,25 @@ fn write_accounts(conn: &mut DbConn, persons: &[Person], ids: &mut Ids) -> Resul
                 if current.disabled != person.disabled {
                     changes.disabled = Some(person.disabled);
                 }
+                // A new address in GLPI, that nobody here has: theirs from now on.
+                if let Some(email) = &person.email {
+                    if *email != current.email && !emails.contains_key(email) {
+                        emails.remove(&current.email);
+                        emails.insert(email.clone(), id);
+                        changes.email = Some(email.clone());
+                    }
+                }
                 // GLPI makes someone staff: never less than that here; a role given here
                 // (manager, admin) is kept.
                 if person.role.is_staff() && !current.role.is_staff() {
                     changes.role = Some(person.role);
                     changes.member_id = Some(None);
                 }
-                if changes.name.is_some() || changes.disabled.is_some() || changes.role.is_some() {
+                if changes.name.is_some()
+                    || changes.disabled.is_some()
+                    || changes.role.is_some()
+                    || changes.email.is_some()
+                {
                     changes.updated_at = Some(at);
                     users::update(conn, id, &changes)?;
                 }

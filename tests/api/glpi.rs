@@ -775,9 +775,44 @@ async fn a_change_in_glpi_is_carried_over_and_a_dry_run_writes_nothing() {
         "DELETE FROM glpi_tickettasks WHERE tickets_id = 1000 AND taskcategories_id = 1",
         vec![],
     );
+    // And people: an agent without an address gets one, a technician's name changes.
+    glpi.run(
+        "INSERT INTO glpi_useremails (users_id, email, is_default) VALUES (?, 'ecole@ivry.fr', 1)",
+        vec![v(AGENT_ECOLE)],
+    );
+    glpi.run(
+        "UPDATE glpi_users SET realname = 'Bernard' WHERE id = ?",
+        vec![v(LEA)],
+    );
 
     let again = import(&app, &glpi.url(), false).await;
-    assert_eq!(again.outcomes.get("updated"), Some(&3), "{again:?}");
+    // The three tickets changed, and those the agent who now has an address asked for.
+    let mut changed: Vec<i64> = rows
+        .iter()
+        .filter(|r| r.counted() && (r.id - 1000) % 6 == 3)
+        .map(|r| r.id)
+        .chain([1000, 1002, moved.id])
+        .collect();
+    changed.sort_unstable();
+    changed.dedup();
+    assert_eq!(
+        again.outcomes.get("updated").copied(),
+        Some(changed.len() as u64),
+        "{again:?}"
+    );
+    let users = app.read("/api/v1/users?limit=200", &app.admin.token).await;
+    let emails: HashMap<String, String> = users
+        .items()
+        .iter()
+        .map(|u| {
+            (
+                u["name"].as_str().unwrap().to_string(),
+                u["email"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(emails["agent.ecole"], "ecole@ivry.fr");
+    assert_eq!(emails["Léa Bernard"], "lea.martin@siim94.fr");
     let tickets = all_tickets(&app).await;
     let changed = &tickets["glpi:1002"];
     assert_eq!(changed["title"], "Écran & clavier");
@@ -958,6 +993,41 @@ async fn a_run_killed_midway_and_run_again_gives_what_one_run_gives() {
         counted - left
     );
     assert_eq!(ticket_count(&app).await, counted);
+    for year in [2016, 2017, 2018] {
+        assert_eq!(
+            by_member(&app, year).await,
+            expected_by_member(&rows, year),
+            "{year}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_glpi_9_5_database_is_read_as_well() {
+    let Some(mut glpi) = Glpi::create() else {
+        return skipped(NO_MARIADB);
+    };
+    let rows = fill(&mut glpi, 120);
+    // As GLPI 9.5 keeps them: the root's parent is -1 in a signed column, its version noted.
+    glpi.run(
+        "ALTER TABLE glpi_entities MODIFY entities_id int DEFAULT 0",
+        vec![],
+    );
+    glpi.run(
+        "UPDATE glpi_entities SET entities_id = -1 WHERE id = 0",
+        vec![],
+    );
+    glpi.run(
+        "CREATE TABLE glpi_configs (id INT AUTO_INCREMENT PRIMARY KEY, context VARCHAR(150), name VARCHAR(150), value TEXT)",
+        vec![],
+    );
+    glpi.run(
+        "INSERT INTO glpi_configs (context, name, value) VALUES ('core', 'version', '9.5.13')",
+        vec![],
+    );
+    let app = TestApp::spawn().await;
+    let summary = import(&app, &glpi.url(), false).await;
+    assert_eq!(summary.version.as_deref(), Some("9.5.13"));
     for year in [2016, 2017, 2018] {
         assert_eq!(
             by_member(&app, year).await,
