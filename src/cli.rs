@@ -55,6 +55,10 @@ pub enum Command {
         /// Language of the headings and file names.
         #[arg(long, default_value = "fr", value_parser = ["fr", "en"])]
         lang: String,
+        /// The hotline presence to share among the members, in days (default: the hotline
+        /// duty days logged in the period).
+        #[arg(long)]
+        presence_days: Option<String>,
     },
     /// Bring a GLPI 9.5 or 10 history over (members, categories, people, tickets with their
     /// timeline); run again, it changes nothing but what changed in GLPI.
@@ -102,9 +106,18 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
             month,
             out,
             lang,
+            presence_days,
         } => {
             let lang = Lang::parse(Some(&lang)).map_err(|e| anyhow::anyhow!("{e}"))?;
-            for path in write_report(&settings, Period { year, month }, lang, &out)? {
+            let presence_hundredths = presence_days
+                .map(|raw| crate::api::stats::parse_presence_days(&raw.replace(',', ".")))
+                .transpose()
+                .map_err(|e| anyhow::anyhow!("--presence-days {}", e.message))?;
+            let options = crate::stats::report::ReportOptions {
+                presence_hundredths,
+                ..Default::default()
+            };
+            for path in write_report(&settings, Period { year, month }, lang, options, &out)? {
                 println!("wrote {}", path.display());
             }
             Ok(())
@@ -235,6 +248,7 @@ pub fn write_report(
     settings: &Settings,
     period: Period,
     lang: Lang,
+    options: crate::stats::report::ReportOptions,
     out: &Path,
 ) -> anyhow::Result<Vec<PathBuf>> {
     let url = DatabaseUrl::parse(&settings.database.url).map_err(anyhow::Error::msg)?;
@@ -243,7 +257,7 @@ pub fn write_report(
     let report = crate::desk::stats::report(
         &mut conn,
         period,
-        crate::stats::report::ReportOptions::default(),
+        options,
         settings.service.workday_minutes,
         &settings.service_levels_targets(),
     )?;

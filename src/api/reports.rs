@@ -29,6 +29,10 @@ pub struct ReportQuery {
     pub format: Option<String>,
     /// Language of the headings and file names: `fr` (default) or `en`.
     pub lang: Option<String>,
+    /// The hotline presence to share among the members, in days (0 to 1,000,000, two
+    /// decimals); by default the period's `hotline_duty` days.
+    #[param(value_type = Option<f64>)]
+    pub presence_days: Option<String>,
 }
 
 /// A year in the path; anything else names no report.
@@ -42,7 +46,7 @@ fn path_year(raw: &str) -> Result<i32, AppError> {
 /// The statistics of a year, or of one month, in one download.
 ///
 /// Errors: 403: agents may not read statistics; 404: the year in the path is not a year from 1970
-/// to 9999; 422: invalid month, format or lang.
+/// to 9999; 422: invalid month, format, lang or presence_days.
 #[utoipa::path(
     get, path = "/api/v1/reports/{year}", tag = "statistics",
     params(
@@ -52,7 +56,7 @@ fn path_year(raw: &str) -> Result<i32, AppError> {
     responses(
         (status = 200, description = "`json`: `{year, month, tickets_by_member, seasonality, work_days, hotline_allocation}`, \
             each as its statistics endpoint returns it (tickets beside the same period of the year before, hotline \
-            presence from the period's hotline duty). `csv`: a zip (attachment `rapport-2018.zip`, `report-2018-03.zip`) \
+            presence as `presence_days` says, or else the period's hotline duty). `csv`: a zip (attachment `rapport-2018.zip`, `report-2018-03.zip`) \
             of one CSV per table (UTF-8 with BOM, commas, RFC 4180 quoting, dot decimals) and the charts as SVG. \
             `xlsx`: one sheet per table, numbers as numbers, native charts (seasonality as columns, tickets per member \
             as bars, work days per member stacked by kind).",
@@ -79,6 +83,12 @@ pub async fn download_report(
         .flatten();
     let format = checks.take(ReportFormat::parse(query.format.as_deref()));
     let lang = checks.take(Lang::parse(query.lang.as_deref()));
+    let presence_hundredths = checks
+        .take_opt(
+            query.presence_days.as_deref(),
+            crate::api::stats::parse_presence_days,
+        )
+        .flatten();
     checks.finish()?;
     let (format, lang) = (format.unwrap_or_default(), lang.unwrap_or_default());
     let period = Period { year, month };
@@ -90,7 +100,10 @@ pub async fn download_report(
             crate::desk::stats::report_download(
                 conn,
                 period,
-                report::ReportOptions::default(),
+                report::ReportOptions {
+                    presence_hundredths,
+                    ..report::ReportOptions::default()
+                },
                 workday_minutes,
                 &targets,
                 format,

@@ -678,7 +678,7 @@ async fn the_openapi_document_describes_the_report_formats() {
         .iter()
         .map(|p| p["name"].as_str().unwrap())
         .collect();
-    assert_eq!(params, ["year", "month", "format", "lang"]);
+    assert_eq!(params, ["year", "month", "format", "lang", "presence_days"]);
     let schemas = &spec["components"]["schemas"];
     for schema in [
         "Report",
@@ -695,9 +695,15 @@ async fn the_openapi_document_describes_the_report_formats() {
 async fn the_report_command_writes_every_file_into_a_folder() {
     let app = TestApp::spawn().await;
     load_fixture(&app).await;
-    let expected = download_ok(&app, &format!("{REPORTS}/2018?month=3"), &app.admin.token)
-        .await
-        .json();
+    // Three and a half days of hotline presence to share, as `--presence-days 3,5` says.
+    let expected = download_ok(
+        &app,
+        &format!("{REPORTS}/2018?month=3&presence_days=3.5"),
+        &app.admin.token,
+    )
+    .await
+    .json();
+    assert_eq!(expected["hotline_allocation"]["presence_hundredths"], 350);
     let out = std::env::temp_dir().join(format!("helpdesk-report-{}", uuid::Uuid::new_v4()));
     let settings = app.settings.clone();
     let folder = out.clone();
@@ -709,6 +715,10 @@ async fn the_report_command_writes_every_file_into_a_folder() {
                 month: Some(3),
             },
             Lang::Fr,
+            helpdesk::stats::report::ReportOptions {
+                presence_hundredths: Some(350),
+                ..Default::default()
+            },
             &folder,
         )
     })
@@ -941,4 +951,33 @@ async fn a_members_short_name_is_what_the_charts_and_tables_write() {
             .any(|t| t.starts_with("Syndicat mixte") && t.ends_with('…')),
         "{texts:?}"
     );
+}
+
+#[tokio::test]
+async fn the_report_shares_the_presence_days_it_is_given() {
+    let app = TestApp::with_demo().await;
+    let token = &app.admin.token;
+    // The activity report of 2017 shares 350 days of hotline presence; the hotline duty
+    // logged makes 320.
+    let logged = download_ok(&app, &format!("{REPORTS}/2017"), token)
+        .await
+        .json();
+    assert_eq!(logged["hotline_allocation"]["presence_hundredths"], 32000);
+    let given = download_ok(&app, &format!("{REPORTS}/2017?presence_days=350"), token)
+        .await
+        .json();
+    let shares = &given["hotline_allocation"];
+    assert_eq!(shares["presence_hundredths"], 35000);
+    let sum: i64 = shares["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["hundredths"].as_i64().unwrap())
+        .sum();
+    assert_eq!(sum, 35000, "the members' shares add up to the days given");
+    let refused = app
+        .get(&format!("{REPORTS}/2017?presence_days=beaucoup"), token)
+        .await
+        .expect(422);
+    assert_eq!(refused.body["errors"][0]["field"], "presence_days");
 }
