@@ -57,7 +57,7 @@ fn path_year(raw: &str) -> Result<i32, AppError> {
         (status = 200, description = "`json`: `{year, month, tickets_by_member, seasonality, work_days, hotline_allocation}`, \
             each as its statistics endpoint returns it (tickets beside the same period of the year before, hotline \
             presence as `presence_days` says, or else the period's hotline duty). `csv`: a zip (attachment `rapport-2018.zip`, `report-2018-03.zip`) \
-            of one CSV per table (UTF-8 with BOM, commas, RFC 4180 quoting, dot decimals) and the charts as SVG. \
+            of one CSV per table (UTF-8 with BOM, RFC 4180 quoting; `lang=fr`: `;` separators and decimal commas, `lang=en`: commas and decimal points), the charts as SVG and a LISEZMOI.txt or README.txt saying so. \
             `xlsx`: one sheet per table, numbers as numbers, native charts (seasonality as columns, tickets per member \
             as bars, work days per member stacked by kind).",
             content(

@@ -74,10 +74,12 @@ pub fn base_name_of(year: i32, month: Option<u32>, lang: Lang) -> String {
     }
 }
 
-fn csv_and_svg_files(tables: &[Table]) -> Vec<ReportFile> {
+/// One CSV per table in the language's conventions, the SVG charts, and the note saying how
+/// the CSV files are written.
+fn csv_and_svg_files(tables: &[Table], lang: Lang) -> Vec<ReportFile> {
     let csv_files = tables.iter().map(|table| ReportFile {
         name: format!("{}.csv", table.file_stem),
-        bytes: csv::table(table),
+        bytes: csv::table(table, lang),
     });
     let svg_files = tables.iter().filter_map(|table| {
         table.chart.as_ref().map(|chart| ReportFile {
@@ -85,7 +87,11 @@ fn csv_and_svg_files(tables: &[Table]) -> Vec<ReportFile> {
             bytes: svg::chart(table, chart).into_bytes(),
         })
     });
-    csv_files.chain(svg_files).collect()
+    let mut files: Vec<ReportFile> = csv_files.chain(svg_files).collect();
+    let names: Vec<String> = files.iter().map(|f| f.name.clone()).collect();
+    let (name, bytes) = csv::readme(lang, &names);
+    files.push(ReportFile { name, bytes });
+    files
 }
 
 fn zip_archive(files: &[ReportFile]) -> Result<Vec<u8>, ExportError> {
@@ -110,7 +116,7 @@ pub fn render(report: &Report, format: ReportFormat, lang: Lang) -> Result<Downl
         ReportFormat::Csv => Download {
             content_type: ZIP_TYPE,
             file_name: Some(format!("{base}.zip")),
-            bytes: zip_archive(&csv_and_svg_files(&tables(report, lang)))?,
+            bytes: zip_archive(&csv_and_svg_files(&tables(report, lang), lang))?,
         },
         ReportFormat::Xlsx => Download {
             content_type: XLSX_TYPE,
@@ -135,7 +141,7 @@ pub fn files(report: &Report, lang: Lang) -> Result<Vec<ReportFile>, ExportError
             bytes: xlsx::workbook(&tables)?,
         },
     ];
-    files.extend(csv_and_svg_files(&tables));
+    files.extend(csv_and_svg_files(&tables, lang));
     Ok(files)
 }
 

@@ -125,12 +125,24 @@ fn unzip(bytes: &[u8]) -> BTreeMap<String, Vec<u8>> {
         .collect()
 }
 
-/// A CSV file's headings and rows, checking the byte order mark first.
+/// A French CSV file's headings and rows (`;` between fields), checking the byte order mark
+/// first.
 fn read_csv(bytes: &[u8]) -> (Vec<String>, Vec<Vec<String>>) {
+    read_csv_with(bytes, b';')
+}
+
+/// An English CSV file's (commas between fields).
+fn read_csv_en(bytes: &[u8]) -> (Vec<String>, Vec<Vec<String>>) {
+    read_csv_with(bytes, b',')
+}
+
+fn read_csv_with(bytes: &[u8], delimiter: u8) -> (Vec<String>, Vec<Vec<String>>) {
     let text = bytes
         .strip_prefix("\u{feff}".as_bytes())
         .expect("UTF-8 with a byte order mark");
-    let mut reader = csv::ReaderBuilder::new().from_reader(text);
+    let mut reader = csv::ReaderBuilder::new()
+        .delimiter(delimiter)
+        .from_reader(text);
     let headings = reader
         .headers()
         .unwrap()
@@ -185,7 +197,8 @@ fn ticket_rows(report: &Value) -> Vec<(String, f64, f64)> {
 }
 
 /// The files of the CSV archive, and of the `report` command besides the JSON and the XLSX.
-const CSV_FILES: [&str; 9] = [
+const CSV_FILES: [&str; 10] = [
+    "LISEZMOI.txt",
     "jours-par-adherent.csv",
     "jours-par-adherent.svg",
     "jours-par-type.csv",
@@ -456,10 +469,11 @@ async fn the_csv_zip_holds_one_file_per_table_and_the_svg_charts_in_french() {
     let work_rows = report["work_days"]["rows"].as_array().unwrap();
     for (row, member) in rows.iter().zip(work_rows) {
         assert_eq!(row[0], member["member_code"].as_str().unwrap());
-        // Days with two decimals and a dot, minutes exact.
-        assert_eq!(row[2], format!("{:.2}", float(&member["posted"]["days"])));
+        // Days with two decimals and a decimal comma, minutes exact.
+        let french = |days: &Value| format!("{:.2}", float(days)).replace('.', ",");
+        assert_eq!(row[2], french(&member["posted"]["days"]));
         assert_eq!(row[3], member["posted"]["minutes"].to_string());
-        assert_eq!(row[4], format!("{:.2}", float(&member["on_site"]["days"])));
+        assert_eq!(row[4], french(&member["on_site"]["days"]));
     }
     assert_eq!(rows.len(), work_rows.len() + 1);
 
@@ -476,9 +490,14 @@ async fn the_csv_zip_holds_one_file_per_table_and_the_svg_charts_in_french() {
             "Total"
         ]
     );
-    assert_eq!(rows[3][1], "2.00");
+    assert_eq!(rows[3][1], "2,00");
     assert_eq!(rows[3][2], "840");
-    assert_eq!(rows[4][3], "100.00");
+    assert_eq!(rows[4][3], "100,00");
+    // The archive says how its files are written.
+    let readme = String::from_utf8(files["LISEZMOI.txt"].clone()).unwrap();
+    assert!(readme.contains("points-virgules (;)"), "{readme}");
+    assert!(readme.contains("virgule décimale"), "{readme}");
+    assert!(readme.contains("- saisonnalite.csv"), "{readme}");
 
     let (headings, rows) = read_csv(&files["repartition-hotline.csv"]);
     assert_eq!(headings[3], "Centièmes");
@@ -529,16 +548,20 @@ async fn english_headings_and_file_names_with_lang_en() {
     let files = unzip(&answer.bytes);
     assert!(files.contains_key("tickets-by-member.csv"));
     assert!(files.contains_key("seasonality.svg"));
-    let (headings, _) = read_csv(&files["tickets-by-member.csv"]);
+    let (headings, _) = read_csv_en(&files["tickets-by-member.csv"]);
     assert_eq!(
         headings,
         ["Code", "Member", "Tickets March 2018", "Tickets March 2017"]
     );
-    let (headings, _) = read_csv(&files["seasonality.csv"]);
+    let (headings, _) = read_csv_en(&files["seasonality.csv"]);
     assert_eq!(headings[2], "January");
-    let (headings, rows) = read_csv(&files["work-days-by-kind.csv"]);
+    let (headings, rows) = read_csv_en(&files["work-days-by-kind.csv"]);
     assert_eq!(headings, ["Kind", "Days", "Minutes", "Share (%)"]);
     assert_eq!(rows[0][0], "Posted work");
+    // Commas between fields, decimal points.
+    assert!(rows.iter().any(|r| r[1].contains('.')), "{rows:?}");
+    let readme = String::from_utf8(files["README.txt"].clone()).unwrap();
+    assert!(readme.contains("separated by commas"), "{readme}");
 
     let workbook = download_ok(&app, &format!("{REPORTS}/2018?format=xlsx&lang=en"), token).await;
     let workbook = Xlsx::new(Cursor::new(workbook.bytes)).unwrap();
