@@ -109,6 +109,12 @@ pub fn build(
         .filter(|m| matches!(Ok::<_, ()>(m.kind), Ok(WorkKind::HotlineDuty)))
         .map(|m| m.minutes)
         .sum();
+    // A year without a hotline ticket is not compared with: its column would be all zeros.
+    let compare_year = options.compare_year(year);
+    let compared = data
+        .ticket_counts
+        .iter()
+        .any(|c| c.year == compare_year && c.origin == Origin::Hotline && c.tickets != 0);
     Report {
         year,
         month,
@@ -116,7 +122,7 @@ pub fn build(
             &data.members,
             &data.ticket_counts,
             year,
-            Some(options.compare_year(year)),
+            compared.then_some(compare_year),
             month,
             hotline,
         ),
@@ -241,8 +247,9 @@ mod tests {
             420,
             &TARGETS,
         );
-        assert_eq!(asked.tickets_by_member.compare_year, Some(2016));
-        assert_eq!(asked.tickets_by_member.compare_total, Some(0));
+        // 2016 has no ticket: nothing to compare with.
+        assert_eq!(asked.tickets_by_member.compare_year, None);
+        assert_eq!(asked.tickets_by_member.compare_total, None);
         assert_eq!(asked.hotline_allocation.presence_hundredths, 35_000);
         let shared: i64 = asked
             .hotline_allocation

@@ -174,33 +174,36 @@ fn tickets_table(report: &Report, lang: Lang) -> Table {
         words.tickets,
         lang.period(compare_year, report.month)
     );
+    // A year compared with that has no ticket at all gets no column of zeros.
+    let compared = stats.compare_year.is_some();
     let mut rows: Vec<Vec<Cell>> = stats
         .rows
         .iter()
         .map(|r| {
-            vec![
+            let mut cells = vec![
                 text(&r.member_code),
                 text(&r.member_short_name),
                 Cell::Count(r.tickets),
-                Cell::Count(r.compare_tickets.unwrap_or(0)),
-            ]
+            ];
+            if compared {
+                cells.push(Cell::Count(r.compare_tickets.unwrap_or(0)));
+            }
+            cells
         })
         .collect();
-    rows.push(vec![
-        text(""),
-        text(words.total),
-        Cell::Count(stats.total),
-        Cell::Count(stats.compare_total.unwrap_or(0)),
-    ]);
+    let mut total = vec![text(""), text(words.total), Cell::Count(stats.total)];
+    if compared {
+        total.push(Cell::Count(stats.compare_total.unwrap_or(0)));
+    }
+    rows.push(total);
+    let mut headings = vec![words.code.into(), words.member.into(), current.clone()];
+    if compared {
+        headings.push(previous.clone());
+    }
     let mut table = Table {
         sheet_name: words.tickets_sheet,
         file_stem: words.tickets_file,
-        headings: vec![
-            words.code.into(),
-            words.member.into(),
-            current.clone(),
-            previous.clone(),
-        ],
+        headings,
         rows,
         has_total_row: true,
         chart: None,
@@ -216,16 +219,15 @@ fn tickets_table(report: &Report, lang: Lang) -> Table {
         file_stem: words.tickets_file,
         value_axis: words.tickets.into(),
         categories: CellRange::column(1, members.clone()),
-        series: vec![
-            ChartSeries {
-                name: current,
-                values: CellRange::column(2, members.clone()),
-            },
-            ChartSeries {
-                name: previous,
-                values: CellRange::column(3, members),
-            },
-        ],
+        series: std::iter::once(ChartSeries {
+            name: current,
+            values: CellRange::column(2, members.clone()),
+        })
+        .chain(compared.then(|| ChartSeries {
+            name: previous,
+            values: CellRange::column(3, members),
+        }))
+        .collect(),
     });
     table
 }
@@ -450,7 +452,11 @@ fn service_levels_table(report: &Report, lang: Lang) -> Table {
             ]
         })
         .collect();
-    let both = |measure: &str, what: &str| format!("{measure} : {what}");
+    // French puts a (non-breaking) space before a colon, English none.
+    let both = |measure: &str, what: &str| match lang {
+        Lang::Fr => format!("{measure}\u{a0}: {what}"),
+        Lang::En => format!("{measure}: {what}"),
+    };
     Table {
         sheet_name: words.service_levels_sheet,
         file_stem: words.service_levels_file,

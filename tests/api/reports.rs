@@ -677,7 +677,7 @@ async fn a_bad_month_format_or_lang_is_refused_and_a_bad_year_names_no_report() 
     let empty = download_ok(&app, &format!("{REPORTS}/1970?format=csv"), token).await;
     let files = unzip(&empty.bytes);
     let (_, rows) = read_csv(&files["tickets-par-adherent.csv"]);
-    assert_eq!(rows, [["", "Total", "0", "0"]]);
+    assert_eq!(rows, [["", "Total", "0"]], "nothing to compare with either");
     svg_texts(&files["tickets-par-adherent.svg"]);
     download_ok(&app, &format!("{REPORTS}/9999?format=xlsx"), token).await;
 }
@@ -1003,4 +1003,49 @@ async fn the_report_shares_the_presence_days_it_is_given() {
         .await
         .expect(422);
     assert_eq!(refused.body["errors"][0]["field"], "presence_days");
+}
+
+#[tokio::test]
+async fn a_year_compared_with_a_year_without_tickets_gets_no_column_of_zeros() {
+    let app = TestApp::spawn().await;
+    load_fixture(&app).await;
+    let token = &app.admin.token;
+    // The fixture's first tickets are of 2017: its report has nothing to compare with.
+    let files = unzip(
+        &download_ok(&app, &format!("{REPORTS}/2017?format=csv"), token)
+            .await
+            .bytes,
+    );
+    let (headings, rows) = read_csv(&files["tickets-par-adherent.csv"]);
+    assert_eq!(headings, ["Code", "Adhérent", "Tickets 2017"]);
+    assert!(rows.iter().all(|r| r.len() == 3), "{rows:?}");
+    let legend = svg_texts(&files["tickets-par-adherent.svg"]);
+    assert!(legend.iter().any(|t| t == "Tickets 2017"));
+    assert!(!legend.iter().any(|t| t == "Tickets 2016"), "{legend:?}");
+    let workbook = download_ok(&app, &format!("{REPORTS}/2017?format=xlsx"), token).await;
+    let mut workbook = Xlsx::new(Cursor::new(workbook.bytes)).unwrap();
+    let tickets = sheet(&mut workbook, "Tickets par adhérent");
+    assert_eq!(tickets[0].len(), 3, "{:?}", tickets[0]);
+    // 2018 is compared with 2017, which has tickets: both columns.
+    let files = unzip(
+        &download_ok(&app, &format!("{REPORTS}/2018?format=csv"), token)
+            .await
+            .bytes,
+    );
+    let (headings, _) = read_csv(&files["tickets-par-adherent.csv"]);
+    assert_eq!(headings.len(), 4);
+    // English writes no space before a colon, French a non-breaking one.
+    let english = unzip(
+        &download_ok(&app, &format!("{REPORTS}/2018?format=csv&lang=en"), token)
+            .await
+            .bytes,
+    );
+    let (headings, _) = read_csv_en(&english["service-levels.csv"]);
+    assert!(headings.iter().any(|h| h.contains(": ")), "{headings:?}");
+    assert!(!headings.iter().any(|h| h.contains(" :")), "{headings:?}");
+    let (headings, _) = read_csv(&files["niveaux-de-service.csv"]);
+    assert!(
+        headings.iter().any(|h| h.contains("\u{a0}: ")),
+        "{headings:?}"
+    );
 }
