@@ -1,15 +1,54 @@
-//! The report as an XLSX workbook: one sheet per table, numbers as numbers, and native Excel
-//! charts over the sheet's own cells, so that a chart follows any figure edited by hand.
+//! The report as an XLSX workbook: one sheet per table, numbers as numbers, totals as
+//! formulas, and native Excel charts over the sheet's own cells with their values written on
+//! them, so that a chart follows any figure edited by hand. Each sheet prints in landscape on
+//! A4, its table fitted to the page's width, its chart below it on a page of its own.
 
 use rust_xlsxwriter::{
-    Chart, ChartAxisCrossing, ChartLegendPosition, ChartType, Format, Workbook, Worksheet,
-    XlsxError,
+    Chart, ChartAxisCrossing, ChartDataLabel, ChartLegendPosition, ChartType, Format, Formula,
+    Workbook, Worksheet, XlsxError,
 };
 
 use super::tables::{Cell, CellRange, ChartKind, ChartSpec, Table};
 
-/// Where a chart goes: right of its table, one column apart.
-const CHART_GAP_COLUMNS: u16 = 1;
+/// Rows between a table and its chart.
+const CHART_GAP_ROWS: u32 = 2;
+/// Excel's code of the A4 paper size.
+const A4: u8 = 9;
+
+/// A column's letters: 0 → A, 26 → AA.
+fn column_letters(col: u16) -> String {
+    let mut n = u32::from(col) + 1;
+    let mut letters = Vec::new();
+    while n > 0 {
+        let rem = ((n - 1) % 26) as u8;
+        letters.push((b'A' + rem) as char);
+        n = (n - 1) / 26;
+    }
+    letters.iter().rev().collect()
+}
+
+/// The total row's cell of a column as a sum of the data rows above, when that sum is the
+/// figure the table shows (a share rounded row by row may not add up to its 100.00).
+fn total_formula(table: &Table, col: usize, shown: f64) -> Option<Formula> {
+    let data_rows = table.rows.len().checked_sub(1)?;
+    if data_rows == 0 {
+        return None;
+    }
+    let sum: f64 = table.rows[..data_rows]
+        .iter()
+        .map(|row| row.get(col).and_then(Cell::number))
+        .sum::<Option<f64>>()?;
+    if (sum - shown).abs() > 0.005 {
+        return None;
+    }
+    let letters = column_letters(col as u16);
+    let formula = format!("=SUM({letters}2:{letters}{})", data_rows + 1);
+    let result = match table.rows[data_rows][col] {
+        Cell::Decimal(x) => format!("{x:.2}"),
+        ref other => other.text(),
+    };
+    Some(Formula::new(formula).set_result(result))
+}
 
 pub fn workbook(tables: &[Table]) -> Result<Vec<u8>, XlsxError> {
     let mut workbook = Workbook::new();
@@ -32,8 +71,21 @@ pub fn workbook(tables: &[Table]) -> Result<Vec<u8>, XlsxError> {
             } else {
                 (&plain, &decimal)
             };
-            for (col, cell) in row.iter().enumerate() {
-                let col = col as u16;
+            for (index, cell) in row.iter().enumerate() {
+                let col = index as u16;
+                if is_total {
+                    if let Some(formula) = cell
+                        .number()
+                        .and_then(|shown| total_formula(table, index, shown))
+                    {
+                        let format = match cell {
+                            Cell::Decimal(_) => decimal_format,
+                            _ => text_format,
+                        };
+                        sheet.write_formula_with_format(sheet_row, col, formula, format)?;
+                        continue;
+                    }
+                }
                 match cell {
                     Cell::Text(text) => {
                         sheet.write_string_with_format(sheet_row, col, text, text_format)?
@@ -49,11 +101,18 @@ pub fn workbook(tables: &[Table]) -> Result<Vec<u8>, XlsxError> {
         }
         set_widths(sheet, table)?;
         sheet.set_freeze_panes(1, 0)?;
+        sheet
+            .set_landscape()
+            .set_paper_size(A4)
+            .set_print_fit_to_pages(1, 0);
+        sheet.set_repeat_rows(0, 0)?;
         if let Some(spec) = &table.chart {
             if !spec.categories.is_empty() {
                 let chart = chart(table, spec);
-                let col = table.headings.len() as u16 + CHART_GAP_COLUMNS;
-                sheet.insert_chart(1, col, &chart)?;
+                let row = table.rows.len() as u32 + 1 + CHART_GAP_ROWS;
+                sheet.insert_chart(row, 0, &chart)?;
+                // The chart starts a page: never cut between the table's page and its own.
+                sheet.set_page_breaks(&[row])?;
             }
         }
     }
@@ -97,7 +156,8 @@ fn chart(table: &Table, spec: &ChartSpec) -> Chart {
             .add_series()
             .set_name(series.name.as_str())
             .set_categories(range(table.sheet_name, &spec.categories))
-            .set_values(range(table.sheet_name, &series.values));
+            .set_values(range(table.sheet_name, &series.values))
+            .set_data_label(ChartDataLabel::new().show_value());
     }
     chart.legend().set_position(ChartLegendPosition::Bottom);
     if spec.series.len() < 2 {
@@ -128,4 +188,18 @@ fn chart(table: &Table, spec: &ChartSpec) -> Chart {
         }
     }
     chart
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn columns_are_named_as_a_spreadsheet_names_them() {
+        let names: Vec<String> = [0, 1, 25, 26, 27, 51, 52, 701, 702]
+            .into_iter()
+            .map(column_letters)
+            .collect();
+        assert_eq!(names, ["A", "B", "Z", "AA", "AB", "AZ", "BA", "ZZ", "AAA"]);
+    }
 }

@@ -332,6 +332,34 @@ async fn the_xlsx_holds_the_json_figures_as_numbers_with_native_charts() {
         number(&total[3]),
         float(&report["tickets_by_member"]["compare_total"])
     );
+    // The totals are formulas over the rows above, their cached values the JSON's.
+    let formulas = workbook
+        .worksheet_formula("Tickets par adhérent")
+        .expect("the sheet's formulas");
+    let (first_row, first_col) = formulas.start().expect("formulas");
+    let found: Vec<(u32, u32, String)> = formulas
+        .used_cells()
+        .filter(|(_, _, f)| !f.is_empty())
+        .map(|(r, c, f)| (r as u32 + first_row, c as u32 + first_col, f.clone()))
+        .collect();
+    assert_eq!(
+        found,
+        [
+            (4, 2, "SUM(C2:C4)".to_string()),
+            (4, 3, "SUM(D2:D4)".to_string())
+        ]
+    );
+    // Printed in landscape, fitted to the page's width, the chart on a page of its own, with
+    // its values on the bars.
+    let parts = unzip(&answer.bytes);
+    let sheet1 = String::from_utf8(parts["xl/worksheets/sheet1.xml"].clone()).unwrap();
+    assert!(sheet1.contains("orientation=\"landscape\""), "{sheet1}");
+    // One page wide (fitToWidth defaults to 1), as many pages high as it takes.
+    assert!(sheet1.contains("fitToPage=\"1\""), "{sheet1}");
+    assert!(sheet1.contains("fitToHeight=\"0\""), "{sheet1}");
+    assert!(sheet1.contains("<rowBreaks"), "{sheet1}");
+    let chart1 = String::from_utf8(parts["xl/charts/chart1.xml"].clone()).unwrap();
+    assert!(chart1.contains("<c:showVal val=\"1\"/>"), "{chart1}");
 
     let season = sheet(&mut workbook, "Saisonnalité");
     assert_eq!(text(&season[0][2]), "Janvier");
