@@ -134,7 +134,7 @@ def generate(out, tickets, seed=2018):
         batch["f"].append(("Ticket", tid, later, tech, "Note interne", 1))
         on_site = n % 3 == 0
         batch["k"].append((tid, 1 if on_site else 2, later, later, tech, tech,
-                           glpi10("<p>Intervention</p>"), 3600 * (1 + n % 3) if on_site else 0, 1))
+                           glpi10("<p>Intervention</p>"), 3600 * (1 + (n // 3) % 3) if on_site else 0, 1))
         if status >= 5:
             batch["s"].append(("Ticket", tid, later, tech, glpi10("<p>Résolu</p>"), 3))
         if len(batch["t"]) >= 1000:

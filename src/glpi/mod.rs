@@ -119,18 +119,27 @@ impl Summary {
         } else {
             writeln!(out, "GLPI {version}: imported")?;
         }
-        writeln!(
-            out,
-            "members: {} ({} new); categories: {} ({} new); people: {} staff, {} agents, {} without e-mail ({} new accounts)",
-            self.members,
-            self.created.members,
-            self.categories,
-            self.created.categories,
-            self.staff,
-            self.agents,
-            self.without_email,
-            self.created.accounts,
-        )?;
+        let people = format!(
+            "{} staff, {} agents, {} without e-mail",
+            self.staff, self.agents, self.without_email
+        );
+        if self.dry_run {
+            writeln!(
+                out,
+                "members: {}; categories: {}; people: {people}",
+                self.members, self.categories
+            )?;
+        } else {
+            writeln!(
+                out,
+                "members: {} ({} new); categories: {} ({} new); people: {people} ({} new accounts)",
+                self.members,
+                self.created.members,
+                self.categories,
+                self.created.categories,
+                self.created.accounts,
+            )?;
+        }
         writeln!(out)?;
         let width = self
             .rows
