@@ -1036,3 +1036,48 @@ async fn a_glpi_9_5_database_is_read_as_well() {
         );
     }
 }
+
+#[tokio::test]
+async fn tickets_that_cannot_be_written_are_named_with_their_reason_and_the_rest_imported() {
+    let Some(mut glpi) = Glpi::create() else {
+        return skipped(NO_MARIADB);
+    };
+    let rows = fill(&mut glpi, 60);
+    let app = TestApp::spawn().await;
+    // A member that exists already is kept as it is: this one joined in 2018, so its GLPI
+    // tickets of 2016 and 2017 cannot be its.
+    app.create_member_with(serde_json::json!({
+        "code": "ARCUEIL", "name": "Ville d'Arcueil", "kind": "city", "joined_on": "2018-01-01"
+    }))
+    .await;
+    let summary = import(&app, &glpi.url(), false).await;
+    let refused: Vec<&Row> = rows
+        .iter()
+        .filter(|r| r.counted() && r.entity == ARCUEIL && r.month().0 < 2018)
+        .collect();
+    assert!(!refused.is_empty());
+    let mut failed: Vec<String> = summary.failed.iter().map(|(r, _)| r.clone()).collect();
+    failed.sort();
+    let mut expected: Vec<String> = refused.iter().map(|r| format!("glpi:{}", r.id)).collect();
+    expected.sort();
+    assert_eq!(failed, expected);
+    assert!(
+        summary.failed[0].1.contains("was not a member on"),
+        "{:?}",
+        summary.failed
+    );
+    let mut table = Vec::new();
+    summary.print(&mut table, 420).unwrap();
+    let table = String::from_utf8(table).unwrap();
+    assert!(table.contains("not imported:"), "{table}");
+    // Everything else is in.
+    let counted = rows.iter().filter(|r| r.counted()).count();
+    assert_eq!(ticket_count(&app).await as usize, counted - refused.len());
+    let members = app.read("/api/v1/members?limit=50", &app.admin.token).await;
+    let arcueil = members
+        .items()
+        .iter()
+        .find(|m| m["code"] == "ARCUEIL")
+        .unwrap();
+    assert_eq!(arcueil["name"], "Ville d'Arcueil", "kept as it was");
+}
