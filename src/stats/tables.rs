@@ -359,7 +359,7 @@ fn work_kinds_table(report: &Report, lang: Lang) -> Table {
         ]
     };
     let all_shares = shares.posted + shares.on_site + shares.project + shares.hotline_duty;
-    Table {
+    let mut table = Table {
         sheet_name: words.work_kinds_sheet,
         file_stem: words.work_kinds_file,
         headings: vec![
@@ -386,7 +386,25 @@ fn work_kinds_table(report: &Report, lang: Lang) -> Table {
         ],
         has_total_row: true,
         chart: None,
-    }
+    };
+    // The team's activity split by kind ("70 % posted"), the total row left out.
+    let kinds = table.member_rows();
+    table.chart = Some(ChartSpec {
+        kind: ChartKind::Bars,
+        title: format!(
+            "{} — {}",
+            words.work_kinds_chart,
+            lang.period(report.year, report.month)
+        ),
+        file_stem: words.work_kinds_file,
+        value_axis: words.share_pct.into(),
+        categories: CellRange::column(0, kinds.clone()),
+        series: vec![ChartSeries {
+            name: words.share_pct.into(),
+            values: CellRange::column(3, kinds),
+        }],
+    });
+    table
 }
 
 fn allocation_table(report: &Report, lang: Lang) -> Table {
@@ -412,7 +430,7 @@ fn allocation_table(report: &Report, lang: Lang) -> Table {
         Cell::Count(stats.presence_hundredths),
         Cell::Decimal(stats.presence_days),
     ]);
-    Table {
+    let mut table = Table {
         sheet_name: words.allocation_sheet,
         file_stem: words.allocation_file,
         headings: vec![
@@ -425,7 +443,24 @@ fn allocation_table(report: &Report, lang: Lang) -> Table {
         rows,
         has_total_row: true,
         chart: None,
-    }
+    };
+    let members = table.member_rows();
+    table.chart = Some(ChartSpec {
+        kind: ChartKind::Bars,
+        title: format!(
+            "{} — {}",
+            words.allocation_chart,
+            lang.period(report.year, report.month)
+        ),
+        file_stem: words.allocation_file,
+        value_axis: words.days.into(),
+        categories: CellRange::column(1, members.clone()),
+        series: vec![ChartSeries {
+            name: words.days.into(),
+            values: CellRange::column(4, members),
+        }],
+    });
+    table
 }
 
 fn service_levels_table(report: &Report, lang: Lang) -> Table {

@@ -472,6 +472,16 @@ fn every_table(lang: Lang, asked: &Asked, report: &Report) -> Markup {
                 .iter()
                 .map(|r| Some(work_link(year, month, Some(r.member_id), None)))
                 .collect(),
+            3 => ["posted", "on_site", "project", "hotline_duty"]
+                .into_iter()
+                .map(|kind| Some(work_link(year, month, None, Some(kind))))
+                .collect(),
+            4 => report
+                .hotline_allocation
+                .rows
+                .iter()
+                .map(|r| Some(tickets_link(year, month, Some(r.member_id), None)))
+                .collect(),
             _ => vec![None; table.rows.len()],
         }
     };

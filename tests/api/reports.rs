@@ -197,13 +197,15 @@ fn ticket_rows(report: &Value) -> Vec<(String, f64, f64)> {
 }
 
 /// The files of the CSV archive, and of the `report` command besides the JSON and the XLSX.
-const CSV_FILES: [&str; 10] = [
+const CSV_FILES: [&str; 12] = [
     "LISEZMOI.txt",
     "jours-par-adherent.csv",
     "jours-par-adherent.svg",
     "jours-par-type.csv",
+    "jours-par-type.svg",
     "niveaux-de-service.csv",
     "repartition-hotline.csv",
+    "repartition-hotline.svg",
     "saisonnalite.csv",
     "saisonnalite.svg",
     "tickets-par-adherent.csv",
@@ -436,15 +438,15 @@ async fn the_xlsx_holds_the_json_figures_as_numbers_with_native_charts() {
     }
     assert_eq!(number(&allocation.last().unwrap()[3]), 200.0);
 
-    // The charts are Excel's own: columns for the months, bars for the members, stacked bars
-    // for the work.
+    // The charts are Excel's own: columns for the months, bars for the members (tickets,
+    // hotline days shared) and the kinds of work, stacked bars for the work per member.
     let parts = unzip(&answer.bytes);
     let charts: Vec<String> = parts
         .iter()
         .filter(|(name, _)| name.starts_with("xl/charts/chart"))
         .map(|(_, xml)| String::from_utf8(xml.clone()).unwrap())
         .collect();
-    assert_eq!(charts.len(), 3);
+    assert_eq!(charts.len(), 5);
     assert!(charts.iter().any(|c| c.contains("<c:barDir val=\"col\"/>")));
     assert!(charts
         .iter()
@@ -555,6 +557,22 @@ async fn the_csv_zip_holds_one_file_per_table_and_the_svg_charts_in_french() {
     assert!(work.iter().any(|t| t == ECOLES));
     let season = svg_texts(&files["saisonnalite.svg"]);
     assert!(season.iter().any(|t| t == "Janvier"));
+    // The team's activity by kind, and the hotline days shared per member, with their values.
+    let kinds = svg_texts(&files["jours-par-type.svg"]);
+    assert!(kinds.iter().any(|t| t == "Travail posté"), "{kinds:?}");
+    let posted_share = float(&report["work_days"]["shares_pct"]["posted"]);
+    assert!(
+        kinds
+            .iter()
+            .filter_map(|t| t.parse::<f64>().ok())
+            .any(|v| (v - posted_share).abs() < 0.005),
+        "{posted_share} in {kinds:?}"
+    );
+    let shared = svg_texts(&files["repartition-hotline.svg"]);
+    for member in report["hotline_allocation"]["rows"].as_array().unwrap() {
+        let name = member["member_short_name"].as_str().unwrap();
+        assert!(shared.iter().any(|t| t == name), "{name} in {shared:?}");
+    }
 }
 
 #[tokio::test]
