@@ -110,7 +110,7 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
         } => {
             let lang = Lang::parse(Some(&lang)).map_err(|e| anyhow::anyhow!("{e}"))?;
             let presence_hundredths = presence_days
-                .map(|raw| crate::api::stats::parse_presence_days(&raw.replace(',', ".")))
+                .map(|raw| crate::api::stats::parse_typed_presence_days(&raw))
                 .transpose()
                 .map_err(|e| anyhow::anyhow!("--presence-days {}", e.message))?;
             let options = crate::stats::report::ReportOptions {
@@ -143,15 +143,17 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
 /// Runs `import-glpi`: its table on standard output; on a failure the reason on standard
 /// error and exit code 2 when GLPI could not be read (nothing written), 1 otherwise.
 fn import_glpi(settings: &Settings, options: &crate::glpi::Options) -> anyhow::Result<()> {
-    let outcome = if options.dry_run {
-        crate::glpi::run(settings, None, options)
-    } else if let Err(failure) = crate::glpi::check(options) {
-        Err(failure)
-    } else {
-        let url = DatabaseUrl::parse(&settings.database.url).map_err(anyhow::Error::msg)?;
-        let pool = open_database(settings, &url)?;
-        let mut conn = pool.get().context("cannot reach the database")?;
-        crate::glpi::run(settings, Some(&mut conn), options)
+    // GLPI and the mapping are read before the service's database is opened: a GLPI that
+    // cannot be read leaves it untouched.
+    let outcome = match crate::glpi::prepare(options) {
+        Err(failure) => Err(failure),
+        Ok(prepared) if options.dry_run => crate::glpi::import(prepared, settings, None, options),
+        Ok(prepared) => {
+            let url = DatabaseUrl::parse(&settings.database.url).map_err(anyhow::Error::msg)?;
+            let pool = open_database(settings, &url)?;
+            let mut conn = pool.get().context("cannot reach the database")?;
+            crate::glpi::import(prepared, settings, Some(&mut conn), options)
+        }
     };
     match outcome {
         Ok(summary) => {

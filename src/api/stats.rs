@@ -49,6 +49,12 @@ pub fn parse_year(field: &str, raw: &str) -> Result<i32, FieldError> {
         .ok_or_else(|| FieldError::new(field, "must be a year from 1970 to 9999"))
 }
 
+/// Days of presence typed by a person, the French way ("350,5") or not: the console's field and
+/// `helpdesk report --presence-days`. The API itself takes a JSON-style number only.
+pub fn parse_typed_presence_days(raw: &str) -> Result<i64, FieldError> {
+    parse_presence_days(&raw.trim().replace(',', "."))
+}
+
 /// Days of presence, in hundredths of days.
 pub fn parse_presence_days(raw: &str) -> Result<i64, FieldError> {
     raw.trim()

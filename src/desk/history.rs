@@ -86,6 +86,7 @@ pub fn bring(
                     .collect();
             let mut outcomes = Vec::with_capacity(batch.len());
             let mut fresh: Vec<&HistoryTicket> = Vec::new();
+            let mut changed: Vec<(i64, &HistoryTicket)> = Vec::new();
             let mut pending = Pending::default();
             for (ticket, reference) in batch.iter().zip(&references) {
                 let outcome = match known.get(reference) {
@@ -95,12 +96,20 @@ pub fn bring(
                     }
                     Some((_, digest)) if digest.as_deref() == ticket.digest() => Outcome::Unchanged,
                     Some((id, _)) => {
-                        import::reimport(conn, *id, &ticket.ticket, actor, policy)?;
-                        write_timeline(conn, *id, ticket, false, &mut pending)?;
+                        changed.push((*id, ticket));
                         Outcome::Updated
                     }
                 };
                 outcomes.push(outcome);
+            }
+            if !changed.is_empty() {
+                let rows: Vec<ImportedTicket> =
+                    changed.iter().map(|(_, t)| t.ticket.clone()).collect();
+                import::check_batch(conn, &rows, policy.zone)?;
+                for (id, ticket) in changed {
+                    import::reimport(conn, id, &ticket.ticket, actor, policy)?;
+                    write_timeline(conn, id, ticket, false, &mut pending)?;
+                }
             }
             if !fresh.is_empty() {
                 let rows: Vec<ImportedTicket> = fresh.iter().map(|t| t.ticket.clone()).collect();

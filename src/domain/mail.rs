@@ -14,13 +14,17 @@ pub struct Message {
 /// brought from another system without an e-mail get one, and nothing is ever sent there.
 pub const NO_ADDRESS_DOMAIN: &str = ".invalid";
 
+/// Whether mail can go to an address: not to one of the `.invalid` domain.
+pub fn deliverable(address: &str) -> bool {
+    !address
+        .trim_end_matches('>')
+        .to_ascii_lowercase()
+        .ends_with(NO_ADDRESS_DOMAIN)
+}
+
 impl Message {
-    /// Whether it can go anywhere: not to an address of the `.invalid` domain.
+    /// Whether it can go anywhere.
     pub fn deliverable(&self) -> bool {
-        !self
-            .recipient
-            .trim_end_matches('>')
-            .to_ascii_lowercase()
-            .ends_with(NO_ADDRESS_DOMAIN)
+        deliverable(&self.recipient)
     }
 }

@@ -307,6 +307,7 @@ fn write_categories(conn: &mut DbConn, glpi: &[Category], ids: &mut Ids) -> Resu
 fn write_accounts(conn: &mut DbConn, persons: &[Person], ids: &mut Ids) -> Result<(), AppError> {
     let known = users::external_refs(conn)?;
     let mut emails = users::all_emails(conn)?;
+    let known_ids: HashSet<i64> = known.values().copied().collect();
     let at = now();
     for person in persons {
         let reference = format!("glpi:user:{}", person.glpi_id);
@@ -319,9 +320,9 @@ fn write_accounts(conn: &mut DbConn, persons: &[Person], ids: &mut Ids) -> Resul
                 .email
                 .as_ref()
                 .and_then(|e| emails.get(e).copied())
-                .filter(|id| !known.values().any(|k| k == id))
+                .filter(|id| !known_ids.contains(id))
         });
-        let id = match existing {
+        let (id, email) = match existing {
             Some(id) => {
                 let current = users::find(conn, id)?
                     .ok_or_else(|| AppError::internal(format!("account {id} vanished")))?;
@@ -340,6 +341,10 @@ fn write_accounts(conn: &mut DbConn, persons: &[Person], ids: &mut Ids) -> Resul
                         changes.email = Some(email.clone());
                     }
                 }
+                let email = changes
+                    .email
+                    .clone()
+                    .unwrap_or_else(|| current.record.email.clone());
                 // GLPI makes someone staff: never less than that here; a role given here
                 // (manager, admin) is kept.
                 if person.role.is_staff() && !current.role.is_staff() {
@@ -357,7 +362,7 @@ fn write_accounts(conn: &mut DbConn, persons: &[Person], ids: &mut Ids) -> Resul
                 if !known.contains_key(&reference) {
                     users::set_external_ref(conn, id, &reference)?;
                 }
-                id
+                (id, email)
             }
             None => {
                 let email = person
@@ -384,14 +389,12 @@ fn write_accounts(conn: &mut DbConn, persons: &[Person], ids: &mut Ids) -> Resul
                     AppError::internal(format!("the e-mail {email} is already taken"))
                 })?;
                 users::set_external_ref(conn, user.id, &reference)?;
-                emails.insert(email, user.id);
+                emails.insert(email.clone(), user.id);
                 ids.created.accounts += 1;
-                user.id
+                (user.id, email)
             }
         };
-        let email = users::find(conn, id)?
-            .map(|u| u.record.email)
-            .filter(|e| !e.ends_with(crate::domain::mail::NO_ADDRESS_DOMAIN));
+        let email = crate::domain::mail::deliverable(&email).then_some(email);
         ids.contacts.insert(id, (person.name.clone(), email));
         ids.accounts.insert(person.glpi_id, id);
     }

@@ -263,11 +263,24 @@ fn read_directory(source: &mut Source, rules: &Rules) -> Result<Directory, Failu
 }
 
 /// Checks, before anything is written, that the mapping and the GLPI database can be read.
-pub fn check(options: &Options) -> Result<(), Failure> {
+/// Opens GLPI and reads the mapping and the directory, before anything is written: every
+/// reason GLPI cannot be read comes out here.
+pub fn prepare(options: &Options) -> Result<Prepared, Failure> {
     let rules = read_rules(options.mapping.as_ref())?;
     let mut source = Source::open(&options.from)?;
-    read_directory(&mut source, &rules)?;
-    Ok(())
+    let directory = read_directory(&mut source, &rules)?;
+    Ok(Prepared {
+        rules,
+        source,
+        directory,
+    })
+}
+
+/// A GLPI database opened and its directory read, its tickets not yet.
+pub struct Prepared {
+    rules: Rules,
+    source: Source,
+    directory: Directory,
 }
 
 /// Runs an import (or a dry run) and returns its summary.
@@ -276,9 +289,21 @@ pub fn run(
     conn: Option<&mut DbConn>,
     options: &Options,
 ) -> Result<Summary, Failure> {
-    let rules = read_rules(options.mapping.as_ref())?;
-    let mut source = Source::open(&options.from)?;
-    let directory = read_directory(&mut source, &rules)?;
+    import(prepare(options)?, settings, conn, options)
+}
+
+/// Imports (or, for a dry run, reads) the tickets of a prepared GLPI.
+pub fn import(
+    prepared: Prepared,
+    settings: &Settings,
+    conn: Option<&mut DbConn>,
+    options: &Options,
+) -> Result<Summary, Failure> {
+    let Prepared {
+        rules,
+        mut source,
+        directory,
+    } = prepared;
     let zone = options.timezone.unwrap_or(settings.service.timezone);
     let mut policy = Policy::of(settings);
     policy.zone = zone;
@@ -383,16 +408,13 @@ pub fn run(
     Ok(summary)
 }
 
-/// The account imported history is recorded as done by: the first admin.
+/// The account imported history is recorded as done by: the first active admin.
 fn importing_actor(conn: &mut DbConn) -> Result<Actor, Failure> {
-    let admins = crate::db::users::active_emails_of_roles(conn, &[Role::Admin])
-        .map_err(|e| Failure::Failed(e.into()))?;
-    let admin = match admins.first() {
-        Some(email) => {
-            crate::db::users::find_by_email(conn, email).map_err(|e| Failure::Failed(e.into()))?
-        }
-        None => None,
-    };
+    let admin = crate::db::users::all_staff(conn)
+        .map_err(|e| Failure::Failed(e.into()))?
+        .into_iter()
+        .filter(|u| u.role == Role::Admin && !u.disabled)
+        .min_by_key(|u| u.id);
     let admin = admin.ok_or_else(|| {
         Failure::Failed(anyhow::anyhow!(
             "no admin account to record the import as: run `helpdesk create-admin` first"

@@ -140,6 +140,8 @@ pub struct Source {
     conn: Conn,
     /// GLPI's version as it records it, when it does.
     pub version: Option<String>,
+    /// Whether it keeps satisfaction surveys (a table an import reads when it is there).
+    has_satisfactions: bool,
 }
 
 impl Source {
@@ -188,7 +190,11 @@ impl Source {
                 )));
             }
         }
-        Ok(Source { conn, version })
+        Ok(Source {
+            conn,
+            version,
+            has_satisfactions: present.contains("glpi_ticketsatisfactions"),
+        })
     }
 
     pub fn entities(&mut self) -> Read<Vec<Entity>> {
@@ -427,7 +433,7 @@ impl Source {
                 });
             }
         }
-        if self.has_table("glpi_ticketsatisfactions")? {
+        if self.has_satisfactions {
             let rows: Vec<Row> = self.conn.query(format!(
                 "SELECT tickets_id, date_answered, satisfaction, comment \
                  FROM glpi_ticketsatisfactions WHERE tickets_id IN ({ids}) \
@@ -444,18 +450,6 @@ impl Source {
             }
         }
         Ok(tickets.into_values().collect())
-    }
-
-    fn has_table(&mut self, name: &str) -> Read<bool> {
-        Ok(self
-            .conn
-            .exec_first::<i64, _, _>(
-                "SELECT COUNT(*) FROM information_schema.tables \
-                 WHERE table_schema = DATABASE() AND table_name = ?",
-                (name,),
-            )?
-            .unwrap_or(0)
-            > 0)
     }
 }
 

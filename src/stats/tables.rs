@@ -160,6 +160,28 @@ pub fn tables(report: &Report, lang: Lang) -> Vec<Table> {
     ]
 }
 
+/// A chart's title: what it shows, and the period of the report.
+fn chart_title(what: &str, report: &Report, lang: Lang) -> String {
+    format!("{what} — {}", lang.period(report.year, report.month))
+}
+
+/// Bars of one column of a table's rows (the total row left out), named by another column
+/// (`(names, values)`), under the table's file name.
+fn one_series_bars(table: &Table, title: String, value: &str, columns: (u16, u16)) -> ChartSpec {
+    let rows = table.member_rows();
+    ChartSpec {
+        kind: ChartKind::Bars,
+        title,
+        file_stem: table.file_stem,
+        value_axis: value.into(),
+        categories: CellRange::column(columns.0, rows.clone()),
+        series: vec![ChartSeries {
+            name: value.into(),
+            values: CellRange::column(columns.1, rows),
+        }],
+    }
+}
+
 fn tickets_table(report: &Report, lang: Lang) -> Table {
     let words = lang.words();
     let stats = &report.tickets_by_member;
@@ -211,11 +233,7 @@ fn tickets_table(report: &Report, lang: Lang) -> Table {
     let members = table.member_rows();
     table.chart = Some(ChartSpec {
         kind: ChartKind::Bars,
-        title: format!(
-            "{} — {}",
-            words.tickets_chart,
-            lang.period(report.year, report.month)
-        ),
+        title: chart_title(words.tickets_chart, report, lang),
         file_stem: words.tickets_file,
         value_axis: words.tickets.into(),
         categories: CellRange::column(1, members.clone()),
@@ -333,11 +351,7 @@ fn work_days_table(report: &Report, lang: Lang) -> Table {
         .collect();
     table.chart = Some(ChartSpec {
         kind: ChartKind::StackedBars,
-        title: format!(
-            "{} — {}",
-            words.work_days_chart,
-            lang.period(report.year, report.month)
-        ),
+        title: chart_title(words.work_days_chart, report, lang),
         file_stem: words.work_days_file,
         value_axis: words.days.into(),
         categories: CellRange::column(1, members),
@@ -388,22 +402,12 @@ fn work_kinds_table(report: &Report, lang: Lang) -> Table {
         chart: None,
     };
     // The team's activity split by kind ("70 % posted"), the total row left out.
-    let kinds = table.member_rows();
-    table.chart = Some(ChartSpec {
-        kind: ChartKind::Bars,
-        title: format!(
-            "{} — {}",
-            words.work_kinds_chart,
-            lang.period(report.year, report.month)
-        ),
-        file_stem: words.work_kinds_file,
-        value_axis: words.share_pct.into(),
-        categories: CellRange::column(0, kinds.clone()),
-        series: vec![ChartSeries {
-            name: words.share_pct.into(),
-            values: CellRange::column(3, kinds),
-        }],
-    });
+    table.chart = Some(one_series_bars(
+        &table,
+        chart_title(words.work_kinds_chart, report, lang),
+        words.share_pct,
+        (0, 3),
+    ));
     table
 }
 
@@ -444,22 +448,12 @@ fn allocation_table(report: &Report, lang: Lang) -> Table {
         has_total_row: true,
         chart: None,
     };
-    let members = table.member_rows();
-    table.chart = Some(ChartSpec {
-        kind: ChartKind::Bars,
-        title: format!(
-            "{} — {}",
-            words.allocation_chart,
-            lang.period(report.year, report.month)
-        ),
-        file_stem: words.allocation_file,
-        value_axis: words.days.into(),
-        categories: CellRange::column(1, members.clone()),
-        series: vec![ChartSeries {
-            name: words.days.into(),
-            values: CellRange::column(4, members),
-        }],
-    });
+    table.chart = Some(one_series_bars(
+        &table,
+        chart_title(words.allocation_chart, report, lang),
+        words.days,
+        (1, 4),
+    ));
     table
 }
 

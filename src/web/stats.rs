@@ -9,7 +9,7 @@ use maud::{html, Markup, PreEscaped};
 use serde::Deserialize;
 
 use crate::api::reports::download_response;
-use crate::api::stats::{parse_presence_days, parse_year};
+use crate::api::stats::{parse_typed_presence_days, parse_year};
 use crate::api::State;
 use crate::domain::time::today;
 use crate::domain::user::Role;
@@ -55,11 +55,6 @@ impl Asked {
     }
 }
 
-/// Days typed the French way ("350,5") are read as the API reads "350.5".
-fn presence_field(raw: &str) -> Result<i64, FieldError> {
-    parse_presence_days(&raw.trim().replace(',', "."))
-}
-
 /// The value of a field, or its error kept with the others.
 fn take<T>(errors: &mut Vec<FieldError>, result: Result<T, FieldError>) -> Option<T> {
     result.map_err(|error| errors.push(error)).ok()
@@ -74,8 +69,8 @@ fn parse(query: &StatsQuery, this_year: i32) -> Result<Asked, Vec<FieldError>> {
     let compare_year = filled(&query.compare_year)
         .and_then(|raw| take(&mut errors, parse_year("compare_year", raw)));
     let month = filled(&query.month).and_then(|raw| take(&mut errors, parse_month(raw)));
-    let presence =
-        filled(&query.presence_days).and_then(|raw| take(&mut errors, presence_field(raw)));
+    let presence = filled(&query.presence_days)
+        .and_then(|raw| take(&mut errors, parse_typed_presence_days(raw)));
     match year {
         Some(year) if errors.is_empty() => Ok(Asked {
             period: Period { year, month },

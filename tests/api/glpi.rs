@@ -58,6 +58,20 @@ impl Glpi {
     }
 }
 
+impl Glpi {
+    /// GLPI's record of its own version, as `glpi_configs` keeps it.
+    fn record_version(&mut self, version: &str) {
+        self.run(
+            "CREATE TABLE glpi_configs (id INT AUTO_INCREMENT PRIMARY KEY, context VARCHAR(150), name VARCHAR(150), value TEXT)",
+            vec![],
+        );
+        self.run(
+            "INSERT INTO glpi_configs (context, name, value) VALUES ('core', 'version', ?)",
+            vec![v(version)],
+        );
+    }
+}
+
 impl Drop for Glpi {
     fn drop(&mut self) {
         let _ = self
@@ -398,6 +412,17 @@ fn expected_months(rows: &[Row], year: i32) -> Vec<i64> {
     months
 }
 
+/// Tickets per member of 2016, 2017 and 2018 as the API gives them equal the GLPI rows' counts.
+async fn assert_tickets_by_member_of_each_year(app: &TestApp, rows: &[Row]) {
+    for year in [2016, 2017, 2018] {
+        assert_eq!(
+            by_member(app, year).await,
+            expected_by_member(rows, year),
+            "{year}"
+        );
+    }
+}
+
 async fn by_member(app: &TestApp, year: i32) -> BTreeMap<String, i64> {
     let stats = app
         .stats(&format!("tickets-by-member?year={year}"), &app.admin.token)
@@ -568,9 +593,7 @@ async fn an_import_gives_the_statistics_glpi_had_and_a_second_run_changes_nothin
     assert_eq!(second.outcomes.get("added"), None);
     assert_eq!(second.created, Default::default());
     assert_eq!(fixed_fields(&app).await, before);
-    for year in [2016, 2017, 2018] {
-        assert_eq!(by_member(&app, year).await, expected_by_member(&rows, year));
-    }
+    assert_tickets_by_member_of_each_year(&app, &rows).await;
 }
 
 #[tokio::test]
@@ -888,14 +911,7 @@ async fn a_database_it_cannot_read_is_refused_with_exit_code_2_and_nothing_writt
     let not_glpi = run(&format!("{}/{name}", mariadb_base()));
     // A GLPI of a version this does not read.
     let mut old = Glpi::create().unwrap();
-    old.run(
-        "CREATE TABLE glpi_configs (id INT AUTO_INCREMENT PRIMARY KEY, context VARCHAR(150), name VARCHAR(150), value TEXT)",
-        vec![],
-    );
-    old.run(
-        "INSERT INTO glpi_configs (context, name, value) VALUES ('core', 'version', '9.4.6')",
-        vec![],
-    );
+    old.record_version("9.4.6");
     let too_old = run(&old.url());
     other.query_drop(format!("DROP DATABASE {name}")).unwrap();
     assert_eq!(too_old.status.code(), Some(2));
@@ -993,13 +1009,7 @@ async fn a_run_killed_midway_and_run_again_gives_what_one_run_gives() {
         counted - left
     );
     assert_eq!(ticket_count(&app).await, counted);
-    for year in [2016, 2017, 2018] {
-        assert_eq!(
-            by_member(&app, year).await,
-            expected_by_member(&rows, year),
-            "{year}"
-        );
-    }
+    assert_tickets_by_member_of_each_year(&app, &rows).await;
 }
 
 #[tokio::test]
@@ -1017,24 +1027,11 @@ async fn a_glpi_9_5_database_is_read_as_well() {
         "UPDATE glpi_entities SET entities_id = -1 WHERE id = 0",
         vec![],
     );
-    glpi.run(
-        "CREATE TABLE glpi_configs (id INT AUTO_INCREMENT PRIMARY KEY, context VARCHAR(150), name VARCHAR(150), value TEXT)",
-        vec![],
-    );
-    glpi.run(
-        "INSERT INTO glpi_configs (context, name, value) VALUES ('core', 'version', '9.5.13')",
-        vec![],
-    );
+    glpi.record_version("9.5.13");
     let app = TestApp::spawn().await;
     let summary = import(&app, &glpi.url(), false).await;
     assert_eq!(summary.version.as_deref(), Some("9.5.13"));
-    for year in [2016, 2017, 2018] {
-        assert_eq!(
-            by_member(&app, year).await,
-            expected_by_member(&rows, year),
-            "{year}"
-        );
-    }
+    assert_tickets_by_member_of_each_year(&app, &rows).await;
 }
 
 #[tokio::test]

@@ -124,7 +124,8 @@ pub(crate) fn import_batch(
 }
 
 /// Writes a ticket imported before over what it was, from what it is now in the system it
-/// comes from: its counts move with it, its history records the new import.
+/// comes from: its counts move with it, its history records the new import. The row has been
+/// checked (`check_batch`) with the others of its batch.
 pub(crate) fn reimport(
     conn: &mut DbConn,
     id: i64,
@@ -133,7 +134,6 @@ pub(crate) fn reimport(
     policy: &Policy,
 ) -> Result<(), AppError> {
     crate::db::write(conn, |conn| {
-        check_batch(conn, std::slice::from_ref(row), policy.zone)?;
         let current =
             tickets::find(conn, id)?.ok_or_else(|| AppError::not_found(format!("ticket {id}")))?;
         let at = now();
@@ -172,7 +172,11 @@ pub(crate) fn reimport(
 }
 
 /// Every row checked against the members, categories and staff; 422 naming each fault.
-fn check_batch(conn: &mut DbConn, batch: &[ImportedTicket], zone: Tz) -> Result<(), AppError> {
+pub(crate) fn check_batch(
+    conn: &mut DbConn,
+    batch: &[ImportedTicket],
+    zone: Tz,
+) -> Result<(), AppError> {
     let members: HashMap<i64, members::Member> =
         members::all(conn)?.into_iter().map(|m| (m.id, m)).collect();
     let categories: HashSet<i64> = categories::all(conn)?.into_iter().map(|c| c.id).collect();
