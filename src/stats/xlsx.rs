@@ -1,7 +1,7 @@
 //! The report as an XLSX workbook: one sheet per table, numbers as numbers, totals as
 //! formulas, and native Excel charts over the sheet's own cells with their values written on
 //! them, so that a chart follows any figure edited by hand. Each sheet prints in landscape on
-//! A4, its table fitted to the page's width, its chart below it on a page of its own.
+//! A4, its table fitted to the page's width, its chart below it, as wide, on a page of its own.
 
 use rust_xlsxwriter::{
     Chart, ChartAxisCrossing, ChartDataLabel, ChartLegendPosition, ChartType, Format, Formula,
@@ -99,16 +99,17 @@ pub fn workbook(tables: &[Table]) -> Result<Vec<u8>, XlsxError> {
                 };
             }
         }
-        set_widths(sheet, table)?;
+        let table_width = set_widths(sheet, table)?;
         sheet.set_freeze_panes(1, 0)?;
         sheet
             .set_landscape()
             .set_paper_size(A4)
             .set_print_fit_to_pages(1, 0);
-        sheet.set_repeat_rows(0, 0)?;
         if let Some(spec) = &table.chart {
             if !spec.categories.is_empty() {
-                let chart = chart(table, spec);
+                // About as wide as the table (a little less: the pixel widths are estimates), so
+                // that the page fitted to the table's width shows the chart whole and large.
+                let chart = chart(table, spec, (table_width * 9 / 10).max(760));
                 let row = table.rows.len() as u32 + 1 + CHART_GAP_ROWS;
                 sheet.insert_chart(row, 0, &chart)?;
                 // The chart starts a page: never cut between the table's page and its own.
@@ -119,7 +120,9 @@ pub fn workbook(tables: &[Table]) -> Result<Vec<u8>, XlsxError> {
     workbook.save_to_buffer()
 }
 
-fn set_widths(sheet: &mut Worksheet, table: &Table) -> Result<(), XlsxError> {
+/// Sets each column's width from its widest text; returns the table's width in pixels.
+fn set_widths(sheet: &mut Worksheet, table: &Table) -> Result<u32, XlsxError> {
+    let mut pixels = 0;
     for (col, heading) in table.headings.iter().enumerate() {
         let widest = table
             .rows
@@ -129,9 +132,12 @@ fn set_widths(sheet: &mut Worksheet, table: &Table) -> Result<(), XlsxError> {
             .chain(std::iter::once(heading.chars().count().min(24)))
             .max()
             .unwrap_or(8);
-        sheet.set_column_width(col as u16, (widest as f64 + 2.0).clamp(8.0, 40.0))?;
+        let width = (widest as f64 + 2.0).clamp(8.0, 40.0);
+        sheet.set_column_width(col as u16, width)?;
+        // A column of width w characters takes about 7 w + 5 pixels.
+        pixels += (width * 7.0) as u32 + 5;
     }
-    Ok(())
+    Ok(pixels)
 }
 
 fn range<'a>(sheet: &'a str, cells: &CellRange) -> (&'a str, u32, u16, u32, u16) {
@@ -144,7 +150,7 @@ fn range<'a>(sheet: &'a str, cells: &CellRange) -> (&'a str, u32, u16, u32, u16)
     )
 }
 
-fn chart(table: &Table, spec: &ChartSpec) -> Chart {
+fn chart(table: &Table, spec: &ChartSpec, width: u32) -> Chart {
     let mut chart = Chart::new(match spec.kind {
         ChartKind::Columns => ChartType::Column,
         ChartKind::Bars => ChartType::Bar,
@@ -157,17 +163,25 @@ fn chart(table: &Table, spec: &ChartSpec) -> Chart {
             .set_name(series.name.as_str())
             .set_categories(range(table.sheet_name, &spec.categories))
             .set_values(range(table.sheet_name, &series.values))
-            .set_data_label(ChartDataLabel::new().show_value());
+            // A zero (an empty part of a stacked bar) is not written over the names.
+            .set_data_label(
+                ChartDataLabel::new()
+                    .show_value()
+                    .set_num_format("General;-General;;"),
+            );
     }
     chart.legend().set_position(ChartLegendPosition::Bottom);
     if spec.series.len() < 2 {
         chart.legend().set_hidden();
     }
     let categories = spec.categories.rows.len().max(spec.categories.cols.len());
+    // Heights are laid out for a chart 760 pixels wide, then grown with its width so that a
+    // page shrunk to fit it leaves each name its room; never taller than a landscape page.
+    let scaled = |height: u32| (height * width / 760).min(width * 2 / 3);
     match spec.kind {
         ChartKind::Columns => {
             chart.y_axis().set_name(spec.value_axis.as_str());
-            chart.set_width(760).set_height(360);
+            chart.set_width(width).set_height(scaled(360));
         }
         ChartKind::Bars | ChartKind::StackedBars => {
             // Bar charts draw the first category at the bottom: reversed, the rows keep the
@@ -180,11 +194,11 @@ fn chart(table: &Table, spec: &ChartSpec) -> Chart {
             let per_category = if spec.kind == ChartKind::Bars {
                 14 * spec.series.len() as u32 + 8
             } else {
-                20
+                24
             };
             chart
-                .set_width(760)
-                .set_height((120 + per_category * categories as u32).max(300));
+                .set_width(width)
+                .set_height(scaled((120 + per_category * categories as u32).max(300)));
         }
     }
     chart
