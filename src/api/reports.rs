@@ -14,9 +14,13 @@ use crate::error::AppError;
 use crate::stats::export::{Download, ReportFormat};
 use crate::stats::lang::Lang;
 use crate::stats::report::{self, Period};
+use crate::stats::statement_doc::{self, StatementFormat};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(web::resource("/reports/{year}").route(web::get().to(download_report)));
+    cfg.service(web::resource("/reports/{year}").route(web::get().to(download_report)))
+        .service(
+            web::resource("/reports/{year}/members/{id}").route(web::get().to(member_statement)),
+        );
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -109,6 +113,97 @@ pub async fn download_report(
                 format,
                 lang,
             )
+        })
+        .await?;
+    Ok(download_response(download))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct StatementQuery {
+    /// One month (1-12) instead of the whole year.
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 12)]
+    pub month: Option<String>,
+    /// `json` (default), `xlsx` or `html` (a page ready to print to PDF).
+    pub format: Option<String>,
+    /// Language of the headings: `fr` (default) or `en`.
+    pub lang: Option<String>,
+    /// The hotline presence shared among the members, in days; by default the period's
+    /// `hotline_duty` days.
+    #[param(value_type = Option<f64>)]
+    pub presence_days: Option<String>,
+}
+
+/// One member's statement of a year or month: its tickets, its posted, on-site and project days,
+/// its share of the hotline days and the total billed in days.
+///
+/// Errors: 403: only managers and admins; 404: no such year or member; 422: invalid month,
+/// format, lang or presence_days.
+#[utoipa::path(
+    get, path = "/api/v1/reports/{year}/members/{id}", tag = "statistics",
+    params(
+        ("year" = i32, Path, description = "The calendar year, 1970 to 9999", minimum = 1970, maximum = 9999),
+        ("id" = i64, Path, description = "The member", minimum = 1),
+        StatementQuery,
+    ),
+    responses(
+        (status = 200, description = "`json`: the member's line (`hotline_tickets`, `posted_tickets`, `posted_days`, `on_site_days`, \
+            `project_days`, `hotline_days`, `total_days`, `total_hundredths`), `tickets_by_category`, `service_levels` (the year's \
+            hotline tickets taken in charge and resolved within target), `presence_days` and `team_hotline_tickets`. Days are \
+            shared in hundredths so that every member's lines add up to the team's: each kind's days by the members' minutes, \
+            the presence by their hotline tickets. `xlsx`: the same as sheets (attachment `releve-CODE-2018.xlsx`). `html`: a page ready to print.",
+            content(
+                (crate::stats::statement::MemberStatement = "application/json"),
+                ([u8] = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+                (String = "text/html"),
+            )),
+        problems::Forbidden, problems::NotFound, problems::Invalid,
+    )
+)]
+pub async fn member_statement(
+    state: State,
+    user: AuthUser,
+    path: web::Path<(String, String)>,
+    query: Query<StatementQuery>,
+) -> Answer {
+    user.require_directory_manager()?;
+    let (year, id) = path.into_inner();
+    let year = path_year(&year)?;
+    let member_id = id
+        .parse::<i64>()
+        .ok()
+        .filter(|id| *id > 0)
+        .ok_or_else(|| AppError::not_found(format!("member {id}")))?;
+    let mut checks = Checks::new();
+    let month = checks
+        .take_opt(query.month.as_deref(), report::parse_month)
+        .flatten();
+    let format = checks.take(StatementFormat::parse(query.format.as_deref()));
+    let lang = checks.take(Lang::parse(query.lang.as_deref()));
+    let presence_hundredths = checks
+        .take_opt(
+            query.presence_days.as_deref(),
+            crate::api::stats::parse_presence_days,
+        )
+        .flatten();
+    checks.finish()?;
+    let (format, lang) = (format.unwrap_or_default(), lang.unwrap_or_default());
+    let workday_minutes = state.settings.service.workday_minutes;
+    let targets = state.policy.clock.targets;
+    let download = state
+        .run(move |conn| {
+            let statement = crate::desk::stats::member_statement(
+                conn,
+                Period { year, month },
+                report::ReportOptions {
+                    presence_hundredths,
+                    ..report::ReportOptions::default()
+                },
+                member_id,
+                workday_minutes,
+                &targets,
+            )?;
+            statement_doc::render(&statement, format, lang).map_err(AppError::internal)
         })
         .await?;
     Ok(download_response(download))

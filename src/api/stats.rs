@@ -19,7 +19,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(
             web::resource("/stats/hotline-allocation").route(web::get().to(hotline_allocation)),
         )
-        .service(web::resource("/stats/service-levels").route(web::get().to(service_levels)));
+        .service(web::resource("/stats/service-levels").route(web::get().to(service_levels)))
+        .service(web::resource("/stats/by-category").route(web::get().to(by_category)))
+        .service(web::resource("/stats/by-technician").route(web::get().to(by_technician)));
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -219,4 +221,64 @@ pub async fn service_levels(state: State, user: AuthUser, query: Query<StatsQuer
         })
         .await?;
     Ok(HttpResponse::Ok().json(levels))
+}
+
+/// The year, compared year and origin of a statistic by group, checked together.
+fn group_query(query: &StatsQuery) -> Result<(i32, Option<i32>, OriginFilter), Vec<FieldError>> {
+    let mut checks = Checks::new();
+    let year = required_year(&mut checks, query.year.as_deref());
+    let compare_year = checks
+        .take_opt(query.compare_year.as_deref(), |r| {
+            parse_year("compare_year", r)
+        })
+        .flatten();
+    let origin = checks.take(OriginFilter::parse(query.origin.as_deref()));
+    checks.finish()?;
+    Ok((year, compare_year, origin.unwrap_or(OriginFilter::All)))
+}
+
+/// Tickets and work days by kind per category (with its parent), optionally beside another
+/// year's tickets.
+///
+/// Errors: 403: agents may not read statistics; 422: missing or invalid year, compare_year,
+/// origin.
+#[utoipa::path(
+    get, path = "/api/v1/stats/by-category", tag = "statistics",
+    params(("year" = i32, Query, minimum = 1970, maximum = 9999, description = "The calendar year, in the service's time zone"), ("compare_year" = Option<i32>, Query, minimum = 1970, maximum = 9999, description = "Another year whose tickets to show beside"), ("origin" = Option<String>, Query, description = "Tickets counted: `hotline` (default), `posted` or `all`; work days are of every log")),
+    responses(
+        (status = 200, description = "Rows by tickets, largest first, then work, then name; the tickets and work without a category last (category_id null); the tickets are counted in the category they have now, the work in its log's category", body = stats::groups::ByCategory),
+        problems::Forbidden, problems::Invalid,
+    )
+)]
+pub async fn by_category(state: State, user: AuthUser, query: Query<StatsQuery>) -> Answer {
+    user.require_staff()?;
+    let (year, compare_year, origin) = group_query(&query)?;
+    let workday = state.settings.service.workday_minutes;
+    let table = state
+        .run(move |conn| desk::stats::by_category(conn, year, compare_year, origin, workday))
+        .await?;
+    Ok(HttpResponse::Ok().json(table))
+}
+
+/// Tickets assigned and work days logged by kind per technician, optionally beside another
+/// year's tickets.
+///
+/// Errors: 403: agents may not read statistics; 422: missing or invalid year, compare_year,
+/// origin.
+#[utoipa::path(
+    get, path = "/api/v1/stats/by-technician", tag = "statistics",
+    params(("year" = i32, Query, minimum = 1970, maximum = 9999, description = "The calendar year, in the service's time zone"), ("compare_year" = Option<i32>, Query, minimum = 1970, maximum = 9999, description = "Another year whose tickets to show beside"), ("origin" = Option<String>, Query, description = "Tickets counted: `hotline` (default), `posted` or `all`; work days are of every log")),
+    responses(
+        (status = 200, description = "Rows by tickets, largest first, then work, then name; the tickets nobody is assigned last (technician_id null); a ticket counts for the technician assigned now, work for the log's technician", body = stats::groups::ByTechnician),
+        problems::Forbidden, problems::Invalid,
+    )
+)]
+pub async fn by_technician(state: State, user: AuthUser, query: Query<StatsQuery>) -> Answer {
+    user.require_staff()?;
+    let (year, compare_year, origin) = group_query(&query)?;
+    let workday = state.settings.service.workday_minutes;
+    let table = state
+        .run(move |conn| desk::stats::by_technician(conn, year, compare_year, origin, workday))
+        .await?;
+    Ok(HttpResponse::Ok().json(table))
 }

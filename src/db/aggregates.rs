@@ -7,7 +7,8 @@ use crate::domain::ticket::{Origin, Priority, Status};
 use crate::domain::work_log::WorkKind;
 
 use super::schema::{
-    service_level_counts, ticket_month_counts, ticket_queue_counts, work_month_minutes,
+    service_level_counts, ticket_group_counts, ticket_month_counts, ticket_queue_counts,
+    work_group_minutes, work_month_minutes,
 };
 
 #[derive(Debug, Clone, Insertable, Queryable, Selectable)]
@@ -36,6 +37,32 @@ pub struct TicketQueueCount {
 #[diesel(table_name = work_month_minutes)]
 pub struct WorkMonthMinutes {
     pub member_id: i64,
+    pub year: i32,
+    pub month: i32,
+    pub kind: WorkKind,
+    pub minutes: i64,
+}
+
+/// Tickets of a member, month and origin in a category or with a technician (`dimension`);
+/// group 0 holds those without.
+#[derive(Debug, Clone, Insertable, Queryable, Selectable)]
+#[diesel(table_name = ticket_group_counts)]
+pub struct TicketGroupCount {
+    pub dimension: String,
+    pub group_id: i64,
+    pub member_id: i64,
+    pub year: i32,
+    pub month: i32,
+    pub origin: Origin,
+    pub tickets: i64,
+}
+
+/// Work minutes of a month and kind in a category or by a technician (`dimension`).
+#[derive(Debug, Clone, Insertable, Queryable, Selectable)]
+#[diesel(table_name = work_group_minutes)]
+pub struct WorkGroupMinutes {
+    pub dimension: String,
+    pub group_id: i64,
     pub year: i32,
     pub month: i32,
     pub kind: WorkKind,

@@ -1,12 +1,17 @@
 //! Monthly aggregates kept in the same transaction as the tickets and work logs they count.
 //! Statistics read these and never scan tickets.
 
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 use diesel::prelude::*;
 use diesel::upsert::excluded;
 
-pub use super::aggregates::{TicketMonthCount, TicketQueueCount, WorkMonthMinutes};
-use super::schema::{ticket_month_counts, ticket_queue_counts, work_month_minutes};
+pub use super::aggregates::{
+    TicketGroupCount, TicketMonthCount, TicketQueueCount, WorkGroupMinutes, WorkMonthMinutes,
+};
+use super::schema::{
+    ticket_group_counts, ticket_month_counts, ticket_queue_counts, work_group_minutes,
+    work_month_minutes,
+};
 use super::{each_backend, DbConn, Dialect};
 use crate::domain::ticket::{Origin, Priority, Status};
 use crate::domain::time::year_month;
@@ -205,6 +210,183 @@ pub fn ticket_counts(conn: &mut DbConn, years: &[i32]) -> QueryResult<Vec<Ticket
         .filter(ticket_month_counts::year.eq_any(years))
         .filter(ticket_month_counts::tickets.ne(0))
         .select(TicketMonthCount::as_select())
+        .load(conn)
+}
+
+/// What the counts by group are grouped by: the ticket's category or the log's, the ticket's
+/// assignee or the log's technician.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Dimension {
+    Category,
+    Technician,
+}
+
+impl Dimension {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Dimension::Category => "category",
+            Dimension::Technician => "technician",
+        }
+    }
+}
+
+/// Stands for "no category" or "nobody" in the counts by group.
+pub const NO_GROUP: i64 = 0;
+
+/// Where a ticket counts by group: its category, its assignee, its member, month and origin.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TicketGroups {
+    pub member_id: i64,
+    pub category_id: Option<i64>,
+    pub assignee_id: Option<i64>,
+    pub created_on: NaiveDate,
+    pub origin: Origin,
+}
+
+/// Changes of the counts by group, `(dimension, group, member, year, month, origin) ->
+/// tickets`, in key order, the order in which their rows are written (and locked).
+pub type GroupDeltas = std::collections::BTreeMap<(Dimension, i64, i64, i32, i32, Origin), i64>;
+
+/// A ticket moved from `old` to `new` in the counts by group (either `None`: filed, removed).
+pub fn groups_move(deltas: &mut GroupDeltas, old: Option<TicketGroups>, new: Option<TicketGroups>) {
+    if old == new {
+        return;
+    }
+    for (groups, delta) in [(old, -1), (new, 1)] {
+        let Some(groups) = groups else { continue };
+        let (year, month) = year_month(groups.created_on);
+        for (dimension, id) in [
+            (Dimension::Category, groups.category_id),
+            (Dimension::Technician, groups.assignee_id),
+        ] {
+            let key = (
+                dimension,
+                id.unwrap_or(NO_GROUP),
+                groups.member_id,
+                year,
+                month,
+                groups.origin,
+            );
+            *deltas.entry(key).or_default() += delta;
+        }
+    }
+}
+
+/// Adds the changes of the counts by group, a statement per row touched.
+pub fn add_group_counts(conn: &mut DbConn, deltas: &GroupDeltas) -> QueryResult<()> {
+    use ticket_group_counts::dsl as g;
+    for (&(dimension, group_id, member_id, year, month, origin), &tickets) in deltas {
+        if tickets == 0 {
+            continue;
+        }
+        let row = TicketGroupCount {
+            dimension: dimension.as_str().to_string(),
+            group_id,
+            member_id,
+            year,
+            month,
+            origin,
+            tickets,
+        };
+        each_backend!(&mut *conn, c => {
+            diesel::insert_into(g::ticket_group_counts)
+                .values(&row)
+                .on_conflict((
+                    g::dimension,
+                    g::group_id,
+                    g::member_id,
+                    g::year,
+                    g::month,
+                    g::origin,
+                ))
+                .do_update()
+                .set(g::tickets.eq(g::tickets + excluded(g::tickets)))
+                .execute(c)
+        })?;
+    }
+    Ok(())
+}
+
+/// Changes of work minutes by group, `(dimension, group, first day of the month, kind) ->
+/// minutes`.
+pub type WorkGroupDeltas = std::collections::BTreeMap<(Dimension, i64, NaiveDate, WorkKind), i64>;
+
+/// A log's minutes in its category's and its technician's counts (`sign` -1 takes them away).
+pub fn work_groups_add(
+    deltas: &mut WorkGroupDeltas,
+    category_id: Option<i64>,
+    technician_id: i64,
+    day: NaiveDate,
+    kind: WorkKind,
+    minutes: i64,
+) {
+    let month = day.with_day0(0).unwrap_or(day);
+    *deltas
+        .entry((
+            Dimension::Category,
+            category_id.unwrap_or(NO_GROUP),
+            month,
+            kind,
+        ))
+        .or_default() += minutes;
+    *deltas
+        .entry((Dimension::Technician, technician_id, month, kind))
+        .or_default() += minutes;
+}
+
+/// Adds work minutes by group, a statement per row touched.
+pub fn add_work_group_minutes(conn: &mut DbConn, deltas: &WorkGroupDeltas) -> QueryResult<()> {
+    use work_group_minutes::dsl as w;
+    for (&(dimension, group_id, day, kind), &minutes) in deltas {
+        if minutes == 0 {
+            continue;
+        }
+        let (year, month) = year_month(day);
+        let row = WorkGroupMinutes {
+            dimension: dimension.as_str().to_string(),
+            group_id,
+            year,
+            month,
+            kind,
+            minutes,
+        };
+        each_backend!(&mut *conn, c => {
+            diesel::insert_into(w::work_group_minutes)
+                .values(&row)
+                .on_conflict((w::dimension, w::group_id, w::year, w::month, w::kind))
+                .do_update()
+                .set(w::minutes.eq(w::minutes + excluded(w::minutes)))
+                .execute(c)
+        })?;
+    }
+    Ok(())
+}
+
+/// Tickets by group of the given years.
+pub fn group_counts(
+    conn: &mut DbConn,
+    dimension: Dimension,
+    years: &[i32],
+) -> QueryResult<Vec<TicketGroupCount>> {
+    ticket_group_counts::table
+        .filter(ticket_group_counts::dimension.eq(dimension.as_str()))
+        .filter(ticket_group_counts::year.eq_any(years))
+        .filter(ticket_group_counts::tickets.ne(0))
+        .select(TicketGroupCount::as_select())
+        .load(conn)
+}
+
+/// Work minutes by group of a year.
+pub fn work_group_minutes(
+    conn: &mut DbConn,
+    dimension: Dimension,
+    year: i32,
+) -> QueryResult<Vec<WorkGroupMinutes>> {
+    work_group_minutes::table
+        .filter(work_group_minutes::dimension.eq(dimension.as_str()))
+        .filter(work_group_minutes::year.eq(year))
+        .filter(work_group_minutes::minutes.ne(0))
+        .select(WorkGroupMinutes::as_select())
         .load(conn)
 }
 

@@ -160,6 +160,29 @@ diesel::table! {
 }
 
 diesel::table! {
+    ticket_group_counts (dimension, group_id, member_id, year, month, origin) {
+        dimension -> Text,
+        group_id -> BigInt,
+        member_id -> BigInt,
+        year -> Integer,
+        month -> Integer,
+        origin -> Text,
+        tickets -> BigInt,
+    }
+}
+
+diesel::table! {
+    work_group_minutes (dimension, group_id, year, month, kind) {
+        dimension -> Text,
+        group_id -> BigInt,
+        year -> Integer,
+        month -> Integer,
+        kind -> Text,
+        minutes -> BigInt,
+    }
+}
+
+diesel::table! {
     outbox (id) {
         id -> BigInt,
         kind -> Text,
@@ -255,6 +278,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     ticket_month_counts,
     ticket_queue_counts,
     work_month_minutes,
+    ticket_group_counts,
+    work_group_minutes,
     outbox,
     audit_log,
 );

@@ -175,13 +175,24 @@ pub fn delete(conn: &mut DbConn, id: i64) -> QueryResult<()> {
 
 /// Adds a log's minutes to its month's counts (`sign` -1 takes them away).
 pub fn count(conn: &mut DbConn, fields: &WorkLogFields, sign: i64) -> QueryResult<()> {
+    let minutes = sign * i64::from(fields.minutes);
     counts::add_work_minutes(
         conn,
         fields.member_id,
         fields.work_date,
         fields.kind,
-        sign * i64::from(fields.minutes),
-    )
+        minutes,
+    )?;
+    let mut groups = counts::WorkGroupDeltas::new();
+    counts::work_groups_add(
+        &mut groups,
+        fields.category_id,
+        fields.technician_id,
+        fields.work_date,
+        fields.kind,
+        minutes,
+    );
+    counts::add_work_group_minutes(conn, &groups)
 }
 
 /// The logs of a ticket brought from another system, with their references.

@@ -1,17 +1,22 @@
 //! The statistics managers read: each reads its aggregates in one consistent state and
 //! computes its table with `stats`.
 
+use std::collections::HashMap;
+
 use diesel::QueryResult;
 
+use crate::db::counts::{self, Dimension, TicketGroupCount, WorkGroupMinutes, NO_GROUP};
 use crate::db::{self, DbConn};
 use crate::domain::service_level::Targets;
 use crate::domain::ticket::Origin;
 use crate::domain::work_log::WorkKind;
 use crate::error::AppError;
 use crate::stats::export::{self, Download, ReportFormat};
+use crate::stats::groups::{self, ByCategory, ByTechnician, CategoryRef};
 use crate::stats::lang::Lang;
 use crate::stats::report::{self, Period, Report, ReportOptions};
 use crate::stats::service_levels::{Cache, ServiceLevels};
+use crate::stats::statement::{self, MemberStatement};
 use crate::stats::{self, MemberRef, OriginFilter};
 
 /// The members as the statistics name them.
@@ -75,6 +80,85 @@ pub fn work_days(
         &minutes,
         year,
         None,
+        workday_minutes,
+    ))
+}
+
+/// The categories as the statistics name them.
+pub fn category_refs(conn: &mut DbConn) -> QueryResult<Vec<CategoryRef>> {
+    Ok(db::categories::all(conn)?
+        .into_iter()
+        .map(|c| CategoryRef {
+            id: c.id,
+            name: c.name,
+            parent_id: c.parent_id,
+        })
+        .collect())
+}
+
+/// The names of the technicians counted in some rows by group.
+pub fn technician_names(
+    conn: &mut DbConn,
+    counts: &[TicketGroupCount],
+    minutes: &[WorkGroupMinutes],
+) -> QueryResult<HashMap<i64, String>> {
+    let mut ids: Vec<i64> = counts
+        .iter()
+        .map(|c| c.group_id)
+        .chain(minutes.iter().map(|m| m.group_id))
+        .filter(|&id| id != NO_GROUP)
+        .collect();
+    ids.sort_unstable();
+    ids.dedup();
+    Ok(db::users::names(conn, &ids)?.into_iter().collect())
+}
+
+/// Tickets and work by kind per category in `year`, beside `compare_year`'s tickets if asked.
+pub fn by_category(
+    conn: &mut DbConn,
+    year: i32,
+    compare_year: Option<i32>,
+    origin: OriginFilter,
+    workday_minutes: u32,
+) -> Result<ByCategory, AppError> {
+    let years: Vec<i32> = std::iter::once(year).chain(compare_year).collect();
+    let (categories, counts, minutes) = db::read(conn, |conn| {
+        Ok::<_, AppError>((
+            category_refs(conn)?,
+            counts::group_counts(conn, Dimension::Category, &years)?,
+            counts::work_group_minutes(conn, Dimension::Category, year)?,
+        ))
+    })?;
+    Ok(groups::by_category(
+        &categories,
+        &counts,
+        &minutes,
+        (year, compare_year, None),
+        origin,
+        workday_minutes,
+    ))
+}
+
+/// Tickets assigned and work logged by kind per technician in `year`.
+pub fn by_technician(
+    conn: &mut DbConn,
+    year: i32,
+    compare_year: Option<i32>,
+    origin: OriginFilter,
+    workday_minutes: u32,
+) -> Result<ByTechnician, AppError> {
+    let years: Vec<i32> = std::iter::once(year).chain(compare_year).collect();
+    let (names, counts, minutes) = db::read(conn, |conn| {
+        let counts = counts::group_counts(conn, Dimension::Technician, &years)?;
+        let minutes = counts::work_group_minutes(conn, Dimension::Technician, year)?;
+        Ok::<_, AppError>((technician_names(conn, &counts, &minutes)?, counts, minutes))
+    })?;
+    Ok(groups::by_technician(
+        &names,
+        &counts,
+        &minutes,
+        (year, compare_year, None),
+        origin,
         workday_minutes,
     ))
 }
@@ -155,4 +239,31 @@ pub fn report_download(
 ) -> Result<Download, AppError> {
     let report = report(conn, period, options, workday_minutes, targets)?;
     export::render(&report, format, lang).map_err(AppError::internal)
+}
+
+/// One member's statement of a year or month: its line of the statements of every member (so
+/// that its figures are the ones the report shares out), its tickets by category and its
+/// service levels. 404 for a member that does not exist.
+pub fn member_statement(
+    conn: &mut DbConn,
+    period: Period,
+    options: ReportOptions,
+    member_id: i64,
+    workday_minutes: u32,
+    targets: &Targets,
+) -> Result<MemberStatement, AppError> {
+    let data = report::load(conn, period.year, options.compare_year(period.year))?;
+    let member = data
+        .members
+        .iter()
+        .find(|m| m.id == member_id)
+        .ok_or_else(|| AppError::not_found(format!("member {member_id}")))?;
+    let report = report::build(&data, period, options, workday_minutes, targets);
+    Ok(statement::member_statement(
+        &report.statements,
+        member,
+        &data.categories,
+        &data.category_counts,
+        &report.service_levels,
+    ))
 }

@@ -251,16 +251,26 @@ pub(crate) fn import_batch(
             return Err(AppError::Validation(errors));
         }
         let mut monthly: HashMap<(Option<i64>, NaiveDate, WorkKind), i64> = HashMap::new();
+        let mut groups = counts::WorkGroupDeltas::new();
         for fields in logs {
             let month = fields.work_date.with_day0(0).unwrap_or(fields.work_date);
             *monthly
                 .entry((fields.member_id, month, fields.kind))
                 .or_default() += i64::from(fields.minutes);
+            counts::work_groups_add(
+                &mut groups,
+                fields.category_id,
+                fields.technician_id,
+                fields.work_date,
+                fields.kind,
+                i64::from(fields.minutes),
+            );
         }
         work_logs::insert_many(conn, logs, references, now())?;
         for ((member_id, month, kind), minutes) in monthly {
             counts::add_work_minutes(conn, member_id, month, kind, minutes)?;
         }
+        counts::add_work_group_minutes(conn, &groups)?;
         Ok(logs.len())
     })
 }

@@ -157,6 +157,12 @@ mod tests {
             ticket_counts: Vec::new(),
             work_minutes: Vec::new(),
             service_levels: Vec::new(),
+            categories: Vec::new(),
+            category_counts: Vec::new(),
+            category_work: Vec::new(),
+            technician_names: Default::default(),
+            technician_counts: Vec::new(),
+            technician_work: Vec::new(),
         };
         let targets = Targets {
             acknowledge: [30, 60, 240, 480],

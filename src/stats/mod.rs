@@ -4,9 +4,12 @@
 pub mod allocation;
 pub mod csv;
 pub mod export;
+pub mod groups;
 pub mod lang;
 pub mod report;
 pub mod service_levels;
+pub mod statement;
+pub mod statement_doc;
 pub mod svg;
 pub mod tables;
 pub mod xlsx;

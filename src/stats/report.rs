@@ -1,6 +1,8 @@
 //! The monthly report: the statistics of a year, or of one of its months, gathered in one
 //! value; `export` writes it out as files.
 
+use std::collections::HashMap;
+
 use diesel::QueryResult;
 use serde::Serialize;
 
@@ -8,12 +10,16 @@ use super::service_levels::ServiceLevels;
 use crate::domain::service_level::Targets;
 use utoipa::ToSchema;
 
+use super::groups::{self, ByCategory, ByTechnician, CategoryRef};
+use super::statement::{self, StatementInput, Statements};
 use super::{
     hotline_allocation, minutes_to_hundredths, seasonality, tickets_by_member, work_days,
     HotlineAllocation, MemberRef, MonthFilter, OriginFilter, Seasonality, TicketsByMember,
     WorkDays,
 };
-use crate::db::counts::{self, TicketMonthCount, WorkMonthMinutes};
+use crate::db::counts::{
+    self, Dimension, TicketGroupCount, TicketMonthCount, WorkGroupMinutes, WorkMonthMinutes,
+};
 use crate::db::{self, DbConn};
 use crate::domain::ticket::Origin;
 use crate::domain::work_log::WorkKind;
@@ -58,6 +64,13 @@ pub struct ReportData {
     pub ticket_counts: Vec<TicketMonthCount>,
     pub work_minutes: Vec<WorkMonthMinutes>,
     pub service_levels: Vec<db::service_levels::Row>,
+    pub categories: Vec<CategoryRef>,
+    /// Tickets by category of the year and of the compared year.
+    pub category_counts: Vec<TicketGroupCount>,
+    pub category_work: Vec<WorkGroupMinutes>,
+    pub technician_names: HashMap<i64, String>,
+    pub technician_counts: Vec<TicketGroupCount>,
+    pub technician_work: Vec<WorkGroupMinutes>,
 }
 
 /// Reads what a report of `year` compared with `compare_year` needs, as one consistent state.
@@ -67,11 +80,24 @@ pub fn load(conn: &mut DbConn, year: i32, compare_year: i32) -> QueryResult<Repo
             .into_iter()
             .map(MemberRef::from)
             .collect();
+        let years = [year, compare_year];
+        let technician_counts = counts::group_counts(conn, Dimension::Technician, &years)?;
+        let technician_work = counts::work_group_minutes(conn, Dimension::Technician, year)?;
         Ok(ReportData {
             members,
-            ticket_counts: counts::ticket_counts(conn, &[year, compare_year])?,
+            ticket_counts: counts::ticket_counts(conn, &years)?,
             work_minutes: counts::work_minutes(conn, year)?,
             service_levels: db::service_levels::for_year(conn, year, Some(Origin::Hotline))?,
+            categories: crate::desk::stats::category_refs(conn)?,
+            category_counts: counts::group_counts(conn, Dimension::Category, &years)?,
+            category_work: counts::work_group_minutes(conn, Dimension::Category, year)?,
+            technician_names: crate::desk::stats::technician_names(
+                conn,
+                &technician_counts,
+                &technician_work,
+            )?,
+            technician_counts,
+            technician_work,
         })
     })
 }
@@ -91,6 +117,15 @@ pub struct Report {
     pub hotline_allocation: HotlineAllocation,
     /// Taken-in-charge and resolution times of the year's hotline tickets, whatever the period.
     pub service_levels: ServiceLevels,
+    /// Hotline tickets and work by category, beside the compared year's tickets.
+    pub by_category: ByCategory,
+    /// Hotline tickets assigned and work logged by technician.
+    pub by_technician: ByTechnician,
+    /// What each member is billed for: its days and its share of the hotline presence.
+    pub statements: Statements,
+    /// The hotline tickets of the compared year month by month (January first), when compared.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub compare_months: Option<[i64; 12]>,
 }
 
 pub fn build(
@@ -115,14 +150,47 @@ pub fn build(
         .ticket_counts
         .iter()
         .any(|c| c.year == compare_year && c.origin == Origin::Hotline && c.tickets != 0);
+    let presence_hundredths = options
+        .presence_hundredths
+        .unwrap_or_else(|| minutes_to_hundredths(duty_minutes, workday_minutes));
+    let compare = compared.then_some(compare_year);
+    let compare_months =
+        compare.map(|y| seasonality(&data.members, &data.ticket_counts, y, None, hotline).months);
     Report {
         year,
         month,
+        by_category: groups::by_category(
+            &data.categories,
+            &data.category_counts,
+            &data.category_work,
+            (year, compare, month),
+            hotline,
+            workday_minutes,
+        ),
+        by_technician: groups::by_technician(
+            &data.technician_names,
+            &data.technician_counts,
+            &data.technician_work,
+            (year, compare, month),
+            hotline,
+            workday_minutes,
+        ),
+        statements: statement::statements(&StatementInput {
+            members: &data.members,
+            ticket_counts: &data.ticket_counts,
+            work_minutes: &data.work_minutes,
+            year,
+            month,
+            presence_hundredths,
+            presence_given: options.presence_hundredths.is_some(),
+            workday_minutes,
+        }),
+        compare_months,
         tickets_by_member: tickets_by_member(
             &data.members,
             &data.ticket_counts,
             year,
-            compared.then_some(compare_year),
+            compare,
             month,
             hotline,
         ),
@@ -139,9 +207,7 @@ pub fn build(
             &data.ticket_counts,
             year,
             month,
-            options
-                .presence_hundredths
-                .unwrap_or_else(|| minutes_to_hundredths(duty_minutes, workday_minutes)),
+            presence_hundredths,
             options.presence_hundredths.is_some(),
         ),
         service_levels: super::service_levels::service_levels(
@@ -200,6 +266,12 @@ mod tests {
                 work(0, 3, "hotline_duty", 840),
             ],
             service_levels: Vec::new(),
+            categories: Vec::new(),
+            category_counts: Vec::new(),
+            category_work: Vec::new(),
+            technician_names: HashMap::new(),
+            technician_counts: Vec::new(),
+            technician_work: Vec::new(),
         }
     }
 

@@ -150,6 +150,7 @@ impl Table {
 
 /// The tables of a report, in the order of the sheets.
 pub fn tables(report: &Report, lang: Lang) -> Vec<Table> {
+    // The console's dashboard shows the first six, in this order.
     vec![
         tickets_table(report, lang),
         seasonality_table(report, lang),
@@ -157,6 +158,11 @@ pub fn tables(report: &Report, lang: Lang) -> Vec<Table> {
         work_kinds_table(report, lang),
         allocation_table(report, lang),
         service_levels_table(report, lang),
+        seasonality_compared_table(report, lang),
+        on_site_table(report, lang),
+        statements_table(report, lang),
+        categories_table(report, lang),
+        technicians_table(report, lang),
     ]
 }
 
@@ -455,6 +461,284 @@ fn allocation_table(report: &Report, lang: Lang) -> Table {
         (1, 4),
     ));
     table
+}
+
+/// The hotline tickets of each month beside the same month of the year compared with (when
+/// there is one).
+pub(crate) fn seasonality_compared_table(report: &Report, lang: Lang) -> Table {
+    let words = lang.words();
+    let months = &report.seasonality.months;
+    let compared = report.compare_months;
+    let compare_year = report
+        .tickets_by_member
+        .compare_year
+        .unwrap_or(report.year - 1);
+    let mut rows: Vec<Vec<Cell>> = (0..12)
+        .map(|i| {
+            let mut row = vec![text(lang.month_name(i as u32 + 1)), Cell::Count(months[i])];
+            row.extend(compared.map(|c| Cell::Count(c[i])));
+            row
+        })
+        .collect();
+    let mut total = vec![text(words.total), Cell::Count(months.iter().sum())];
+    total.extend(compared.map(|c| Cell::Count(c.iter().sum())));
+    rows.push(total);
+    let mut headings = vec![
+        words.month.to_string(),
+        format!("{} {}", words.tickets, report.year),
+    ];
+    if compared.is_some() {
+        headings.push(format!("{} {compare_year}", words.tickets));
+    }
+    let columns = headings.len() as u16;
+    let series = (1..columns)
+        .map(|col| ChartSeries {
+            name: headings[usize::from(col)].clone(),
+            values: CellRange::column(col, 1..13),
+        })
+        .collect();
+    Table {
+        sheet_name: words.seasonality_compare_sheet,
+        file_stem: words.seasonality_compare_file,
+        headings,
+        rows,
+        has_total_row: true,
+        chart: Some(ChartSpec {
+            kind: ChartKind::Columns,
+            title: format!("{} — {}", words.seasonality_compare_chart, report.year),
+            file_stem: words.seasonality_compare_file,
+            value_axis: words.tickets.into(),
+            categories: CellRange::column(0, 1..13),
+            series,
+        }),
+    }
+}
+
+/// The on-site days of each member, most first.
+fn on_site_table(report: &Report, lang: Lang) -> Table {
+    let words = lang.words();
+    let stats = &report.work_days;
+    let mut members: Vec<&super::WorkDaysRow> = stats
+        .rows
+        .iter()
+        .filter(|r| r.on_site.minutes != 0)
+        .collect();
+    members.sort_by(|a, b| {
+        b.on_site
+            .minutes
+            .cmp(&a.on_site.minutes)
+            .then_with(|| a.member_code.cmp(&b.member_code))
+    });
+    let mut rows: Vec<Vec<Cell>> = members
+        .iter()
+        .map(|r| {
+            vec![
+                text(&r.member_code),
+                text(&r.member_short_name),
+                Cell::Decimal(r.on_site.days),
+            ]
+        })
+        .collect();
+    rows.push(vec![
+        text(""),
+        text(words.total),
+        Cell::Decimal(stats.totals.on_site.days),
+    ]);
+    let mut table = Table {
+        sheet_name: words.on_site_sheet,
+        file_stem: words.on_site_file,
+        headings: vec![words.code.into(), words.member.into(), words.days.into()],
+        rows,
+        has_total_row: true,
+        chart: None,
+    };
+    table.chart = Some(one_series_bars(
+        &table,
+        chart_title(words.on_site_chart, report, lang),
+        words.days,
+        (1, 2),
+    ));
+    table
+}
+
+/// What each member is billed for: its posted, on-site and project days and its share of the
+/// hotline presence; the total row is the team's days.
+fn statements_table(report: &Report, lang: Lang) -> Table {
+    let words = lang.words();
+    let stats = &report.statements;
+    let mut rows: Vec<Vec<Cell>> = stats
+        .rows
+        .iter()
+        .map(|r| {
+            vec![
+                text(&r.member_code),
+                text(&r.member_short_name),
+                Cell::Count(r.hotline_tickets),
+                Cell::Count(r.posted_tickets),
+                Cell::Decimal(r.posted_days),
+                Cell::Decimal(r.on_site_days),
+                Cell::Decimal(r.project_days),
+                Cell::Decimal(r.hotline_days),
+                Cell::Decimal(r.total_days),
+            ]
+        })
+        .collect();
+    let t = &stats.totals;
+    rows.push(vec![
+        text(""),
+        text(words.total),
+        Cell::Count(t.hotline_tickets),
+        Cell::Count(t.posted_tickets),
+        Cell::Decimal(t.posted_days),
+        Cell::Decimal(t.on_site_days),
+        Cell::Decimal(t.project_days),
+        Cell::Decimal(t.hotline_days),
+        Cell::Decimal(t.total_days),
+    ]);
+    let in_days = |what: &str| format!("{what} ({})", words.days.to_lowercase());
+    Table {
+        sheet_name: words.statements_sheet,
+        file_stem: words.statements_file,
+        headings: vec![
+            words.code.into(),
+            words.member.into(),
+            words.hotline_tickets.into(),
+            words.posted_tickets.into(),
+            in_days(words.posted),
+            in_days(words.on_site),
+            in_days(words.project),
+            words.hotline_share.into(),
+            words.billed_total.into(),
+        ],
+        rows,
+        has_total_row: true,
+        chart: None,
+    }
+}
+
+/// Work cells in days: posted, on site, project, hotline duty, total.
+fn work_cells(work: &super::groups::WorkByKind) -> [Cell; 5] {
+    [
+        Cell::Decimal(work.posted.days),
+        Cell::Decimal(work.on_site.days),
+        Cell::Decimal(work.project.days),
+        Cell::Decimal(work.hotline_duty.days),
+        Cell::Decimal(work.total.days),
+    ]
+}
+
+/// Headings of a table by group: its name columns, the tickets (and the compared year's), the
+/// work by kind in days.
+fn group_headings(
+    report: &Report,
+    lang: Lang,
+    names: &[&str],
+    compared: Option<i32>,
+) -> Vec<String> {
+    let words = lang.words();
+    let mut headings: Vec<String> = names.iter().map(|n| n.to_string()).collect();
+    headings.push(format!(
+        "{} {}",
+        words.tickets,
+        lang.period(report.year, report.month)
+    ));
+    if let Some(year) = compared {
+        headings.push(format!(
+            "{} {}",
+            words.tickets,
+            lang.period(year, report.month)
+        ));
+    }
+    for kind in [
+        words.posted,
+        words.on_site,
+        words.project,
+        words.hotline_duty,
+        words.total,
+    ] {
+        headings.push(format!("{kind} ({})", words.days.to_lowercase()));
+    }
+    headings
+}
+
+fn categories_table(report: &Report, lang: Lang) -> Table {
+    let words = lang.words();
+    let stats = &report.by_category;
+    let compared = stats.compare_year;
+    let mut rows: Vec<Vec<Cell>> = stats
+        .rows
+        .iter()
+        .map(|r| {
+            let name = r.category_name.as_deref().unwrap_or(words.no_category);
+            let domain = r.parent_name.as_deref().unwrap_or(name);
+            let mut cells = vec![text(domain), text(name), Cell::Count(r.tickets)];
+            if compared.is_some() {
+                cells.push(Cell::Count(r.compare_tickets.unwrap_or(0)));
+            }
+            cells.extend(work_cells(&r.work));
+            cells
+        })
+        .collect();
+    let mut total = vec![
+        text(""),
+        text(words.total),
+        Cell::Count(stats.total.tickets),
+    ];
+    if compared.is_some() {
+        total.push(Cell::Count(stats.total.compare_tickets.unwrap_or(0)));
+    }
+    total.extend(work_cells(&stats.total.work));
+    rows.push(total);
+    let headings = group_headings(report, lang, &[words.domain, words.category], compared);
+    let total_col = headings.len() as u16 - 1;
+    let mut table = Table {
+        sheet_name: words.categories_sheet,
+        file_stem: words.categories_file,
+        headings,
+        rows,
+        has_total_row: true,
+        chart: None,
+    };
+    table.chart = Some(one_series_bars(
+        &table,
+        chart_title(words.categories_chart, report, lang),
+        words.days,
+        (1, total_col),
+    ));
+    table
+}
+
+fn technicians_table(report: &Report, lang: Lang) -> Table {
+    let words = lang.words();
+    let stats = &report.by_technician;
+    let compared = stats.compare_year;
+    let mut rows: Vec<Vec<Cell>> = stats
+        .rows
+        .iter()
+        .map(|r| {
+            let name = r.technician_name.as_deref().unwrap_or(words.nobody);
+            let mut cells = vec![text(name), Cell::Count(r.tickets)];
+            if compared.is_some() {
+                cells.push(Cell::Count(r.compare_tickets.unwrap_or(0)));
+            }
+            cells.extend(work_cells(&r.work));
+            cells
+        })
+        .collect();
+    let mut total = vec![text(words.total), Cell::Count(stats.total.tickets)];
+    if compared.is_some() {
+        total.push(Cell::Count(stats.total.compare_tickets.unwrap_or(0)));
+    }
+    total.extend(work_cells(&stats.total.work));
+    rows.push(total);
+    Table {
+        sheet_name: words.technicians_sheet,
+        file_stem: words.technicians_file,
+        headings: group_headings(report, lang, &[words.technician], compared),
+        rows,
+        has_total_row: true,
+        chart: None,
+    }
 }
 
 fn service_levels_table(report: &Report, lang: Lang) -> Table {

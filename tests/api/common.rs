@@ -327,6 +327,13 @@ impl Cell for Value {
     }
 }
 
+/// A cell that may be null.
+impl<T: Cell> Cell for Option<T> {
+    fn cell(value: &Value) -> Self {
+        (!value.is_null()).then(|| T::cell(value))
+    }
+}
+
 /// A table row as a tuple of some of its fields.
 pub trait Row: Sized {
     fn row(value: &Value, fields: &[&str]) -> Self;

@@ -197,15 +197,23 @@ fn ticket_rows(report: &Value) -> Vec<(String, f64, f64)> {
 }
 
 /// The files of the CSV archive, and of the `report` command besides the JSON and the XLSX.
-const CSV_FILES: [&str; 12] = [
+const CSV_FILES: [&str; 20] = [
     "LISEZMOI.txt",
     "jours-par-adherent.csv",
     "jours-par-adherent.svg",
     "jours-par-type.csv",
     "jours-par-type.svg",
+    "jours-sur-site.csv",
+    "jours-sur-site.svg",
     "niveaux-de-service.csv",
+    "par-categorie.csv",
+    "par-categorie.svg",
+    "par-technicien.csv",
+    "releves-par-adherent.csv",
     "repartition-hotline.csv",
     "repartition-hotline.svg",
+    "saisonnalite-comparee.csv",
+    "saisonnalite-comparee.svg",
     "saisonnalite.csv",
     "saisonnalite.svg",
     "tickets-par-adherent.csv",
@@ -309,9 +317,29 @@ async fn the_xlsx_holds_the_json_figures_as_numbers_with_native_charts() {
             "Jours par adhérent",
             "Jours par type",
             "Répartition hotline",
-            "Niveaux de service"
+            "Niveaux de service",
+            "Saisonnalité comparée",
+            "Sur site",
+            "Relevés par adhérent",
+            "Par catégorie",
+            "Par technicien",
         ]
     );
+
+    // What each member is billed for, its total row a formula equal to the team's days.
+    let statements = sheet(&mut workbook, "Relevés par adhérent");
+    let last = statements.len() - 1;
+    assert_eq!(text(&statements[last][1]), "Total");
+    assert_eq!(
+        number(&statements[last][8]),
+        float(&report["statements"]["totals"]["total_days"])
+    );
+    let formulas = workbook.worksheet_formula("Relevés par adhérent").unwrap();
+    let total = formulas
+        .get_value((last as u32, 8))
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(total, format!("SUM(I2:I{last})"));
 
     let tickets = sheet(&mut workbook, "Tickets par adhérent");
     let headings: Vec<String> = tickets[0].iter().map(text).collect();
@@ -438,15 +466,16 @@ async fn the_xlsx_holds_the_json_figures_as_numbers_with_native_charts() {
     }
     assert_eq!(number(&allocation.last().unwrap()[3]), 200.0);
 
-    // The charts are Excel's own: columns for the months, bars for the members (tickets,
-    // hotline days shared) and the kinds of work, stacked bars for the work per member.
+    // The charts are Excel's own: columns for the months (and against the year before), bars
+    // for the members (tickets, hotline days shared, on-site days), the kinds of work and the
+    // categories, stacked bars for the work per member.
     let parts = unzip(&answer.bytes);
     let charts: Vec<String> = parts
         .iter()
         .filter(|(name, _)| name.starts_with("xl/charts/chart"))
         .map(|(_, xml)| String::from_utf8(xml.clone()).unwrap())
         .collect();
-    assert_eq!(charts.len(), 5);
+    assert_eq!(charts.len(), 8);
     assert!(charts.iter().any(|c| c.contains("<c:barDir val=\"col\"/>")));
     assert!(charts
         .iter()
@@ -538,10 +567,28 @@ async fn the_csv_zip_holds_one_file_per_table_and_the_svg_charts_in_french() {
         assert_eq!(row[3], member["hundredths"].to_string());
     }
 
+    // The statements, read with `;` and decimal commas, equal the JSON's.
+    let (headings, rows) = read_csv(&files["releves-par-adherent.csv"]);
+    assert_eq!(headings[8], "Total (jours)");
+    let lines = report["statements"]["rows"].as_array().unwrap();
+    assert_eq!(rows.len(), lines.len() + 1);
+    let french = |x: &Value| format!("{:.2}", float(x)).replace('.', ",");
+    for (row, line) in rows.iter().zip(lines) {
+        assert_eq!(row[0], line["member_code"].as_str().unwrap());
+        assert_eq!(row[7], french(&line["hotline_days"]));
+        assert_eq!(row[8], french(&line["total_days"]));
+    }
+    assert_eq!(
+        rows.last().unwrap()[8],
+        french(&report["statements"]["totals"]["total_days"])
+    );
+
     for chart in [
         "tickets-par-adherent.svg",
         "jours-par-adherent.svg",
         "saisonnalite.svg",
+        "saisonnalite-comparee.svg",
+        "jours-sur-site.svg",
     ] {
         let texts = svg_texts(&files[chart]);
         assert!(!texts.is_empty(), "{chart}");
@@ -1094,4 +1141,145 @@ async fn a_year_compared_with_a_year_without_tickets_gets_no_column_of_zeros() {
         headings.iter().any(|h| h.contains("\u{a0}: ")),
         "{headings:?}"
     );
+}
+
+/// `hundredths` of a day from a JSON number of days with two decimals.
+fn hundredths(days: &Value) -> i64 {
+    (float(days) * 100.0).round() as i64
+}
+
+#[tokio::test]
+async fn members_statements_add_up_to_the_presence_and_the_teams_days() {
+    let app = TestApp::with_demo().await;
+    let token = &app.admin.token;
+    let report = download_ok(&app, &format!("{REPORTS}/2017?presence_days=350"), token)
+        .await
+        .json();
+    let statements = &report["statements"];
+    let rows = statements["rows"].as_array().unwrap();
+    let shares: i64 = rows.iter().map(|r| hundredths(&r["hotline_days"])).sum();
+    assert_eq!(
+        shares, 35_000,
+        "the members' hotline shares make the 350 days"
+    );
+    let work = &report["work_days"]["totals"];
+    let team = hundredths(&work["posted"]["days"])
+        + hundredths(&work["on_site"]["days"])
+        + hundredths(&work["project"]["days"])
+        + 35_000;
+    let billed: i64 = rows
+        .iter()
+        .map(|r| r["total_hundredths"].as_i64().unwrap())
+        .sum();
+    assert_eq!(billed, team, "the members' totals make the team's days");
+    assert_eq!(statements["totals"]["total_hundredths"], team);
+
+    // Each member's own statement is its line of the report.
+    let members = app.admin_reads("/api/v1/members?limit=100").await;
+    let mut seen = 0;
+    for member in members["items"].as_array().unwrap() {
+        let id = member["id"].as_i64().unwrap();
+        let path = format!("{REPORTS}/2017/members/{id}?presence_days=350");
+        let own = download_ok(&app, &path, token).await.json();
+        let line = rows.iter().find(|r| r["member_id"] == id);
+        match line {
+            Some(line) => {
+                seen += 1;
+                for field in [
+                    "hotline_tickets",
+                    "posted_days",
+                    "on_site_days",
+                    "hotline_days",
+                ] {
+                    assert_eq!(own[field], line[field], "{field} of member {id}");
+                }
+                assert_eq!(own["total_hundredths"], line["total_hundredths"]);
+                let by_category: i64 = own["tickets_by_category"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|c| c["tickets"].as_i64().unwrap())
+                    .sum();
+                let filed = own["hotline_tickets"].as_i64().unwrap()
+                    + own["posted_tickets"].as_i64().unwrap();
+                assert_eq!(
+                    by_category, filed,
+                    "every ticket of member {id} in a category row"
+                );
+            }
+            None => assert_eq!(
+                own["total_hundredths"], 0,
+                "member {id} has nothing in 2017"
+            ),
+        }
+        assert_eq!(own["presence_days"], 350.0);
+    }
+    assert_eq!(seen, rows.len());
+
+    // OPH de Villejuif: 107 of the 489 hotline tickets.
+    let villejuif = rows
+        .iter()
+        .find(|r| r["member_code"] == "OPH-VILLEJUIF")
+        .unwrap();
+    assert_eq!(villejuif["hotline_tickets"], 107);
+    let id = villejuif["member_id"].as_i64().unwrap();
+    let own = download_ok(&app, &format!("{REPORTS}/2017/members/{id}"), token)
+        .await
+        .json();
+    assert_eq!(own["team_hotline_tickets"], 489);
+    let levels = &own["service_levels"];
+    assert!(levels["resolved"].as_i64().unwrap() > 0);
+    assert!(levels["resolved_within_target"].as_i64() <= levels["resolved"].as_i64());
+
+    // The workbook: the days billed, their total a formula equal to the JSON.
+    let path = format!("{REPORTS}/2017/members/{id}?format=xlsx&presence_days=350");
+    let xlsx = download_ok(&app, &path, token).await;
+    assert!(xlsx
+        .header("content-disposition")
+        .contains("releve-OPH-VILLEJUIF-2017.xlsx"));
+    let mut workbook: Xlsx<_> = calamine::open_workbook_from_rs(Cursor::new(xlsx.bytes)).unwrap();
+    let billed_sheet = sheet(&mut workbook, "Jours facturés");
+    let line = rows.iter().find(|r| r["member_id"] == id).unwrap();
+    assert_eq!(text(&billed_sheet[5][0]), "Total");
+    assert_eq!(number(&billed_sheet[5][1]), float(&line["total_days"]));
+    assert_eq!(number(&billed_sheet[4][1]), float(&line["hotline_days"]));
+    let formulas = workbook.worksheet_formula("Jours facturés").unwrap();
+    let total_formula = formulas.get_value((5, 1)).cloned().unwrap_or_default();
+    assert!(total_formula.contains("SUM(B2:B5)"), "{total_formula}");
+
+    // The page to print, in French with decimal commas.
+    let page = download_ok(
+        &app,
+        &format!("{REPORTS}/2017/members/{id}?format=html&presence_days=350"),
+        token,
+    )
+    .await;
+    assert!(page.header("content-type").starts_with("text/html"));
+    let page = String::from_utf8(page.bytes).unwrap();
+    assert!(page.contains("Relevé d'activité"));
+    assert!(page.contains("OPH de Villejuif"));
+    let share = format!("{:.2}", float(&line["hotline_days"])).replace('.', ",");
+    assert!(
+        page.contains(&share),
+        "the share {share} written the French way"
+    );
+
+    // Who may read it, and what names none.
+    let hotline = app.staff(Role::Hotline).await;
+    let path = format!("{REPORTS}/2017/members/{id}");
+    assert_eq!(download(&app, &path, &hotline.token).await.status, 403);
+    assert_eq!(
+        download(&app, &format!("{REPORTS}/2017/members/999999"), token)
+            .await
+            .status,
+        404
+    );
+    assert_eq!(
+        download(&app, &format!("{REPORTS}/2017/members/abc"), token)
+            .await
+            .status,
+        404
+    );
+    let wrong = download(&app, &format!("{path}?format=pdf"), token).await;
+    assert_eq!(wrong.status, 422);
 }

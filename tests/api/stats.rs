@@ -291,3 +291,188 @@ async fn statistics_refuse_agents_and_bad_parameters() {
         assert_eq!(answer.code(), "validation_failed");
     }
 }
+
+/// `name -> field` of the rows of a statistic by group.
+fn by_name(table: &Value, name: &str, field: &str) -> HashMap<String, Value> {
+    table["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|row| {
+            let key = row[name].as_str().unwrap_or("(none)").to_string();
+            (key, row[field].clone())
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn tickets_and_work_are_counted_by_category_and_technician_and_follow_changes() {
+    let (app, [arcueil, ivry]) = TestApp::with_members(["ARCUEIL", "IVRY"]).await;
+    let admin = &app.admin.token;
+    let category = |body: Value| app.post("/api/v1/categories", admin, body);
+    let windows = category(json!({"name": "Postes Windows 10"}))
+        .await
+        .expect(201)
+        .id();
+    let printing = category(json!({"name": "Imprimantes partagées", "parent_id": windows}));
+    let printing = printing.await.expect(201).id();
+    let network = category(json!({"name": "Câblage et Wi-Fi"}))
+        .await
+        .expect(201)
+        .id();
+    let alice = app.staff(Role::Technician).await;
+    let bruno = app.staff(Role::Technician).await;
+
+    // 2017: one hotline ticket on printing; 2018: three hotline tickets and a posted one.
+    let mut rows = Vec::new();
+    let mut add = |member: i64, at: &str, origin: &str, category: i64, tech: Option<i64>| {
+        let mut row = ticket_at(member, at, origin);
+        row["category_id"] = json!(category);
+        if let Some(tech) = tech {
+            // Still open: a closed ticket is no longer reassigned.
+            row["assignee_id"] = json!(tech);
+            row["status"] = json!("assigned");
+            row.as_object_mut().unwrap().remove("closed_at");
+        }
+        rows.push(row);
+    };
+    add(
+        arcueil,
+        "2017-06-01T09:00:00Z",
+        "hotline",
+        printing,
+        Some(alice.id),
+    );
+    add(
+        arcueil,
+        "2018-01-10T09:00:00Z",
+        "hotline",
+        printing,
+        Some(alice.id),
+    );
+    add(
+        ivry,
+        "2018-02-10T09:00:00Z",
+        "hotline",
+        printing,
+        Some(alice.id),
+    );
+    add(
+        ivry,
+        "2018-03-10T09:00:00Z",
+        "hotline",
+        network,
+        Some(bruno.id),
+    );
+    add(ivry, "2018-03-11T09:00:00Z", "posted", network, None);
+    let ids = app.imported(json!(rows)).await;
+
+    // One of printing's tickets was a network fault, and Bruno took it over.
+    let hotline = app.staff(Role::Hotline).await;
+    let moved = json!({"category_id": network, "assignee_id": bruno.id});
+    app.change(ids[2], &hotline.token, moved).await.expect(200);
+
+    for (tech, member, kind, days, category) in [
+        (&alice, Some(arcueil), "on_site", 1.0, Some(printing)),
+        (&bruno, Some(ivry), "posted", 0.5, Some(network)),
+        (&bruno, None, "hotline_duty", 2.0, None),
+    ] {
+        let mut body = json!({"date": "2018-04-03", "kind": kind, "days": days});
+        body["technician_id"] = json!(tech.id);
+        if let Some(member) = member {
+            body["member_id"] = json!(member);
+        }
+        if let Some(category) = category {
+            body["category_id"] = json!(category);
+        }
+        app.log_work(&tech.token, body).await.expect(201);
+    }
+
+    let token = &hotline.token;
+    let table = app
+        .stats("by-category?year=2018&compare_year=2017", token)
+        .await;
+    let body = &table.body;
+    let names: Vec<Option<String>> = column(&body["rows"], "category_name");
+    assert_eq!(
+        names,
+        [
+            Some("Câblage et Wi-Fi".to_string()),
+            Some("Imprimantes partagées".into()),
+            None
+        ],
+        "most tickets first, the work without a category last"
+    );
+    let tickets = by_name(body, "category_name", "tickets");
+    assert_eq!(
+        tickets["Câblage et Wi-Fi"], 2,
+        "the recategorised ticket and its own"
+    );
+    assert_eq!(tickets["Imprimantes partagées"], 1);
+    assert_eq!(tickets["(none)"], 0);
+    let compared = by_name(body, "category_name", "compare_tickets");
+    assert_eq!(compared["Imprimantes partagées"], 1);
+    assert_eq!(body["rows"][1]["parent_name"], "Postes Windows 10");
+    assert_eq!(body["rows"][1]["parent_id"], windows);
+    assert_eq!(body["rows"][1]["work"]["on_site"]["days"], 1.0);
+    assert_eq!(body["rows"][0]["work"]["posted"]["days"], 0.5);
+    assert_eq!(body["rows"][2]["work"]["hotline_duty"]["days"], 2.0);
+    assert_eq!(body["total"]["tickets"], 3);
+    assert_eq!(body["total"]["compare_tickets"], 1);
+    assert_eq!(body["total"]["work"]["total"]["days"], 3.5);
+
+    let all = app.stats("by-category?year=2018&origin=all", token).await;
+    assert_eq!(
+        by_name(&all.body, "category_name", "tickets")["Câblage et Wi-Fi"],
+        3
+    );
+    assert!(all.body["total"].get("compare_tickets").is_none());
+
+    let techs = app
+        .stats("by-technician?year=2018&compare_year=2017", token)
+        .await;
+    let body = &techs.body;
+    let ids_of: Vec<Option<i64>> = column(&body["rows"], "technician_id");
+    assert_eq!(ids_of, [Some(bruno.id), Some(alice.id)]);
+    assert_eq!(
+        body["rows"][0]["tickets"], 2,
+        "Bruno's own and the one he took over"
+    );
+    assert_eq!(body["rows"][0]["work"]["total"]["days"], 2.5);
+    assert_eq!(body["rows"][1]["tickets"], 1);
+    assert_eq!(body["rows"][1]["compare_tickets"], 1);
+    assert_eq!(body["rows"][1]["work"]["on_site"]["minutes"], 420);
+    let with_posted = app.stats("by-technician?year=2018&origin=all", token).await;
+    let last = with_posted.body["rows"]
+        .as_array()
+        .unwrap()
+        .last()
+        .unwrap()
+        .clone();
+    assert!(
+        last["technician_id"].is_null(),
+        "the posted ticket nobody has"
+    );
+    assert_eq!(last["tickets"], 1);
+
+    // Moved back, the counts follow again.
+    let back = json!({"category_id": printing, "assignee_id": alice.id});
+    app.change(ids[2], &hotline.token, back).await.expect(200);
+    let again = app.stats("by-technician?year=2018", token).await;
+    let counted: Vec<(Option<i64>, i64)> = again.rows(&["technician_id", "tickets"]);
+    assert_eq!(counted, [(Some(alice.id), 2), (Some(bruno.id), 1)]);
+
+    for path in [
+        "/api/v1/stats/by-category",
+        "/api/v1/stats/by-category?year=2018&origin=phone",
+        "/api/v1/stats/by-technician?year=2018&compare_year=x",
+    ] {
+        let answer = app.get(path, admin).await;
+        assert_eq!(answer.status, 422, "{path}: {}", answer.body);
+    }
+    let agent = app.agent_of(arcueil).await;
+    let answer = app
+        .get("/api/v1/stats/by-category?year=2018", &agent.token)
+        .await;
+    assert_eq!(answer.status, 403);
+}

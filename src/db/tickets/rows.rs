@@ -5,7 +5,7 @@ use std::collections::{HashMap, HashSet};
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
-use crate::db::counts::QueueKey;
+use crate::db::counts::{QueueKey, TicketGroups};
 use crate::db::schema::{ticket_events, tickets};
 use crate::db::service_levels::Contribution;
 use crate::db::stored::{StoredDate, StoredMaybeTime, StoredTime};
@@ -84,6 +84,17 @@ impl Ticket {
             self.acknowledge_minutes,
             self.resolve_minutes,
         )
+    }
+
+    /// Where the ticket counts by category and by technician.
+    pub fn groups(&self) -> TicketGroups {
+        TicketGroups {
+            member_id: self.member_id,
+            category_id: self.category_id,
+            assignee_id: self.assignee_id,
+            created_on: self.created_on,
+            origin: self.origin,
+        }
     }
 }
 

@@ -239,6 +239,9 @@ fn change_once(conn: &mut DbConn, asked: &Asked, policy: &Policy) -> Result<Tick
         Some(ticket.queue_key()),
     );
     counts::add_queue_counts(conn, &queue)?;
+    let mut groups = counts::GroupDeltas::new();
+    counts::groups_move(&mut groups, Some(current.groups()), Some(ticket.groups()));
+    counts::add_group_counts(conn, &groups)?;
     sla_counts::replace(conn, &current.contribution(), &ticket.contribution())?;
     for effect in effects(&progress, &next) {
         match effect {

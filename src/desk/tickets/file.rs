@@ -238,6 +238,11 @@ pub(crate) fn file_many(
         counts::queue_move(&mut queue, None, Some(ticket.queue_key()));
     }
     counts::add_queue_counts(conn, &queue)?;
+    let mut groups = counts::GroupDeltas::new();
+    for ticket in &filed {
+        counts::groups_move(&mut groups, None, Some(ticket.groups()));
+    }
+    counts::add_group_counts(conn, &groups)?;
     let contributions: Vec<Contribution> = filed.iter().map(Ticket::contribution).collect();
     sla_counts::add_all(conn, &contributions)?;
 

@@ -82,6 +82,7 @@ pub(crate) fn import_batch(
         let at = now();
         let mut monthly: HashMap<(i64, NaiveDate, Origin), i64> = HashMap::new();
         let mut queue = counts::QueueDeltas::new();
+        let mut groups = counts::GroupDeltas::new();
         let mut contributions: Vec<Contribution> = Vec::with_capacity(batch.len());
         let mut ids = Vec::with_capacity(batch.len());
         for chunk in batch.chunks(500) {
@@ -94,6 +95,7 @@ pub(crate) fn import_batch(
                         .entry((new.member_id, first_of_month, new.origin))
                         .or_default() += 1;
                     counts::queue_move(&mut queue, None, Some(queue_key_of(&new)));
+                    counts::groups_move(&mut groups, None, Some(groups_of(&new)));
                     contributions.push(contribution_of(&new));
                     new
                 })
@@ -118,6 +120,7 @@ pub(crate) fn import_batch(
         }
         counts::add_tickets_many(conn, &monthly)?;
         counts::add_queue_counts(conn, &queue)?;
+        counts::add_group_counts(conn, &groups)?;
         sla_counts::add_all(conn, &contributions)?;
         Ok(ids)
     })
@@ -155,6 +158,9 @@ pub(crate) fn reimport(
             Some(queue_key_of(&new)),
         );
         counts::add_queue_counts(conn, &queue)?;
+        let mut groups = counts::GroupDeltas::new();
+        counts::groups_move(&mut groups, Some(current.groups()), Some(groups_of(&new)));
+        counts::add_group_counts(conn, &groups)?;
         sla_counts::replace(conn, &current.contribution(), &contribution_of(&new))?;
         tickets::record_events(
             conn,
@@ -264,6 +270,16 @@ fn queue_key_of(row: &NewTicket) -> QueueKey {
         row.waiting_since.is_none(),
         row.acknowledged_at.is_some(),
     )
+}
+
+fn groups_of(row: &NewTicket) -> counts::TicketGroups {
+    counts::TicketGroups {
+        member_id: row.member_id,
+        category_id: row.category_id,
+        assignee_id: row.assignee_id,
+        created_on: row.created_on,
+        origin: row.origin,
+    }
 }
 
 fn contribution_of(row: &NewTicket) -> Contribution {
