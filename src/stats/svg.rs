@@ -77,10 +77,12 @@ fn color(kind: ChartKind, index: usize) -> &'static str {
     }
 }
 
-/// Whole numbers as they are, others with two decimals.
-fn number(value: f64) -> String {
+/// Whole numbers as they are, others with two decimals (after a comma in French).
+fn number(value: f64, comma: bool) -> String {
     if (value - value.round()).abs() < 1e-9 {
         format!("{}", value.round() as i64)
+    } else if comma {
+        format!("{value:.2}").replace('.', ",")
     } else {
         format!("{value:.2}")
     }
@@ -173,7 +175,15 @@ fn columns(
     let mut out = String::new();
     open(&mut out, height, &spec.title);
     legend(&mut out, spec.kind, series);
-    value_grid_vertical(&mut out, axis_top, step, left, plot_width, &y);
+    value_grid_vertical(
+        &mut out,
+        spec.decimal_comma,
+        axis_top,
+        step,
+        left,
+        plot_width,
+        &y,
+    );
     let _ = writeln!(
         out,
         "<text x=\"16\" y=\"{}\" transform=\"rotate(-90 16 {})\" text-anchor=\"middle\">{}</text>",
@@ -198,7 +208,7 @@ fn columns(
                 color(spec.kind, s),
                 x + bar_width / 2.0,
                 y(value) - 4.0,
-                number(value)
+                number(value, spec.decimal_comma)
             );
         }
         let _ = writeln!(
@@ -221,6 +231,7 @@ fn columns(
 /// Horizontal grid lines and value labels of a column chart.
 fn value_grid_vertical(
     out: &mut String,
+    comma: bool,
     axis_top: f64,
     step: f64,
     left: f64,
@@ -236,7 +247,7 @@ fn value_grid_vertical(
             left + plot_width,
             left - 6.0,
             y(tick) + 3.5,
-            number(tick)
+            number(tick, comma)
         );
     }
 }
@@ -286,7 +297,7 @@ fn bars(
              <text x=\"{0:.1}\" y=\"{1}\" text-anchor=\"middle\" font-size=\"12\">{2}</text>",
             x(tick),
             bottom + 16.0,
-            number(tick)
+            number(tick, spec.decimal_comma)
         );
     }
     let _ = writeln!(
@@ -328,15 +339,29 @@ fn bars(
                 x(start + value) - x(start),
                 color(spec.kind, s),
                 escape(&values.name),
-                number(value)
+                number(value, spec.decimal_comma)
             );
             if !stacked {
-                bar_value(&mut out, x(value), bar_top, bar_height, value);
+                bar_value(
+                    &mut out,
+                    spec.decimal_comma,
+                    x(value),
+                    bar_top,
+                    bar_height,
+                    value,
+                );
             }
             stack_end += value;
         }
         if stacked {
-            bar_value(&mut out, x(stack_end), row_top, bar_height, stack_end);
+            bar_value(
+                &mut out,
+                spec.decimal_comma,
+                x(stack_end),
+                row_top,
+                bar_height,
+                stack_end,
+            );
         }
         close_link(&mut out, link);
     }
@@ -364,13 +389,13 @@ fn close_link(out: &mut String, opened: bool) {
     }
 }
 
-fn bar_value(out: &mut String, end: f64, bar_top: f64, bar_height: f64, value: f64) {
+fn bar_value(out: &mut String, comma: bool, end: f64, bar_top: f64, bar_height: f64, value: f64) {
     let _ = writeln!(
         out,
         "<text x=\"{:.1}\" y=\"{:.1}\" font-size=\"12\">{}</text>",
         end + 4.0,
         bar_top + bar_height / 2.0 + 3.5,
-        number(value)
+        number(value, comma)
     );
 }
 
@@ -396,8 +421,9 @@ mod tests {
         assert_eq!(axis(3.0), (3.0, 1.0));
         assert_eq!(axis(0.0), (5.0, 1.0));
         assert_eq!(axis(873.0), (1000.0, 200.0));
-        assert_eq!(number(2.0), "2");
-        assert_eq!(number(2.5), "2.50");
+        assert_eq!(number(2.0, false), "2");
+        assert_eq!(number(2.5, false), "2.50");
+        assert_eq!(number(2.5, true), "2,50");
     }
 
     #[test]
@@ -423,6 +449,7 @@ mod tests {
         };
         let spec = ChartSpec {
             kind: ChartKind::StackedBars,
+            decimal_comma: true,
             title: "Tickets <2018>".into(),
             file_stem: "tickets",
             value_axis: "Tickets".into(),

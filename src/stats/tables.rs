@@ -94,6 +94,8 @@ pub struct ChartSeries {
 #[derive(Debug, Clone)]
 pub struct ChartSpec {
     pub kind: ChartKind,
+    /// Values written with a decimal comma (French) rather than a point.
+    pub decimal_comma: bool,
     pub title: String,
     pub file_stem: &'static str,
     pub value_axis: String,
@@ -173,10 +175,17 @@ fn chart_title(what: &str, report: &Report, lang: Lang) -> String {
 
 /// Bars of one column of a table's rows (the total row left out), named by another column
 /// (`(names, values)`), under the table's file name.
-fn one_series_bars(table: &Table, title: String, value: &str, columns: (u16, u16)) -> ChartSpec {
+fn one_series_bars(
+    table: &Table,
+    title: String,
+    value: &str,
+    columns: (u16, u16),
+    lang: Lang,
+) -> ChartSpec {
     let rows = table.member_rows();
     ChartSpec {
         kind: ChartKind::Bars,
+        decimal_comma: lang == Lang::Fr,
         title,
         file_stem: table.file_stem,
         value_axis: value.into(),
@@ -239,6 +248,7 @@ fn tickets_table(report: &Report, lang: Lang) -> Table {
     let members = table.member_rows();
     table.chart = Some(ChartSpec {
         kind: ChartKind::Bars,
+        decimal_comma: lang == Lang::Fr,
         title: chart_title(words.tickets_chart, report, lang),
         file_stem: words.tickets_file,
         value_axis: words.tickets.into(),
@@ -284,6 +294,7 @@ fn seasonality_table(report: &Report, lang: Lang) -> Table {
         has_total_row: true,
         chart: Some(ChartSpec {
             kind: ChartKind::Columns,
+            decimal_comma: lang == Lang::Fr,
             title: format!("{} — {}", words.seasonality_chart, report.year),
             file_stem: words.seasonality_file,
             value_axis: words.tickets.into(),
@@ -357,6 +368,7 @@ fn work_days_table(report: &Report, lang: Lang) -> Table {
         .collect();
     table.chart = Some(ChartSpec {
         kind: ChartKind::StackedBars,
+        decimal_comma: lang == Lang::Fr,
         title: chart_title(words.work_days_chart, report, lang),
         file_stem: words.work_days_file,
         value_axis: words.days.into(),
@@ -413,6 +425,7 @@ fn work_kinds_table(report: &Report, lang: Lang) -> Table {
         chart_title(words.work_kinds_chart, report, lang),
         words.share_pct,
         (0, 3),
+        lang,
     ));
     table
 }
@@ -459,6 +472,7 @@ fn allocation_table(report: &Report, lang: Lang) -> Table {
         chart_title(words.allocation_chart, report, lang),
         words.days,
         (1, 4),
+        lang,
     ));
     table
 }
@@ -505,6 +519,7 @@ pub(crate) fn seasonality_compared_table(report: &Report, lang: Lang) -> Table {
         has_total_row: true,
         chart: Some(ChartSpec {
             kind: ChartKind::Columns,
+            decimal_comma: lang == Lang::Fr,
             title: format!("{} — {}", words.seasonality_compare_chart, report.year),
             file_stem: words.seasonality_compare_file,
             value_axis: words.tickets.into(),
@@ -557,6 +572,7 @@ fn on_site_table(report: &Report, lang: Lang) -> Table {
         chart_title(words.on_site_chart, report, lang),
         words.days,
         (1, 2),
+        lang,
     ));
     table
 }
@@ -704,6 +720,7 @@ fn categories_table(report: &Report, lang: Lang) -> Table {
         chart_title(words.categories_chart, report, lang),
         words.days,
         (1, total_col),
+        lang,
     ));
     table
 }

@@ -18,6 +18,7 @@ use crate::error::AppError;
 use crate::stats::export::{base_name_of, Download, ReportFormat};
 use crate::stats::lang::Lang as ReportLang;
 use crate::stats::report::{parse_month, Period, Report, ReportOptions};
+use crate::stats::statement_doc::{self, StatementFormat};
 use crate::stats::svg;
 use crate::stats::tables::{self, Cell, Table};
 use crate::web::format;
@@ -29,7 +30,11 @@ use crate::web::Answer;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/console/stats", web::get().to(dashboard))
-        .route("/console/reports/{file}", web::get().to(download));
+        .route("/console/reports/{file}", web::get().to(download))
+        .route(
+            "/console/statements/{year}/{member}",
+            web::get().to(statement),
+        );
 }
 
 /// The dashboard's form, as its query string sends it.
@@ -40,6 +45,8 @@ pub struct StatsQuery {
     month: Option<String>,
     presence_days: Option<String>,
     lang: Option<String>,
+    /// A statement's format: `html` (default) or `xlsx`.
+    format: Option<String>,
 }
 
 /// What the dashboard or a download was asked.
@@ -131,6 +138,9 @@ async fn dashboard(state: State, viewer: Viewer, query: web::Query<StatsQuery>) 
                 (downloads(lang, asked))
             }
             (every_table(lang, asked, report))
+            @if may_download(&viewer) {
+                (statements(lang, asked, report))
+            }
         }
     };
     let page = Page {
@@ -334,17 +344,7 @@ fn summary(lang: Lang, asked: &Asked, report: &Report) -> Markup {
 
 /// The report's downloads for what is shown, in the page's language.
 fn downloads(lang: Lang, asked: &Asked) -> Markup {
-    let mut pairs: Vec<(&str, String)> = vec![("lang", lang.code().to_string())];
-    if let Some(month) = asked.period.month {
-        pairs.push(("month", month.to_string()));
-    }
-    if let Some(year) = asked.options.compare_year {
-        pairs.push(("compare_year", year.to_string()));
-    }
-    if let Some(hundredths) = asked.options.presence_hundredths {
-        pairs.push(("presence_days", format!("{:.2}", hundredths as f64 / 100.0)));
-    }
-    let query = serde_urlencoded::to_string(&pairs).unwrap_or_default();
+    let query = asked_query(lang, asked);
     let year = asked.period.year;
     let link = |ext: &str| format!("/console/reports/{year}.{ext}?{query}");
     html! {
@@ -357,6 +357,111 @@ fn downloads(lang: Lang, asked: &Asked) -> Markup {
             a.button href=(link("json")) download { "JSON" }
         }
     }
+}
+
+/// The query string that asks again what is shown (period, compared year, presence, language).
+fn asked_query(lang: Lang, asked: &Asked) -> String {
+    let mut pairs: Vec<(&str, String)> = vec![("lang", lang.code().to_string())];
+    if let Some(month) = asked.period.month {
+        pairs.push(("month", month.to_string()));
+    }
+    if let Some(year) = asked.options.compare_year {
+        pairs.push(("compare_year", year.to_string()));
+    }
+    if let Some(hundredths) = asked.options.presence_hundredths {
+        pairs.push(("presence_days", format!("{:.2}", hundredths as f64 / 100.0)));
+    }
+    serde_urlencoded::to_string(&pairs).unwrap_or_default()
+}
+
+/// Every member's statement of the period (managers and admins): each total leads to the
+/// member's statement, ready to print.
+fn statements(lang: Lang, asked: &Asked, report: &Report) -> Markup {
+    let table = tables::tables(report, report_lang(lang))
+        .into_iter()
+        .find(|t| t.file_stem == report_lang(lang).words().statements_file);
+    let Some(table) = table else {
+        return html! {};
+    };
+    let Period { year, month } = asked.period;
+    let query = asked_query(lang, asked);
+    let members: Vec<i64> = report.statements.rows.iter().map(|r| r.member_id).collect();
+    let link: CellLink = Box::new(move |row, col| {
+        let member = members.get(row).copied();
+        match col {
+            2 => Some(tickets_link(year, month, member, None)),
+            8 => member.map(|id| format!("/console/statements/{year}/{id}?{query}")),
+            _ => None,
+        }
+    });
+    html! {
+        section.report-table aria-labelledby="statements" {
+            h2 #statements { (table.sheet_name) }
+            p {
+                (lang.t(
+                    "Ce que chaque adhérent se voit compter : ses jours de travail posté, sur site et de projets, et sa part des jours de hotline au prorata de ses tickets hotline. Chaque total mène au relevé de l'adhérent, prêt à imprimer.",
+                    "What each member is counted: its posted, on-site and project days, and its share of the hotline days in proportion to its hotline tickets. Each total leads to the member's statement, ready to print.",
+                ))
+            }
+            (html_table(lang, &table, &link))
+        }
+    }
+}
+
+/// `/console/statements/2018/12`: a member's statement as a page to print, or its workbook.
+async fn statement(
+    state: State,
+    viewer: Viewer,
+    path: web::Path<(String, String)>,
+    query: web::Query<StatsQuery>,
+) -> Answer {
+    viewer.require_staff()?;
+    if !may_download(&viewer) {
+        return Err(AppError::Forbidden(
+            "only a manager or an admin reads the members' statements".into(),
+        ));
+    }
+    let (year, member) = path.into_inner();
+    let year =
+        parse_year("year", &year).map_err(|_| AppError::not_found(format!("statement {year}")))?;
+    let member_id = member
+        .parse::<i64>()
+        .ok()
+        .filter(|id| *id > 0)
+        .ok_or_else(|| AppError::not_found(format!("member {member}")))?;
+    let query = web::Query(StatsQuery {
+        year: Some(year.to_string()),
+        ..query.into_inner()
+    });
+    let asked = parse(&query, year).map_err(AppError::Validation)?;
+    let lang = ReportLang::parse(filled(&query.lang))
+        .map_err(|error| AppError::Validation(vec![error]))?;
+    let format = match filled(&query.format) {
+        None | Some("html") => StatementFormat::Html,
+        Some("xlsx") => StatementFormat::Xlsx,
+        Some(_) => {
+            return Err(AppError::Validation(vec![FieldError::new(
+                "format",
+                "must be html or xlsx",
+            )]))
+        }
+    };
+    let workday = state.settings.service.workday_minutes;
+    let targets = state.policy.clock.targets;
+    let download = state
+        .run(move |conn| {
+            let statement = crate::desk::stats::member_statement(
+                conn,
+                asked.period,
+                asked.options,
+                member_id,
+                workday,
+                &targets,
+            )?;
+            statement_doc::render(&statement, format, lang).map_err(AppError::internal)
+        })
+        .await?;
+    Ok(download_response(download))
 }
 
 /// Where the cell at (`row`, `col`) of a table leads, if anywhere; rows count from 0 without

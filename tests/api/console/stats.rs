@@ -134,6 +134,37 @@ async fn a_manager_downloads_the_report_of_what_the_dashboard_shows() {
     let zip = link_with(&page, &["/console/reports/2017.zip"]);
     let (status, kind, _) = bytes(&visitor, &zip).await;
     assert_eq!((status, kind.as_str()), (200, "application/zip"));
+
+    // Every member's statement, each total leading to the member's page to print.
+    assert!(page.shows("Relevés par adhérent"));
+    let villejuif = member_named(&app, "OPH de Villejuif").await;
+    let statement = link_with(
+        &page,
+        &[
+            &format!("/console/statements/2017/{villejuif}?"),
+            "presence_days=350",
+        ],
+    );
+    let printable = visitor.get(&statement).await;
+    assert_eq!(printable.status, 200, "{}", printable.html);
+    assert!(printable.shows("Relevé d'activité"));
+    assert!(printable.shows("OPH de Villejuif"), "{}", printable.html);
+    let line = report["statements"]["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["member_id"] == villejuif)
+        .unwrap()
+        .clone();
+    let total = format!("{:.2}", line["total_days"].as_f64().unwrap()).replace('.', ",");
+    assert!(
+        printable.shows(&total),
+        "the total {total} in {}",
+        printable.html
+    );
+    let (status, kind, _) = bytes(&visitor, &format!("{statement}&format=xlsx")).await;
+    assert_eq!(status, 200);
+    assert!(kind.contains("spreadsheetml"), "{kind}");
 }
 
 #[tokio::test]
@@ -146,6 +177,9 @@ async fn the_hotline_reads_the_dashboard_without_downloads_and_bad_input_is_show
     assert_eq!(page.status, 200);
     assert!(!page.shows("/console/reports/"));
     let (status, _, _) = bytes(&visitor, "/console/reports/2017.xlsx").await;
+    assert_eq!(status, 403);
+    assert!(!page.shows("/console/statements/"));
+    let (status, _, _) = bytes(&visitor, "/console/statements/2017/1").await;
     assert_eq!(status, 403);
 
     let bad = visitor
