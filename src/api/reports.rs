@@ -29,7 +29,8 @@ pub struct ReportQuery {
     /// One month (1-12) instead of the whole year; the seasonality stays the year's.
     #[param(value_type = Option<u32>, minimum = 1, maximum = 12)]
     pub month: Option<String>,
-    /// `json` (default), `csv` (a zip of one CSV per table and the SVG charts) or `xlsx`.
+    /// `json` (default), `csv` (a zip of one CSV per table and the SVG charts), `xlsx` or
+    /// `docx` (the year's chapter of the activity report).
     pub format: Option<String>,
     /// Language of the headings and file names: `fr` (default) or `en`.
     pub lang: Option<String>,
@@ -58,18 +59,21 @@ fn path_year(raw: &str) -> Result<i32, AppError> {
         ReportQuery,
     ),
     responses(
-        (status = 200, description = "`json`: `{year, month, tickets_by_member, seasonality, work_days, hotline_allocation}`, \
+        (status = 200, description = "`json`: `{year, month, tickets_by_member, seasonality, work_days, hotline_allocation, service_levels, by_category, by_technician, statements, compare_months}`, \
             each as its statistics endpoint returns it (tickets beside the same period of the year before, hotline \
             presence as `presence_days` says, or else the period's hotline duty). `csv`: a zip (attachment `rapport-2018.zip`, `report-2018-03.zip`) \
             of one CSV per table (UTF-8 with BOM, RFC 4180 quoting; `lang=fr`: `;` separators and decimal commas, `lang=en`: commas and decimal points), the charts as SVG and a LISEZMOI.txt or README.txt saying so. \
-            `xlsx`: one sheet per table, numbers as numbers, native charts (seasonality as columns, tickets per member \
-            as bars, work days per member stacked by kind).",
+            `xlsx`: one sheet per table, numbers as numbers, totals as formulas, native charts with their values, printable \
+            (landscape A4, each chart on a page of its own). `docx`: the year's chapter of the activity report \
+            (\"Activité du service assistance technique postes de travail\"): headings, the tables and native charts with \
+            their values, and the sentences around them with the period's figures.",
             content(
                 (report::Report = "application/json"),
                 ([u8] = "application/zip"),
                 ([u8] = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+                ([u8] = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
             ),
-            headers(("Content-Disposition" = String, description = "attachment; filename=... (csv and xlsx)"))),
+            headers(("Content-Disposition" = String, description = "attachment; filename=... (csv, xlsx and docx)"))),
         problems::Forbidden, problems::NotFound, problems::Invalid,
     )
 )]

@@ -6,12 +6,14 @@ use std::io::Write;
 use super::lang::Lang;
 use super::report::Report;
 use super::tables::{tables, Table};
-use super::{csv, svg, xlsx};
+use super::{chapter, csv, svg, xlsx};
 use crate::domain::FieldError;
 
 pub const JSON_TYPE: &str = "application/json";
 pub const ZIP_TYPE: &str = "application/zip";
 pub const XLSX_TYPE: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+pub const DOCX_TYPE: &str =
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum ReportFormat {
@@ -19,6 +21,8 @@ pub enum ReportFormat {
     Json,
     Csv,
     Xlsx,
+    /// The year's chapter of the activity report.
+    Docx,
 }
 
 impl ReportFormat {
@@ -27,7 +31,8 @@ impl ReportFormat {
             None | Some("json") => Ok(ReportFormat::Json),
             Some("csv") => Ok(ReportFormat::Csv),
             Some("xlsx") => Ok(ReportFormat::Xlsx),
-            Some(_) => Err(FieldError::new("format", "must be json, csv or xlsx")),
+            Some("docx") => Ok(ReportFormat::Docx),
+            Some(_) => Err(FieldError::new("format", "must be json, csv, xlsx or docx")),
         }
     }
 }
@@ -123,6 +128,11 @@ pub fn render(report: &Report, format: ReportFormat, lang: Lang) -> Result<Downl
             file_name: Some(format!("{base}.xlsx")),
             bytes: xlsx::workbook(&tables(report, lang))?,
         },
+        ReportFormat::Docx => Download {
+            content_type: DOCX_TYPE,
+            file_name: Some(format!("{base}.docx")),
+            bytes: chapter::document(report, lang)?,
+        },
     })
 }
 
@@ -139,6 +149,10 @@ pub fn files(report: &Report, lang: Lang) -> Result<Vec<ReportFile>, ExportError
         ReportFile {
             name: format!("{word}.xlsx"),
             bytes: xlsx::workbook(&tables)?,
+        },
+        ReportFile {
+            name: format!("{word}.docx"),
+            bytes: chapter::document(report, lang)?,
         },
     ];
     files.extend(csv_and_svg_files(&tables, lang));

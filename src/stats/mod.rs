@@ -2,7 +2,9 @@
 //! month and kind. Their cost grows with members x months, never with tickets.
 
 pub mod allocation;
+pub mod chapter;
 pub mod csv;
+pub mod docx;
 pub mod export;
 pub mod groups;
 pub mod lang;

@@ -706,23 +706,35 @@ fn categories_table(report: &Report, lang: Lang) -> Table {
     total.extend(work_cells(&stats.total.work));
     rows.push(total);
     let headings = group_headings(report, lang, &[words.domain, words.category], compared);
-    let total_col = headings.len() as u16 - 1;
-    let mut table = Table {
+    // The tickets of each category (and of the year compared), the uncategorised left out.
+    let categorised = stats
+        .rows
+        .iter()
+        .filter(|r| r.category_id.is_some())
+        .count() as u32;
+    let rows_drawn = 1..1 + categorised;
+    let series = (2..if compared.is_some() { 4 } else { 3 })
+        .map(|col: u16| ChartSeries {
+            name: headings[usize::from(col)].clone(),
+            values: CellRange::column(col, rows_drawn.clone()),
+        })
+        .collect();
+    Table {
         sheet_name: words.categories_sheet,
         file_stem: words.categories_file,
+        chart: Some(ChartSpec {
+            kind: ChartKind::Bars,
+            decimal_comma: lang == Lang::Fr,
+            title: chart_title(words.categories_chart, report, lang),
+            file_stem: words.categories_file,
+            value_axis: words.tickets.into(),
+            categories: CellRange::column(1, rows_drawn),
+            series,
+        }),
         headings,
         rows,
         has_total_row: true,
-        chart: None,
-    };
-    table.chart = Some(one_series_bars(
-        &table,
-        chart_title(words.categories_chart, report, lang),
-        words.days,
-        (1, total_col),
-        lang,
-    ));
-    table
+    }
 }
 
 fn technicians_table(report: &Report, lang: Lang) -> Table {

@@ -352,6 +352,8 @@ fn downloads(lang: Lang, asked: &Asked) -> Markup {
             (lang.t("Télécharger le rapport :", "Download the report:")) " "
             a.button href=(link("xlsx")) download { "XLSX" }
             " "
+            a.button href=(link("docx")) download { (lang.t("Chapitre (DOCX)", "Chapter (DOCX)")) }
+            " "
             a.button href=(link("zip")) download { (lang.t("CSV (zip)", "CSV (zip)")) }
             " "
             a.button href=(link("json")) download { "JSON" }
@@ -673,6 +675,7 @@ async fn download(
         .ok_or_else(|| AppError::not_found(format!("report {file}")))?;
     let format = match ext {
         "xlsx" => ReportFormat::Xlsx,
+        "docx" => ReportFormat::Docx,
         "zip" => ReportFormat::Csv,
         "json" => ReportFormat::Json,
         _ => return Err(AppError::not_found(format!("report {file}"))),

@@ -850,7 +850,7 @@ async fn the_report_command_writes_every_file_into_a_folder() {
         .collect();
     names.sort();
     let mut files = CSV_FILES.to_vec();
-    files.extend(["rapport.json", "rapport.xlsx"]);
+    files.extend(["rapport.json", "rapport.xlsx", "rapport.docx"]);
     files.sort();
     assert_eq!(names, files);
     let json: Value =
@@ -1282,4 +1282,282 @@ async fn members_statements_add_up_to_the_presence_and_the_teams_days() {
     );
     let wrong = download(&app, &format!("{path}?format=pdf"), token).await;
     assert_eq!(wrong.status, 422);
+}
+
+const WORD: &str = "http://schemas.openxmlformats.org/wordprocessingml/2006/main";
+
+/// The text of a WordprocessingML element: its `w:t` runs, in order.
+fn word_text(node: roxmltree::Node) -> String {
+    node.descendants()
+        .filter(|n| n.has_tag_name((WORD, "t")))
+        .filter_map(|n| n.text())
+        .collect()
+}
+
+/// The chapter's document as Word reads it: its paragraphs outside tables (with their style)
+/// and its tables as rows of cell texts.
+/// A table of the document: rows of cell texts.
+type WordTable = Vec<Vec<String>>;
+
+fn read_docx(bytes: &[u8]) -> (Vec<(String, String)>, Vec<WordTable>) {
+    let parts = unzip(bytes);
+    let xml = String::from_utf8(parts["word/document.xml"].clone()).unwrap();
+    let document = roxmltree::Document::parse(&xml).expect("document.xml is XML");
+    let in_table = |node: roxmltree::Node| node.ancestors().any(|a| a.has_tag_name((WORD, "tbl")));
+    let paragraphs = document
+        .descendants()
+        .filter(|n| n.has_tag_name((WORD, "p")) && !in_table(*n))
+        .map(|p| {
+            let style = p
+                .descendants()
+                .find(|n| n.has_tag_name((WORD, "pStyle")))
+                .and_then(|n| n.attribute((WORD, "val")))
+                .unwrap_or("")
+                .to_string();
+            (style, word_text(p))
+        })
+        .filter(|(_, text)| !text.is_empty())
+        .collect();
+    let tables = document
+        .descendants()
+        .filter(|n| n.has_tag_name((WORD, "tbl")))
+        .map(|table| {
+            table
+                .children()
+                .filter(|n| n.has_tag_name((WORD, "tr")))
+                .map(|row| {
+                    row.children()
+                        .filter(|n| n.has_tag_name((WORD, "tc")))
+                        .map(word_text)
+                        .collect()
+                })
+                .collect()
+        })
+        .collect();
+    (paragraphs, tables)
+}
+
+#[tokio::test]
+async fn the_chapter_is_a_word_document_with_the_reports_tables_charts_and_sentences() {
+    let app = TestApp::with_demo().await;
+    let token = &app.admin.token;
+    let report = download_ok(&app, &format!("{REPORTS}/2017?presence_days=350"), token)
+        .await
+        .json();
+    let path = format!("{REPORTS}/2017?format=docx&presence_days=350");
+    let answer = download_ok(&app, &path, token).await;
+    assert_eq!(
+        answer.header("content-type"),
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+    );
+    assert_eq!(
+        answer.header("content-disposition"),
+        "attachment; filename=\"rapport-2017.docx\""
+    );
+    let (paragraphs, tables) = read_docx(&answer.bytes);
+    let styled = |style: &str| -> Vec<&str> {
+        paragraphs
+            .iter()
+            .filter(|(s, _)| s == style)
+            .map(|(_, t)| t.as_str())
+            .collect()
+    };
+    assert_eq!(
+        styled("Title"),
+        ["Activité du service assistance technique postes de travail — 2017"]
+    );
+    assert!(styled("Heading1")[0].starts_with("Chiffres clés pour l'assistance technique"));
+    let sections = styled("Heading2");
+    for heading in [
+        "Répartition de l'activité entre les adhérents",
+        "Interventions sur site",
+        "Interventions enregistrées sur la hotline",
+        "Saisonnalité du traitement des tickets de helpdesk (hors travail posté)",
+        "Niveaux de service",
+    ] {
+        assert!(sections.contains(&heading), "{heading} in {sections:?}");
+    }
+    // The report's sentence, with this year's figures and the year before's.
+    let text: String = paragraphs.iter().map(|(_, t)| t.as_str()).collect();
+    assert!(
+        text.contains(
+            "En dehors du travail posté, le service a enregistré 489 tickets, contre 450 en 2016 (+9\u{a0}%)."
+        ),
+        "{text}"
+    );
+    assert!(text.contains("temps de présence : 350 jours"), "{text}");
+
+    // Its tables are the JSON's figures, written the French way.
+    let tickets = tables
+        .iter()
+        .find(|t| t[0].iter().any(|h| h == "Tickets 2017") && t[0][0] == "Code")
+        .expect("the tickets table");
+    let expected: Vec<Vec<String>> = report["tickets_by_member"]["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            vec![
+                r["member_code"].as_str().unwrap().to_string(),
+                r["member_short_name"].as_str().unwrap().to_string(),
+                r["tickets"].to_string(),
+                r["compare_tickets"].to_string(),
+            ]
+        })
+        .collect();
+    assert_eq!(tickets[1..tickets.len() - 1], expected[..]);
+    assert_eq!(tickets.last().unwrap()[2], "489");
+    let statements = tables
+        .iter()
+        .find(|t| t[0].iter().any(|h| h == "Part hotline (jours)"))
+        .expect("the statements table");
+    let total = statements.last().unwrap();
+    let french = |x: &Value| format!("{:.2}", float(x)).replace('.', ",");
+    assert_eq!(total[7], "350,00");
+    assert_eq!(
+        total[8],
+        french(&report["statements"]["totals"]["total_days"])
+    );
+
+    // Its charts are Word's own, each with the values on its bars.
+    let parts = unzip(&answer.bytes);
+    let charts: Vec<String> = parts
+        .iter()
+        .filter(|(name, _)| name.starts_with("word/charts/chart"))
+        .map(|(_, xml)| String::from_utf8(xml.clone()).unwrap())
+        .collect();
+    assert_eq!(
+        charts.len(),
+        7,
+        "kinds, members' days, on site, tickets, shares, months, categories"
+    );
+    for chart in &charts {
+        roxmltree::Document::parse(chart).expect("a chart part is XML");
+        assert!(
+            chart.contains("<c:showVal val=\"1\"/>"),
+            "values on the bars"
+        );
+    }
+    let by_member = charts
+        .iter()
+        .find(|c| c.contains("Tickets hotline par adhérent"))
+        .expect("the tickets chart");
+    assert!(by_member.contains("<c:v>OPH de Villejuif</c:v>"));
+    assert!(by_member.contains("<c:v>107</c:v>"));
+
+    // In English, the same figures under English headings.
+    let english = download_ok(&app, &format!("{REPORTS}/2017?format=docx&lang=en"), token).await;
+    assert!(english
+        .header("content-disposition")
+        .contains("report-2017.docx"));
+    let (paragraphs, _) = read_docx(&english.bytes);
+    let text: String = paragraphs.iter().map(|(_, t)| t.as_str()).collect();
+    assert!(
+        text.contains(
+            "Besides posted work, the service logged 489 tickets, against 450 in 2016 (+9%)."
+        ),
+        "{text}"
+    );
+}
+
+/// Pages of a PDF, as poppler's pdfinfo counts them.
+fn pdf_pages(pdf: &std::path::Path) -> u32 {
+    let out = std::process::Command::new("pdfinfo")
+        .arg(pdf)
+        .output()
+        .expect("run pdfinfo");
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .find_map(|l| l.strip_prefix("Pages:"))
+        .and_then(|n| n.trim().parse().ok())
+        .expect("a page count")
+}
+
+/// Converts a document to PDF with LibreOffice, headless, in its own profile; the PDF's path.
+fn libreoffice_pdf(file: &std::path::Path) -> std::path::PathBuf {
+    let dir = file.parent().unwrap();
+    let profile = dir.join(format!(
+        "lo-profile-{}",
+        file.file_name().unwrap().to_string_lossy()
+    ));
+    let status = std::process::Command::new("soffice")
+        .arg(format!(
+            "-env:UserInstallation=file://{}",
+            profile.display()
+        ))
+        .args(["--headless", "--convert-to", "pdf", "--outdir"])
+        .arg(dir)
+        .arg(file)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status()
+        .expect("run soffice");
+    assert!(status.success(), "LibreOffice converts {file:?}");
+    let pdf = file.with_extension("pdf");
+    assert!(pdf.exists(), "{pdf:?} written");
+    pdf
+}
+
+#[test]
+fn libreoffice_prints_the_workbook_a_page_per_table_or_chart_and_opens_the_chapter() {
+    let tools = ["soffice", "pdfinfo", "pdftotext"];
+    if let Some(missing) = tools.iter().find(|tool| {
+        std::process::Command::new("sh")
+            .args(["-c", &format!("command -v {tool}")])
+            .stdout(std::process::Stdio::null())
+            .status()
+            .map_or(true, |s| !s.success())
+    }) {
+        common::skipped(&format!(
+            "{missing} is not installed (.ci/run installs LibreOffice and poppler-utils)"
+        ));
+        return;
+    }
+    let dir = std::env::temp_dir().join(format!("helpdesk-lo-{}", uuid::Uuid::new_v4()));
+    std::fs::create_dir_all(&dir).unwrap();
+    assert!(helpdesk_command(&dir, &["seed-demo"]));
+    for year in ["2017", "2018"] {
+        let out = dir.join(year);
+        let args = ["report", "--year", year, "--presence-days", "350", "--out"];
+        let mut args: Vec<&str> = args.to_vec();
+        let out_text = out.to_string_lossy().into_owned();
+        args.push(&out_text);
+        assert!(helpdesk_command(&dir, &args));
+
+        let workbook = out.join("rapport.xlsx");
+        let parts = unzip(&std::fs::read(&workbook).unwrap());
+        let sheets = parts
+            .keys()
+            .filter(|n| n.starts_with("xl/worksheets/sheet"))
+            .count() as u32;
+        let charts = parts
+            .keys()
+            .filter(|n| n.starts_with("xl/charts/chart"))
+            .count() as u32;
+        let pages = pdf_pages(&libreoffice_pdf(&workbook));
+        assert!(
+            pages <= sheets + charts,
+            "{year}: {pages} pages for {sheets} tables and {charts} charts"
+        );
+        assert!(pages >= sheets, "{year}: every table printed");
+
+        let chapter = libreoffice_pdf(&out.join("rapport.docx"));
+        assert!(pdf_pages(&chapter) >= 3);
+        let text = std::process::Command::new("pdftotext")
+            .arg(&chapter)
+            .arg("-")
+            .output()
+            .expect("run pdftotext");
+        let text = String::from_utf8_lossy(&text.stdout).replace('\n', " ");
+        assert!(
+            text.contains("Activité du service assistance technique postes de"),
+            "{text}"
+        );
+        assert!(
+            text.contains("Tickets hotline par adhérent"),
+            "the charts drawn: {text}"
+        );
+        assert!(text.contains("OPH de Villejuif"), "{text}");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
 }

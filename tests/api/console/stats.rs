@@ -134,6 +134,11 @@ async fn a_manager_downloads_the_report_of_what_the_dashboard_shows() {
     let zip = link_with(&page, &["/console/reports/2017.zip"]);
     let (status, kind, _) = bytes(&visitor, &zip).await;
     assert_eq!((status, kind.as_str()), (200, "application/zip"));
+    let chapter = link_with(&page, &["/console/reports/2017.docx", "presence_days=350"]);
+    let (status, kind, body) = bytes(&visitor, &chapter).await;
+    assert_eq!(status, 200);
+    assert!(kind.contains("wordprocessingml"), "{kind}");
+    assert!(body.starts_with(b"PK"), "a zip package");
 
     // Every member's statement, each total leading to the member's page to print.
     assert!(page.shows("Relevés par adhérent"));
