@@ -213,10 +213,22 @@ pub async fn member_statement(
     Ok(download_response(download))
 }
 
+/// The policy of a page written whole by the service (a statement to print): the style sheet
+/// in it, no script, no request anywhere.
+const STANDALONE_PAGE_CSP: &str =
+    "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'";
+
 /// A report's download as an answer: an attachment under its file name when it has one.
 pub(crate) fn download_response(download: Download) -> HttpResponse {
     let mut response = HttpResponse::Ok();
     response.content_type(download.content_type);
+    if download.content_type.starts_with("text/html") {
+        // A document to print, whole in itself: its own style sheet, nothing else.
+        response.insert_header((
+            actix_web::http::header::CONTENT_SECURITY_POLICY,
+            STANDALONE_PAGE_CSP,
+        ));
+    }
     if let Some(file_name) = download.file_name {
         response.insert_header(ContentDisposition {
             disposition: DispositionType::Attachment,
