@@ -1255,6 +1255,11 @@ async fn members_statements_add_up_to_the_presence_and_the_teams_days() {
     )
     .await;
     assert!(page.header("content-type").starts_with("text/html"));
+    // A page whole in itself: its style sheet applies, nothing runs or loads.
+    let policy = page.header("content-security-policy");
+    assert!(policy.contains("default-src 'none'"), "{policy}");
+    assert!(policy.contains("style-src 'unsafe-inline'"), "{policy}");
+    assert!(!policy.contains("script-src"), "{policy}");
     let page = String::from_utf8(page.bytes).unwrap();
     assert!(page.contains("Relevé d'activité"));
     assert!(page.contains("OPH de Villejuif"));
