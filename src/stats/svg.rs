@@ -5,7 +5,8 @@ use std::fmt::Write;
 
 use super::tables::{ChartKind, ChartSpec, Table};
 
-const WIDTH: f64 = 900.0;
+/// Drawn for a page's width: at 16 cm a label of 14 px reads at about 9 pt.
+const WIDTH: f64 = 700.0;
 const FONT: &str = "font-family=\"Arial, Helvetica, sans-serif\"";
 const TITLE_BASELINE: f64 = 28.0;
 const LEGEND_TOP: f64 = 44.0;
@@ -118,9 +119,9 @@ fn shorten(label: &str) -> String {
     }
 }
 
-/// A rough width of a text at 12 px, to lay out labels without measuring fonts.
+/// A rough width of a text at 14 px, to lay out labels without measuring fonts.
 fn text_width(text: &str) -> f64 {
-    text.chars().count() as f64 * 7.0
+    text.chars().count() as f64 * 8.2
 }
 
 fn open(out: &mut String, height: f64, title: &str) {
@@ -129,10 +130,10 @@ fn open(out: &mut String, height: f64, title: &str) {
         out,
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n\
          <svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{WIDTH}\" height=\"{height}\" \
-         viewBox=\"0 0 {WIDTH} {height}\" role=\"img\" aria-label=\"{title}\" {FONT} font-size=\"12\">\n\
+         viewBox=\"0 0 {WIDTH} {height}\" role=\"img\" aria-label=\"{title}\" {FONT} font-size=\"14\">\n\
          <title>{title}</title>\n\
          <rect width=\"{WIDTH}\" height=\"{height}\" fill=\"#ffffff\"/>\n\
-         <text x=\"{}\" y=\"{TITLE_BASELINE}\" text-anchor=\"middle\" font-size=\"16\" \
+         <text x=\"{}\" y=\"{TITLE_BASELINE}\" text-anchor=\"middle\" font-size=\"18\" \
          font-weight=\"bold\">{title}</text>\n",
         WIDTH / 2.0
     );
@@ -162,8 +163,12 @@ fn columns(
     links: &[Option<String>],
 ) -> String {
     let (left, right, top, plot_height) = (60.0, 20.0, LEGEND_TOP + LEGEND_HEIGHT + 10.0, 300.0);
-    let height = top + plot_height + 50.0;
     let plot_width = WIDTH - left - right;
+    let slot = plot_width / categories.len().max(1) as f64;
+    let widest = categories.iter().map(|c| text_width(c)).fold(0.0, f64::max);
+    let slanted = widest > slot - 4.0;
+    let labels_height = if slanted { widest * 0.6 + 24.0 } else { 50.0 };
+    let height = top + plot_height + labels_height;
     let bottom = top + plot_height;
     let max = series
         .iter()
@@ -191,7 +196,6 @@ fn columns(
         top + plot_height / 2.0,
         escape(&spec.value_axis)
     );
-    let slot = plot_width / categories.len().max(1) as f64;
     let bar_width = slot * 0.7 / series.len().max(1) as f64;
     for (c, category) in categories.iter().enumerate() {
         let slot_left = left + c as f64 * slot;
@@ -211,13 +215,24 @@ fn columns(
                 number(value, spec.decimal_comma)
             );
         }
-        let _ = writeln!(
-            out,
-            "<text x=\"{:.1}\" y=\"{}\" text-anchor=\"middle\" font-size=\"12\">{}</text>",
-            slot_left + slot / 2.0,
-            bottom + 18.0,
-            escape(category)
-        );
+        let x = slot_left + slot / 2.0;
+        if slanted {
+            // Too wide for its slot: written slanting down to the left from under its column.
+            let _ = writeln!(
+                out,
+                "<text x=\"{x:.1}\" y=\"{0}\" transform=\"rotate(-35 {x:.1} {0})\" \
+                 text-anchor=\"end\">{1}</text>",
+                bottom + 16.0,
+                escape(category)
+            );
+        } else {
+            let _ = writeln!(
+                out,
+                "<text x=\"{x:.1}\" y=\"{}\" text-anchor=\"middle\">{}</text>",
+                bottom + 20.0,
+                escape(category)
+            );
+        }
         close_link(&mut out, link);
     }
     let _ = writeln!(
@@ -242,7 +257,7 @@ fn value_grid_vertical(
         let _ = writeln!(
             out,
             "<line x1=\"{left}\" y1=\"{0:.1}\" x2=\"{1}\" y2=\"{0:.1}\" stroke=\"#e2e8f0\"/>\
-             <text x=\"{2}\" y=\"{3:.1}\" text-anchor=\"end\" font-size=\"12\">{4}</text>",
+             <text x=\"{2}\" y=\"{3:.1}\" text-anchor=\"end\" font-size=\"14\">{4}</text>",
             y(tick),
             left + plot_width,
             left - 6.0,
@@ -267,7 +282,7 @@ fn bars(
         60.0,
         LEGEND_TOP + LEGEND_HEIGHT + 10.0,
     );
-    let bar_height = 14.0;
+    let bar_height = 16.0;
     let bars_per_row = if stacked { 1 } else { series.len().max(1) };
     let row_height = bars_per_row as f64 * bar_height + 10.0;
     let plot_height = (labels.len().max(1) as f64) * row_height;
@@ -294,7 +309,7 @@ fn bars(
         let _ = writeln!(
             out,
             "<line x1=\"{0:.1}\" y1=\"{top}\" x2=\"{0:.1}\" y2=\"{bottom}\" stroke=\"#e2e8f0\"/>\
-             <text x=\"{0:.1}\" y=\"{1}\" text-anchor=\"middle\" font-size=\"12\">{2}</text>",
+             <text x=\"{0:.1}\" y=\"{1}\" text-anchor=\"middle\" font-size=\"14\">{2}</text>",
             x(tick),
             bottom + 16.0,
             number(tick, spec.decimal_comma)
@@ -392,7 +407,7 @@ fn close_link(out: &mut String, opened: bool) {
 fn bar_value(out: &mut String, comma: bool, end: f64, bar_top: f64, bar_height: f64, value: f64) {
     let _ = writeln!(
         out,
-        "<text x=\"{:.1}\" y=\"{:.1}\" font-size=\"12\">{}</text>",
+        "<text x=\"{:.1}\" y=\"{:.1}\" font-size=\"13\">{}</text>",
         end + 4.0,
         bar_top + bar_height / 2.0 + 3.5,
         number(value, comma)
