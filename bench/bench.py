@@ -33,7 +33,8 @@ SECRET = "bench-secret-0123456789abcdefghij"
 ADMIN = ("admin@bench.local", "bench-admin-password")
 WORDS = ["imprimante", "écran", "session", "messagerie", "réseau", "wifi", "mot de passe",
          "scanner", "téléphone", "Polyfac", "Sedit", "Coriolis", "clavier", "VPN", "copieur"]
-STATS = ["tickets-by-member", "seasonality", "work-days", "hotline-allocation", "service-levels"]
+STATS = ["tickets-by-member", "seasonality", "work-days", "hotline-allocation", "service-levels",
+         "by-category", "by-technician"]
 STATS_RUNS = 3
 
 
@@ -153,7 +154,7 @@ def lua(path, text):
     return path
 
 
-def ticket_batch(rng, members, technicians, count, years):
+def ticket_batch(rng, members, technicians, categories, count, years):
     rows = []
     for _ in range(count):
         year = rng.choice(years)
@@ -164,6 +165,8 @@ def ticket_batch(rng, members, technicians, count, years):
                "member_id": rng.choice(members), "priority": rng.choice([1, 2, 3, 3, 3, 4]),
                "origin": "posted" if roll < 0.1 else "hotline", "channel": "phone",
                "created_at": created.strftime("%Y-%m-%dT%H:%M:%SZ")}
+        if rng.random() < 0.9:
+            row["category_id"] = rng.choice(categories)
         if roll < 0.98:
             ack = created + datetime.timedelta(minutes=rng.randrange(5, 300))
             resolved = ack + datetime.timedelta(minutes=rng.randrange(10, 3000))
@@ -177,7 +180,7 @@ def ticket_batch(rng, members, technicians, count, years):
     return rows
 
 
-def work_log_batch(rng, members, technicians, count, years):
+def work_log_batch(rng, members, technicians, categories, count, years):
     kinds = ["posted"] * 7 + ["on_site", "project", "hotline_duty"]
     rows = []
     for _ in range(count):
@@ -187,6 +190,8 @@ def work_log_batch(rng, members, technicians, count, years):
                "days": rng.choice([0.5, 1.0])}
         if kind != "hotline_duty":
             row["member_id"] = rng.choice(members)
+            if rng.random() < 0.7:
+                row["category_id"] = rng.choice(categories)
         rows.append(row)
     return rows
 
@@ -252,6 +257,15 @@ def measure_backend(backend, args, workdir, scripts):
             status, m = call(base, "POST", "/api/v1/members",
                              {"code": "M%02d" % n, "name": "Membre %d" % n, "kind": "city", "joined_on": "2000-01-01"}, token)
             members.append(m["id"])
+        # Thirty categories on two levels, as the cooperative's domains and their kinds of fault.
+        categories = []
+        for n in range(6):
+            status, parent = call(base, "POST", "/api/v1/categories", {"name": "Domaine %d" % n}, token)
+            categories.append(parent["id"])
+            for k in range(4):
+                status, child = call(base, "POST", "/api/v1/categories",
+                                     {"name": "Panne %d.%d" % (n, k), "parent_id": parent["id"]}, token)
+                categories.append(child["id"])
         technicians = []
         for n in range(8):
             status, u = call(base, "POST", "/api/v1/users",
@@ -282,17 +296,17 @@ def measure_backend(backend, args, workdir, scripts):
             result["stats_" + label] = out
 
         first = args.tickets // 10
-        rows = ticket_batch(rng, members, technicians, first, years)
+        rows = ticket_batch(rng, members, technicians, categories, first, years)
         rate_first = import_rows(base, token, "/api/v1/tickets/import", rows)
         del rows
         result["settle_first_s"] = settle(svc)
         # The work logs go in before the first round, so that both rounds read the same work
         # and only the number of tickets differs.
-        logs = work_log_batch(rng, members, technicians, args.work_logs, years)
+        logs = work_log_batch(rng, members, technicians, categories, args.work_logs, years)
         result["import_work_logs_per_s"] = import_rows(base, token, "/api/v1/work-logs/import", logs)
         del logs
         stats_round("100k" if args.tickets == 1000000 else "tenth")
-        rows = ticket_batch(rng, members, technicians, args.tickets - first, years)
+        rows = ticket_batch(rng, members, technicians, categories, args.tickets - first, years)
         rate_rest = import_rows(base, token, "/api/v1/tickets/import", rows)
         del rows
         result["settle_rest_s"] = settle(svc)
