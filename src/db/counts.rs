@@ -362,16 +362,56 @@ pub fn add_work_group_minutes(conn: &mut DbConn, deltas: &WorkGroupDeltas) -> Qu
     Ok(())
 }
 
-/// Tickets by group of the given years.
+/// Tickets by group of the given years, every member's together (`member_id` is then
+/// `NO_MEMBER`): a row per group, month and origin.
 pub fn group_counts(
     conn: &mut DbConn,
     dimension: Dimension,
     years: &[i32],
 ) -> QueryResult<Vec<TicketGroupCount>> {
-    ticket_group_counts::table
-        .filter(ticket_group_counts::dimension.eq(dimension.as_str()))
-        .filter(ticket_group_counts::year.eq_any(years))
-        .filter(ticket_group_counts::tickets.ne(0))
+    use ticket_group_counts::dsl as g;
+    let rows: Vec<(i64, i32, i32, Origin, i64)> = g::ticket_group_counts
+        .filter(g::dimension.eq(dimension.as_str()))
+        .filter(g::year.eq_any(years))
+        .group_by((g::group_id, g::year, g::month, g::origin))
+        .select((
+            g::group_id,
+            g::year,
+            g::month,
+            g::origin,
+            diesel::dsl::sql::<diesel::sql_types::BigInt>("CAST(SUM(tickets) AS BIGINT)"),
+        ))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .filter(|row| row.4 != 0)
+        .map(
+            |(group_id, year, month, origin, tickets)| TicketGroupCount {
+                dimension: dimension.as_str().to_string(),
+                group_id,
+                member_id: NO_MEMBER,
+                year,
+                month,
+                origin,
+                tickets,
+            },
+        )
+        .collect())
+}
+
+/// One member's tickets by group of the given years.
+pub fn member_group_counts(
+    conn: &mut DbConn,
+    dimension: Dimension,
+    years: &[i32],
+    member_id: i64,
+) -> QueryResult<Vec<TicketGroupCount>> {
+    use ticket_group_counts::dsl as g;
+    g::ticket_group_counts
+        .filter(g::dimension.eq(dimension.as_str()))
+        .filter(g::year.eq_any(years))
+        .filter(g::member_id.eq(member_id))
+        .filter(g::tickets.ne(0))
         .select(TicketGroupCount::as_select())
         .load(conn)
 }

@@ -160,7 +160,7 @@ diesel::table! {
 }
 
 diesel::table! {
-    ticket_group_counts (dimension, group_id, member_id, year, month, origin) {
+    ticket_group_counts (dimension, year, month, group_id, member_id, origin) {
         dimension -> Text,
         group_id -> BigInt,
         member_id -> BigInt,
@@ -172,7 +172,7 @@ diesel::table! {
 }
 
 diesel::table! {
-    work_group_minutes (dimension, group_id, year, month, kind) {
+    work_group_minutes (dimension, year, month, group_id, kind) {
         dimension -> Text,
         group_id -> BigInt,
         year -> Integer,

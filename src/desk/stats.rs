@@ -259,11 +259,14 @@ pub fn member_statement(
         .find(|m| m.id == member_id)
         .ok_or_else(|| AppError::not_found(format!("member {member_id}")))?;
     let report = report::build(&data, period, options, workday_minutes, targets);
+    let by_category = db::read(conn, |conn| {
+        counts::member_group_counts(conn, Dimension::Category, &[period.year], member_id)
+    })?;
     Ok(statement::member_statement(
         &report.statements,
         member,
         &data.categories,
-        &data.category_counts,
+        &by_category,
         &report.service_levels,
     ))
 }

@@ -248,8 +248,8 @@ pub struct MemberStatement {
     pub team_hotline_tickets: i64,
 }
 
-/// A member's statement from the statements of every member. None when the member has nothing
-/// in the period: its line is then all zeros.
+/// A member's statement from the statements of every member (a member with nothing in the
+/// period gets a line of zeros) and its own counts by category.
 pub fn member_statement(
     all: &Statements,
     member: &MemberRef,

@@ -1228,6 +1228,19 @@ async fn members_statements_add_up_to_the_presence_and_the_teams_days() {
         .await
         .json();
     assert_eq!(own["team_hotline_tickets"], 489);
+    // A month's statement counts that month's tickets, as the seasonality does.
+    let march = download_ok(&app, &format!("{REPORTS}/2017/members/{id}?month=3"), token)
+        .await
+        .json();
+    let months = report["seasonality"]["by_member"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["member_id"] == id)
+        .unwrap()["months"]
+        .clone();
+    assert_eq!(march["month"], 3);
+    assert_eq!(march["hotline_tickets"], months[2]);
     let levels = &own["service_levels"];
     assert!(levels["resolved"].as_i64().unwrap() > 0);
     assert!(levels["resolved_within_target"].as_i64() <= levels["resolved"].as_i64());

@@ -11,7 +11,7 @@ CREATE TABLE ticket_group_counts (
     month INTEGER NOT NULL,
     origin TEXT NOT NULL,
     tickets BIGINT NOT NULL,
-    PRIMARY KEY (dimension, group_id, member_id, year, month, origin)
+    PRIMARY KEY (dimension, year, month, group_id, member_id, origin)
 );
 
 CREATE TABLE work_group_minutes (
@@ -21,7 +21,7 @@ CREATE TABLE work_group_minutes (
     month INTEGER NOT NULL,
     kind TEXT NOT NULL,
     minutes BIGINT NOT NULL,
-    PRIMARY KEY (dimension, group_id, year, month, kind)
+    PRIMARY KEY (dimension, year, month, group_id, kind)
 );
 
 INSERT INTO ticket_group_counts (dimension, group_id, member_id, year, month, origin, tickets)
