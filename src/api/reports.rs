@@ -14,7 +14,7 @@ use crate::error::AppError;
 use crate::stats::export::{Download, ReportFormat};
 use crate::stats::lang::Lang;
 use crate::stats::report::{self, Period};
-use crate::stats::statement_doc::{self, StatementFormat};
+use crate::stats::statement_doc::StatementFormat;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(web::resource("/reports/{year}").route(web::get().to(download_report)))
@@ -29,8 +29,9 @@ pub struct ReportQuery {
     /// One month (1-12) instead of the whole year; the seasonality stays the year's.
     #[param(value_type = Option<u32>, minimum = 1, maximum = 12)]
     pub month: Option<String>,
-    /// `json` (default), `csv` (a zip of one CSV per table and the SVG charts), `xlsx` or
-    /// `docx` (the year's chapter of the activity report).
+    /// The report: `json` (default), `csv` (a zip of one CSV per table and the SVG charts),
+    /// `xlsx` or `docx` (the year's chapter of the activity report). A member's statement:
+    /// `json` (default), `xlsx` or `html`.
     pub format: Option<String>,
     /// Language of the headings and file names: `fr` (default) or `en`.
     pub lang: Option<String>,
@@ -46,6 +47,14 @@ fn path_year(raw: &str) -> Result<i32, AppError> {
         .ok()
         .filter(|year| (1970..=9999).contains(year))
         .ok_or_else(|| AppError::not_found(format!("report {raw}")))
+}
+
+/// A member's id in a path; anything else names no member.
+pub(crate) fn path_member(raw: &str) -> Result<i64, AppError> {
+    raw.parse::<i64>()
+        .ok()
+        .filter(|id| *id > 0)
+        .ok_or_else(|| AppError::not_found(format!("member {raw}")))
 }
 
 /// The statistics of a year, or of one month, in one download.
@@ -122,22 +131,6 @@ pub async fn download_report(
     Ok(download_response(download))
 }
 
-#[derive(Debug, Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct StatementQuery {
-    /// One month (1-12) instead of the whole year.
-    #[param(value_type = Option<u32>, minimum = 1, maximum = 12)]
-    pub month: Option<String>,
-    /// `json` (default), `xlsx` or `html` (a page ready to print to PDF).
-    pub format: Option<String>,
-    /// Language of the headings: `fr` (default) or `en`.
-    pub lang: Option<String>,
-    /// The hotline presence shared among the members, in days; by default the period's
-    /// `hotline_duty` days.
-    #[param(value_type = Option<f64>)]
-    pub presence_days: Option<String>,
-}
-
 /// One member's statement of a year or month: its tickets, its posted, on-site and project days,
 /// its share of the hotline days and the total billed in days.
 ///
@@ -148,7 +141,7 @@ pub struct StatementQuery {
     params(
         ("year" = i32, Path, description = "The calendar year, 1970 to 9999", minimum = 1970, maximum = 9999),
         ("id" = i64, Path, description = "The member", minimum = 1),
-        StatementQuery,
+        ReportQuery,
     ),
     responses(
         (status = 200, description = "`json`: the member's line (`hotline_tickets`, `posted_tickets`, `posted_days`, `on_site_days`, \
@@ -168,16 +161,12 @@ pub async fn member_statement(
     state: State,
     user: AuthUser,
     path: web::Path<(String, String)>,
-    query: Query<StatementQuery>,
+    query: Query<ReportQuery>,
 ) -> Answer {
     user.require_directory_manager()?;
     let (year, id) = path.into_inner();
     let year = path_year(&year)?;
-    let member_id = id
-        .parse::<i64>()
-        .ok()
-        .filter(|id| *id > 0)
-        .ok_or_else(|| AppError::not_found(format!("member {id}")))?;
+    let member_id = path_member(&id)?;
     let mut checks = Checks::new();
     let month = checks
         .take_opt(query.month.as_deref(), report::parse_month)
@@ -196,7 +185,7 @@ pub async fn member_statement(
     let targets = state.policy.clock.targets;
     let download = state
         .run(move |conn| {
-            let statement = crate::desk::stats::member_statement(
+            crate::desk::stats::statement_download(
                 conn,
                 Period { year, month },
                 report::ReportOptions {
@@ -206,8 +195,9 @@ pub async fn member_statement(
                 member_id,
                 workday_minutes,
                 &targets,
-            )?;
-            statement_doc::render(&statement, format, lang).map_err(AppError::internal)
+                format,
+                lang,
+            )
         })
         .await?;
     Ok(download_response(download))

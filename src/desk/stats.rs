@@ -17,6 +17,7 @@ use crate::stats::lang::Lang;
 use crate::stats::report::{self, Period, Report, ReportOptions};
 use crate::stats::service_levels::{Cache, ServiceLevels};
 use crate::stats::statement::{self, MemberStatement};
+use crate::stats::statement_doc::{self, StatementFormat};
 use crate::stats::{self, MemberRef, OriginFilter};
 
 /// The members as the statistics name them.
@@ -269,4 +270,20 @@ pub fn member_statement(
         &by_category,
         &report.service_levels,
     ))
+}
+
+/// A member's statement as a download of one format and language.
+#[allow(clippy::too_many_arguments)]
+pub fn statement_download(
+    conn: &mut DbConn,
+    period: Period,
+    options: ReportOptions,
+    member_id: i64,
+    workday_minutes: u32,
+    targets: &Targets,
+    format: StatementFormat,
+    lang: Lang,
+) -> Result<Download, AppError> {
+    let statement = member_statement(conn, period, options, member_id, workday_minutes, targets)?;
+    statement_doc::render(&statement, format, lang).map_err(AppError::internal)
 }

@@ -173,6 +173,18 @@ fn chart_title(what: &str, report: &Report, lang: Lang) -> String {
     format!("{what} — {}", lang.period(report.year, report.month))
 }
 
+/// The table with a chart of one of its columns as bars (`one_series_bars`).
+fn with_bars(
+    mut table: Table,
+    title: String,
+    value: &str,
+    columns: (u16, u16),
+    lang: Lang,
+) -> Table {
+    table.chart = Some(one_series_bars(&table, title, value, columns, lang));
+    table
+}
+
 /// Bars of one column of a table's rows (the total row left out), named by another column
 /// (`(names, values)`), under the table's file name.
 fn one_series_bars(
@@ -391,43 +403,41 @@ fn work_kinds_table(report: &Report, lang: Lang) -> Table {
         ]
     };
     let all_shares = shares.posted + shares.on_site + shares.project + shares.hotline_duty;
-    let mut table = Table {
-        sheet_name: words.work_kinds_sheet,
-        file_stem: words.work_kinds_file,
-        headings: vec![
-            words.kind.into(),
-            words.days.into(),
-            words.minutes.into(),
-            words.share_pct.into(),
-        ],
-        rows: vec![
-            row(words.posted, &totals.posted, shares.posted),
-            row(words.on_site, &totals.on_site, shares.on_site),
-            row(words.project, &totals.project, shares.project),
-            row(
-                words.hotline_duty,
-                &totals.hotline_duty,
-                shares.hotline_duty,
-            ),
-            // The shares are whole hundredths adding up to 100, so this sum is exact.
-            row(
-                words.total,
-                &totals.all,
-                (all_shares * 100.0).round() / 100.0,
-            ),
-        ],
-        has_total_row: true,
-        chart: None,
-    };
     // The team's activity split by kind ("70 % posted"), the total row left out.
-    table.chart = Some(one_series_bars(
-        &table,
+    with_bars(
+        Table {
+            sheet_name: words.work_kinds_sheet,
+            file_stem: words.work_kinds_file,
+            headings: vec![
+                words.kind.into(),
+                words.days.into(),
+                words.minutes.into(),
+                words.share_pct.into(),
+            ],
+            rows: vec![
+                row(words.posted, &totals.posted, shares.posted),
+                row(words.on_site, &totals.on_site, shares.on_site),
+                row(words.project, &totals.project, shares.project),
+                row(
+                    words.hotline_duty,
+                    &totals.hotline_duty,
+                    shares.hotline_duty,
+                ),
+                // The shares are whole hundredths adding up to 100, so this sum is exact.
+                row(
+                    words.total,
+                    &totals.all,
+                    (all_shares * 100.0).round() / 100.0,
+                ),
+            ],
+            has_total_row: true,
+            chart: None,
+        },
         chart_title(words.work_kinds_chart, report, lang),
         words.share_pct,
         (0, 3),
         lang,
-    ));
-    table
+    )
 }
 
 fn allocation_table(report: &Report, lang: Lang) -> Table {
@@ -453,28 +463,26 @@ fn allocation_table(report: &Report, lang: Lang) -> Table {
         Cell::Count(stats.presence_hundredths),
         Cell::Decimal(stats.presence_days),
     ]);
-    let mut table = Table {
-        sheet_name: words.allocation_sheet,
-        file_stem: words.allocation_file,
-        headings: vec![
-            words.code.into(),
-            words.member.into(),
-            words.tickets.into(),
-            words.hundredths.into(),
-            words.days.into(),
-        ],
-        rows,
-        has_total_row: true,
-        chart: None,
-    };
-    table.chart = Some(one_series_bars(
-        &table,
+    with_bars(
+        Table {
+            sheet_name: words.allocation_sheet,
+            file_stem: words.allocation_file,
+            headings: vec![
+                words.code.into(),
+                words.member.into(),
+                words.tickets.into(),
+                words.hundredths.into(),
+                words.days.into(),
+            ],
+            rows,
+            has_total_row: true,
+            chart: None,
+        },
         chart_title(words.allocation_chart, report, lang),
         words.days,
         (1, 4),
         lang,
-    ));
-    table
+    )
 }
 
 /// The hotline tickets of each month beside the same month of the year compared with (when
@@ -559,22 +567,20 @@ fn on_site_table(report: &Report, lang: Lang) -> Table {
         text(words.total),
         Cell::Decimal(stats.totals.on_site.days),
     ]);
-    let mut table = Table {
-        sheet_name: words.on_site_sheet,
-        file_stem: words.on_site_file,
-        headings: vec![words.code.into(), words.member.into(), words.days.into()],
-        rows,
-        has_total_row: true,
-        chart: None,
-    };
-    table.chart = Some(one_series_bars(
-        &table,
+    with_bars(
+        Table {
+            sheet_name: words.on_site_sheet,
+            file_stem: words.on_site_file,
+            headings: vec![words.code.into(), words.member.into(), words.days.into()],
+            rows,
+            has_total_row: true,
+            chart: None,
+        },
         chart_title(words.on_site_chart, report, lang),
         words.days,
         (1, 2),
         lang,
-    ));
-    table
+    )
 }
 
 /// What each member is billed for: its posted, on-site and project days and its share of the

@@ -8,7 +8,7 @@ use chrono::{Datelike, NaiveDate};
 use maud::{html, Markup, PreEscaped};
 use serde::Deserialize;
 
-use crate::api::reports::download_response;
+use crate::api::reports::{download_response, path_member};
 use crate::api::stats::{parse_typed_presence_days, parse_year};
 use crate::api::State;
 use crate::domain::time::today;
@@ -18,7 +18,7 @@ use crate::error::AppError;
 use crate::stats::export::{base_name_of, Download, ReportFormat};
 use crate::stats::lang::Lang as ReportLang;
 use crate::stats::report::{parse_month, Period, Report, ReportOptions};
-use crate::stats::statement_doc::{self, StatementFormat};
+use crate::stats::statement_doc::StatementFormat;
 use crate::stats::svg;
 use crate::stats::tables::{self, Cell, Table};
 use crate::web::format;
@@ -426,11 +426,7 @@ async fn statement(
     let (year, member) = path.into_inner();
     let year =
         parse_year("year", &year).map_err(|_| AppError::not_found(format!("statement {year}")))?;
-    let member_id = member
-        .parse::<i64>()
-        .ok()
-        .filter(|id| *id > 0)
-        .ok_or_else(|| AppError::not_found(format!("member {member}")))?;
+    let member_id = path_member(&member)?;
     let query = web::Query(StatsQuery {
         year: Some(year.to_string()),
         ..query.into_inner()
@@ -452,15 +448,16 @@ async fn statement(
     let targets = state.policy.clock.targets;
     let download = state
         .run(move |conn| {
-            let statement = crate::desk::stats::member_statement(
+            crate::desk::stats::statement_download(
                 conn,
                 asked.period,
                 asked.options,
                 member_id,
                 workday,
                 &targets,
-            )?;
-            statement_doc::render(&statement, format, lang).map_err(AppError::internal)
+                format,
+                lang,
+            )
         })
         .await?;
     Ok(download_response(download))
