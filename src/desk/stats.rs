@@ -218,7 +218,26 @@ pub fn report(
     workday_minutes: u32,
     targets: &Targets,
 ) -> Result<Report, AppError> {
-    let data = report::load(conn, period.year, options.compare_year(period.year))?;
+    let data = report::load(conn, period.year, options.compare_year(period.year), true)?;
+    Ok(report::build(
+        &data,
+        period,
+        options,
+        workday_minutes,
+        targets,
+    ))
+}
+
+/// The report as the console's dashboard shows it: its tables by category and by technician
+/// left empty, since the dashboard shows neither.
+pub fn dashboard_report(
+    conn: &mut DbConn,
+    period: Period,
+    options: ReportOptions,
+    workday_minutes: u32,
+    targets: &Targets,
+) -> Result<Report, AppError> {
+    let data = report::load(conn, period.year, options.compare_year(period.year), false)?;
     Ok(report::build(
         &data,
         period,
@@ -253,7 +272,7 @@ pub fn member_statement(
     workday_minutes: u32,
     targets: &Targets,
 ) -> Result<MemberStatement, AppError> {
-    let data = report::load(conn, period.year, options.compare_year(period.year))?;
+    let data = report::load(conn, period.year, options.compare_year(period.year), false)?;
     let member = data
         .members
         .iter()

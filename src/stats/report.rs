@@ -73,32 +73,45 @@ pub struct ReportData {
     pub technician_work: Vec<WorkGroupMinutes>,
 }
 
-/// Reads what a report of `year` compared with `compare_year` needs, as one consistent state.
-pub fn load(conn: &mut DbConn, year: i32, compare_year: i32) -> QueryResult<ReportData> {
+/// Reads what a report of `year` compared with `compare_year` needs, as one consistent state;
+/// without `by_group`, the counts by category and technician are left out (their tables come
+/// out empty): the dashboard and a statement show none of them.
+pub fn load(
+    conn: &mut DbConn,
+    year: i32,
+    compare_year: i32,
+    by_group: bool,
+) -> QueryResult<ReportData> {
     db::read(conn, |conn| {
         let members = db::members::all(conn)?
             .into_iter()
             .map(MemberRef::from)
             .collect();
         let years = [year, compare_year];
-        let technician_counts = counts::group_counts(conn, Dimension::Technician, &years)?;
-        let technician_work = counts::work_group_minutes(conn, Dimension::Technician, year)?;
-        Ok(ReportData {
+        let mut data = ReportData {
             members,
             ticket_counts: counts::ticket_counts(conn, &years)?,
             work_minutes: counts::work_minutes(conn, year)?,
             service_levels: db::service_levels::for_year(conn, year, Some(Origin::Hotline))?,
             categories: crate::desk::stats::category_refs(conn)?,
-            category_counts: counts::group_counts(conn, Dimension::Category, &years)?,
-            category_work: counts::work_group_minutes(conn, Dimension::Category, year)?,
-            technician_names: crate::desk::stats::technician_names(
+            category_counts: Vec::new(),
+            category_work: Vec::new(),
+            technician_names: HashMap::new(),
+            technician_counts: Vec::new(),
+            technician_work: Vec::new(),
+        };
+        if by_group {
+            data.category_counts = counts::group_counts(conn, Dimension::Category, &years)?;
+            data.category_work = counts::work_group_minutes(conn, Dimension::Category, year)?;
+            data.technician_counts = counts::group_counts(conn, Dimension::Technician, &years)?;
+            data.technician_work = counts::work_group_minutes(conn, Dimension::Technician, year)?;
+            data.technician_names = crate::desk::stats::technician_names(
                 conn,
-                &technician_counts,
-                &technician_work,
-            )?,
-            technician_counts,
-            technician_work,
-        })
+                &data.technician_counts,
+                &data.technician_work,
+            )?;
+        }
+        Ok(data)
     })
 }
 

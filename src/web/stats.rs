@@ -122,7 +122,13 @@ async fn dashboard(state: State, viewer: Viewer, query: web::Query<StatsQuery>) 
             let targets = state.policy.clock.targets;
             let report = state
                 .run(move |conn| {
-                    crate::desk::stats::report(conn, asked.period, asked.options, workday, &targets)
+                    crate::desk::stats::dashboard_report(
+                        conn,
+                        asked.period,
+                        asked.options,
+                        workday,
+                        &targets,
+                    )
                 })
                 .await?;
             Some((asked, report))
