@@ -259,15 +259,18 @@ pub fn groups_move(deltas: &mut GroupDeltas, old: Option<TicketGroups>, new: Opt
             (Dimension::Category, groups.category_id),
             (Dimension::Technician, groups.assignee_id),
         ] {
-            let key = (
-                dimension,
-                id.unwrap_or(NO_GROUP),
-                groups.member_id,
-                year,
-                month,
-                groups.origin,
-            );
-            *deltas.entry(key).or_default() += delta;
+            // The member's row, and the row of every member's together.
+            for member in [groups.member_id, NO_MEMBER] {
+                let key = (
+                    dimension,
+                    id.unwrap_or(NO_GROUP),
+                    member,
+                    year,
+                    month,
+                    groups.origin,
+                );
+                *deltas.entry(key).or_default() += delta;
+            }
         }
     }
 }
@@ -362,44 +365,16 @@ pub fn add_work_group_minutes(conn: &mut DbConn, deltas: &WorkGroupDeltas) -> Qu
     Ok(())
 }
 
-/// Tickets by group of the given years, every member's together (`member_id` is then
-/// `NO_MEMBER`): a row per group, month and origin.
+/// Tickets by group of the given years, every member's together (the rows of `NO_MEMBER`).
 pub fn group_counts(
     conn: &mut DbConn,
     dimension: Dimension,
     years: &[i32],
 ) -> QueryResult<Vec<TicketGroupCount>> {
-    use ticket_group_counts::dsl as g;
-    let rows: Vec<(i64, i32, i32, Origin, i64)> = g::ticket_group_counts
-        .filter(g::dimension.eq(dimension.as_str()))
-        .filter(g::year.eq_any(years))
-        .group_by((g::group_id, g::year, g::month, g::origin))
-        .select((
-            g::group_id,
-            g::year,
-            g::month,
-            g::origin,
-            diesel::dsl::sql::<diesel::sql_types::BigInt>("CAST(SUM(tickets) AS BIGINT)"),
-        ))
-        .load(conn)?;
-    Ok(rows
-        .into_iter()
-        .filter(|row| row.4 != 0)
-        .map(
-            |(group_id, year, month, origin, tickets)| TicketGroupCount {
-                dimension: dimension.as_str().to_string(),
-                group_id,
-                member_id: NO_MEMBER,
-                year,
-                month,
-                origin,
-                tickets,
-            },
-        )
-        .collect())
+    member_group_counts(conn, dimension, years, NO_MEMBER)
 }
 
-/// One member's tickets by group of the given years.
+/// One member's tickets by group of the given years (`NO_MEMBER`: every member's together).
 pub fn member_group_counts(
     conn: &mut DbConn,
     dimension: Dimension,
