@@ -9,7 +9,7 @@ use utoipa::IntoParams;
 
 use crate::api::{problems, Answer, Segment, State};
 use crate::auth::AuthUser;
-use crate::domain::Checks;
+use crate::domain::{Checks, FieldError};
 use crate::error::AppError;
 use crate::stats::export::{Download, ReportFormat};
 use crate::stats::lang::Lang;
@@ -47,6 +47,41 @@ fn path_year(raw: &str) -> Result<i32, AppError> {
         .ok()
         .filter(|year| (1970..=9999).contains(year))
         .ok_or_else(|| AppError::not_found(format!("report {raw}")))
+}
+
+/// The month, format, language and presence days a report or a statement is asked for, all
+/// checked together (the format by its own parser).
+fn asked<F: Default>(
+    query: &ReportQuery,
+    format: Result<F, FieldError>,
+) -> Result<Asked<F>, Vec<FieldError>> {
+    let mut checks = Checks::new();
+    let month = checks
+        .take_opt(query.month.as_deref(), report::parse_month)
+        .flatten();
+    let format = checks.take(format);
+    let lang = checks.take(Lang::parse(query.lang.as_deref()));
+    let presence_hundredths = checks
+        .take_opt(
+            query.presence_days.as_deref(),
+            crate::api::stats::parse_presence_days,
+        )
+        .flatten();
+    checks.finish()?;
+    Ok(Asked {
+        month,
+        format: format.unwrap_or_default(),
+        lang: lang.unwrap_or_default(),
+        presence_hundredths,
+    })
+}
+
+/// What `asked` read.
+struct Asked<F> {
+    month: Option<u32>,
+    format: F,
+    lang: Lang,
+    presence_hundredths: Option<i64>,
 }
 
 /// A member's id in a path; anything else names no member.
@@ -94,20 +129,12 @@ pub async fn download_report(
 ) -> Answer {
     user.require_staff()?;
     let year = path_year(&year)?;
-    let mut checks = Checks::new();
-    let month = checks
-        .take_opt(query.month.as_deref(), report::parse_month)
-        .flatten();
-    let format = checks.take(ReportFormat::parse(query.format.as_deref()));
-    let lang = checks.take(Lang::parse(query.lang.as_deref()));
-    let presence_hundredths = checks
-        .take_opt(
-            query.presence_days.as_deref(),
-            crate::api::stats::parse_presence_days,
-        )
-        .flatten();
-    checks.finish()?;
-    let (format, lang) = (format.unwrap_or_default(), lang.unwrap_or_default());
+    let Asked {
+        month,
+        format,
+        lang,
+        presence_hundredths,
+    } = asked(&query, ReportFormat::parse(query.format.as_deref()))?;
     let period = Period { year, month };
     let workday_minutes = state.settings.service.workday_minutes;
     let targets = state.policy.clock.targets;
@@ -167,20 +194,12 @@ pub async fn member_statement(
     let (year, id) = path.into_inner();
     let year = path_year(&year)?;
     let member_id = path_member(&id)?;
-    let mut checks = Checks::new();
-    let month = checks
-        .take_opt(query.month.as_deref(), report::parse_month)
-        .flatten();
-    let format = checks.take(StatementFormat::parse(query.format.as_deref()));
-    let lang = checks.take(Lang::parse(query.lang.as_deref()));
-    let presence_hundredths = checks
-        .take_opt(
-            query.presence_days.as_deref(),
-            crate::api::stats::parse_presence_days,
-        )
-        .flatten();
-    checks.finish()?;
-    let (format, lang) = (format.unwrap_or_default(), lang.unwrap_or_default());
+    let Asked {
+        month,
+        format,
+        lang,
+        presence_hundredths,
+    } = asked(&query, StatementFormat::parse(query.format.as_deref()))?;
     let workday_minutes = state.settings.service.workday_minutes;
     let targets = state.policy.clock.targets;
     let download = state

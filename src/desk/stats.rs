@@ -218,14 +218,7 @@ pub fn report(
     workday_minutes: u32,
     targets: &Targets,
 ) -> Result<Report, AppError> {
-    let data = report::load(conn, period.year, options.compare_year(period.year), true)?;
-    Ok(report::build(
-        &data,
-        period,
-        options,
-        workday_minutes,
-        targets,
-    ))
+    built_report(conn, period, options, workday_minutes, targets, true)
 }
 
 /// The report as the console's dashboard shows it: its tables by category and by technician
@@ -237,7 +230,23 @@ pub fn dashboard_report(
     workday_minutes: u32,
     targets: &Targets,
 ) -> Result<Report, AppError> {
-    let data = report::load(conn, period.year, options.compare_year(period.year), false)?;
+    built_report(conn, period, options, workday_minutes, targets, false)
+}
+
+fn built_report(
+    conn: &mut DbConn,
+    period: Period,
+    options: ReportOptions,
+    workday_minutes: u32,
+    targets: &Targets,
+    by_group: bool,
+) -> Result<Report, AppError> {
+    let data = report::load(
+        conn,
+        period.year,
+        options.compare_year(period.year),
+        by_group,
+    )?;
     Ok(report::build(
         &data,
         period,
