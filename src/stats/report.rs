@@ -169,6 +169,14 @@ pub fn build(
     let compare = compared.then_some(compare_year);
     let compare_months =
         compare.map(|y| seasonality(&data.members, &data.ticket_counts, y, None, hotline).months);
+    let allocation = hotline_allocation(
+        &data.members,
+        &data.ticket_counts,
+        year,
+        month,
+        presence_hundredths,
+        options.presence_hundredths.is_some(),
+    );
     Report {
         year,
         month,
@@ -194,8 +202,7 @@ pub fn build(
             work_minutes: &data.work_minutes,
             year,
             month,
-            presence_hundredths,
-            presence_given: options.presence_hundredths.is_some(),
+            allocation: &allocation,
             workday_minutes,
         }),
         compare_months,
@@ -215,14 +222,7 @@ pub fn build(
             month,
             workday_minutes,
         ),
-        hotline_allocation: hotline_allocation(
-            &data.members,
-            &data.ticket_counts,
-            year,
-            month,
-            presence_hundredths,
-            options.presence_hundredths.is_some(),
-        ),
+        hotline_allocation: allocation,
         service_levels: super::service_levels::service_levels(
             &data.members,
             &data.service_levels,

@@ -13,7 +13,7 @@ use super::allocation::largest_remainder;
 use super::groups::CategoryRef;
 use super::service_levels::ServiceLevels;
 use super::{
-    hotline_allocation, in_period, minutes_to_hundredths, MemberRef, MonthFilter, OriginFilter,
+    in_period, minutes_to_hundredths, HotlineAllocation, MemberRef, MonthFilter, OriginFilter,
 };
 use crate::db::counts::{TicketGroupCount, TicketMonthCount, WorkMonthMinutes, NO_MEMBER};
 use crate::domain::ticket::Origin;
@@ -77,8 +77,8 @@ pub struct StatementInput<'a> {
     pub work_minutes: &'a [WorkMonthMinutes],
     pub year: i32,
     pub month: MonthFilter,
-    pub presence_hundredths: i64,
-    pub presence_given: bool,
+    /// The period's hotline presence as the members share it.
+    pub allocation: &'a HotlineAllocation,
     pub workday_minutes: u32,
 }
 
@@ -116,14 +116,7 @@ pub fn statements(input: &StatementInput) -> Statements {
             minutes.entry(row.member_id).or_insert([0; 3])[slot] += row.minutes.max(0);
         }
     }
-    let allocation = hotline_allocation(
-        members,
-        input.ticket_counts,
-        year,
-        month,
-        input.presence_hundredths,
-        input.presence_given,
-    );
+    let allocation = input.allocation;
     let shares: BTreeMap<i64, i64> = allocation
         .rows
         .iter()
@@ -193,7 +186,7 @@ pub fn statements(input: &StatementInput) -> Statements {
         year,
         month,
         workday_minutes,
-        presence_given: input.presence_given,
+        presence_given: allocation.presence_given,
         totals: StatementTotals {
             hotline_tickets: rows.iter().map(|r| r.hotline_tickets).sum(),
             posted_tickets: rows.iter().map(|r| r.posted_tickets).sum(),
@@ -402,8 +395,14 @@ mod tests {
                 work_minutes: &work_minutes,
                 year: 2018,
                 month,
-                presence_hundredths,
-                presence_given: presence.is_some(),
+                allocation: &super::super::hotline_allocation(
+                    &members,
+                    &ticket_counts,
+                    2018,
+                    month,
+                    presence_hundredths,
+                    presence.is_some(),
+                ),
                 workday_minutes: 420,
             });
             let hundredths = |d: f64| (d * 100.0).round() as i64;
