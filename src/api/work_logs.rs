@@ -273,6 +273,9 @@ pub struct WorkLogQuery {
     pub member_id: Option<String>,
     #[param(value_type = Option<i64>, minimum = 1)]
     pub technician_id: Option<String>,
+    /// The logs of this category.
+    #[param(value_type = Option<i64>, minimum = 1)]
+    pub category_id: Option<String>,
     #[param(value_type = Option<WorkKind>)]
     pub kind: Option<String>,
     /// First day, inclusive.
@@ -321,6 +324,9 @@ pub async fn list_work_logs(
             parse_id("technician_id", r)
         })
         .flatten();
+    let category_id = checks
+        .take_opt(query.category_id.as_deref(), |r| parse_id("category_id", r))
+        .flatten();
     let kind = checks
         .take_opt(query.kind.as_deref(), WorkKind::parse)
         .flatten();
@@ -334,6 +340,7 @@ pub async fn list_work_logs(
     let filter = WorkLogFilter {
         member_id,
         technician_id,
+        category_id,
         kind,
         from,
         to,

@@ -64,6 +64,7 @@ pub fn find(conn: &mut DbConn, id: i64) -> QueryResult<Option<WorkLog>> {
 pub struct WorkLogFilter {
     pub member_id: Option<i64>,
     pub technician_id: Option<i64>,
+    pub category_id: Option<i64>,
     pub kind: Option<WorkKind>,
     pub from: Option<NaiveDate>,
     pub to: Option<NaiveDate>,
@@ -83,6 +84,9 @@ pub fn list(
     }
     if let Some(technician) = filter.technician_id {
         query = query.filter(work_logs::technician_id.eq(technician));
+    }
+    if let Some(category) = filter.category_id {
+        query = query.filter(work_logs::category_id.eq(category));
     }
     if let Some(kind) = &filter.kind {
         query = query.filter(work_logs::kind.eq(kind));

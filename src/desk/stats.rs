@@ -218,35 +218,7 @@ pub fn report(
     workday_minutes: u32,
     targets: &Targets,
 ) -> Result<Report, AppError> {
-    built_report(conn, period, options, workday_minutes, targets, true)
-}
-
-/// The report as the console's dashboard shows it: its tables by category and by technician
-/// left empty, since the dashboard shows neither.
-pub fn dashboard_report(
-    conn: &mut DbConn,
-    period: Period,
-    options: ReportOptions,
-    workday_minutes: u32,
-    targets: &Targets,
-) -> Result<Report, AppError> {
-    built_report(conn, period, options, workday_minutes, targets, false)
-}
-
-fn built_report(
-    conn: &mut DbConn,
-    period: Period,
-    options: ReportOptions,
-    workday_minutes: u32,
-    targets: &Targets,
-    by_group: bool,
-) -> Result<Report, AppError> {
-    let data = report::load(
-        conn,
-        period.year,
-        options.compare_year(period.year),
-        by_group,
-    )?;
+    let data = report::load(conn, period.year, options.compare_year(period.year), true)?;
     Ok(report::build(
         &data,
         period,

@@ -75,7 +75,7 @@ pub struct ReportData {
 
 /// Reads what a report of `year` compared with `compare_year` needs, as one consistent state;
 /// without `by_group`, the counts by category and technician are left out (their tables come
-/// out empty): the dashboard and a statement show none of them.
+/// out empty): a statement shows none of them.
 pub fn load(
     conn: &mut DbConn,
     year: i32,

@@ -122,13 +122,7 @@ async fn dashboard(state: State, viewer: Viewer, query: web::Query<StatsQuery>) 
             let targets = state.policy.clock.targets;
             let report = state
                 .run(move |conn| {
-                    crate::desk::stats::dashboard_report(
-                        conn,
-                        asked.period,
-                        asked.options,
-                        workday,
-                        &targets,
-                    )
+                    crate::desk::stats::report(conn, asked.period, asked.options, workday, &targets)
                 })
                 .await?;
             Some((asked, report))
@@ -234,13 +228,16 @@ fn days_of(year: i32, month: Option<u32>) -> (NaiveDate, NaiveDate) {
     }
 }
 
-/// The hotline's tickets of a period, of a member or of all, as the queue lists them.
-fn tickets_link(
-    year: i32,
-    month: Option<u32>,
-    member: Option<i64>,
-    priority: Option<i32>,
-) -> String {
+/// A list's filter on one id: its parameter's name and the id (`member_id`, `category_id`, …).
+type IdFilter = Option<(&'static str, i64)>;
+
+fn by_member(member: Option<i64>) -> IdFilter {
+    member.map(|id| ("member_id", id))
+}
+
+/// The hotline's tickets of a period, of all or of a member, category or assignee, as the queue
+/// lists them.
+fn tickets_link(year: i32, month: Option<u32>, filter: IdFilter, priority: Option<i32>) -> String {
     let (from, to) = days_of(year, month);
     let mut pairs = vec![
         ("view", "all".to_string()),
@@ -248,8 +245,8 @@ fn tickets_link(
         ("created_from", from.to_string()),
         ("created_to", to.to_string()),
     ];
-    if let Some(member) = member {
-        pairs.push(("member_id", member.to_string()));
+    if let Some((name, id)) = filter {
+        pairs.push((name, id.to_string()));
     }
     if let Some(priority) = priority {
         pairs.push(("priority", priority.to_string()));
@@ -260,12 +257,12 @@ fn tickets_link(
     )
 }
 
-/// The work logs of a period, of a member and of a kind, or of all.
-fn work_link(year: i32, month: Option<u32>, member: Option<i64>, kind: Option<&str>) -> String {
+/// The work logs of a period and of a kind, of all or of a member, category or technician.
+fn work_link(year: i32, month: Option<u32>, filter: IdFilter, kind: Option<&str>) -> String {
     let (from, to) = days_of(year, month);
     let mut pairs = vec![("from", from.to_string()), ("to", to.to_string())];
-    if let Some(member) = member {
-        pairs.push(("member_id", member.to_string()));
+    if let Some((name, id)) = filter {
+        pairs.push((name, id.to_string()));
     }
     if let Some(kind) = kind {
         pairs.push(("kind", kind.to_string()));
@@ -397,7 +394,7 @@ fn statements(lang: Lang, asked: &Asked, report: &Report) -> Markup {
     let link: CellLink = Box::new(move |row, col| {
         let member = members.get(row).copied();
         match col {
-            2 => Some(tickets_link(year, month, member, None)),
+            2 => Some(tickets_link(year, month, by_member(member), None)),
             8 => member.map(|id| format!("/console/statements/{year}/{id}?{query}")),
             _ => None,
         }
@@ -504,18 +501,64 @@ fn every_table(lang: Lang, asked: &Asked, report: &Report) -> Markup {
         .collect();
     // A row past the members' is the total: every member.
     let member_of = |ids: &[i64], row: usize| ids.get(row).copied();
+    // The tables by group: each row's id (none for the tickets without one, whose cells lead
+    // nowhere; the total row leads to every group's), the work columns after the tickets'.
+    let group_link = |ids: Vec<Option<i64>>,
+                      ticket_filter: &'static str,
+                      work_filter: &'static str,
+                      first_ticket_col: usize,
+                      compared: bool|
+     -> CellLink {
+        let first_work_col = first_ticket_col + 1 + usize::from(compared);
+        Box::new(move |row, col| {
+            let (ticket_filter, work_filter) = match ids.get(row) {
+                Some(Some(id)) => (Some((ticket_filter, *id)), Some((work_filter, *id))),
+                Some(None) => return None,
+                None => (None, None),
+            };
+            if col == first_ticket_col {
+                return Some(tickets_link(year, month, ticket_filter, None));
+            }
+            if compared && col == first_ticket_col + 1 {
+                return Some(tickets_link(compare_year, month, ticket_filter, None));
+            }
+            let kind = col.checked_sub(first_work_col)?;
+            let kind = match kind {
+                0..=3 => Some(["posted", "on_site", "project", "hotline_duty"][kind]),
+                4 => None,
+                _ => return None,
+            };
+            Some(work_link(year, month, work_filter, kind))
+        })
+    };
+    let category_ids: Vec<Option<i64>> = report
+        .by_category
+        .rows
+        .iter()
+        .map(|r| r.category_id)
+        .collect();
+    let technician_ids: Vec<Option<i64>> = report
+        .by_technician
+        .rows
+        .iter()
+        .map(|r| r.technician_id)
+        .collect();
+    let words = report_lang(lang).words();
+    let position = |stem: &str| tables.iter().position(|t| t.file_stem == stem);
+    let category_table = position(words.categories_file);
+    let technician_table = position(words.technicians_file);
     let links: Vec<CellLink> = vec![
         Box::new(move |row, col| match col {
             2 => Some(tickets_link(
                 year,
                 month,
-                member_of(&ticket_members, row),
+                by_member(member_of(&ticket_members, row)),
                 None,
             )),
             3 => Some(tickets_link(
                 compare_year,
                 month,
-                member_of(&ticket_members, row),
+                by_member(member_of(&ticket_members, row)),
                 None,
             )),
             _ => None,
@@ -524,13 +567,13 @@ fn every_table(lang: Lang, asked: &Asked, report: &Report) -> Markup {
             2..=13 => Some(tickets_link(
                 year,
                 Some(col as u32 - 1),
-                member_of(&season_members, row),
+                by_member(member_of(&season_members, row)),
                 None,
             )),
             14 => Some(tickets_link(
                 year,
                 None,
-                member_of(&season_members, row),
+                by_member(member_of(&season_members, row)),
                 None,
             )),
             _ => None,
@@ -543,7 +586,12 @@ fn every_table(lang: Lang, asked: &Asked, report: &Report) -> Markup {
                 8 => None,
                 _ => return None,
             };
-            Some(work_link(year, month, member_of(&work_members, row), kind))
+            Some(work_link(
+                year,
+                month,
+                by_member(member_of(&work_members, row)),
+                kind,
+            ))
         }),
         Box::new(move |row, col| {
             let kind = ["posted", "on_site", "project", "hotline_duty"]
@@ -552,11 +600,18 @@ fn every_table(lang: Lang, asked: &Asked, report: &Report) -> Markup {
             (col == 1).then(|| work_link(year, month, None, kind))
         }),
         Box::new(move |row, col| {
-            (col == 2).then(|| tickets_link(year, month, member_of(&shared_members, row), None))
+            (col == 2).then(|| {
+                tickets_link(
+                    year,
+                    month,
+                    by_member(member_of(&shared_members, row)),
+                    None,
+                )
+            })
         }),
         Box::new(move |row, col| {
             let (member, priority) = levels.get(row).copied()?;
-            (col == 3).then(|| tickets_link(year, None, Some(member), Some(priority)))
+            (col == 3).then(|| tickets_link(year, None, by_member(Some(member)), Some(priority)))
         }),
     ];
     // The charts' categories: the members of the tables' rows, or the months.
@@ -566,7 +621,14 @@ fn every_table(lang: Lang, asked: &Asked, report: &Report) -> Markup {
                 .tickets_by_member
                 .rows
                 .iter()
-                .map(|r| Some(tickets_link(year, month, Some(r.member_id), None)))
+                .map(|r| {
+                    Some(tickets_link(
+                        year,
+                        month,
+                        by_member(Some(r.member_id)),
+                        None,
+                    ))
+                })
                 .collect(),
             1 => (1..=12)
                 .map(|m| Some(tickets_link(year, Some(m), None, None)))
@@ -575,7 +637,7 @@ fn every_table(lang: Lang, asked: &Asked, report: &Report) -> Markup {
                 .work_days
                 .rows
                 .iter()
-                .map(|r| Some(work_link(year, month, Some(r.member_id), None)))
+                .map(|r| Some(work_link(year, month, by_member(Some(r.member_id)), None)))
                 .collect(),
             3 => ["posted", "on_site", "project", "hotline_duty"]
                 .into_iter()
@@ -585,13 +647,45 @@ fn every_table(lang: Lang, asked: &Asked, report: &Report) -> Markup {
                 .hotline_allocation
                 .rows
                 .iter()
-                .map(|r| Some(tickets_link(year, month, Some(r.member_id), None)))
+                .map(|r| {
+                    Some(tickets_link(
+                        year,
+                        month,
+                        by_member(Some(r.member_id)),
+                        None,
+                    ))
+                })
+                .collect(),
+            i if Some(i) == category_table => report
+                .by_category
+                .rows
+                .iter()
+                .filter_map(|r| r.category_id)
+                .map(|id| Some(tickets_link(year, month, Some(("category_id", id)), None)))
                 .collect(),
             _ => vec![None; table.rows.len()],
         }
     };
+    // The first six tables, then those by category and by technician.
+    let mut shown: Vec<(usize, CellLink)> = links.into_iter().enumerate().collect();
+    if let Some(index) = category_table {
+        let compared = report.by_category.compare_year.is_some();
+        shown.push((
+            index,
+            group_link(category_ids, "category_id", "category_id", 2, compared),
+        ));
+    }
+    if let Some(index) = technician_table {
+        let compared = report.by_technician.compare_year.is_some();
+        shown.push((
+            index,
+            group_link(technician_ids, "assignee_id", "technician_id", 1, compared),
+        ));
+    }
     html! {
-        @for (index, (table, link)) in tables.iter().zip(&links).enumerate() {
+        @for (index, link) in &shown {
+            @let index = *index;
+            @let table = &tables[index];
             section.report-table aria-labelledby=(format!("table-{index}")) {
                 h2 id=(format!("table-{index}")) { (table.sheet_name) }
                 @if let Some(spec) = &table.chart {

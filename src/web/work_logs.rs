@@ -174,6 +174,7 @@ fn page(lang: Lang, viewer: &Viewer, body: Markup) -> Page<'_> {
 pub struct ListQuery {
     member_id: Option<String>,
     technician_id: Option<String>,
+    category_id: Option<String>,
     kind: Option<String>,
     from: Option<String>,
     to: Option<String>,
@@ -217,6 +218,7 @@ async fn list_body(
     let filter = WorkLogFilter {
         member_id: id(&mut checks, "member_id", &query.member_id),
         technician_id: id(&mut checks, "technician_id", &query.technician_id),
+        category_id: id(&mut checks, "category_id", &query.category_id),
         kind: checks
             .take_opt(filled(&query.kind), WorkKind::parse)
             .flatten(),
@@ -267,6 +269,7 @@ async fn list_body(
         for (name, value) in [
             ("member_id", &query.member_id),
             ("technician_id", &query.technician_id),
+            ("category_id", &query.category_id),
             ("kind", &query.kind),
             ("from", &query.from),
             ("to", &query.to),
@@ -297,6 +300,13 @@ async fn list_body(
                 select #l-technician name="technician_id" {
                     option value="" { (lang.t("Tous", "All")) }
                     @for u in directory.assignable() { option value=(u.id) selected[sel(&query.technician_id, &u.id.to_string())] { (u.name) } }
+                }
+            }
+            div.field {
+                label for="l-category" { (lang.t("Catégorie", "Category")) }
+                select #l-category name="category_id" {
+                    option value="" { (lang.t("Toutes", "All")) }
+                    @for c in &directory.categories { option value=(c.id) selected[sel(&query.category_id, &c.id.to_string())] { (directory.category_path(c.id)) } }
                 }
             }
             div.field {

@@ -364,18 +364,23 @@ async fn work_logs_are_listed_newest_day_first_and_filtered() {
     let (app, [cachan, orly]) = TestApp::with_members(["CACHAN", "ORLY"]).await;
     let alice = app.staff(Role::Technician).await;
     let bob = app.staff(Role::Technician).await;
+    let network = category(&app, "Câblage des bureaux", None).await;
+    let printing = category(&app, "Traceurs", None).await;
 
     let mut made = Vec::new();
-    for (who, member, date, kind) in [
-        (&alice, Some(cachan), "2024-03-01", "posted"),
-        (&bob, Some(orly), "2024-03-05", "on_site"),
-        (&alice, Some(orly), "2024-03-03", "project"),
-        (&bob, None, "2024-03-02", "hotline_duty"),
-        (&alice, Some(cachan), "2024-03-04", "on_site"),
+    for (who, member, date, kind, category_id) in [
+        (&alice, Some(cachan), "2024-03-01", "posted", Some(network)),
+        (&bob, Some(orly), "2024-03-05", "on_site", Some(printing)),
+        (&alice, Some(orly), "2024-03-03", "project", None),
+        (&bob, None, "2024-03-02", "hotline_duty", None),
+        (&alice, Some(cachan), "2024-03-04", "on_site", Some(network)),
     ] {
         let mut body = json!({"date": date, "kind": kind, "days": 1});
         if let Some(member) = member {
             body["member_id"] = json!(member);
+        }
+        if let Some(category_id) = category_id {
+            body["category_id"] = json!(category_id);
         }
         made.push(logged(&app, &who.token, body).await);
     }
@@ -414,6 +419,12 @@ async fn work_logs_are_listed_newest_day_first_and_filtered() {
     assert_eq!(ids(&to), vec![duty, posted_c]);
     let between = list(&app, &format!("{LOGS}?from=2024-03-02&to=2024-03-04"), t).await;
     assert_eq!(ids(&between), vec![onsite_c, project_o, duty]);
+    let networks = list(&app, &format!("{LOGS}?category_id={network}"), t).await;
+    assert_eq!(ids(&networks), vec![onsite_c, posted_c]);
+    let on_site_networks = format!("{LOGS}?category_id={network}&kind=on_site");
+    assert_eq!(ids(&list(&app, &on_site_networks, t).await), vec![onsite_c]);
+    let bad = app.get(&format!("{LOGS}?category_id=x"), t).await;
+    bad.expect(422);
     let alices = format!("{LOGS}?technician_id={}&kind=on_site", alice.id);
     let combined = list(&app, &alices, t).await;
     assert_eq!(ids(&combined), vec![onsite_c]);

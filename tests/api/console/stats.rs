@@ -103,6 +103,128 @@ async fn the_demo_year_reads_as_the_activity_report_and_each_count_leads_to_its_
     assert_eq!(year, 489);
 }
 
+/// The minutes of the work logs an API query lists, every page read.
+async fn logged_minutes(app: &TestApp, query: &str) -> i64 {
+    let mut path = format!("/api/v1/work-logs?limit=200&{query}");
+    let mut minutes = 0;
+    loop {
+        let page = app.read(&path, &app.admin.token).await;
+        minutes += page
+            .items()
+            .iter()
+            .map(|l| l["minutes"].as_i64().unwrap())
+            .sum::<i64>();
+        match page.body["next_cursor"].as_str() {
+            Some(cursor) => path = format!("/api/v1/work-logs?limit=200&{query}&cursor={cursor}"),
+            None => return minutes,
+        }
+    }
+}
+
+#[tokio::test]
+async fn the_tables_by_category_and_technician_lead_to_their_tickets_and_work() {
+    let app = TestApp::with_demo().await;
+    let manager = app.staff(Role::Manager).await;
+    let (visitor, _) = Visitor::logged_in(&app, &manager.email, PASSWORD).await;
+    let page = visitor.get("/console/stats?year=2017").await;
+    assert_eq!(page.status, 200, "{}", page.html);
+    assert!(page.shows("Par catégorie"));
+    assert!(page.shows("Par technicien"));
+    let by_category = app
+        .get("/api/v1/stats/by-category?year=2017", &manager.token)
+        .await
+        .expect(200);
+    let rows = by_category.body["rows"].as_array().unwrap();
+    let category = rows
+        .iter()
+        .find(|r| r["category_id"].is_i64() && r["tickets"].as_i64() > Some(0))
+        .expect("a category with tickets");
+    let id = category["category_id"].as_i64().unwrap();
+    assert!(page.shows(category["category_name"].as_str().unwrap()));
+    // Its count of tickets leads to the queue listing as many.
+    let behind = link_with(
+        &page,
+        &[
+            &format!("category_id={id}"),
+            "created_from=2017-01-01",
+            "/console?",
+        ],
+    );
+    let list = visitor.get(&behind).await;
+    assert_eq!(list.status, 200, "{}", list.html);
+    assert_eq!(listed(&list), category["tickets"].to_string());
+    // Each kind of work a category took leads to the logs of that category and kind, which add
+    // up to it.
+    let (worked, kind) = rows
+        .iter()
+        .filter(|r| r["category_id"].is_i64())
+        .find_map(|r| {
+            ["posted", "on_site", "project"]
+                .into_iter()
+                .find(|kind| r["work"][*kind]["minutes"].as_i64() > Some(0))
+                .map(|kind| (r, kind))
+        })
+        .expect("a category with work");
+    let worked_id = worked["category_id"].as_i64().unwrap();
+    let logs = link_with(
+        &page,
+        &[
+            "/console/work-logs?",
+            &format!("category_id={worked_id}"),
+            &format!("kind={kind}"),
+        ],
+    );
+    let list = visitor.get(&logs).await;
+    assert_eq!(list.status, 200, "{}", list.html);
+    assert!(
+        list.html
+            .contains(&format!("<option value=\"{worked_id}\" selected")),
+        "the list is filtered on the category"
+    );
+    let query = logs.split_once('?').unwrap().1;
+    assert_eq!(
+        logged_minutes(&app, query).await,
+        worked["work"][kind]["minutes"].as_i64().unwrap()
+    );
+
+    let by_technician = app
+        .get("/api/v1/stats/by-technician?year=2017", &manager.token)
+        .await
+        .expect(200);
+    let technician = by_technician.body["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["technician_id"].is_i64() && r["tickets"].as_i64() > Some(0))
+        .expect("a technician with tickets");
+    let id = technician["technician_id"].as_i64().unwrap();
+    let behind = link_with(
+        &page,
+        &[&format!("assignee_id={id}"), "created_from=2017-01-01"],
+    );
+    assert_eq!(
+        listed(&visitor.get(&behind).await),
+        technician["tickets"].to_string()
+    );
+    let logs = link_with(
+        &page,
+        &[
+            "/console/work-logs?",
+            &format!("technician_id={id}"),
+            "to=2017-12-31",
+        ],
+    );
+    let query = logs.split_once('?').unwrap().1;
+    let kind = query
+        .split('&')
+        .find_map(|pair| pair.strip_prefix("kind="))
+        .unwrap_or("total");
+    assert_eq!(
+        logged_minutes(&app, query).await,
+        technician["work"][kind]["minutes"].as_i64().unwrap()
+    );
+}
+
 #[tokio::test]
 async fn a_manager_downloads_the_report_of_what_the_dashboard_shows() {
     let app = TestApp::with_demo().await;
