@@ -692,7 +692,12 @@ fn categories_table(report: &Report, lang: Lang) -> Table {
         .iter()
         .map(|r| {
             let name = r.category_name.as_deref().unwrap_or(words.no_category);
-            let domain = r.parent_name.as_deref().unwrap_or(name);
+            // A top category is its own domain; the uncategorised have none.
+            let domain = match (&r.parent_name, &r.category_name) {
+                (Some(parent), _) => parent.as_str(),
+                (None, Some(own)) => own.as_str(),
+                (None, None) => "",
+            };
             let mut cells = vec![text(domain), text(name), Cell::Count(r.tickets)];
             if compared.is_some() {
                 cells.push(Cell::Count(r.compare_tickets.unwrap_or(0)));
