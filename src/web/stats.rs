@@ -712,12 +712,21 @@ fn html_table(lang: Lang, table: &Table, link: &CellLink) -> Markup {
     let total_row = table
         .has_total_row
         .then(|| table.rows.len().saturating_sub(1));
+    // A column holding numbers is aligned right, its heading too.
+    let numeric_column = |c: usize| {
+        table.rows.iter().any(|row| {
+            row.get(c)
+                .is_some_and(|cell| !matches!(cell, Cell::Text(_)))
+        })
+    };
     html! {
         div.table-scroll {
             table.data.stats {
                 thead {
                     tr {
-                        @for heading in &table.headings { th scope="col" { (heading) } }
+                        @for (c, heading) in table.headings.iter().enumerate() {
+                            th.num[numeric_column(c)] scope="col" { (heading) }
+                        }
                     }
                 }
                 tbody {
