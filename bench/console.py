@@ -111,6 +111,9 @@ def measure(backend, args, workdir, scripts):
                  ("work logs", "/console/work-logs"),
                  ("dashboard: a year (manager)", "/console/stats?year=%d" % years[-1]),
                  ("dashboard: a month (manager)", "/console/stats?year=%d&month=3" % years[-1]),
+                 ("dashboard: seasonality (manager)", "/console/stats?year=%d&view=seasonality" % years[-1]),
+                 ("dashboard: service levels (manager)", "/console/stats?year=%d&view=service-levels" % years[-1]),
+                 ("dashboard: by category and technician (manager)", "/console/stats?year=%d&view=groups" % years[-1]),
                  ("portal (agent)", "/portal")]
         result["health"] = {"one": wrk(base + "/health", args.seconds, 1),
                             "four": wrk(base + "/health", args.seconds, 4)}

@@ -1,6 +1,6 @@
-//! The dashboard (`GET /console/stats`): the year (or a month) at a glance, then every table of
-//! the report with its chart, each count leading to the tickets or work logs behind it; and the
-//! report's downloads (`GET /console/reports/{year}.xlsx|.zip|.json`).
+//! The dashboard (`GET /console/stats`): the year (or a month) at a glance, then the report's
+//! tables with their charts in tabs (`view`), each count leading to the tickets or work logs
+//! behind it; and the report's downloads (`GET /console/reports/{year}.xlsx|.zip|.json`).
 
 use actix_web::http::StatusCode;
 use actix_web::web;
@@ -47,6 +47,87 @@ pub struct StatsQuery {
     lang: Option<String>,
     /// A statement's format: `html` (default) or `xlsx`.
     format: Option<String>,
+    /// The dashboard's tab.
+    view: Option<String>,
+}
+
+/// The dashboard's tabs, each a page of its own so that each stays light: the members' tables
+/// (and their statements), the seasonality, the service levels, the tables by category and by
+/// technician.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Tab {
+    Members,
+    Seasonality,
+    ServiceLevels,
+    Groups,
+}
+
+impl Tab {
+    const ALL: [Tab; 4] = [
+        Tab::Members,
+        Tab::Seasonality,
+        Tab::ServiceLevels,
+        Tab::Groups,
+    ];
+
+    fn as_str(self) -> &'static str {
+        match self {
+            Tab::Members => "members",
+            Tab::Seasonality => "seasonality",
+            Tab::ServiceLevels => "service-levels",
+            Tab::Groups => "groups",
+        }
+    }
+
+    /// The tab a query asks; the members' for none or one unknown, as the queue does.
+    fn of(query: &StatsQuery) -> Tab {
+        filled(&query.view)
+            .and_then(|raw| Tab::ALL.into_iter().find(|t| t.as_str() == raw))
+            .unwrap_or(Tab::Members)
+    }
+
+    fn label(self, lang: Lang) -> &'static str {
+        match self {
+            Tab::Members => lang.t("Adhérents", "Members"),
+            Tab::Seasonality => lang.t("Saisonnalité", "Seasonality"),
+            Tab::ServiceLevels => lang.t("Niveaux de service", "Service levels"),
+            Tab::Groups => lang.t("Catégories et techniciens", "Categories and technicians"),
+        }
+    }
+
+    /// The dashboard's link to this tab, asking what the form asked.
+    fn link(self, query: &StatsQuery) -> String {
+        let mut pairs: Vec<(&str, &str)> = Vec::new();
+        for (name, value) in [
+            ("year", &query.year),
+            ("month", &query.month),
+            ("compare_year", &query.compare_year),
+            ("presence_days", &query.presence_days),
+        ] {
+            if let Some(value) = filled(value) {
+                pairs.push((name, value));
+            }
+        }
+        pairs.push(("view", self.as_str()));
+        format!(
+            "/console/stats?{}",
+            serde_urlencoded::to_string(&pairs).unwrap_or_default()
+        )
+    }
+}
+
+fn tabs(lang: Lang, query: &StatsQuery, current: Tab) -> Markup {
+    html! {
+        nav.tabs aria-label=(lang.t("Tableaux", "Tables")) {
+            @for tab in Tab::ALL {
+                @if tab == current {
+                    a.tab href=(tab.link(query)) aria-current="page" { (tab.label(lang)) }
+                } @else {
+                    a.tab href=(tab.link(query)) { (tab.label(lang)) }
+                }
+            }
+        }
+    }
 }
 
 /// What the dashboard or a download was asked.
@@ -129,16 +210,18 @@ async fn dashboard(state: State, viewer: Viewer, query: web::Query<StatsQuery>) 
         }
         Err(_) => None,
     };
+    let tab = Tab::of(&query);
     let body = html! {
         h1 { (lang.t("Statistiques", "Statistics")) }
-        (form(lang, &query, &errors, this_year))
+        (form(lang, &query, &errors, this_year, tab))
         @if let Some((asked, report)) = &report {
             (summary(lang, asked, report))
             @if may_download(&viewer) {
                 (downloads(lang, asked))
             }
-            (every_table(lang, asked, report))
-            @if may_download(&viewer) {
+            (tabs(lang, &query, tab))
+            (tab_tables(lang, asked, report, tab))
+            @if tab == Tab::Members && may_download(&viewer) {
                 (statements(lang, asked, report))
             }
         }
@@ -157,7 +240,7 @@ async fn dashboard(state: State, viewer: Viewer, query: web::Query<StatsQuery>) 
     }))
 }
 
-fn form(lang: Lang, query: &StatsQuery, errors: &FormErrors, this_year: i32) -> Markup {
+fn form(lang: Lang, query: &StatsQuery, errors: &FormErrors, this_year: i32, tab: Tab) -> Markup {
     let value = |raw: &Option<String>| filled(raw).unwrap_or_default().to_string();
     let year = filled(&query.year).map_or_else(|| this_year.to_string(), str::to_string);
     let month = value(&query.month);
@@ -176,6 +259,7 @@ fn form(lang: Lang, query: &StatsQuery, errors: &FormErrors, this_year: i32) -> 
     let (presence_help, presence_invalid) = described("presence_days", errors.get("presence_days"));
     html! {
         form.filters.stats-form method="get" action="/console/stats" {
+            input type="hidden" name="view" value=(tab.as_str());
             (field("year", lang.t("Année", "Year"), html! {
                 input #year name="year" type="number" min="1970" max="9999" required value=(year)
                     aria-describedby=[year_help] aria-invalid=[year_invalid];
@@ -470,7 +554,8 @@ async fn statement(
 /// the headings.
 type CellLink<'a> = Box<dyn Fn(usize, usize) -> Option<String> + 'a>;
 
-fn every_table(lang: Lang, asked: &Asked, report: &Report) -> Markup {
+/// The tables of a tab, each with its chart.
+fn tab_tables(lang: Lang, asked: &Asked, report: &Report, tab: Tab) -> Markup {
     let Period { year, month } = asked.period;
     let compare_year = asked.compare_year();
     let tables = tables::tables(report, report_lang(lang));
@@ -668,6 +753,12 @@ fn every_table(lang: Lang, asked: &Asked, report: &Report) -> Markup {
     };
     // The first six tables, then those by category and by technician.
     let mut shown: Vec<(usize, CellLink)> = links.into_iter().enumerate().collect();
+    let in_tab = |index: usize| match tab {
+        Tab::Members => [0, 2, 3, 4].contains(&index),
+        Tab::Seasonality => index == 1,
+        Tab::ServiceLevels => index == 5,
+        Tab::Groups => Some(index) == category_table || Some(index) == technician_table,
+    };
     if let Some(index) = category_table {
         let compared = report.by_category.compare_year.is_some();
         shown.push((
@@ -682,6 +773,7 @@ fn every_table(lang: Lang, asked: &Asked, report: &Report) -> Markup {
             group_link(technician_ids, "assignee_id", "technician_id", 1, compared),
         ));
     }
+    shown.retain(|(index, _)| in_tab(*index));
     html! {
         @for (index, link) in &shown {
             @let index = *index;

@@ -645,6 +645,12 @@ async fn a_manager_reads_the_demo_year_follows_a_bar_to_its_tickets_and_opens_th
 
     if let Some(axe) = axe_source() {
         let mut found = browser.axe_violations(&axe).await;
+        for tab in ["seasonality", "service-levels", "groups"] {
+            browser
+                .open(&format!("/console/stats?year=2017&view={tab}"))
+                .await;
+            found.extend(browser.axe_violations(&axe).await);
+        }
         browser.open("/console/stats?year=abc").await;
         found.extend(browser.axe_violations(&axe).await);
         assert!(found.is_empty(), "{found:#?}");

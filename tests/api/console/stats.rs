@@ -86,7 +86,35 @@ async fn the_demo_year_reads_as_the_activity_report_and_each_count_leads_to_its_
     let list = visitor.get(&behind).await;
     assert_eq!(list.status, 200, "{}", list.html);
     assert_eq!(listed(&list), "107");
-    // A month of the seasonality leads to that month's tickets, which add up to the year.
+    // Each tab is a page of its own, light (UI.md: under 100 KB), asking the same year; a month
+    // of the seasonality's leads to that month's tickets, which add up to the year.
+    let mut tabs = Vec::new();
+    for tab in ["members", "seasonality", "service-levels", "groups"] {
+        let href = link_with(
+            &page,
+            &["/console/stats?", "year=2017", &format!("view={tab}")],
+        );
+        let shown = visitor.get(&href).await;
+        assert_eq!(shown.status, 200, "{}", shown.html);
+        assert!(
+            shown.html.len() < 100_000,
+            "{tab}: {} bytes",
+            shown.html.len()
+        );
+        tabs.push(shown);
+    }
+    let [_, season, levels, groups] = &tabs[..] else {
+        unreachable!()
+    };
+    let table = |page: &Seen, n: usize| page.shows(&format!("id=\"table-{n}\""));
+    assert!(table(season, 1) && !table(season, 0) && !table(season, 5));
+    assert!(table(levels, 5) && !table(levels, 1));
+    assert!(groups.shows("Par catégorie") && groups.shows("Par technicien") && !table(groups, 0));
+    assert!(
+        table(&page, 0) && !table(&page, 1),
+        "the members' tab first"
+    );
+    let page = season;
     let mut year = 0;
     for month in 1..=12u32 {
         let last =
@@ -126,7 +154,7 @@ async fn the_tables_by_category_and_technician_lead_to_their_tickets_and_work() 
     let app = TestApp::with_demo().await;
     let manager = app.staff(Role::Manager).await;
     let (visitor, _) = Visitor::logged_in(&app, &manager.email, PASSWORD).await;
-    let page = visitor.get("/console/stats?year=2017").await;
+    let page = visitor.get("/console/stats?year=2017&view=groups").await;
     assert_eq!(page.status, 200, "{}", page.html);
     assert!(page.shows("Par catégorie"));
     assert!(page.shows("Par technicien"));
