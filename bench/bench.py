@@ -154,6 +154,19 @@ def lua(path, text):
     return path
 
 
+def make_categories(base, token):
+    """Thirty categories on two levels, as the cooperative's domains and their kinds of fault."""
+    categories = []
+    for n in range(6):
+        status, parent = call(base, "POST", "/api/v1/categories", {"name": "Domaine %d" % n}, token)
+        categories.append(parent["id"])
+        for k in range(4):
+            status, child = call(base, "POST", "/api/v1/categories",
+                                 {"name": "Panne %d.%d" % (n, k), "parent_id": parent["id"]}, token)
+            categories.append(child["id"])
+    return categories
+
+
 def ticket_batch(rng, members, technicians, categories, count, years):
     rows = []
     for _ in range(count):
@@ -257,15 +270,7 @@ def measure_backend(backend, args, workdir, scripts):
             status, m = call(base, "POST", "/api/v1/members",
                              {"code": "M%02d" % n, "name": "Membre %d" % n, "kind": "city", "joined_on": "2000-01-01"}, token)
             members.append(m["id"])
-        # Thirty categories on two levels, as the cooperative's domains and their kinds of fault.
-        categories = []
-        for n in range(6):
-            status, parent = call(base, "POST", "/api/v1/categories", {"name": "Domaine %d" % n}, token)
-            categories.append(parent["id"])
-            for k in range(4):
-                status, child = call(base, "POST", "/api/v1/categories",
-                                     {"name": "Panne %d.%d" % (n, k), "parent_id": parent["id"]}, token)
-                categories.append(child["id"])
+        categories = make_categories(base, token)
         technicians = []
         for n in range(8):
             status, u = call(base, "POST", "/api/v1/users",

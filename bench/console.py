@@ -22,7 +22,7 @@ import urllib.parse
 import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from bench import (ADMIN, BINARY, ROOT, Service, call, import_rows, lua, settle,  # noqa: E402
+from bench import (ADMIN, BINARY, ROOT, Service, call, import_rows, lua, make_categories, settle,  # noqa: E402
                    ticket_batch, work_log_batch, wrk)
 
 
@@ -69,13 +69,14 @@ def measure(backend, args, workdir, scripts):
         technicians = [call(base, "POST", "/api/v1/users",
                             {"email": "tech%d@bench.local" % n, "name": "Tech %d" % n, "role": "technician",
                              "password": "bench-password"}, token)[1]["id"] for n in range(8)]
+        categories = make_categories(base, token)
         started = time.monotonic()
         left = args.tickets
         while left > 0:
             count = min(left, 100000)
-            import_rows(base, token, "/api/v1/tickets/import", ticket_batch(rng, members, technicians, count, years))
+            import_rows(base, token, "/api/v1/tickets/import", ticket_batch(rng, members, technicians, categories, count, years))
             left -= count
-        logs = work_log_batch(rng, members, technicians, args.work_logs, years)
+        logs = work_log_batch(rng, members, technicians, categories, args.work_logs, years)
         # This week's days of the technician who is logged in, as "my day" shows them.
         today = datetime.date.today()
         monday = today - datetime.timedelta(days=today.weekday())
