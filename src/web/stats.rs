@@ -700,21 +700,13 @@ fn tab_tables(lang: Lang, asked: &Asked, report: &Report, tab: Tab) -> Markup {
         }),
     ];
     // The charts' categories: the members of the tables' rows, or the months.
+    let members_tickets = |ids: &mut dyn Iterator<Item = i64>| -> Vec<Option<String>> {
+        ids.map(|id| Some(tickets_link(year, month, by_member(Some(id)), None)))
+            .collect()
+    };
     let chart_links = |index: usize, table: &Table| -> Vec<Option<String>> {
         match index {
-            0 => report
-                .tickets_by_member
-                .rows
-                .iter()
-                .map(|r| {
-                    Some(tickets_link(
-                        year,
-                        month,
-                        by_member(Some(r.member_id)),
-                        None,
-                    ))
-                })
-                .collect(),
+            0 => members_tickets(&mut report.tickets_by_member.rows.iter().map(|r| r.member_id)),
             1 => (1..=12)
                 .map(|m| Some(tickets_link(year, Some(m), None, None)))
                 .collect(),
@@ -728,19 +720,7 @@ fn tab_tables(lang: Lang, asked: &Asked, report: &Report, tab: Tab) -> Markup {
                 .into_iter()
                 .map(|kind| Some(work_link(year, month, None, Some(kind))))
                 .collect(),
-            4 => report
-                .hotline_allocation
-                .rows
-                .iter()
-                .map(|r| {
-                    Some(tickets_link(
-                        year,
-                        month,
-                        by_member(Some(r.member_id)),
-                        None,
-                    ))
-                })
-                .collect(),
+            4 => members_tickets(&mut report.hotline_allocation.rows.iter().map(|r| r.member_id)),
             i if Some(i) == category_table => report
                 .by_category
                 .rows
