@@ -218,7 +218,25 @@ pub fn report(
     workday_minutes: u32,
     targets: &Targets,
 ) -> Result<Report, AppError> {
-    let data = report::load(conn, period.year, options.compare_year(period.year), true)?;
+    dashboard_report(conn, period, options, workday_minutes, targets, true)
+}
+
+/// The report as a tab of the console's dashboard shows it: without `by_group`, its tables by
+/// category and by technician left empty, for the tabs that show neither.
+pub fn dashboard_report(
+    conn: &mut DbConn,
+    period: Period,
+    options: ReportOptions,
+    workday_minutes: u32,
+    targets: &Targets,
+    by_group: bool,
+) -> Result<Report, AppError> {
+    let data = report::load(
+        conn,
+        period.year,
+        options.compare_year(period.year),
+        by_group,
+    )?;
     Ok(report::build(
         &data,
         period,

@@ -75,7 +75,7 @@ pub struct ReportData {
 
 /// Reads what a report of `year` compared with `compare_year` needs, as one consistent state;
 /// without `by_group`, the counts by category and technician are left out (their tables come
-/// out empty): a statement shows none of them.
+/// out empty): a statement and most of the dashboard's tabs show none of them.
 pub fn load(
     conn: &mut DbConn,
     year: i32,

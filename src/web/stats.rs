@@ -197,20 +197,28 @@ async fn dashboard(state: State, viewer: Viewer, query: web::Query<StatsQuery>) 
             &["year", "compare_year", "month", "presence_days"],
         ),
     };
+    let tab = Tab::of(&query);
     let report = match asked {
         Ok(asked) => {
             let workday = state.settings.service.workday_minutes;
             let targets = state.policy.clock.targets;
             let report = state
                 .run(move |conn| {
-                    crate::desk::stats::report(conn, asked.period, asked.options, workday, &targets)
+                    // Only the tab of categories and technicians shows the counts by group.
+                    crate::desk::stats::dashboard_report(
+                        conn,
+                        asked.period,
+                        asked.options,
+                        workday,
+                        &targets,
+                        tab == Tab::Groups,
+                    )
                 })
                 .await?;
             Some((asked, report))
         }
         Err(_) => None,
     };
-    let tab = Tab::of(&query);
     let body = html! {
         h1 { (lang.t("Statistiques", "Statistics")) }
         (form(lang, &query, &errors, this_year, tab))
