@@ -271,16 +271,20 @@ pub fn member_statement(
     workday_minutes: u32,
     targets: &Targets,
 ) -> Result<MemberStatement, AppError> {
-    let data = report::load(conn, period.year, options.compare_year(period.year), false)?;
+    // The report and the member's counts by category as one consistent state, so that its
+    // tickets by category add up to its line.
+    let (data, by_category) = db::read(conn, |conn| {
+        Ok::<_, AppError>((
+            report::load(conn, period.year, options.compare_year(period.year), false)?,
+            counts::member_group_counts(conn, Dimension::Category, &[period.year], member_id)?,
+        ))
+    })?;
     let member = data
         .members
         .iter()
         .find(|m| m.id == member_id)
         .ok_or_else(|| AppError::not_found(format!("member {member_id}")))?;
     let report = report::build(&data, period, options, workday_minutes, targets);
-    let by_category = db::read(conn, |conn| {
-        counts::member_group_counts(conn, Dimension::Category, &[period.year], member_id)
-    })?;
     Ok(statement::member_statement(
         &report.statements,
         member,

@@ -405,10 +405,7 @@ fn service_levels_summary(report: &Report, lang: Lang) -> Table {
             ]
         })
         .collect();
-    let within = |what: &str| match lang {
-        Lang::Fr => format!("{what}\u{a0}: {}", words.within_target_pct),
-        Lang::En => format!("{what}: {}", words.within_target_pct),
-    };
+    let within = |what: &str| lang.colon(what, words.within_target_pct);
     Table {
         sheet_name: words.service_levels_sheet,
         file_stem: words.service_levels_file,

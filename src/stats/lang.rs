@@ -19,6 +19,15 @@ impl Lang {
         }
     }
 
+    /// `what: detail` as the language writes it: French puts a non-breaking space before the
+    /// colon, English none.
+    pub fn colon(self, what: &str, detail: &str) -> String {
+        match self {
+            Lang::Fr => format!("{what}\u{a0}: {detail}"),
+            Lang::En => format!("{what}: {detail}"),
+        }
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Lang::Fr => "fr",

@@ -585,7 +585,7 @@ fn on_site_table(report: &Report, lang: Lang) -> Table {
 
 /// What each member is billed for: its posted, on-site and project days and its share of the
 /// hotline presence; the total row is the team's days.
-fn statements_table(report: &Report, lang: Lang) -> Table {
+pub fn statements_table(report: &Report, lang: Lang) -> Table {
     let words = lang.words();
     let stats = &report.statements;
     let mut rows: Vec<Vec<Cell>> = stats
@@ -805,11 +805,7 @@ fn service_levels_table(report: &Report, lang: Lang) -> Table {
             ]
         })
         .collect();
-    // French puts a (non-breaking) space before a colon, English none.
-    let both = |measure: &str, what: &str| match lang {
-        Lang::Fr => format!("{measure}\u{a0}: {what}"),
-        Lang::En => format!("{measure}: {what}"),
-    };
+    let both = |measure: &str, what: &str| lang.colon(measure, what);
     Table {
         sheet_name: words.service_levels_sheet,
         file_stem: words.service_levels_file,

@@ -474,12 +474,7 @@ fn asked_query(lang: Lang, asked: &Asked) -> String {
 /// Every member's statement of the period (managers and admins): each total leads to the
 /// member's statement, ready to print.
 fn statements(lang: Lang, asked: &Asked, report: &Report) -> Markup {
-    let table = tables::tables(report, report_lang(lang))
-        .into_iter()
-        .find(|t| t.file_stem == report_lang(lang).words().statements_file);
-    let Some(table) = table else {
-        return html! {};
-    };
+    let table = tables::statements_table(report, report_lang(lang));
     let Period { year, month } = asked.period;
     let query = asked_query(lang, asked);
     let members: Vec<i64> = report.statements.rows.iter().map(|r| r.member_id).collect();
